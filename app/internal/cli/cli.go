@@ -1,0 +1,92 @@
+// Package cli implements the lifeline binary's headless subcommands:
+// search, guides, diagnose, assist and version. None of them opens a window
+// or needs a display; the package never imports Fyne.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+)
+
+// Version is set at build time with -ldflags "-X .../cli.Version=v1.2.3".
+var Version = "dev"
+
+// ErrUsage marks a command-line mistake; main exits with status 2.
+var ErrUsage = errors.New("usage")
+
+// ErrProblems means the command ran but found problems (lint errors); main
+// exits with status 1 without printing the error again.
+var ErrProblems = errors.New("problems found")
+
+// IO bundles a command's standard streams.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// Command is one headless subcommand.
+type Command struct {
+	Name, Summary string
+	Run           func(ctx context.Context, args []string, s IO) error
+}
+
+// Commands lists the headless subcommands in help order.
+func Commands() []Command {
+	return []Command{
+		{"search", "search the guides: lifeline search [--json] [--limit N] QUERY...", cmdSearch},
+		{"guides", "list or check guides: lifeline guides list | lint DIR...", cmdGuides},
+		{"diagnose", "run every automatic check: lifeline diagnose [--json]", cmdDiagnose},
+		{"assist", "share your screen with a technician: lifeline assist --relay URL (--code CODE | --request TEXT)", func(ctx context.Context, args []string, s IO) error {
+			return cmdAssist(ctx, args, s.Stdin, s.Stdout, s.Stderr)
+		}},
+		{"version", "print the version", cmdVersion},
+	}
+}
+
+// Lookup finds a subcommand by name.
+func Lookup(name string) (Command, bool) {
+	for _, c := range Commands() {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Command{}, false
+}
+
+// Usage prints the list of subcommands.
+func Usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: lifeline [--guides DIR]...            open the Lifeline window")
+	fmt.Fprintln(w, "       lifeline COMMAND [flags] [args]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range Commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.Name, c.Summary)
+	}
+}
+
+func cmdVersion(_ context.Context, _ []string, s IO) error {
+	v := Version
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	fmt.Fprintf(s.Stdout, "lifeline %s\n", v)
+	return nil
+}
+
+// newFlags returns a FlagSet that reports errors instead of exiting.
+func newFlags(name string, s IO) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(s.Stderr)
+	return fs
+}
+
+// parse runs fs.Parse and maps -h and bad flags to ErrUsage.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	return nil
+}

@@ -1,0 +1,20 @@
+// Package assets holds Lifeline's embedded data: the built-in guide library
+// and icons.
+package assets
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed guides/*.yaml
+var guides embed.FS
+
+// Guides is the built-in guide library, one YAML file per guide at its root.
+func Guides() fs.FS {
+	sub, err := fs.Sub(guides, "guides")
+	if err != nil {
+		panic(err) // unreachable: the directory is embedded above
+	}
+	return sub
+}

@@ -1,0 +1,231 @@
+// Package diag holds Lifeline's automatic checks and consented fixes: small,
+// time-limited probes of the user's machine (network, disk, memory,
+// printers, displays, battery…) that guides run by name, and repairs that
+// run only after the user agrees.
+//
+// Every check returns a Result with a status and a plain-words detail. A
+// check whose tool is missing says so ("can't check") instead of failing or
+// hanging; every check runs under a timeout.
+package diag
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Status is the outcome of a check.
+type Status string
+
+// Check outcomes. Unknown means the check could not run here (a missing tool,
+// an unsupported platform); it is not a failure of the machine.
+const (
+	OK      Status = "ok"
+	Warn    Status = "warn"
+	Fail    Status = "fail"
+	Unknown Status = "unknown"
+)
+
+// Result is what a check found.
+type Result struct {
+	Name   string        `json:"name"`
+	Title  string        `json:"title"`
+	Status Status        `json:"status"`
+	Detail string        `json:"detail"`
+	Data   any           `json:"data,omitempty"`
+	Took   time.Duration `json:"took_ns"`
+}
+
+// Check names, as guides refer to them.
+const (
+	CheckInternet   = "network.internet"
+	CheckInterfaces = "network.interfaces"
+	CheckRoute      = "network.route"
+	CheckGateway    = "network.gateway"
+	CheckDNS        = "network.dns"
+	CheckHTTPS      = "network.https"
+	CheckWiFi       = "network.wifi"
+	CheckVPN        = "network.vpn"
+	CheckDisk       = "disk.free"
+	CheckMemory     = "memory"
+	CheckUptime     = "uptime"
+	CheckCPU        = "cpu.top"
+	CheckPrinters   = "printers"
+	CheckPrintQueue = "print.queue"
+	CheckDisplays   = "displays"
+	CheckBattery    = "battery"
+	CheckClock      = "clock"
+)
+
+// Fix names, as guides refer to them.
+const (
+	FixClearPrintQueue = "print.clear-queue"
+	FixFlushDNS        = "dns.flush"
+	FixCleanTemp       = "disk.clean-temp"
+)
+
+// ErrUnknown is returned for a check or fix name that does not exist.
+var ErrUnknown = errors.New("unknown check or fix")
+
+// Config tunes the checks.
+type Config struct {
+	// HTTPSURL is fetched by the HTTPS check (default https://www.example.com/ is
+	// deliberately not used: nothing is contacted unless configured).
+	HTTPSURL string
+	// DNSName is resolved by the DNS check; empty uses the host of HTTPSURL.
+	DNSName string
+	// ClockURL is a server whose Date header the clock check compares with
+	// (usually the relay).
+	ClockURL string
+	// Timeout bounds each check; zero means DefaultTimeout.
+	Timeout time.Duration
+	// DiskWarnPercent and DiskFailPercent are the free-space thresholds.
+	DiskWarnPercent, DiskFailPercent float64
+	// Home is the user's home directory (for the temp/trash fix); empty uses
+	// os.UserHomeDir.
+	Home string
+}
+
+// DefaultTimeout bounds a check that has no timeout configured.
+const DefaultTimeout = 5 * time.Second
+
+type checkFunc func(ctx context.Context, cfg *Config) Result
+
+type fixFunc func(ctx context.Context, cfg *Config) (string, error)
+
+type checkDef struct {
+	title string
+	run   checkFunc
+}
+
+type fixDef struct {
+	title, prompt string
+	run           fixFunc
+}
+
+// Runner runs checks and fixes by name.
+type Runner struct {
+	cfg    Config
+	checks map[string]checkDef
+	fixes  map[string]fixDef
+}
+
+// New returns a Runner with the platform's checks and fixes.
+func New(cfg Config) *Runner {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.DiskWarnPercent == 0 {
+		cfg.DiskWarnPercent = 10
+	}
+	if cfg.DiskFailPercent == 0 {
+		cfg.DiskFailPercent = 3
+	}
+	return &Runner{cfg: cfg, checks: platformChecks(), fixes: platformFixes()}
+}
+
+// CheckNames lists every check a guide may name, on any platform.
+func CheckNames() map[string]bool {
+	return setOf(CheckInternet, CheckInterfaces, CheckRoute, CheckGateway, CheckDNS, CheckHTTPS, CheckWiFi,
+		CheckVPN, CheckDisk, CheckMemory, CheckUptime, CheckCPU, CheckPrinters, CheckPrintQueue, CheckDisplays,
+		CheckBattery, CheckClock)
+}
+
+// FixNames lists every fix a guide may name, on any platform.
+func FixNames() map[string]bool {
+	return setOf(FixClearPrintQueue, FixFlushDNS, FixCleanTemp)
+}
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// Check runs one check under the configured timeout. An unknown name or an
+// unsupported platform yields an Unknown result, never an error.
+func (r *Runner) Check(ctx context.Context, name string) Result {
+	def, ok := r.checks[name]
+	if !ok {
+		if CheckNames()[name] {
+			return Result{Name: name, Title: name, Status: Unknown, Detail: "This check is not available on this computer yet."}
+		}
+		return Result{Name: name, Title: name, Status: Unknown, Detail: fmt.Sprintf("There is no check called %q.", name)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	start := time.Now()
+	done := make(chan Result, 1)
+	go func() { done <- def.run(ctx, &r.cfg) }()
+	var res Result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		res = Result{Status: Unknown, Detail: fmt.Sprintf("The check took longer than %s and was stopped.", r.cfg.Timeout)}
+	}
+	res.Name, res.Title, res.Took = name, def.title, time.Since(start)
+	return res
+}
+
+// CheckTitle is the plain-words name of a check.
+func (r *Runner) CheckTitle(name string) string {
+	if def, ok := r.checks[name]; ok {
+		return def.title
+	}
+	return name
+}
+
+// Snapshot runs every available check, a few at a time, in name order.
+func (r *Runner) Snapshot(ctx context.Context) []Result {
+	names := make([]string, 0, len(r.checks))
+	for n := range r.checks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]Result, len(names))
+	sem := make(chan struct{}, 4)
+	done := make(chan struct{})
+	for i, n := range names {
+		go func() {
+			sem <- struct{}{}
+			out[i] = r.Check(ctx, n)
+			<-sem
+			done <- struct{}{}
+		}()
+	}
+	for range names {
+		<-done
+	}
+	return out
+}
+
+// FixInfo describes a fix for the consent prompt.
+type FixInfo struct {
+	Name, Title, Prompt string
+}
+
+// Fix describes the named fix.
+func (r *Runner) Fix(name string) (FixInfo, bool) {
+	def, ok := r.fixes[name]
+	if !ok {
+		return FixInfo{}, false
+	}
+	return FixInfo{Name: name, Title: def.title, Prompt: def.prompt}, true
+}
+
+// RunFix performs the named fix. Callers must have asked the user first: the
+// selfhelp runner only calls it after the consent callback said yes. It
+// returns a plain-words summary of what was done.
+func (r *Runner) RunFix(ctx context.Context, name string) (string, error) {
+	def, ok := r.fixes[name]
+	if !ok {
+		return "", fmt.Errorf("fix %q: %w", name, ErrUnknown)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 4*r.cfg.Timeout)
+	defer cancel()
+	return def.run(ctx, &r.cfg)
+}

@@ -1,0 +1,233 @@
+package guide
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+)
+
+// Categories are the sections the desktop app browses by.
+var Categories = []string{
+	"accounts", "network", "email", "collaboration", "security", "printing",
+	"hardware", "performance", "software", "mobile", "remote",
+}
+
+// Known lists the names a guide may refer to.
+type Known struct {
+	Checks map[string]bool
+	Fixes  map[string]bool
+	Vars   Vars
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Lint checks guides as a set: each guide on its own, plus duplicate ids
+// across files. Problems come back sorted by file and line.
+func Lint(guides []*Guide, known Known) []Problem {
+	var probs []Problem
+	seen := make(map[string]*Guide)
+	for _, g := range guides {
+		probs = append(probs, lintGuide(g, known)...)
+		if g.ID == "" {
+			continue
+		}
+		if first, dup := seen[g.ID]; dup {
+			probs = append(probs, Problem{File: g.Source, Line: g.Pos.FieldLine("id"),
+				Message: fmt.Sprintf("duplicate guide id %q (first defined in %s:%d)", g.ID, first.Source, first.Pos.FieldLine("id"))})
+			continue
+		}
+		seen[g.ID] = g
+	}
+	SortProblems(probs)
+	return probs
+}
+
+// SortProblems orders problems by file, then line.
+func SortProblems(probs []Problem) {
+	sort.SliceStable(probs, func(i, j int) bool {
+		if probs[i].File != probs[j].File {
+			return probs[i].File < probs[j].File
+		}
+		return probs[i].Line < probs[j].Line
+	})
+}
+
+func lintGuide(g *Guide, known Known) []Problem {
+	var probs []Problem
+	add := func(line int, format string, args ...any) {
+		probs = append(probs, Problem{File: g.Source, Line: line, Message: fmt.Sprintf(format, args...)})
+	}
+
+	switch {
+	case g.ID == "":
+		add(g.Pos.Line, "missing id")
+	case !idPattern.MatchString(g.ID):
+		add(g.Pos.FieldLine("id"), "id %q must be lower-case words joined by hyphens, like \"printer-offline\"", g.ID)
+	}
+	if g.Title == "" {
+		add(g.Pos.Line, "missing title")
+	}
+	if g.Summary == "" {
+		add(g.Pos.Line, "missing summary")
+	}
+	if len(g.Symptoms) == 0 {
+		add(g.Pos.Line, "missing symptoms: list how people describe this problem in their own words")
+	}
+	for i, s := range g.Symptoms {
+		if s == "" {
+			add(g.Pos.FieldLine("symptoms"), "symptom %d is empty", i+1)
+		}
+	}
+	if g.Category == "" {
+		add(g.Pos.Line, "missing category (one of %v)", Categories)
+	} else if !slices.Contains(Categories, g.Category) {
+		add(g.Pos.FieldLine("category"), "unknown category %q (one of %v)", g.Category, Categories)
+	}
+	for i, p := range g.Platforms {
+		if !p.Valid() {
+			add(g.Pos.FieldLine(fmt.Sprintf("platform:%d", i)), "unknown platform %q (windows, macos or linux)", p)
+		}
+	}
+
+	checkVars := func(line int, texts ...string) {
+		for _, t := range texts {
+			for _, name := range referencedVars(t) {
+				if _, ok := known.Vars[name]; !ok {
+					add(line, "unknown variable {{%s}}", name)
+				}
+			}
+		}
+	}
+	checkVars(g.Pos.FieldLine("summary"), g.Summary)
+	checkVars(g.Pos.FieldLine("title"), g.Title)
+
+	if len(g.Steps) == 0 {
+		add(g.Pos.Line, "guide has no steps")
+		return probs
+	}
+
+	steps := make(map[string]*Step, len(g.Steps))
+	for i := range g.Steps {
+		s := &g.Steps[i]
+		switch {
+		case s.ID == "":
+			add(s.Pos.Line, "step %d has no id", i+1)
+			continue
+		case s.ID == EndFixed || s.ID == EndEscalate:
+			add(s.Pos.FieldLine("id"), "step id %q is reserved for the end of a guide", s.ID)
+		case steps[s.ID] != nil:
+			add(s.Pos.FieldLine("id"), "duplicate step id %q (first at line %d)", s.ID, steps[s.ID].Pos.Line)
+			continue
+		}
+		steps[s.ID] = s
+	}
+	if g.Start != "" && steps[g.Start] == nil {
+		add(g.Pos.FieldLine("start"), "start names unknown step %q", g.Start)
+	}
+
+	for i := range g.Steps {
+		s := &g.Steps[i]
+		if s.Text == "" && len(s.Variants) == 0 {
+			add(s.Pos.Line, "step %q has no text", s.ID)
+		}
+		for p, text := range s.Variants {
+			if !p.Valid() {
+				add(s.Pos.FieldLine("variant:"+string(p)), "unknown platform %q in variants (windows, macos or linux)", p)
+			}
+			checkVars(s.Pos.FieldLine("variant:"+string(p)), text)
+		}
+		checkVars(s.Pos.FieldLine("text"), s.Text)
+		checkVars(s.Pos.FieldLine("question"), s.Question, s.FixPrompt, s.Title)
+		if len(s.Variants) > 0 && s.Text == "" {
+			for _, p := range g.Platforms {
+				if _, ok := s.Variants[p]; !ok {
+					add(s.Pos.FieldLine("variants"), "step %q has no text for %s: add text: or a %s variant", s.ID, p.Label(), p)
+				}
+			}
+		}
+		if s.Check != "" && !known.Checks[s.Check] {
+			add(s.Pos.FieldLine("check"), "unknown check %q", s.Check)
+		}
+		if s.Fix != "" && !known.Fixes[s.Fix] {
+			add(s.Pos.FieldLine("fix"), "unknown fix %q", s.Fix)
+		}
+		if s.FixPrompt != "" && s.Fix == "" {
+			add(s.Pos.FieldLine("fix_prompt"), "fix_prompt without a fix")
+		}
+		if len(s.Answers) == 0 {
+			add(s.Pos.FieldLine("answers"), "step %q has an empty answer list", s.ID)
+			continue
+		}
+		if s.Question == "" {
+			add(s.Pos.Line, "step %q has answers but no question", s.ID)
+		}
+		for j, a := range s.Answers {
+			line := a.Pos.Line
+			if line == 0 {
+				line = s.Pos.FieldLine("answers")
+			}
+			if a.Label == "" {
+				add(line, "answer %d of step %q has no label", j+1, s.ID)
+			}
+			checkVars(line, a.Label, a.Note)
+			switch {
+			case a.Next == "":
+				add(line, "answer %q of step %q has no next (a step id, %q or %q)", a.Label, s.ID, EndFixed, EndEscalate)
+			case a.Next == EndFixed || a.Next == EndEscalate:
+			case steps[a.Next] == nil:
+				add(a.Pos.FieldLine("next"), "answer %q of step %q goes to unknown step %q", a.Label, s.ID, a.Next)
+			case a.Next == s.ID:
+				add(a.Pos.FieldLine("next"), "answer %q of step %q loops back to the same step", a.Label, s.ID)
+			}
+			if a.Note != "" && a.Next != EndEscalate {
+				add(a.Pos.FieldLine("note"), "note is only used when an answer escalates")
+			}
+		}
+	}
+
+	// Reachability from the start, and from each step to an end.
+	reached := map[string]bool{}
+	queue := []string{g.StartStep()}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		s := steps[id]
+		if s == nil || reached[id] {
+			continue
+		}
+		reached[id] = true
+		for _, a := range s.Answers {
+			queue = append(queue, a.Next)
+		}
+	}
+	ends := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for id, s := range steps {
+			if ends[id] {
+				continue
+			}
+			for _, a := range s.Answers {
+				if a.Next == EndFixed || a.Next == EndEscalate || ends[a.Next] {
+					ends[id] = true
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	for i := range g.Steps {
+		s := &g.Steps[i]
+		if steps[s.ID] != s {
+			continue
+		}
+		if !reached[s.ID] {
+			add(s.Pos.Line, "step %q is unreachable from the start", s.ID)
+		}
+		if len(s.Answers) > 0 && !ends[s.ID] {
+			add(s.Pos.Line, "step %q has no way to an end (%q or %q)", s.ID, EndFixed, EndEscalate)
+		}
+	}
+	return probs
+}

@@ -1,0 +1,70 @@
+package guide
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Vars are the organisation-specific values guides refer to as
+// {{name}}: the help desk's phone number, the password portal and so on.
+// Guides never hard-code an organisation's details.
+type Vars map[string]string
+
+// DefaultVars are neutral placeholders used until an organisation configures
+// its own values; they read naturally inside a sentence.
+var DefaultVars = Vars{
+	"helpdesk_name":       "the IT help desk",
+	"helpdesk_phone":      "the help desk's phone number",
+	"helpdesk_email":      "the help desk's email address",
+	"helpdesk_hours":      "office hours",
+	"password_portal_url": "your organisation's password reset page",
+	"software_portal_url": "your organisation's software catalog",
+	"status_page_url":     "the IT status page",
+	"vpn_name":            "the VPN app",
+	"wifi_name":           "your organisation's Wi-Fi network",
+	"guest_wifi_name":     "the guest Wi-Fi network",
+	"mfa_app":             "your authenticator app",
+	"cloud_storage":       "your work cloud storage",
+	"mail_web_url":        "web mail in your browser",
+}
+
+var varRef = regexp.MustCompile(`\{\{\s*([a-zA-Z0-9_.-]*)\s*\}\}`)
+
+// Merge returns DefaultVars overridden by v's non-empty values.
+func (v Vars) Merge() Vars {
+	out := make(Vars, len(DefaultVars)+len(v))
+	for k, val := range DefaultVars {
+		out[k] = val
+	}
+	for k, val := range v {
+		if strings.TrimSpace(val) != "" {
+			out[k] = val
+		}
+	}
+	return out
+}
+
+// Expand replaces every {{name}} in s. Unknown names are left as they are,
+// so a typo stays visible instead of silently vanishing; the linter reports
+// them.
+func (v Vars) Expand(s string) string {
+	if !strings.Contains(s, "{{") {
+		return s
+	}
+	return varRef.ReplaceAllStringFunc(s, func(m string) string {
+		name := varRef.FindStringSubmatch(m)[1]
+		if val, ok := v[name]; ok {
+			return val
+		}
+		return m
+	})
+}
+
+// referencedVars lists the variable names used in s.
+func referencedVars(s string) []string {
+	var names []string
+	for _, m := range varRef.FindAllStringSubmatch(s, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}

@@ -1,0 +1,267 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/registry"
+	"github.com/blevesearch/bleve/v2/search/highlight"
+	"github.com/blevesearch/bleve/v2/search/highlight/format/plain"
+	"github.com/blevesearch/bleve/v2/search/highlight/fragmenter/simple"
+	simplehl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/simple"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// MaxQueryLen caps the search text; longer input is cut, not refused.
+const MaxQueryLen = 256
+
+// minExactHits is how many results the exact pass must find before typo
+// tolerance is applied to every word.
+const minExactHits = 3
+
+// Highlight markers, in Unicode's private-use area so no guide text can
+// contain them.
+const (
+	markStart   = "\ue000"
+	markEnd     = "\ue001"
+	highlighter = "lifeline"
+)
+
+func init() {
+	// Bleve resolves highlighters by name from its process-wide registry.
+	must := func(err error) {
+		if err != nil {
+			panic(err)
+		}
+	}
+	must(registry.RegisterFragmentFormatter("lifeline_marks", func(map[string]any, *registry.Cache) (highlight.FragmentFormatter, error) {
+		return plain.NewFragmentFormatter(markStart, markEnd), nil
+	}))
+	must(registry.RegisterHighlighter(highlighter, func(_ map[string]any, c *registry.Cache) (highlight.Highlighter, error) {
+		f, err := c.FragmentFormatterNamed("lifeline_marks")
+		if err != nil {
+			return nil, err
+		}
+		return simplehl.NewHighlighter(simple.NewFragmenter(140), f, " … "), nil
+	}))
+}
+
+// Segment is a piece of a snippet; Match marks words that matched the query.
+type Segment struct {
+	Text  string `json:"text"`
+	Match bool   `json:"match,omitempty"`
+}
+
+// Hit is one guide found.
+type Hit struct {
+	ID       string    `json:"id"`
+	Title    string    `json:"title"`
+	Summary  string    `json:"summary,omitempty"`
+	Category string    `json:"category,omitempty"`
+	Score    float64   `json:"score"`
+	Snippet  []Segment `json:"snippet,omitempty"`
+}
+
+// SnippetText is the snippet with matches wrapped in before/after.
+func (h Hit) SnippetText(before, after string) string {
+	var b strings.Builder
+	for _, s := range h.Snippet {
+		if s.Match {
+			b.WriteString(before + s.Text + after)
+		} else {
+			b.WriteString(s.Text)
+		}
+	}
+	return b.String()
+}
+
+// Results is the answer to a query.
+type Results struct {
+	Query string
+	Hits  []Hit
+	// Typos reports that typo tolerance was applied to every word because
+	// exact matching found too little.
+	Typos bool
+	Took  time.Duration
+}
+
+type word struct {
+	text  string // unstemmed, normalised
+	known bool   // the index has this word or its stem
+}
+
+// Search finds the guides best matching text, best first. Text is taken
+// literally; an empty query finds nothing.
+func (ix *Index) Search(ctx context.Context, text string, limit int) (Results, error) {
+	start := time.Now()
+	if limit <= 0 {
+		limit = 10
+	}
+	if len(text) > MaxQueryLen {
+		text = text[:MaxQueryLen]
+		for !utf8.ValidString(text) {
+			text = text[:len(text)-1]
+		}
+	}
+	res := Results{Query: text}
+	words := ix.words(text)
+	if len(words) == 0 {
+		res.Took = time.Since(start)
+		return res, nil
+	}
+	typing := !strings.HasSuffix(text, " ")
+	hits, err := ix.run(ctx, ix.build(words, false, typing), limit)
+	if err != nil {
+		return res, err
+	}
+	if len(hits) < minExactHits && len(hits) < ix.lib.Len() {
+		more, err := ix.run(ctx, ix.build(words, true, typing), limit)
+		if err != nil {
+			return res, err
+		}
+		if len(more) > len(hits) {
+			hits, res.Typos = more, true
+		}
+	}
+	res.Hits = hits
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+func (ix *Index) words(text string) []word {
+	var out []word
+	seen := map[string]bool{}
+	for _, w := range terms(ix.worder, text) {
+		if seen[w] {
+			continue
+		}
+		seen[w] = true
+		known := ix.vocab[w]
+		if !known {
+			for _, s := range terms(ix.stemmer, w) {
+				known = known || ix.stemVocab[s]
+			}
+		}
+		out = append(out, word{text: w, known: known})
+	}
+	return out
+}
+
+// fuzziness is Meilisearch's rule: no typo below 5 letters, one from 5,
+// two from 9.
+func fuzziness(w string) int {
+	switch n := utf8.RuneCountInString(w); {
+	case n >= 9:
+		return 2
+	case n >= 5:
+		return 1
+	}
+	return 0
+}
+
+// build makes the query: for each word, a disjunction of exact matches in
+// every field (boosted by field), plus a fuzzy match on the unstemmed words
+// where the word is unknown (or everywhere when allFuzzy), plus a prefix
+// match on the word being typed.
+func (ix *Index) build(words []word, allFuzzy, typing bool) query.Query {
+	var perWord []query.Query
+	for i, w := range words {
+		var clauses []query.Query
+		for _, fb := range fieldBoosts {
+			mq := bleve.NewMatchQuery(w.text)
+			mq.SetField(fb.field)
+			mq.SetBoost(fb.boost)
+			clauses = append(clauses, mq)
+		}
+		if k := fuzziness(w.text); k > 0 && (!w.known || allFuzzy) {
+			fq := bleve.NewFuzzyQuery(w.text)
+			fq.SetField(fieldWords)
+			fq.SetFuzziness(k)
+			fq.SetBoost(1.5)
+			clauses = append(clauses, fq)
+		}
+		if typing && i == len(words)-1 && !w.known && utf8.RuneCountInString(w.text) >= 3 {
+			pq := bleve.NewPrefixQuery(w.text)
+			pq.SetField(fieldWords)
+			pq.SetBoost(1)
+			clauses = append(clauses, pq)
+		}
+		perWord = append(perWord, bleve.NewDisjunctionQuery(clauses...))
+	}
+	if len(words) > 1 {
+		texts := make([]string, len(words))
+		for i, w := range words {
+			texts[i] = w.text
+		}
+		for _, f := range []string{fieldSymptoms, fieldTitle} {
+			pq := bleve.NewMatchPhraseQuery(strings.Join(texts, " "))
+			pq.SetField(f)
+			pq.SetBoost(2)
+			perWord = append(perWord, pq)
+		}
+	}
+	return bleve.NewDisjunctionQuery(perWord...)
+}
+
+func (ix *Index) run(ctx context.Context, q query.Query, limit int) ([]Hit, error) {
+	req := bleve.NewSearchRequestOptions(q, limit, 0, false)
+	req.Highlight = bleve.NewHighlightWithStyle(highlighter)
+	req.Highlight.AddField(fieldSymptoms)
+	req.Highlight.AddField(fieldSummary)
+	req.Highlight.AddField(fieldTitle)
+	sr, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	hits := make([]Hit, 0, len(sr.Hits))
+	for _, h := range sr.Hits {
+		g, ok := ix.lib.Get(h.ID)
+		if !ok {
+			continue
+		}
+		hit := Hit{ID: g.ID, Title: g.Title, Summary: g.Summary, Category: g.Category, Score: h.Score}
+		hit.Snippet = snippet(h.Fragments, g.Summary)
+		hits = append(hits, hit)
+	}
+	return hits, nil
+}
+
+// snippet picks the most telling highlighted fragment: a matching symptom,
+// else the summary.
+func snippet(frags map[string][]string, summary string) []Segment {
+	for _, f := range []string{fieldSymptoms, fieldSummary} {
+		for _, frag := range frags[f] {
+			if strings.Contains(frag, markStart) {
+				return segments(frag)
+			}
+		}
+	}
+	return []Segment{{Text: summary}}
+}
+
+func segments(frag string) []Segment {
+	var out []Segment
+	for frag != "" {
+		i := strings.Index(frag, markStart)
+		if i < 0 {
+			out = append(out, Segment{Text: frag})
+			break
+		}
+		if i > 0 {
+			out = append(out, Segment{Text: frag[:i]})
+		}
+		frag = frag[i+len(markStart):]
+		j := strings.Index(frag, markEnd)
+		if j < 0 {
+			out = append(out, Segment{Text: frag, Match: true})
+			break
+		}
+		out = append(out, Segment{Text: frag[:j], Match: true})
+		frag = frag[j+len(markEnd):]
+	}
+	return out
+}
