@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -71,8 +70,8 @@ var ErrUnknown = errors.New("unknown check or fix")
 
 // Config tunes the checks.
 type Config struct {
-	// HTTPSURL is fetched by the HTTPS check (default https://www.example.com/ is
-	// deliberately not used: nothing is contacted unless configured).
+	// HTTPSURL is fetched by the HTTPS check. Nothing is contacted unless
+	// it is configured; the app sets it to the relay's address.
 	HTTPSURL string
 	// DNSName is resolved by the DNS check; empty uses the host of HTTPSURL.
 	DNSName string
@@ -86,6 +85,8 @@ type Config struct {
 	// Home is the user's home directory (for the temp/trash fix); empty uses
 	// os.UserHomeDir.
 	Home string
+	// TempDir is the temporary folder to clean; empty uses os.TempDir.
+	TempDir string
 }
 
 // DefaultTimeout bounds a check that has no timeout configured.
@@ -179,13 +180,22 @@ func (r *Runner) CheckTitle(name string) string {
 	return name
 }
 
-// Snapshot runs every available check, a few at a time, in name order.
+// snapshotOrder is the order checks are listed in a snapshot: the network
+// from the adapter outwards, then the machine, then devices.
+var snapshotOrder = []string{
+	CheckInternet, CheckInterfaces, CheckRoute, CheckGateway, CheckDNS, CheckHTTPS, CheckWiFi, CheckVPN,
+	CheckDisk, CheckMemory, CheckCPU, CheckUptime, CheckClock, CheckPrinters, CheckPrintQueue, CheckDisplays, CheckBattery,
+}
+
+// Snapshot runs every available check, a few at a time, and returns the
+// results in a fixed, readable order.
 func (r *Runner) Snapshot(ctx context.Context) []Result {
-	names := make([]string, 0, len(r.checks))
-	for n := range r.checks {
-		names = append(names, n)
+	var names []string
+	for _, n := range snapshotOrder {
+		if _, ok := r.checks[n]; ok {
+			names = append(names, n)
+		}
 	}
-	sort.Strings(names)
 	out := make([]Result, len(names))
 	sem := make(chan struct{}, 4)
 	done := make(chan struct{})

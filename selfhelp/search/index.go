@@ -105,8 +105,10 @@ func documentFor(g *guide.Guide) document {
 	}
 	for _, st := range g.Steps {
 		body.WriteString(st.Title + "\n" + st.Text + "\n" + st.Question + "\n")
-		for _, v := range st.Variants {
-			body.WriteString(v + "\n")
+		for _, p := range guide.Platforms {
+			if v, ok := st.Variants[p]; ok {
+				body.WriteString(v + "\n")
+			}
 		}
 	}
 	words := append([]string{g.Title, g.Summary}, g.Symptoms...)
@@ -312,6 +314,14 @@ func build(ctx context.Context, path string, m mapping.IndexMapping, lib *guide.
 	defs, err := synonymDefs()
 	if err != nil {
 		return fail(err)
+	}
+	an := m.AnalyzerNamed(analyzerStemmed)
+	for i, def := range defs {
+		for _, w := range append(append([]string{}, def.Input...), def.Synonyms...) {
+			if len(an.Analyze([]byte(w))) == 0 {
+				return fail(fmt.Errorf("synonym group %d: %q is a stop word and cannot be a synonym", i+1, w))
+			}
+		}
 	}
 	b := idx.NewBatch()
 	for i, def := range defs {

@@ -49,15 +49,36 @@ var spellings = map[string]string{
 // maxSpellingTokens is the longest key in spellings, in tokens.
 const maxSpellingTokens = 4
 
+// spellingStarts holds the first word of every key, so most tokens are
+// passed through without building candidate keys.
+var spellingStarts = func() map[string]bool {
+	m := make(map[string]bool, len(spellings))
+	for k := range spellings {
+		first, _, _ := strings.Cut(k, " ")
+		m[first] = true
+	}
+	return m
+}()
+
 type spellingTokenFilter struct{}
 
 // Filter merges adjacent tokens that form a known spelling; the merged
 // token spans the original text of all of them. Apostrophes are dropped
 // from terms so "won't" and "wont" are the same word.
 func (spellingTokenFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	in = splitJoined(in)
 	out := in[:0]
 	for i := 0; i < len(in); {
 		merged := false
+		if !spellingStarts[stripApostrophes(string(in[i].Term))] {
+			t := in[i]
+			if s := stripApostrophes(string(t.Term)); len(s) != len(t.Term) {
+				t.Term = []byte(s)
+			}
+			out = append(out, t)
+			i++
+			continue
+		}
 		for n := min(maxSpellingTokens, len(in)-i); n >= 1; n-- {
 			if !adjacent(in[i : i+n]) {
 				continue
@@ -88,6 +109,44 @@ func (spellingTokenFilter) Filter(in analysis.TokenStream) analysis.TokenStream 
 	return out
 }
 
+// joiners are characters Unicode word segmentation keeps inside a word
+// ("title:printer", "outlook.exe") that people use between words.
+const joiners = ":._"
+
+// splitJoined splits tokens at joiners, keeping byte offsets exact.
+func splitJoined(in analysis.TokenStream) analysis.TokenStream {
+	split := false
+	for _, t := range in {
+		if strings.ContainsAny(string(t.Term), joiners) {
+			split = true
+			break
+		}
+	}
+	if !split {
+		return in
+	}
+	out := make(analysis.TokenStream, 0, len(in)+4)
+	for _, t := range in {
+		term := string(t.Term)
+		if !strings.ContainsAny(term, joiners) || len(term) != t.End-t.Start {
+			out = append(out, t)
+			continue
+		}
+		start := 0
+		for i := 0; i <= len(term); i++ {
+			if i < len(term) && !strings.ContainsRune(joiners, rune(term[i])) {
+				continue
+			}
+			if i > start {
+				out = append(out, &analysis.Token{Term: []byte(term[start:i]), Start: t.Start + start, End: t.Start + i,
+					Position: t.Position, Type: t.Type})
+			}
+			start = i + 1
+		}
+	}
+	return out
+}
+
 // adjacent reports whether tokens follow each other with at most one
 // separator character (a space, hyphen, dot or underscore) between them.
 func adjacent(ts []*analysis.Token) bool {
@@ -99,11 +158,13 @@ func adjacent(ts []*analysis.Token) bool {
 	return true
 }
 
+var apostrophes = strings.NewReplacer("'", "", "’", "")
+
 func stripApostrophes(s string) string {
 	if !strings.ContainsAny(s, "'’") {
 		return s
 	}
-	return strings.NewReplacer("'", "", "’", "").Replace(s)
+	return apostrophes.Replace(s)
 }
 
 // stopWords are dropped in addition to Bleve's English list: contractions

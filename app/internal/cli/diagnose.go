@@ -2,7 +2,63 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 )
 
-func cmdDiagnose(ctx context.Context, args []string, s IO) error { return errors.New("not yet") }
+func cmdDiagnose(ctx context.Context, args []string, s IO) error {
+	fs := newFlags("diagnose", s)
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	checkURL := fs.String("check-url", envOr("LIFELINE_CHECK_URL", ""), "web address the DNS and HTTPS checks test (env LIFELINE_CHECK_URL; usually the relay)")
+	clockURL := fs.String("clock-url", envOr("LIFELINE_RELAY", ""), "server whose clock the clock check compares with (env LIFELINE_RELAY)")
+	timeout := fs.Duration("timeout", diag.DefaultTimeout, "time limit for each check")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: lifeline diagnose [--json]", ErrUsage)
+	}
+	r := diag.New(diag.Config{HTTPSURL: firstNonEmpty(*checkURL, httpURL(*clockURL)), ClockURL: httpURL(*clockURL), Timeout: *timeout})
+	if !*asJSON {
+		fmt.Fprintln(s.Stderr, "Checking this computer…")
+	}
+	results := r.Snapshot(ctx)
+	if *asJSON {
+		enc := json.NewEncoder(s.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Time   time.Time     `json:"time"`
+			Checks []diag.Result `json:"checks"`
+		}{time.Now().UTC(), results})
+	}
+	marks := map[diag.Status]string{diag.OK: "ok  ", diag.Warn: "WARN", diag.Fail: "FAIL", diag.Unknown: " ?  "}
+	for _, res := range results {
+		fmt.Fprintf(s.Stdout, "[%s] %-24s %s\n", marks[res.Status], res.Title, res.Detail)
+	}
+	return nil
+}
+
+// httpURL turns a relay address (ws://, wss://, http://, https://) into
+// the http(s) URL of the same server.
+func httpURL(u string) string {
+	switch {
+	case strings.HasPrefix(u, "wss://"):
+		return "https://" + strings.TrimPrefix(u, "wss://")
+	case strings.HasPrefix(u, "ws://"):
+		return "http://" + strings.TrimPrefix(u, "ws://")
+	}
+	return u
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

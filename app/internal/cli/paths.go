@@ -17,3 +17,11 @@ func IndexCacheDir() string {
 	}
 	return filepath.Join(base, "lifeline", "index")
 }
+
+// envOr returns the environment variable key, or def when it is unset.
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}

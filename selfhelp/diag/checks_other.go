@@ -1,0 +1,13 @@
+//go:build !linux
+
+package diag
+
+// Outside Linux, only the platform-neutral checks and the temp clean-up are
+// available for now; the others report "not available on this computer".
+func platformChecks() map[string]checkDef { return commonChecks() }
+
+func platformFixes() map[string]fixDef {
+	return map[string]fixDef{
+		FixCleanTemp: {"Delete temporary files and empty the trash", "Permanently delete your temporary files and everything in the trash? Files in the trash cannot be recovered afterwards.", fixCleanTemp},
+	}
+}

@@ -1,0 +1,209 @@
+package diag
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// commonChecks work the same on every platform (they use only Go's net
+// package); platform files add the rest.
+func commonChecks() map[string]checkDef {
+	return map[string]checkDef{
+		CheckInternet:   {"Internet connection", checkInternet},
+		CheckInterfaces: {"Network adapters", checkInterfaces},
+		CheckDNS:        {"Name lookup (DNS)", checkDNS},
+		CheckHTTPS:      {"Secure web connection", checkHTTPS},
+		CheckClock:      {"Clock", checkClock},
+	}
+}
+
+func result(s Status, format string, args ...any) Result {
+	return Result{Status: s, Detail: fmt.Sprintf(format, args...)}
+}
+
+// checkInternet walks the chain from adapter to web server and reports the
+// first broken link, so the person knows where the problem is.
+func checkInternet(ctx context.Context, cfg *Config) Result {
+	chain := []checkFunc{checkInterfaces}
+	if route, ok := platformChecks()[CheckRoute]; ok {
+		chain = append(chain, route.run)
+	}
+	if gw, ok := platformChecks()[CheckGateway]; ok {
+		chain = append(chain, gw.run)
+	}
+	chain = append(chain, checkDNS, checkHTTPS)
+	var warn *Result
+	tested, untested := 0, 0
+	for _, c := range chain {
+		r := c(ctx, cfg)
+		switch r.Status {
+		case Fail:
+			return r
+		case Warn:
+			if warn == nil {
+				warn = &r
+			}
+			tested++
+		case OK:
+			tested++
+		default:
+			untested++
+		}
+	}
+	switch {
+	case warn != nil:
+		return *warn
+	case tested == 0:
+		return result(Unknown, "Lifeline could not test the connection on this computer.")
+	case untested > 0:
+		return result(OK, "The network adapter and the router are working. Lifeline has no test address to check the internet beyond them.")
+	}
+	return result(OK, "Everything from your network adapter to the internet is working.")
+}
+
+func checkInterfaces(_ context.Context, _ *Config) Result {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return result(Unknown, "Lifeline could not list the network adapters: %v", err)
+	}
+	var up []string
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagLoopback != 0 || ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagRunning == 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			ipn, ok := a.(*net.IPNet)
+			if ok && (ipn.IP.To4() != nil || ipn.IP.IsGlobalUnicast()) && !ipn.IP.IsLinkLocalUnicast() {
+				up = append(up, fmt.Sprintf("%s (%s)", ifc.Name, ipn.IP))
+				break
+			}
+		}
+	}
+	if len(up) == 0 {
+		return Result{Status: Fail, Detail: "No network adapter is connected. Check that Wi-Fi is on or the network cable is plugged in."}
+	}
+	return Result{Status: OK, Detail: "Connected: " + strings.Join(up, ", ") + ".", Data: up}
+}
+
+// target is the host the DNS and HTTPS checks use.
+func target(cfg *Config) (host string, u *url.URL) {
+	if cfg.HTTPSURL != "" {
+		if parsed, err := url.Parse(cfg.HTTPSURL); err == nil && parsed.Host != "" {
+			u = parsed
+			host = parsed.Hostname()
+		}
+	}
+	if cfg.DNSName != "" {
+		host = cfg.DNSName
+	}
+	return host, u
+}
+
+func checkDNS(ctx context.Context, cfg *Config) Result {
+	host, _ := target(cfg)
+	if host == "" {
+		return result(Unknown, "No test address is set up, so Lifeline cannot test name lookups.")
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return result(OK, "The test address is a number (%s), so no name lookup is needed.", host)
+	}
+	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	if err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return result(Fail, "The name %s could not be found. Name lookups (DNS) are not working, or the name is wrong.", host)
+		}
+		return result(Fail, "Looking up %s failed: name lookups (DNS) are not working on this network.", host)
+	}
+	return Result{Status: OK, Detail: fmt.Sprintf("%s was found (%s).", host, addrs[0]), Data: addrs}
+}
+
+func checkHTTPS(ctx context.Context, cfg *Config) Result {
+	_, u := target(cfg)
+	if u == nil {
+		return result(Unknown, "No test address is set up, so Lifeline cannot test web connections.")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.String(), nil)
+	if err != nil {
+		return result(Unknown, "The test address %q is not valid.", cfg.HTTPSURL)
+	}
+	client := &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		var certErr *tls.CertificateVerificationError
+		if errors.As(err, &certErr) {
+			return result(Warn, "%s answered, but its security certificate was not accepted. A hotel or guest network sign-in page, a proxy, or a wrong clock can cause this.", u.Host)
+		}
+		return result(Fail, "%s could not be reached. Websites will not load until this works.", u.Host)
+	}
+	resp.Body.Close()
+	return result(OK, "%s answered in %d ms.", u.Host, time.Since(start).Milliseconds())
+}
+
+// clockSkew thresholds: sign-in systems (Kerberos) refuse clocks more than
+// five minutes off.
+const (
+	clockWarn = 2 * time.Minute
+	clockFail = 5 * time.Minute
+)
+
+func checkClock(ctx context.Context, cfg *Config) Result {
+	if cfg.ClockURL == "" {
+		return result(Unknown, "Lifeline is not connected to the help desk server, so it cannot compare clocks.")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, cfg.ClockURL, nil)
+	if err != nil {
+		return result(Unknown, "The help desk address %q is not valid.", cfg.ClockURL)
+	}
+	sent := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return result(Unknown, "The help desk server could not be reached to compare clocks.")
+	}
+	resp.Body.Close()
+	theirs, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return result(Unknown, "The help desk server did not say what time it is.")
+	}
+	// The Date header has one-second resolution; compare with the middle of
+	// the round trip.
+	ours := sent.Add(time.Since(sent) / 2)
+	skew := ours.Sub(theirs)
+	abs := skew.Abs().Round(time.Second)
+	dir := "fast"
+	if skew < 0 {
+		dir = "slow"
+	}
+	data := map[string]any{"skew_seconds": skew.Seconds()}
+	switch {
+	case abs >= clockFail:
+		return Result{Status: Fail, Detail: fmt.Sprintf("This computer's clock is %s %s. Sign-in and VPN refuse clocks more than 5 minutes off: turn on automatic time.", abs, dir), Data: data}
+	case abs >= clockWarn:
+		return Result{Status: Warn, Detail: fmt.Sprintf("This computer's clock is %s %s. Turn on automatic time before it causes sign-in problems.", abs, dir), Data: data}
+	}
+	return Result{Status: OK, Detail: "The clock is correct.", Data: data}
+}
+
+// runTool runs an external program and reports a missing one distinctly.
+func runTool(ctx context.Context, name string, args ...string) (string, error) {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "", errToolMissing{name}
+	}
+	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()
+	return string(out), err
+}
+
+type errToolMissing struct{ name string }
+
+func (e errToolMissing) Error() string { return e.name + " is not installed" }

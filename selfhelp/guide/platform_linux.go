@@ -1,0 +1,4 @@
+package guide
+
+// Current is the platform Lifeline is running on.
+const Current = Linux

@@ -1,0 +1,350 @@
+// Package runner walks a person through one guide: it shows each step in
+// the variant for their operating system, runs the step's automatic check,
+// offers its fix only after asking through a callback, follows the answers
+// and records the path taken. That record is what an escalation carries to
+// the technician.
+//
+// A Runner is not safe for concurrent use; the UI drives it from one
+// goroutine (checks may be run from another and their results handed back
+// through RunCheck's return value).
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/lifeline-desk/lifeline/selfhelp/diag"
+	"github.com/lifeline-desk/lifeline/selfhelp/guide"
+)
+
+// Diagnostics runs checks and fixes by name; *diag.Runner implements it.
+type Diagnostics interface {
+	Check(ctx context.Context, name string) diag.Result
+	Fix(name string) (diag.FixInfo, bool)
+	RunFix(ctx context.Context, name string) (string, error)
+}
+
+// FixRequest is what the consent callback shows the person.
+type FixRequest struct {
+	Name, Title string
+	// Prompt is the question to ask ("Cancel all your waiting print jobs?").
+	Prompt string
+}
+
+// ConfirmFunc asks the person whether a fix may run. It returns false (or
+// an error, such as a cancelled context) to leave the computer untouched.
+type ConfirmFunc func(ctx context.Context, req FixRequest) (bool, error)
+
+// Config wires a Runner to its platform and collaborators.
+type Config struct {
+	Platform guide.Platform
+	Vars     guide.Vars
+	Diag     Diagnostics
+	Confirm  ConfirmFunc
+	// Now returns the time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Errors.
+var (
+	ErrEnded    = errors.New("the guide has ended")
+	ErrNoAnswer = errors.New("no such answer")
+	ErrNoFix    = errors.New("this step has no fix")
+	ErrNoCheck  = errors.New("this step has no check")
+	ErrAtStart  = errors.New("already at the first step")
+)
+
+// Outcome is how a guide ended.
+type Outcome string
+
+// Outcomes.
+const (
+	Fixed     Outcome = guide.EndFixed
+	Escalated Outcome = guide.EndEscalate
+)
+
+// View is the current step, ready to show.
+type View struct {
+	StepID   string   `json:"step_id"`
+	Title    string   `json:"title"`
+	Text     string   `json:"text"` // Markdown, variables filled in
+	Question string   `json:"question"`
+	Answers  []string `json:"answers"`
+	Check    string   `json:"check,omitempty"`
+	Fix      *FixRequest
+	// Number is this step's position on the path (1-based); Remaining is
+	// the fewest steps still needed to reach an end.
+	Number, Remaining int
+}
+
+// CheckRecord is a check result as carried in the record.
+type CheckRecord struct {
+	Name   string      `json:"name"`
+	Status diag.Status `json:"status"`
+	Detail string      `json:"detail"`
+}
+
+// FixRecord says whether a fix was offered, accepted and what it did.
+type FixRecord struct {
+	Name     string `json:"name"`
+	Accepted bool   `json:"accepted"`
+	Result   string `json:"result,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// StepRecord is one step on the path taken.
+type StepRecord struct {
+	StepID string       `json:"step_id"`
+	Title  string       `json:"title"`
+	Answer string       `json:"answer,omitempty"`
+	Check  *CheckRecord `json:"check,omitempty"`
+	Fix    *FixRecord   `json:"fix,omitempty"`
+	At     time.Time    `json:"at"`
+}
+
+// Record is the path taken through a guide: what an escalation sends.
+type Record struct {
+	GuideID    string       `json:"guide_id"`
+	GuideTitle string       `json:"guide_title"`
+	Platform   string       `json:"platform"`
+	Steps      []StepRecord `json:"steps"`
+	Outcome    Outcome      `json:"outcome,omitempty"`
+	// Note is the guide author's note for the technician on escalation.
+	Note      string    `json:"note,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+	EndedAt   time.Time `json:"ended_at,omitzero"`
+}
+
+// Runner is the state machine over one guide.
+type Runner struct {
+	g    *guide.Guide
+	cfg  Config
+	vars guide.Vars
+
+	mu      sync.Mutex
+	rec     Record
+	current string // step id; "" once ended
+}
+
+// New starts g at its first step.
+func New(g *guide.Guide, cfg Config) (*Runner, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Vars == nil {
+		cfg.Vars = guide.Vars{}
+	}
+	start := g.StartStep()
+	if _, ok := g.Step(start); !ok {
+		return nil, fmt.Errorf("guide %s: no first step", g.ID)
+	}
+	r := &Runner{g: g, cfg: cfg, vars: cfg.Vars.Merge(), current: start}
+	r.rec = Record{GuideID: g.ID, GuideTitle: g.Title, Platform: string(cfg.Platform), StartedAt: cfg.Now()}
+	r.rec.Steps = append(r.rec.Steps, r.visit(start))
+	return r, nil
+}
+
+// Guide is the guide being run.
+func (r *Runner) Guide() *guide.Guide { return r.g }
+
+func (r *Runner) visit(id string) StepRecord {
+	st, _ := r.g.Step(id)
+	return StepRecord{StepID: id, Title: r.vars.Expand(st.Title), At: r.cfg.Now()}
+}
+
+// Current returns the step to show; ok is false once the guide has ended.
+func (r *Runner) Current() (View, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current == "" {
+		return View{}, false
+	}
+	st, _ := r.g.Step(r.current)
+	v := View{
+		StepID:    st.ID,
+		Title:     r.vars.Expand(st.Title),
+		Text:      r.vars.Expand(st.TextFor(r.cfg.Platform)),
+		Question:  r.vars.Expand(st.Question),
+		Check:     st.Check,
+		Number:    len(r.rec.Steps),
+		Remaining: r.remaining(st.ID),
+	}
+	for _, a := range st.Answers {
+		v.Answers = append(v.Answers, r.vars.Expand(a.Label))
+	}
+	if st.Fix != "" && r.cfg.Diag != nil {
+		if info, ok := r.cfg.Diag.Fix(st.Fix); ok {
+			prompt := r.vars.Expand(st.FixPrompt)
+			if prompt == "" {
+				prompt = info.Prompt
+			}
+			v.Fix = &FixRequest{Name: st.Fix, Title: info.Title, Prompt: prompt}
+		}
+	}
+	return v, true
+}
+
+// remaining is the fewest answers from step id to an end.
+func (r *Runner) remaining(id string) int {
+	dist := map[string]int{id: 0}
+	queue := []string{id}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		st, _ := r.g.Step(cur)
+		for _, a := range st.Answers {
+			if a.Next == guide.EndFixed || a.Next == guide.EndEscalate {
+				return dist[cur]
+			}
+			if _, seen := dist[a.Next]; !seen {
+				dist[a.Next] = dist[cur] + 1
+				queue = append(queue, a.Next)
+			}
+		}
+	}
+	return 0
+}
+
+// RunCheck runs the current step's check and records its result. It may
+// take seconds; the UI shows progress meanwhile.
+func (r *Runner) RunCheck(ctx context.Context) (diag.Result, error) {
+	r.mu.Lock()
+	if r.current == "" {
+		r.mu.Unlock()
+		return diag.Result{}, ErrEnded
+	}
+	st, _ := r.g.Step(r.current)
+	stepID := st.ID
+	r.mu.Unlock()
+	if st.Check == "" || r.cfg.Diag == nil {
+		return diag.Result{}, ErrNoCheck
+	}
+	res := r.cfg.Diag.Check(ctx, st.Check)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if last := &r.rec.Steps[len(r.rec.Steps)-1]; last.StepID == stepID {
+		last.Check = &CheckRecord{Name: res.Name, Status: res.Status, Detail: res.Detail}
+	}
+	return res, nil
+}
+
+// OfferFix asks the person, through Config.Confirm, whether the current
+// step's fix may run, runs it only on yes, and records both. It returns a
+// plain-words summary of what happened.
+func (r *Runner) OfferFix(ctx context.Context) (FixRecord, error) {
+	v, ok := r.Current()
+	if !ok {
+		return FixRecord{}, ErrEnded
+	}
+	if v.Fix == nil {
+		return FixRecord{}, ErrNoFix
+	}
+	rec := FixRecord{Name: v.Fix.Name}
+	yes := false
+	if r.cfg.Confirm != nil {
+		var err error
+		if yes, err = r.cfg.Confirm(ctx, *v.Fix); err != nil {
+			yes = false
+		}
+	}
+	if yes {
+		rec.Accepted = true
+		msg, err := r.cfg.Diag.RunFix(ctx, v.Fix.Name)
+		rec.Result = msg
+		if err != nil {
+			rec.Error = err.Error()
+		}
+	}
+	r.mu.Lock()
+	if last := &r.rec.Steps[len(r.rec.Steps)-1]; last.StepID == v.StepID {
+		last.Fix = &rec
+	}
+	r.mu.Unlock()
+	if rec.Error != "" {
+		return rec, fmt.Errorf("fix %s: %s", rec.Name, rec.Error)
+	}
+	return rec, nil
+}
+
+// Answer picks answer i of the current step. It returns the outcome when
+// the answer ends the guide ("" otherwise).
+func (r *Runner) Answer(i int) (Outcome, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current == "" {
+		return "", ErrEnded
+	}
+	st, _ := r.g.Step(r.current)
+	if i < 0 || i >= len(st.Answers) {
+		return "", fmt.Errorf("%w: %d", ErrNoAnswer, i)
+	}
+	a := st.Answers[i]
+	r.rec.Steps[len(r.rec.Steps)-1].Answer = r.vars.Expand(a.Label)
+	switch a.Next {
+	case guide.EndFixed, guide.EndEscalate:
+		r.current = ""
+		r.rec.Outcome = Outcome(a.Next)
+		r.rec.Note = r.vars.Expand(a.Note)
+		r.rec.EndedAt = r.cfg.Now()
+		return r.rec.Outcome, nil
+	}
+	r.current = a.Next
+	r.rec.Steps = append(r.rec.Steps, r.visit(a.Next))
+	return "", nil
+}
+
+// Back returns to the previous step, forgetting the answer given there. It
+// also reopens a guide that just ended.
+func (r *Runner) Back() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current == "" {
+		last := &r.rec.Steps[len(r.rec.Steps)-1]
+		r.current, last.Answer = last.StepID, ""
+		r.rec.Outcome, r.rec.Note, r.rec.EndedAt = "", "", time.Time{}
+		return nil
+	}
+	if len(r.rec.Steps) < 2 {
+		return ErrAtStart
+	}
+	r.rec.Steps = r.rec.Steps[:len(r.rec.Steps)-1]
+	prev := &r.rec.Steps[len(r.rec.Steps)-1]
+	r.current, prev.Answer = prev.StepID, ""
+	return nil
+}
+
+// Escalate ends the guide early ("Still not working" from any step); note
+// is the person's own words, if any.
+func (r *Runner) Escalate(note string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current == "" && r.rec.Outcome != "" {
+		return
+	}
+	r.current = ""
+	r.rec.Outcome = Escalated
+	r.rec.Note = note
+	r.rec.EndedAt = r.cfg.Now()
+}
+
+// Record returns a copy of the path taken so far.
+func (r *Runner) Record() Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rec := r.rec
+	rec.Steps = append([]StepRecord(nil), r.rec.Steps...)
+	for i := range rec.Steps {
+		if c := rec.Steps[i].Check; c != nil {
+			cp := *c
+			rec.Steps[i].Check = &cp
+		}
+		if f := rec.Steps[i].Fix; f != nil {
+			cp := *f
+			rec.Steps[i].Fix = &cp
+		}
+	}
+	return rec
+}
