@@ -330,6 +330,18 @@ func (r *Runner) Escalate(note string) {
 	r.rec.EndedAt = r.cfg.Now()
 }
 
+// EndFixed ends the guide as fixed at the current step ("That fixed it").
+func (r *Runner) EndFixed() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current == "" {
+		return
+	}
+	r.current = ""
+	r.rec.Outcome = Fixed
+	r.rec.EndedAt = r.cfg.Now()
+}
+
 // Record returns a copy of the path taken so far.
 func (r *Runner) Record() Record {
 	r.mu.Lock()

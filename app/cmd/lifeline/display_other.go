@@ -1,0 +1,6 @@
+//go:build !linux
+
+package main
+
+// noDesktop is false where a desktop session always exists.
+func noDesktop() bool { return false }

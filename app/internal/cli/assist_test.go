@@ -1,0 +1,282 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/webrtc/v3"
+
+	"github.com/lifeline-desk/lifeline/internal/xtest"
+	"github.com/lifeline-desk/lifeline/relay/auth"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/server"
+	"github.com/lifeline-desk/lifeline/relay/store"
+)
+
+func TestAssistUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"no flags", nil},
+		{"no relay", []string{"--code", "123456789"}},
+		{"both", []string{"--relay", "http://x", "--code", "1", "--request", "help"}},
+		{"neither", []string{"--relay", "http://x"}},
+		{"bad scheme", []string{"--relay", "ftp://x", "--code", "1"}},
+		{"extra arg", []string{"--relay", "http://x", "--code", "1", "more"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("LIFELINE_RELAY", "")
+			err := cmdAssist(context.Background(), tt.args, strings.NewReader(""), io.Discard, io.Discard)
+			if !errors.Is(err, ErrUsage) {
+				t.Errorf("cmdAssist(%q) = %v, want ErrUsage", tt.args, err)
+			}
+		})
+	}
+}
+
+func TestClientURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://help.example.org":           "wss://help.example.org/ws/client",
+		"http://127.0.0.1:8080/":             "ws://127.0.0.1:8080/ws/client",
+		"wss://help.example.org/ws/client":   "wss://help.example.org/ws/client",
+		"https://example.org/lifeline/ws/cl": "wss://example.org/lifeline/ws/cl",
+	} {
+		got, err := clientURL(in)
+		if err != nil || got != want {
+			t.Errorf("clientURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) waitFor(t *testing.T, text string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.String(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("output lacks %q:\n%s", text, s.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestAssistCommandWithRelay runs `lifeline assist --code` against an
+// in-process relay and a real Xvfb display, answering on "stdin", with a
+// pion peer as the technician's browser. Ctrl+C is a cancelled context.
+func TestAssistCommandWithRelay(t *testing.T) {
+	d := xtest.Start(t, 320, 240)
+	t.Setenv("DISPLAY", d)
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(ctx, server.Config{Store: st, PingInterval: time.Hour}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.CreateTechnician(ctx, st, auth.Params{Time: 1, MemoryKiB: 64, Threads: 1}, "alex", "Alex (IT)", "alex-password", false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+		hs.Close()
+		st.Close()
+	}()
+
+	// The technician: log in, create a code, open the console socket.
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	api := func(path, csrf string, body, out any) {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", hs.URL+path, bytes.NewReader(b))
+		req.Header.Set("X-CSRF-Token", csrf)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	var me struct {
+		CSRF string `json:"csrf_token"`
+	}
+	api("/api/login", "", map[string]string{"username": "alex", "password": "alex-password"}, &me)
+	var code struct {
+		Code string `json:"code"`
+	}
+	api("/api/codes", me.CSRF, map[string]any{}, &code)
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	ws, _, err := websocket.Dial(wctx, "ws"+strings.TrimPrefix(hs.URL, "http")+"/ws/tech", &websocket.DialOptions{HTTPClient: hc})
+	wcancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	in := make(chan protocol.Message, 64)
+	go func() {
+		defer close(in)
+		for {
+			_, b, err := ws.Read(context.Background())
+			if err != nil {
+				return
+			}
+			if m, err := protocol.Decode(b); err == nil {
+				in <- m
+			}
+		}
+	}()
+	var session string
+	send := func(typ protocol.Type, p any) {
+		b, _ := protocol.Encode(typ, "", session, p)
+		ws.Write(context.Background(), websocket.MessageText, b)
+	}
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	connected := make(chan struct{})
+	var once sync.Once
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			once.Do(func() { close(connected) })
+		}
+	})
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			j := c.ToJSON()
+			send(protocol.TypeCandidate, &protocol.Candidate{Candidate: j.Candidate, SDPMid: j.SDPMid, SDPMLineIndex: j.SDPMLineIndex})
+		}
+	})
+	got := make(chan protocol.Type, 64)
+	go func() {
+		var pending []webrtc.ICECandidateInit
+		answered := false
+		for m := range in {
+			switch p := m.Payload.(type) {
+			case *protocol.SessionStart:
+				session = p.SessionID
+				send(protocol.TypeViewRequest, &protocol.Consent{})
+			case *protocol.SDP:
+				pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: p.SDP})
+				ans, _ := pc.CreateAnswer(nil)
+				pc.SetLocalDescription(ans)
+				send(protocol.TypeAnswer, &protocol.SDP{SDP: ans.SDP})
+				answered = true
+				for _, c := range pending {
+					pc.AddICECandidate(c)
+				}
+			case *protocol.Candidate:
+				c := webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex}
+				if answered {
+					pc.AddICECandidate(c)
+				} else {
+					pending = append(pending, c)
+				}
+			}
+			got <- m.Type
+		}
+	}()
+
+	// The user: answers y to viewing, y to control.
+	stdinR, stdinW := io.Pipe()
+	defer stdinW.Close()
+	var stdout syncBuffer
+	runCtx, interrupt := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdAssist(runCtx, []string{"--relay", hs.URL, "--code", code.Code, "--name", "Ana"}, stdinR, &stdout, io.Discard)
+	}()
+	stdout.waitFor(t, "Alex (IT) wants to see your screen. Allow? [y/N]")
+	io.WriteString(stdinW, "y\n")
+	stdout.waitFor(t, "Alex (IT) can now see your screen.")
+	select {
+	case <-connected:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no video reached the technician")
+	}
+	send(protocol.TypeControlRequest, &protocol.Consent{})
+	stdout.waitFor(t, "Alex (IT) wants to control your mouse and keyboard. Allow? [y/N]")
+	io.WriteString(stdinW, "y\n")
+	stdout.waitFor(t, "Alex (IT) now controls your mouse and keyboard.")
+	io.WriteString(stdinW, "r\n")
+	stdout.waitFor(t, "You took back control.")
+
+	interrupt() // Ctrl+C
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("cmdAssist = %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("cmdAssist did not return after Ctrl+C")
+	}
+	stdout.waitFor(t, "Session ended (you ended it).")
+	deadline := time.After(10 * time.Second)
+	var types []protocol.Type
+	for {
+		select {
+		case typ := <-got:
+			types = append(types, typ)
+			if typ == protocol.TypeSessionEnd {
+				for _, want := range []protocol.Type{protocol.TypeViewGrant, protocol.TypeControlGrant, protocol.TypeControlRevoke} {
+					if !contains(types, want) {
+						t.Errorf("technician got %v, missing %s", types, want)
+					}
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf("technician never got session.end; got %v", types)
+		}
+	}
+}
+
+func contains(ts []protocol.Type, t protocol.Type) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}

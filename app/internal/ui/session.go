@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// ConsentTimeout is how long a consent request waits before it counts as
+// declined.
+const ConsentTimeout = 60 * time.Second
+
+// showCode is "A technician gave me a code": enter it, then consent.
+func (u *UI) showCode() {
+	heading := widget.NewLabelWithStyle(lang.L("Enter the code from your technician"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	heading.SizeName = theme.SizeNameSubHeadingText
+	intro := widget.NewLabel(lang.L("The technician reads out a code of 9 or more digits on the phone. Nothing is shared until you allow it."))
+	intro.Wrapping = fyne.TextWrapWord
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder("123 456 789")
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	var connect *widget.Button
+	submit := func() {
+		code := digitsOnly(entry.Text)
+		if len(code) < 9 {
+			status.SetText(lang.L("The code has at least 9 digits. Please check it with your technician."))
+			return
+		}
+		if u.deps.Helpdesk == nil {
+			status.SetText(lang.L("This copy of Lifeline is not connected to a help desk."))
+			return
+		}
+		connect.Disable()
+		status.SetText(lang.L("Connecting…"))
+		u.goBackground(func(ctx context.Context) {
+			err := u.deps.Helpdesk.RedeemCode(ctx, code)
+			fyne.Do(func() {
+				connect.Enable()
+				if err != nil {
+					status.SetText(plainError(err))
+					return
+				}
+				status.SetText(lang.L("Connected. Your technician will now ask to see your screen."))
+			})
+		})
+	}
+	connect = widget.NewButtonWithIcon(lang.L("Connect"), theme.LoginIcon(), submit)
+	connect.Importance = widget.HighImportance
+	entry.OnSubmitted = func(string) { submit() }
+	u.setScreen(container.NewVBox(heading, intro, entry, container.NewHBox(connect, widget.NewButton(lang.L("Back"), u.showHome)), status))
+	u.win.Canvas().Focus(entry)
+}
+
+func digitsOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// plainError phrases a help-desk error for the person.
+func plainError(err error) string {
+	if err == ErrOffline {
+		return lang.L("The help desk can't be reached right now. Check your internet connection and try again.")
+	}
+	return err.Error()
+}
+
+// consentDialog asks for permission with a visible countdown; no answer in
+// time is a decline.
+type consentDialog struct {
+	d         *dialog.CustomDialog
+	countdown *widget.Label
+	answered  bool
+	answer    func(bool)
+	stop      chan struct{}
+}
+
+func (u *UI) showConsent(req ConsentRequest) *consentDialog {
+	who := req.Technician
+	if who == "" {
+		who = lang.L("A technician")
+	}
+	var title, what, allowText string
+	if req.Kind == ConsentControl {
+		title = lang.L("{{.Who}} asks to control your computer", map[string]any{"Who": who})
+		what = lang.L("If you allow it, {{.Who}} can move your mouse and type on your keyboard while you watch. You can take back control at any moment.", map[string]any{"Who": who})
+		allowText = lang.L("Allow control")
+	} else {
+		title = lang.L("{{.Who}} wants to see your screen", map[string]any{"Who": who})
+		what = lang.L("If you allow it, {{.Who}} will see everything on your screen, live. They cannot click or type unless you allow that separately. You can stop sharing at any moment.", map[string]any{"Who": who})
+		allowText = lang.L("Allow viewing")
+	}
+	c := &consentDialog{stop: make(chan struct{})}
+	c.answer = func(allow bool) {
+		if c.answered {
+			return
+		}
+		c.answered = true
+		close(c.stop)
+		c.d.Hide()
+		u.goBackground(func(ctx context.Context) {
+			if err := u.deps.Helpdesk.Answer(ctx, req, allow); err != nil {
+				fyne.Do(func() { dialog.ShowInformation(lang.L("Lifeline"), plainError(err), u.win) })
+			}
+		})
+	}
+	body := widget.NewLabel(what)
+	body.Wrapping = fyne.TextWrapWord
+	c.countdown = widget.NewLabel("")
+	allow := widget.NewButtonWithIcon(allowText, theme.ConfirmIcon(), func() { c.answer(true) })
+	allow.Importance = widget.HighImportance
+	decline := widget.NewButtonWithIcon(lang.L("Decline"), theme.CancelIcon(), func() { c.answer(false) })
+	content := container.NewVBox(body, c.countdown, container.NewGridWithColumns(2, decline, allow))
+	c.d = dialog.NewCustomWithoutButtons(title, content, u.win)
+	c.d.Resize(fyne.NewSize(520, 0))
+	deadline := time.Now().Add(ConsentTimeout)
+	update := func() {
+		left := time.Until(deadline).Round(time.Second)
+		c.countdown.SetText(lang.L("If you do nothing, this is declined in {{.S}} seconds.", map[string]any{"S": int(left.Seconds())}))
+	}
+	update()
+	c.d.Show()
+	u.goBackground(func(ctx context.Context) {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fyne.Do(func() {
+					if c.answered {
+						return
+					}
+					if time.Now().After(deadline) {
+						c.answer(false)
+						return
+					}
+					update()
+				})
+			}
+		}
+	})
+	return c
+}
+
+// setSession shows or hides the always-visible banner.
+func (u *UI) setSession(state SessionState, technician string) {
+	if technician == "" {
+		technician = lang.L("The technician")
+	}
+	u.banner.Objects = nil
+	switch state {
+	case SessionViewing, SessionControlling:
+		var msg string
+		if state == SessionControlling {
+			msg = lang.L("{{.Who}} is controlling your computer", map[string]any{"Who": technician})
+		} else {
+			msg = lang.L("{{.Who}} can see your screen", map[string]any{"Who": technician})
+		}
+		label := widget.NewLabelWithStyle(msg, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		stop := widget.NewButtonWithIcon(lang.L("Stop sharing"), theme.MediaStopIcon(), func() {
+			u.goBackground(func(ctx context.Context) { u.deps.Helpdesk.StopSharing(ctx) })
+		})
+		stop.Importance = widget.DangerImportance
+		right := container.NewHBox()
+		if state == SessionControlling {
+			take := widget.NewButtonWithIcon(lang.L("Take back control"), theme.CancelIcon(), func() {
+				u.goBackground(func(ctx context.Context) { u.deps.Helpdesk.RevokeControl(ctx) })
+			})
+			take.Importance = widget.WarningImportance
+			right.Add(take)
+		}
+		right.Add(stop)
+		u.banner.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.VisibilityIcon()), right, label))
+		u.win.SetTitle(msg + " — Lifeline")
+	default:
+		u.win.SetTitle(lang.L("Lifeline — IT help"))
+	}
+	u.banner.Refresh()
+}

@@ -1,0 +1,206 @@
+// Package ui is the Lifeline desktop window: self-help search and guides,
+// escalation to the help desk, code entry, consent dialogs and the live
+// session banner. It is the only package that touches Fyne widgets; work
+// done on other goroutines comes back through fyne.Do.
+package ui
+
+import (
+	"context"
+	"image/color"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/lifeline-desk/lifeline/app/internal/settings"
+	"github.com/lifeline-desk/lifeline/selfhelp/diag"
+	"github.com/lifeline-desk/lifeline/selfhelp/guide"
+	"github.com/lifeline-desk/lifeline/selfhelp/search"
+)
+
+// Deps are the values the window works with.
+type Deps struct {
+	Index    *search.Index
+	Diag     *diag.Runner
+	Settings *settings.Settings
+	Vars     guide.Vars
+	Platform guide.Platform
+	Version  string
+	// Helpdesk reaches the relay; nil runs the app self-help only.
+	Helpdesk Helpdesk
+}
+
+// UI is the main window and its screens.
+type UI struct {
+	app  fyne.App
+	win  fyne.Window
+	deps Deps
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	content   *fyne.Container // the current screen
+	banner    *fyne.Container // the live-session banner, empty when none
+	home      *homeScreen
+	guide     *guideScreen
+	help      *helpScreen
+	chatPanel *chatPanel
+}
+
+// New builds the main window; call ShowAndRun, or Window for tests.
+func New(a fyne.App, deps Deps) *UI {
+	if deps.Platform == "" {
+		deps.Platform = guide.Current
+	}
+	u := &UI{app: a, deps: deps}
+	u.ctx, u.cancel = context.WithCancel(context.Background())
+	applyTheme(a, deps.Settings.Theme())
+	u.win = a.NewWindow(lang.L("Lifeline — IT help"))
+	u.win.Resize(fyne.NewSize(820, 640))
+	u.win.SetMaster()
+
+	u.content = container.NewStack()
+	u.banner = container.NewVBox()
+	u.home = newHomeScreen(u)
+	u.guide = newGuideScreen(u)
+	u.help = newHelpScreen(u)
+	u.chatPanel = newChatPanel(u)
+
+	liveHelp := widget.NewButtonWithIcon(lang.L("Get live help"), theme.HelpIcon(), func() { u.showHelp(nil, "") })
+	liveHelp.Importance = widget.HighImportance
+	settingsBtn := widget.NewButtonWithIcon("", theme.SettingsIcon(), u.showSettings)
+	homeBtn := widget.NewButtonWithIcon(lang.L("Start"), theme.HomeIcon(), u.showHome)
+	title := widget.NewLabelWithStyle(lang.L("Lifeline"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	top := container.NewBorder(nil, nil, container.NewHBox(homeBtn, title), container.NewHBox(liveHelp, settingsBtn))
+	u.win.SetContent(container.NewBorder(container.NewVBox(u.banner, top, widget.NewSeparator()), nil, nil, u.chatPanel.root, u.content))
+	u.win.SetOnClosed(u.Close)
+	u.showHome()
+	u.watchHelpdesk()
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// ShowAndRun shows the window and runs the app until it quits.
+func (u *UI) ShowAndRun() {
+	u.win.Show()
+	u.win.Canvas().Focus(u.home.entry)
+	u.app.Run()
+}
+
+// Close stops background work and waits for it.
+func (u *UI) Close() {
+	u.cancel()
+	u.wg.Wait()
+}
+
+// goBackground runs fn on a goroutine owned by the UI.
+func (u *UI) goBackground(fn func(ctx context.Context)) {
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		fn(u.ctx)
+	}()
+}
+
+func (u *UI) setScreen(o fyne.CanvasObject) {
+	u.content.Objects = []fyne.CanvasObject{o}
+	u.content.Refresh()
+}
+
+func (u *UI) showHome() {
+	u.home.refreshLists()
+	u.setScreen(u.home.root)
+	u.win.Canvas().Focus(u.home.entry)
+}
+
+func (u *UI) openGuide(id string) {
+	g, ok := u.deps.Index.Library().Get(id)
+	if !ok {
+		return
+	}
+	u.deps.Settings.AddRecentGuide(id)
+	u.guide.start(g, u.home.entry.Text)
+	u.setScreen(u.guide.root)
+}
+
+func applyTheme(a fyne.App, t settings.Theme) {
+	switch t {
+	case settings.ThemeDark:
+		a.Settings().SetTheme(forcedVariant{theme.DefaultTheme(), theme.VariantDark})
+	case settings.ThemeLight:
+		a.Settings().SetTheme(forcedVariant{theme.DefaultTheme(), theme.VariantLight})
+	default:
+		a.Settings().SetTheme(theme.DefaultTheme())
+	}
+}
+
+// forcedVariant pins the default theme to light or dark.
+type forcedVariant struct {
+	fyne.Theme
+	variant fyne.ThemeVariant
+}
+
+func (f forcedVariant) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return f.Theme.Color(n, f.variant)
+}
+
+// watchHelpdesk turns help-desk events into screen changes.
+func (u *UI) watchHelpdesk() {
+	hd := u.deps.Helpdesk
+	if hd == nil {
+		return
+	}
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		var consent *consentDialog
+		for {
+			select {
+			case <-u.ctx.Done():
+				return
+			case ev, ok := <-hd.Events():
+				if !ok {
+					return
+				}
+				fyne.Do(func() {
+					switch ev.Kind {
+					case EventQueued:
+						u.help.queued(ev.Position)
+					case EventConsent:
+						if consent != nil && !consent.answered {
+							consent.answer(false)
+						}
+						consent = u.showConsent(ev.Consent)
+					case EventSession:
+						u.setSession(ev.Session, ev.Technician)
+					case EventChat:
+						u.chat(ev.From, ev.Text)
+					case EventRequestClosed, EventError, EventConnection, EventPending:
+						if ev.Text != "" {
+							u.notify(ev.Text)
+						}
+					}
+				})
+			}
+		}
+	}()
+}
+
+// notify shows a short message to the person.
+func (u *UI) notify(text string) {
+	u.app.SendNotification(fyne.NewNotification(lang.L("Lifeline"), text))
+}
+
+// Raise brings the window to the front (a second copy was started).
+func (u *UI) Raise() {
+	fyne.Do(func() {
+		u.win.Show()
+		u.win.RequestFocus()
+	})
+}
