@@ -14,14 +14,20 @@ import (
 	"github.com/lifeline-desk/lifeline/selfhelp/search"
 )
 
-// Quality floors on testdata/queries-dev.tsv. They only go up: raise them
-// when the guides or the analysis improve.
-const (
-	floorSuccessAt1 = 0.95
-	floorSuccessAt3 = 0.97
-	floorMRR        = 0.95
-	ceilZeroResults = 0.0
-)
+// Quality floors per labelled query set. They only go up: raise them when
+// the guides or the analysis improve.
+//   - dev: the product's dev queries (../shared/search-queries-dev.tsv).
+//   - heldout: written without looking at the guides' symptoms, to catch
+//     tuning that only fits the dev list.
+//   - writers: the guide writers' own checks while writing.
+var floors = []struct {
+	file          string
+	at1, at3, mrr float64
+}{
+	{"testdata/queries-dev.tsv", 0.97, 1.00, 0.98},
+	{"testdata/queries-heldout.tsv", 0.93, 0.99, 0.96},
+	{"testdata/queries-writers.tsv", 0.88, 0.98, 0.93},
+}
 
 type labelled struct {
 	query string
@@ -74,19 +80,16 @@ const (
 )
 
 // TestSearchQuality measures success@1, success@3, MRR and the zero-result
-// rate on the labelled dev queries and holds them to their floors.
+// rate (which must stay 0) on each labelled set and holds them to floors.
 func TestSearchQuality(t *testing.T) {
-	s1, s3, mrr, z := measure(t, "testdata/queries-dev.tsv")
-	if s1 < floorSuccessAt1 || s3 < floorSuccessAt3 || mrr < floorMRR || z > ceilZeroResults {
-		t.Errorf("below the floor: success@1 %.3f (≥ %.2f), success@3 %.3f (≥ %.2f), MRR %.3f (≥ %.2f), zero-result %.3f (≤ %.2f)",
-			s1, floorSuccessAt1, s3, floorSuccessAt3, mrr, floorMRR, z, ceilZeroResults)
-	}
-}
-
-func TestSearchQualityHeldOut(t *testing.T) {
-	_, s3, mrr, z := measure(t, "testdata/queries-heldout.tsv")
-	if s3 < heldoutSuccessAt3 || mrr < heldoutMRR || z > ceilZeroResults {
-		t.Errorf("held-out below the floor: success@3 %.3f (≥ %.2f), MRR %.3f (≥ %.2f), zero-result %.3f", s3, heldoutSuccessAt3, mrr, heldoutMRR, z)
+	for _, f := range floors {
+		t.Run(f.file, func(t *testing.T) {
+			s1, s3, mrr, z := measure(t, f.file)
+			if s1 < f.at1 || s3 < f.at3 || mrr < f.mrr || z > 0 {
+				t.Errorf("below the floor: success@1 %.3f (≥ %.2f), success@3 %.3f (≥ %.2f), MRR %.3f (≥ %.2f), zero-result %.3f (= 0)",
+					s1, f.at1, s3, f.at3, mrr, f.mrr, z)
+			}
+		})
 	}
 }
 

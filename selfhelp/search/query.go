@@ -163,50 +163,6 @@ func fuzziness(w string) int {
 	return 0
 }
 
-// build makes the query: for each word, a disjunction of exact matches in
-// every field (boosted by field), plus a fuzzy match on the unstemmed words
-// where the word is unknown (or everywhere when allFuzzy), plus a prefix
-// match on the word being typed.
-func (ix *Index) build(words []word, allFuzzy, typing bool) query.Query {
-	var perWord []query.Query
-	for i, w := range words {
-		var clauses []query.Query
-		for _, fb := range fieldBoosts {
-			mq := bleve.NewMatchQuery(w.text)
-			mq.SetField(fb.field)
-			mq.SetBoost(fb.boost)
-			clauses = append(clauses, mq)
-		}
-		if k := fuzziness(w.text); k > 0 && (!w.known || allFuzzy) {
-			fq := bleve.NewFuzzyQuery(w.text)
-			fq.SetField(fieldWords)
-			fq.SetFuzziness(k)
-			fq.SetBoost(1.5)
-			clauses = append(clauses, fq)
-		}
-		if typing && i == len(words)-1 && !w.known && utf8.RuneCountInString(w.text) >= 3 {
-			pq := bleve.NewPrefixQuery(w.text)
-			pq.SetField(fieldWords)
-			pq.SetBoost(1)
-			clauses = append(clauses, pq)
-		}
-		perWord = append(perWord, bleve.NewDisjunctionQuery(clauses...))
-	}
-	if len(words) > 1 {
-		texts := make([]string, len(words))
-		for i, w := range words {
-			texts[i] = w.text
-		}
-		for _, f := range []string{fieldSymptoms, fieldTitle} {
-			pq := bleve.NewMatchPhraseQuery(strings.Join(texts, " "))
-			pq.SetField(f)
-			pq.SetBoost(2)
-			perWord = append(perWord, pq)
-		}
-	}
-	return bleve.NewDisjunctionQuery(perWord...)
-}
-
 func (ix *Index) run(ctx context.Context, q query.Query, limit int) ([]Hit, error) {
 	req := bleve.NewSearchRequestOptions(q, limit, 0, false)
 	req.Highlight = bleve.NewHighlightWithStyle(highlighter)
@@ -264,4 +220,51 @@ func segments(frag string) []Segment {
 		frag = frag[j+len(markEnd):]
 	}
 	return out
+}
+
+// build makes the query: per field, a match of all the words (so a field
+// that holds more of them scores more), boosted by field; fuzzy matches on
+// the unstemmed words for words the index does not know (or for every
+// word when allFuzzy); a prefix match on the word being typed; and a
+// phrase bonus in symptoms and title.
+func (ix *Index) build(words []word, allFuzzy, typing bool) query.Query {
+	texts := make([]string, len(words))
+	for i, w := range words {
+		texts[i] = w.text
+	}
+	all := strings.Join(texts, " ")
+	var clauses []query.Query
+	for _, fb := range fieldBoosts {
+		mq := bleve.NewMatchQuery(all)
+		mq.SetField(fb.field)
+		mq.SetBoost(fb.boost)
+		clauses = append(clauses, mq)
+	}
+	var extra []query.Query
+	for i, w := range words {
+		if k := fuzziness(w.text); k > 0 && (!w.known || allFuzzy) {
+			fq := bleve.NewFuzzyQuery(w.text)
+			fq.SetField(fieldWords)
+			fq.SetFuzziness(k)
+			fq.SetBoost(1.5)
+			extra = append(extra, fq)
+		}
+		if typing && i == len(words)-1 && !w.known && utf8.RuneCountInString(w.text) >= 3 {
+			pq := bleve.NewPrefixQuery(w.text)
+			pq.SetField(fieldWords)
+			extra = append(extra, pq)
+		}
+	}
+	if len(extra) > 0 {
+		clauses = append(clauses, bleve.NewDisjunctionQuery(extra...))
+	}
+	if len(words) > 1 {
+		for _, f := range []string{fieldSymptoms, fieldTitle} {
+			pq := bleve.NewMatchPhraseQuery(all)
+			pq.SetField(f)
+			pq.SetBoost(2)
+			clauses = append(clauses, pq)
+		}
+	}
+	return bleve.NewDisjunctionQuery(clauses...)
 }

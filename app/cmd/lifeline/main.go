@@ -13,9 +13,11 @@ import (
 	"syscall"
 
 	"github.com/lifeline-desk/lifeline/app/internal/cli"
+	"github.com/lifeline-desk/lifeline/app/internal/quietinit"
 )
 
 func main() {
+	quietinit.Restore()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))

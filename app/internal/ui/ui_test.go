@@ -1,0 +1,204 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/lifeline-desk/lifeline/app/internal/settings"
+	"github.com/lifeline-desk/lifeline/assets"
+	"github.com/lifeline-desk/lifeline/selfhelp/diag"
+	"github.com/lifeline-desk/lifeline/selfhelp/guide"
+	"github.com/lifeline-desk/lifeline/selfhelp/search"
+)
+
+// newTestUI builds the window on Fyne's test driver with the real built-in
+// guides, the real index and the real diagnostics.
+func newTestUI(t *testing.T, hd Helpdesk) *UI {
+	t.Helper()
+	a := test.NewTempApp(t)
+	lib, probs, err := guide.Load(assets.Guides(), nil, guide.Known{Checks: diag.CheckNames(), Fixes: diag.FixNames(), Vars: guide.DefaultVars})
+	if err != nil || len(probs) > 0 {
+		t.Fatal(err, probs)
+	}
+	ix, err := search.Open(context.Background(), lib, search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	u := New(a, Deps{Index: ix, Diag: diag.New(diag.Config{Timeout: 2 * time.Second}), Settings: settings.New(a.Preferences()),
+		Platform: guide.Linux, Version: "test", Helpdesk: hd})
+	u.win.Resize(fyne.NewSize(820, 640))
+	t.Cleanup(u.Close)
+	return u
+}
+
+// typeAndWait types into the search box and waits for the results.
+func typeAndWait(t *testing.T, u *UI, text string) search.Results {
+	t.Helper()
+	got := make(chan search.Results, 16)
+	u.home.onShown = func(r search.Results) {
+		if r.Query == text {
+			got <- r
+		}
+	}
+	test.Type(u.home.entry, text)
+	select {
+	case r := <-got:
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no results shown for %q", text)
+	}
+	return search.Results{}
+}
+
+func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if found != nil || o == nil {
+			return
+		}
+		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, label) {
+			found = b
+			return
+		}
+		switch c := o.(type) {
+		case *fyne.Container:
+			for _, ch := range c.Objects {
+				walk(ch)
+			}
+		case *container.Scroll:
+			walk(c.Content)
+		case *widget.Accordion:
+			for _, it := range c.Items {
+				walk(it.Detail)
+			}
+		}
+	}
+	walk(o)
+	if found == nil {
+		t.Fatalf("no button %q", label)
+	}
+	return found
+}
+
+func TestSearchShowsResultsAsYouType(t *testing.T) {
+	u := newTestUI(t, nil)
+	res := typeAndWait(t, u, "printer says offline")
+	if len(res.Hits) == 0 || res.Hits[0].ID != "printer-offline" {
+		t.Fatalf("hits %+v", res.Hits)
+	}
+}
+
+func TestSearchEmptyStateOffersLiveHelp(t *testing.T) {
+	u := newTestUI(t, nil)
+	res := typeAndWait(t, u, "qqqqzzzz")
+	if len(res.Hits) != 0 {
+		t.Fatalf("hits %+v", res.Hits)
+	}
+	findButton(t, u.home.resultsV, "Get live help")
+}
+
+// TestGuideBranchesAndEscalatesWithContext walks a guide in the window:
+// a check runs and shows its result, an answer branches, "Still not
+// working" opens the escalation form with the path taken.
+func TestGuideBranchesAndEscalatesWithContext(t *testing.T) {
+	u := newTestUI(t, nil)
+	checked := make(chan diag.Result, 4)
+	u.guide.onCheckDone = func(r diag.Result) { checked <- r }
+	res := typeAndWait(t, u, "documents stuck in the print queue")
+	if res.Hits[0].ID != "print-queue-stuck" {
+		t.Fatalf("top hit %s", res.Hits[0].ID)
+	}
+	test.Tap(findButton(t, u.home.resultsV, res.Hits[0].Title))
+	if u.content.Objects[0] != u.guide.root {
+		t.Fatal("guide screen not shown")
+	}
+	v, _ := u.guide.run.Current()
+	if v.Check != "" {
+		select {
+		case r := <-checked:
+			if r.Detail == "" {
+				t.Errorf("check result without detail: %+v", r)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("check did not finish")
+		}
+	}
+	// Take the first answer that leads to another step.
+	g := u.guide.run.Guide()
+	st, _ := g.Step(v.StepID)
+	for _, a := range st.Answers {
+		if a.Next != guide.EndFixed && a.Next != guide.EndEscalate {
+			test.Tap(findButton(t, u.guide.body, a.Label))
+			break
+		}
+	}
+	if n := len(u.guide.run.Record().Steps); n != 2 {
+		t.Fatalf("after branching the path has %d steps", n)
+	}
+	test.Tap(findButton(t, u.guide.root, "Still not working"))
+	if u.content.Objects[0] != u.help.root {
+		t.Fatal("escalation form not shown")
+	}
+	if u.help.shareGuide == nil || !strings.Contains(u.help.shareGuide.Text, "(2 steps)") {
+		t.Fatalf("preview does not show the guide path: %+v", u.help.shareGuide)
+	}
+	if u.help.desc.Text != "documents stuck in the print queue" {
+		t.Errorf("description not pre-filled: %q", u.help.desc.Text)
+	}
+	req := u.help.request()
+	if req.Guide == nil || req.Guide.GuideID != "print-queue-stuck" || req.Guide.Outcome != "escalate" {
+		t.Errorf("request guide: %+v", req.Guide)
+	}
+	u.help.shareGuide.SetChecked(false)
+	if u.help.request().Guide != nil {
+		t.Error("unticked guide path is still sent")
+	}
+}
+
+func TestBackReturnsToPreviousStep(t *testing.T) {
+	u := newTestUI(t, nil)
+	u.openGuide("wifi-not-connecting")
+	first, _ := u.guide.run.Current()
+	g := u.guide.run.Guide()
+	st, _ := g.Step(first.StepID)
+	for i, a := range st.Answers {
+		if a.Next != guide.EndFixed && a.Next != guide.EndEscalate {
+			u.guide.answer(i)
+			break
+		}
+	}
+	test.Tap(u.guide.back)
+	now, _ := u.guide.run.Current()
+	if now.StepID != first.StepID {
+		t.Errorf("back went to %s, want %s", now.StepID, first.StepID)
+	}
+	test.Tap(u.guide.back)
+	if u.content.Objects[0] != u.home.root {
+		t.Error("back from the first step does not return home")
+	}
+}
+
+func TestRecentGuidesRemembered(t *testing.T) {
+	u := newTestUI(t, nil)
+	u.openGuide("disk-full")
+	u.showHome()
+	if got := u.deps.Settings.RecentGuides(); len(got) == 0 || got[0] != "disk-full" {
+		t.Errorf("recent %v", got)
+	}
+	findButton(t, u.home.recent, "")
+}
+
+func TestHomeMarkup(t *testing.T) {
+	u := newTestUI(t, nil)
+	test.AssertRendersToMarkup(t, "home.xml", u.win.Canvas())
+}
