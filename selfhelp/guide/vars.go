@@ -24,6 +24,7 @@ var DefaultVars = Vars{
 	"wifi_name":           "your organisation's Wi-Fi network",
 	"guest_wifi_name":     "the guest Wi-Fi network",
 	"mfa_app":             "your authenticator app",
+	"mfa_setup_url":       "your organisation's sign-in security page",
 	"cloud_storage":       "your work cloud storage",
 	"mail_web_url":        "web mail in your browser",
 }

@@ -1,0 +1,265 @@
+// Command lifeline-relay runs the Lifeline relay server and manages its
+// technician accounts.
+//
+//	lifeline-relay serve [flags]
+//	lifeline-relay user add NAME [--admin] [--display-name TEXT]
+//	lifeline-relay user passwd NAME
+//	lifeline-relay user list
+//	lifeline-relay user disable|enable NAME
+//
+// Every flag can also be set with an environment variable: LIFELINE_ and
+// the flag name in upper case with '-' as '_' (--turn-external-ip →
+// LIFELINE_TURN_EXTERNAL_IP). Secrets are never flag values: the TURN secret
+// comes from --turn-secret-file or LIFELINE_TURN_SECRET, passwords from a
+// prompt or standard input.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/lifeline-desk/lifeline/relay/relayd"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "lifeline-relay:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  lifeline-relay serve [flags]                 run the relay (see: lifeline-relay serve -h)
+  lifeline-relay user add NAME [--admin] [--display-name TEXT]
+  lifeline-relay user passwd NAME
+  lifeline-relay user list
+  lifeline-relay user disable NAME
+  lifeline-relay user enable NAME
+Passwords are prompted for, or read from standard input when it is not a terminal.`
+
+func run(args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:])
+	case "user":
+		return user(args[1:])
+	case "-h", "--help", "help":
+		fmt.Println(usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+// applyEnv sets every flag not given on the command line from LIFELINE_*.
+func applyEnv(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		if v, ok := os.LookupEnv(envName(f.Name)); ok {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s: %w", envName(f.Name), e)
+			}
+		}
+	})
+	return err
+}
+
+func envName(flagName string) string {
+	return "LIFELINE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parse parses flags anywhere among the positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return pos, applyEnv(fs)
+}
+
+func newLogger(level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", format)
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var o relayd.Options
+	var turnURLs, origins listFlag
+	var secretFile, logLevel, logFormat string
+	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HTTP(S) listen address")
+	fs.StringVar(&o.DataDir, "data", "lifeline-data", "data directory (SQLite database, TURN secret)")
+	fs.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
+	fs.StringVar(&o.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&o.InsecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (behind a TLS proxy)")
+	fs.BoolVar(&o.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind a reverse proxy)")
+	fs.BoolVar(&o.Demo, "demo", false, "create the 'demo' admin with a random password, printed once")
+	fs.StringVar(&o.TURNListen, "turn-listen", ":3478", "embedded TURN server UDP address, or 'off'")
+	fs.StringVar(&o.TURNExternalIP, "turn-external-ip", "", "public IP advertised by the embedded TURN server")
+	fs.Var(&turnURLs, "turn-url", "TURN URL(s) sent to clients, comma-separated (e.g. an external coturn); default: the embedded server")
+	fs.StringVar(&secretFile, "turn-secret-file", "", "file holding the TURN shared secret (coturn static-auth-secret); or LIFELINE_TURN_SECRET; default: generated in the data dir")
+	fs.DurationVar(&o.Retention, "retention", 365*24*time.Hour, "delete records older than this (0 keeps everything)")
+	fs.Var(&origins, "origin", "extra allowed Origin host patterns for the console socket, comma-separated")
+	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long to wait for connections on shutdown")
+	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&logFormat, "log-format", "text", "text or json")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: lifeline-relay serve [flags]\nEvery flag can also be set as LIFELINE_<FLAG> (e.g. LIFELINE_TURN_EXTERNAL_IP).")
+		fs.PrintDefaults()
+	}
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	o.TURNURLs, o.Origins = turnURLs, origins
+	log, err := newLogger(logLevel, logFormat)
+	if err != nil {
+		return err
+	}
+	if secretFile != "" {
+		b, err := os.ReadFile(secretFile)
+		if err != nil {
+			return fmt.Errorf("read TURN secret: %w", err)
+		}
+		o.TURNSecret = []byte(strings.TrimSpace(string(b)))
+	} else if v := os.Getenv("LIFELINE_TURN_SECRET"); v != "" {
+		o.TURNSecret = []byte(v)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return relayd.Run(ctx, o, log)
+}
+
+func user(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("user: missing subcommand\n%s", usage)
+	}
+	fs := flag.NewFlagSet("user "+args[0], flag.ContinueOnError)
+	dataDir := fs.String("data", "lifeline-data", "data directory")
+	admin := fs.Bool("admin", false, "give the account the admin role (add)")
+	display := fs.String("display-name", "", "name shown to users (add)")
+	pos, err := parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	needName := func() (string, error) {
+		if len(pos) != 1 {
+			return "", fmt.Errorf("user %s: give exactly one user name", args[0])
+		}
+		return pos[0], nil
+	}
+	switch args[0] {
+	case "add":
+		name, err := needName()
+		if err != nil {
+			return err
+		}
+		pw, err := readPassword(os.Stdin, os.Stderr)
+		if err != nil {
+			return err
+		}
+		if err := relayd.UserAdd(ctx, *dataDir, name, *display, pw, *admin); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "Created %s.\n", name)
+		return nil
+	case "passwd":
+		name, err := needName()
+		if err != nil {
+			return err
+		}
+		pw, err := readPassword(os.Stdin, os.Stderr)
+		if err != nil {
+			return err
+		}
+		return relayd.UserPasswd(ctx, *dataDir, name, pw)
+	case "list":
+		return relayd.UserList(ctx, *dataDir, os.Stdout)
+	case "disable", "enable":
+		name, err := needName()
+		if err != nil {
+			return err
+		}
+		return relayd.UserSetDisabled(ctx, *dataDir, name, args[0] == "disable")
+	}
+	return fmt.Errorf("unknown user subcommand %q\n%s", args[0], usage)
+}
+
+// readPassword prompts twice on a terminal, or reads one line from a pipe.
+func readPassword(in *os.File, prompt io.Writer) (string, error) {
+	if term.IsTerminal(int(in.Fd())) {
+		fmt.Fprint(prompt, "Password: ")
+		a, err := term.ReadPassword(int(in.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(prompt, "Again: ")
+		b, err := term.ReadPassword(int(in.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", err
+		}
+		if string(a) != string(b) {
+			return "", errors.New("the passwords differ")
+		}
+		return string(a), nil
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", fmt.Errorf("read password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

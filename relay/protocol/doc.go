@@ -1,0 +1,201 @@
+// Package protocol defines version 1 of the Lifeline relay wire protocol: the
+// JSON messages exchanged over WebSocket between the relay and a desktop
+// client (endpoint /ws/client) and between the relay and a technician's
+// browser console (endpoint /ws/tech).
+//
+// # Transport
+//
+// Every message is one WebSocket text frame holding one JSON object. A frame
+// larger than [MaxMessageSize] (64 KiB) is refused before it is read: the
+// relay closes the socket with status 1009 (message too big). Binary frames
+// are refused. Clients must apply the same limit to what they read.
+//
+// The relay sends WebSocket pings; clients must answer them (every WebSocket
+// library does). There is no application-level keep-alive.
+//
+// # Envelope
+//
+//		{"v":1, "type":"request.submit", "id":"c1", "session":"s-…", "data":{…}}
+//
+//	  - v (int, required): protocol version, always [Version] (1). Any other
+//	    value is answered with error "unsupported_version".
+//	  - type (string, required): one of the types listed below; anything else is
+//	    answered with error "unknown_type".
+//	  - id (string, optional, ≤ 64 bytes): chosen by the sender. The relay copies
+//	    the id of a request into its direct reply (request.accepted, error, ack)
+//	    so a client can match them.
+//	  - session (string, optional, ≤ 64 bytes): the session a session message
+//	    belongs to. Required on session messages sent by a technician (one
+//	    console may run several sessions); optional from a desktop client (it has
+//	    at most one); always set by the relay on session messages it sends.
+//	  - data (object, optional): the payload, whose shape depends on type.
+//	    Unknown fields inside data are ignored; unknown fields in the envelope
+//	    are an error. The relay never forwards raw bytes: it decodes the payload
+//	    into the typed struct and re-encodes it, so only documented fields pass.
+//
+// A malformed message (not JSON, wrong field types, missing required fields,
+// over a field limit) is answered with an error message and the socket is
+// closed with status 1008 (policy violation) for decoding errors. Errors about
+// state ("not_allowed", "bad_code", "rate_limited", "not_found") leave the
+// socket open.
+//
+// # Message types
+//
+// Direction: C = desktop client, T = technician console, R = relay.
+//
+//	type                     direction   data
+//	request.submit           C→R         RequestSubmit
+//	request.resume           C→R         RequestResume
+//	request.cancel           C→R         (none)
+//	request.accepted         R→C         RequestAccepted (reply to submit/resume)
+//	request.position         R→C         QueuePosition (sent when it changes)
+//	request.taken            R→C         RequestTaken (a technician took it; session.start follows)
+//	request.cancelled        R→C         RequestCancelled
+//	code.redeem              C→R         CodeRedeem
+//	outcome.report           C→R         OutcomeReport (reply: ack)
+//	ack                      R→C         (none)
+//	queue.snapshot           R→T         QueueSnapshot (sent on connect)
+//	queue.added              R→T         QueueItem
+//	queue.updated            R→T         QueueItem (state or presence changed; state ≠ waiting means: remove from queue)
+//	session.start            R→C, R→T    SessionStart
+//	session.end              C→R, T→R, R→C, R→T   SessionEnd
+//	consent.view.request     T→R→C       Consent
+//	consent.view.grant       C→R→T       Consent
+//	consent.view.deny        C→R→T       Consent
+//	consent.control.request  T→R→C       Consent
+//	consent.control.grant    C→R→T       Consent
+//	consent.control.deny     C→R→T       Consent
+//	consent.control.revoke   C→R→T       Consent
+//	signal.offer             C→R→T       SDP
+//	signal.answer            T→R→C       SDP
+//	signal.candidate         C→R→T, T→R→C  Candidate
+//	chat                     C→R→T, T→R→C  Chat (relay fills from and at)
+//	error                    R→C, R→T    Error
+//
+// A message whose direction does not match the sender (for example a client
+// sending consent.view.request, or a technician sending signal.offer) is
+// answered with error "not_allowed" and dropped.
+//
+// # Help request life cycle
+//
+//	waiting ──take──▶ taken ──session.start──▶ in_session ──session.end──▶ resolved
+//	   │                 │                        │
+//	   └──cancel─────────┴──▶ cancelled           └─ (relay restart) ─▶ waiting again
+//
+// A desktop client sends request.submit. The relay persists the request and
+// only then answers request.accepted with request_id, resume_token and the
+// queue position (1 = next). The request appears on every connected console
+// (queue.added). Position changes are pushed as request.position.
+//
+// If the socket drops, the request stays waiting. The client reconnects and
+// sends request.resume with request_id and resume_token (also after a relay
+// restart, since requests are persisted); the relay answers request.accepted
+// (or error "not_found" if it was cancelled/resolved). While the client is
+// disconnected the console shows the request as offline (online=false); a
+// technician may still take it, and the session starts (request.taken,
+// session.start) when the client resumes.
+//
+// A technician takes a request through the HTTP API (POST
+// /api/requests/{id}/take). Taking is atomic: of two racing technicians
+// exactly one wins, the other gets HTTP 409. The relay creates a session and
+// sends request.taken then session.start to the client and session.start to
+// every console socket of that technician.
+//
+// request.cancel (client) cancels a waiting request (reply:
+// request.cancelled); once taken, the session is ended by session.end instead.
+//
+// # One-time codes
+//
+// Instead of a request, a client may send code.redeem with the code a
+// technician read out (digits; spaces and dashes are ignored). On success the
+// relay creates a request (already taken by the code's technician) and a
+// session, replies request.accepted (state in_session, with a resume token),
+// then sends request.taken and session.start to the client and session.start
+// to the technician. On failure it answers error
+// "bad_code" (wrong, expired or used — not distinguished) or "rate_limited"
+// with retry_after_ms; failed attempts back off exponentially per address and
+// globally.
+//
+// # Session, consent and signaling
+//
+// session.start carries the session id, the peer's display name, the WebRTC
+// role of the receiver and the ICE servers to use (TURN URL with time-limited
+// credentials; no public STUN server is ever configured). Then:
+//
+//  1. T sends consent.view.request. C shows "NAME wants to see your screen"
+//     and answers consent.view.grant or consent.view.deny (the client treats
+//     60 s without an answer as a deny and sends consent.view.deny).
+//  2. After consent.view.grant, C (the offerer: it owns the video track)
+//     creates the PeerConnection and sends signal.offer; T answers with
+//     signal.answer; both trickle signal.candidate. The relay refuses
+//     signal.* before view consent was granted (error "not_allowed").
+//  3. T may send consent.control.request; C answers consent.control.grant or
+//     consent.control.deny, and may send consent.control.revoke at any time.
+//  4. Either side sends session.end; the relay forwards it to the other side,
+//     records the session end and marks the request resolved. A dropped client
+//     socket ends the session (reason "client_disconnected"). A relay restart
+//     ends every running session (reason "relay_restart") and puts their
+//     requests back in the queue.
+//
+// Every consent.* message and session.start/session.end is written to the
+// audit log with actor, time and address. chat messages are stored in the
+// session transcript.
+//
+// Session messages are relayed only between the two parties of one session:
+// a technician may only address sessions it owns, a client only its own, and
+// a session message is refused with "not_allowed" when no session is running
+// or the session id does not match.
+//
+// # Examples
+//
+// A desktop client escalating after a guide (C→R), and the reply (R→C):
+//
+//	{"v":1,"type":"request.submit","id":"c1","data":{
+//	  "name":"Ana Silva","contact":"ext 4411","os":"linux/amd64 Debian 12","app_version":"0.3.0",
+//	  "description":"printer says offline",
+//	  "guide":{"guide_id":"printer-offline","guide_title":"Printer is offline","steps":[
+//	    {"step_id":"power","title":"Is the printer on?","answer":"yes",
+//	     "check":{"name":"print-queue","status":"warn","detail":"3 jobs stuck"}}]},
+//	  "diagnostics":[{"name":"network","status":"ok","detail":"default route via 10.0.0.1"}]}}
+//	{"v":1,"type":"request.accepted","id":"c1","data":{"request_id":"r-…","resume_token":"…","state":"waiting","position":2}}
+//
+// Session start as the client sees it (the console gets role "answerer" and
+// the request context as well):
+//
+//	{"v":1,"type":"session.start","session":"s-…","data":{"session_id":"s-…","request_id":"r-…",
+//	  "peer":"Alex from IT","role":"offerer",
+//	  "ice_servers":[{"urls":["turn:relay.example.org:3478?transport=udp"],
+//	                  "username":"1767225600:s-…","credential":"base64…"}]}}
+//
+// Consent and signaling:
+//
+//	{"v":1,"type":"consent.view.request","session":"s-…","data":{"by":"Alex from IT"}}   R→C
+//	{"v":1,"type":"consent.view.grant"}                                                  C→R
+//	{"v":1,"type":"signal.offer","data":{"sdp":"v=0…"}}                                  C→R
+//	{"v":1,"type":"signal.candidate","data":{"candidate":"candidate:…","sdpMid":"0","sdpMLineIndex":0}}
+//	{"v":1,"type":"error","id":"c7","data":{"code":"not_allowed","message":"no media before the user allowed viewing"}}
+//
+// ICE servers contain only the relay's TURN server (embedded, or an external
+// coturn sharing the secret) with credentials valid for the session's
+// duration (default 12 h): username "<unix expiry>:<session id>", password
+// base64(HMAC-SHA1(secret, username)). An empty list means host candidates
+// only.
+//
+// # Error codes
+//
+//	bad_message          malformed JSON, wrong types, field over its limit (socket then closed, 1008)
+//	unsupported_version  v is not 1 (socket then closed, 1008)
+//	unknown_type         type is not in the table (socket then closed, 1008)
+//	not_allowed          wrong direction, wrong party, wrong state
+//	not_found            unknown request/session, or resume token mismatch
+//	bad_code             one-time code wrong, expired or already used
+//	rate_limited         too many attempts; data.retry_after_ms says when to retry
+//	internal             the relay failed (storage); retry later
+//
+// # Limits
+//
+// Message ≤ 64 KiB. Envelope id and session ≤ 64 bytes. Name, contact,
+// os, app_version ≤ 200 bytes; description ≤ 8000 bytes; guide steps ≤ 200;
+// diagnostics ≤ 200; each step/check text field ≤ 2000 bytes; SDP ≤ 48 KiB;
+// candidate ≤ 1000 bytes; chat text ≤ 4000 bytes; code ≤ 32 characters.
+package protocol

@@ -1,0 +1,148 @@
+package protocol
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDecode(t *testing.T) {
+	big := strings.Repeat("a", MaxMessageSize)
+	tests := []struct {
+		name     string
+		in       string
+		wantType Type
+		wantCode string // empty: no error
+	}{
+		{"submit", `{"v":1,"type":"request.submit","id":"1","data":{"description":"printer offline","name":"Ana","guide":{"guide_id":"printer","guide_title":"Printer","steps":[{"step_id":"s1","title":"Power","answer":"yes","check":{"name":"spool","status":"warn","detail":"3 jobs"}}]},"diagnostics":[{"name":"net","status":"ok"}]}}`, TypeRequestSubmit, ""},
+		{"cancel without data", `{"v":1,"type":"request.cancel"}`, TypeRequestCancel, ""},
+		{"offer", `{"v":1,"type":"signal.offer","session":"s","data":{"sdp":"v=0"}}`, TypeOffer, ""},
+		{"candidate end", `{"v":1,"type":"signal.candidate","data":{"candidate":""}}`, TypeCandidate, ""},
+		{"unknown data field ignored", `{"v":1,"type":"chat","data":{"text":"hi","extra":1}}`, TypeChat, ""},
+		{"not json", `hello`, "", CodeBadMessage},
+		{"empty", ``, "", CodeBadMessage},
+		{"array", `[1,2]`, "", CodeBadMessage},
+		{"trailing", `{"v":1,"type":"ack"}{}`, "", CodeBadMessage},
+		{"unknown envelope field", `{"v":1,"type":"ack","x":1}`, "", CodeBadMessage},
+		{"wrong version", `{"v":2,"type":"ack"}`, "", CodeUnsupportedVersion},
+		{"missing version", `{"type":"ack"}`, "", CodeUnsupportedVersion},
+		{"unknown type", `{"v":1,"type":"shell.exec"}`, "", CodeUnknownType},
+		{"wrong data type", `{"v":1,"type":"chat","data":{"text":5}}`, "", CodeBadMessage},
+		{"data not object", `{"v":1,"type":"chat","data":"x"}`, "", CodeBadMessage},
+		{"missing description", `{"v":1,"type":"request.submit","data":{}}`, "", CodeBadMessage},
+		{"empty chat", `{"v":1,"type":"chat","data":{"text":""}}`, "", CodeBadMessage},
+		{"bad outcome kind", `{"v":1,"type":"outcome.report","data":{"kind":"x"}}`, "", CodeBadMessage},
+		{"long id", `{"v":1,"type":"ack","id":"` + strings.Repeat("i", 65) + `"}`, "", CodeBadMessage},
+		{"too large", `{"v":1,"type":"chat","data":{"text":"` + big + `"}}`, "", CodeBadMessage},
+		{"too many steps", `{"v":1,"type":"request.submit","data":{"description":"d","guide":{"steps":[` + strings.TrimSuffix(strings.Repeat(`{},`, MaxItems+1), ",") + `]}}}`, "", CodeBadMessage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Decode([]byte(tt.in))
+			if tt.wantCode == "" {
+				if err != nil {
+					t.Fatalf("Decode: %v", err)
+				}
+				if m.Type != tt.wantType {
+					t.Fatalf("type = %q, want %q", m.Type, tt.wantType)
+				}
+				return
+			}
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("err = %v, want *DecodeError", err)
+			}
+			if de.Code != tt.wantCode {
+				t.Fatalf("code = %q (%v), want %q", de.Code, de, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	for typ, spec := range Specs {
+		t.Run(string(typ), func(t *testing.T) {
+			var payload any
+			if spec.New != nil {
+				payload = spec.New()
+				switch v := payload.(type) {
+				case *RequestSubmit:
+					v.Description = "d"
+				case *RequestResume:
+					v.RequestID, v.ResumeToken = "r", "t"
+				case *CodeRedeem:
+					v.Code = "123456789"
+				case *OutcomeReport:
+					v.Kind = OutcomeFixed
+				case *SDP:
+					v.SDP = "v=0"
+				case *Chat:
+					v.Text = "hi"
+				}
+			}
+			b, err := Encode(typ, "id1", "s1", payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := Decode(b)
+			if err != nil {
+				t.Fatalf("Decode(%s): %v", b, err)
+			}
+			if m.Type != typ || m.ID != "id1" || m.Session != "s1" {
+				t.Fatalf("got %+v", m)
+			}
+		})
+	}
+}
+
+func TestSpecsComplete(t *testing.T) {
+	// Every type is documented in the package doc table.
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ := range Specs {
+		if !strings.Contains(string(doc), "//\t"+string(typ)+" ") {
+			t.Errorf("type %s missing from the doc table", typ)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/seed/*.json")
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Decode(b)
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("non-DecodeError %T: %v", err, err)
+			}
+			return
+		}
+		// A decoded message must re-encode and decode to the same type.
+		out, err := Encode(m.Type, m.ID, m.Session, m.Payload)
+		if err != nil {
+			if len(b) > MaxMessageSize/2 {
+				return // re-encoding escapes may grow past the cap
+			}
+			t.Fatalf("re-encode: %v", err)
+		}
+		m2, err := Decode(out)
+		if err != nil {
+			t.Fatalf("decode re-encoded %s: %v", out, err)
+		}
+		if m2.Type != m.Type {
+			t.Fatal(fmt.Sprint("type changed ", m.Type, m2.Type))
+		}
+	})
+}

@@ -1,0 +1,201 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/lifeline-desk/lifeline/relay/auth"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
+)
+
+// sendQueue is how many outgoing messages may wait for a slow peer before
+// the relay drops the connection.
+const sendQueue = 64
+
+// wsConn is one WebSocket with its writer goroutine. Writes go through send
+// so no caller ever blocks on a slow peer.
+type wsConn struct {
+	s      *Server
+	ws     *websocket.Conn
+	addr   string
+	kind   string // "client" or "tech"
+	send   chan []byte
+	ctx    context.Context // the connection's life; cancelled on leave or shutdown
+	cancel context.CancelFunc
+	// readCtx is cancelled by the writer once it has flushed and closed, so
+	// that a shutdown can still deliver its last messages (cancelling a
+	// Read's context closes the socket at once).
+	readCtx    context.Context
+	readCancel context.CancelFunc
+	log        *slog.Logger
+}
+
+// clientAddr is the peer's IP: the TCP peer, or with Config.TrustProxy the
+// last address in X-Forwarded-For (the one the trusted proxy appended).
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) newConn(ws *websocket.Conn, r *http.Request, kind string) *wsConn {
+	ws.SetReadLimit(protocol.MaxMessageSize)
+	ctx, cancel := context.WithCancel(s.ctx)
+	readCtx, readCancel := context.WithCancel(context.Background())
+	addr := s.clientAddr(r)
+	return &wsConn{s: s, ws: ws, addr: addr, kind: kind, send: make(chan []byte, sendQueue), ctx: ctx, cancel: cancel,
+		readCtx: readCtx, readCancel: readCancel, log: s.log.With("conn", kind, "addr", addr)}
+}
+
+// enqueue queues b for sending; a peer that does not keep up is disconnected.
+func (c *wsConn) enqueue(b []byte) {
+	if b == nil {
+		return
+	}
+	select {
+	case c.send <- b:
+	default:
+		c.log.Warn("peer too slow, closing connection")
+		c.cancel()
+	}
+}
+
+func (c *wsConn) writeLoop() {
+	defer c.s.wg.Done()
+	defer c.readCancel()
+	ping := time.NewTicker(c.s.cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			if c.s.ctx.Err() != nil {
+				c.flush()
+				c.ws.Close(websocket.StatusGoingAway, "relay shutting down")
+			}
+			return
+		case b := <-c.send:
+			// Not derived from c.ctx: cancelling a Write's context closes
+			// the socket, and a shutdown must not cut a message in flight.
+			ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
+			err := c.ws.Write(ctx, websocket.MessageText, b)
+			cancel()
+			if err != nil {
+				c.cancel()
+				return
+			}
+		case <-ping.C:
+			ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
+			err := c.ws.Ping(ctx)
+			cancel()
+			if err != nil {
+				c.cancel()
+				return
+			}
+		}
+	}
+}
+
+// flush writes what is queued, within a short deadline (shutdown only).
+func (c *wsConn) flush() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for {
+		select {
+		case b := <-c.send:
+			if c.ws.Write(ctx, websocket.MessageText, b) != nil {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// readLoop reads messages until the peer leaves, the relay shuts down or a
+// malformed message arrives, calling handle for each valid one.
+func (c *wsConn) readLoop(handle func(protocol.Message)) {
+	for {
+		typ, b, err := c.ws.Read(c.readCtx)
+		if err != nil {
+			// Oversized frames are refused by the library before they are
+			// read (close status 1009); everything else is a normal leave.
+			if websocket.CloseStatus(err) == -1 && !errors.Is(err, context.Canceled) {
+				c.log.Debug("read", "err", err)
+			}
+			return
+		}
+		if typ != websocket.MessageText {
+			c.s.m.messages.WithLabelValues(c.kind, "bad").Inc()
+			c.fatal("", protocol.CodeBadMessage, "binary frames are not part of the protocol", websocket.StatusUnsupportedData)
+			return
+		}
+		m, err := protocol.Decode(b)
+		if err != nil {
+			c.s.m.messages.WithLabelValues(c.kind, "bad").Inc()
+			var de *protocol.DecodeError
+			code := protocol.CodeBadMessage
+			if errors.As(err, &de) {
+				code = de.Code
+			}
+			c.fatal(m.ID, code, err.Error(), websocket.StatusPolicyViolation)
+			return
+		}
+		c.s.m.messages.WithLabelValues(c.kind, "ok").Inc()
+		handle(m)
+	}
+}
+
+// fatal writes an error message directly, then closes the socket.
+func (c *wsConn) fatal(id, code, msg string, status websocket.StatusCode) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
+	defer cancel()
+	c.ws.Write(ctx, websocket.MessageText, protocol.ErrorMessage(id, code, msg))
+	reason := code
+	c.ws.Close(status, reason)
+}
+
+func (c *wsConn) replyError(id, code, msg string) {
+	c.enqueue(protocol.ErrorMessage(id, code, msg))
+}
+
+// run starts the writer, runs the read loop in the calling (handler)
+// goroutine, and tears down.
+func (c *wsConn) run(handle func(protocol.Message), done func()) {
+	c.s.wg.Add(1)
+	go c.writeLoop()
+	c.readLoop(handle)
+	c.cancel()
+	done()
+	<-c.readCtx.Done() // the writer has finished
+	c.ws.CloseNow()
+}
+
+// encode builds a message; encoding our own structs cannot fail except for
+// size, which is logged and the message dropped.
+func (s *Server) encode(typ protocol.Type, id, session string, payload any) []byte {
+	b, err := protocol.Encode(typ, id, session, payload)
+	if err != nil {
+		s.log.Error("encode message", "type", typ, "err", err)
+		return nil
+	}
+	return b
+}
+
+func newID(prefix string) string { return prefix + "-" + auth.Token(12) }

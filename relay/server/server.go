@@ -1,0 +1,360 @@
+// Package server is the Lifeline relay: the help-request queue, one-time
+// codes, technician accounts and login, the signaling WebSockets for desktop
+// clients (/ws/client) and technician consoles (/ws/tech), the audit log and
+// session records, and the JSON API the console uses (see relay/API.md).
+//
+// A Server is built with New, served through Handler, and stopped with
+// Shutdown, which ends running sessions cleanly, closes every WebSocket and
+// waits for the goroutines it started.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/lifeline-desk/lifeline/relay/auth"
+	"github.com/lifeline-desk/lifeline/relay/codes"
+	"github.com/lifeline-desk/lifeline/relay/console"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/store"
+	"github.com/lifeline-desk/lifeline/relay/turnserver"
+)
+
+// Config configures a Server. Store is required; other zero fields get defaults.
+type Config struct {
+	Store store.Store
+	// Now is the clock (tests inject one); default time.Now.
+	Now func() time.Time
+
+	// TrustProxy takes the client address from X-Forwarded-For (set it only
+	// behind a reverse proxy that sets the header), so per-address limits
+	// and audit addresses see the real client.
+	TrustProxy bool
+	// SecureCookies marks the login cookie Secure (set when serving TLS).
+	SecureCookies bool
+	// OriginPatterns are extra allowed Origin host patterns for /ws/tech
+	// (same-host is always allowed), e.g. when a reverse proxy rewrites Host.
+	OriginPatterns []string
+	// Password are the argon2id costs for new password hashes (zero: auth.DefaultParams).
+	Password auth.Params
+	// LoginTTL is how long a console login lasts; default 12 h.
+	LoginTTL time.Duration
+
+	// TURNURLs are the TURN URLs sent to both parties of a session, e.g.
+	// "turn:relay.example.org:3478?transport=udp". Empty: no ICE servers are
+	// sent (host candidates only). No public STUN server is ever added.
+	TURNURLs []string
+	// TURNSecret is the shared secret for TURN REST credentials.
+	TURNSecret []byte
+	// TURNTTL is the lifetime of TURN credentials; default 12 h.
+	TURNTTL time.Duration
+	// TURNStats, when set, are exported as metrics (embedded TURN server).
+	TURNStats *turnserver.Stats
+
+	// CodeTTL is the lifetime of one-time codes; default 10 min.
+	CodeTTL time.Duration
+	// CodeDigits is the length of one-time codes; default (and minimum) 9.
+	CodeDigits int
+	// CodeLimiter overrides the code attempt limits (its Now is set from Now).
+	CodeLimiter codes.LimiterConfig
+	// AccountThrottle and AddressThrottle limit failed logins; defaults:
+	// 5 failures per account or 20 per address in 15 min lock for 15 min.
+	AccountThrottle auth.ThrottleConfig
+	AddressThrottle auth.ThrottleConfig
+
+	// Retention deletes records older than this (0 keeps everything).
+	Retention time.Duration
+	// PingInterval is the WebSocket keep-alive period; default 30 s.
+	PingInterval time.Duration
+	// WriteTimeout bounds every WebSocket write; default 10 s.
+	WriteTimeout time.Duration
+	// Console is served at "/"; default the embedded console.
+	Console fs.FS
+	// Registry receives the metrics; default a new registry (served at /metrics).
+	Registry *prometheus.Registry
+}
+
+// Server is the relay.
+type Server struct {
+	cfg     Config
+	st      store.Store
+	log     *slog.Logger
+	now     func() time.Time
+	handler http.Handler
+
+	codeLimiter *codes.Limiter
+	accountThr  *auth.Throttle
+	addrThr     *auth.Throttle
+
+	m metrics
+
+	totpMu   sync.Mutex
+	totpUsed map[int64]totpUse // last accepted TOTP code per technician (replay guard)
+
+	ctx    context.Context // cancelled by Shutdown
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine the server started
+
+	mu       sync.Mutex
+	closing  bool
+	clients  map[*clientConn]struct{}
+	byReq    map[string]*clientConn
+	techs    map[int64]map[*techConn]struct{}
+	sessions map[string]*liveSession
+	waiting  []string // waiting request ids, oldest first
+}
+
+type totpUse struct {
+	code string
+	at   time.Time
+}
+
+type metrics struct {
+	failedLogins prometheus.Counter
+	codeAttempts *prometheus.CounterVec
+	messages     *prometheus.CounterVec
+}
+
+// New opens a relay on cfg.Store. Sessions left open by a previous process
+// are ended (reason relay_restart, with an audit event) and their requests go
+// back to the queue.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: no store")
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.LoginTTL <= 0 {
+		cfg.LoginTTL = 12 * time.Hour
+	}
+	if cfg.TURNTTL <= 0 {
+		cfg.TURNTTL = 12 * time.Hour
+	}
+	if cfg.CodeTTL <= 0 {
+		cfg.CodeTTL = codes.DefaultTTL
+	}
+	if cfg.CodeDigits < codes.DefaultDigits {
+		cfg.CodeDigits = codes.DefaultDigits
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = 30 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.Console == nil {
+		cfg.Console = console.FS()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	cfg.CodeLimiter.Now = cfg.Now
+	cfg.AccountThrottle.Now = cfg.Now
+	cfg.AddressThrottle.Now = cfg.Now
+	if cfg.AddressThrottle.MaxFailures == 0 {
+		cfg.AddressThrottle.MaxFailures = 20
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg: cfg, st: cfg.Store, log: log, now: cfg.Now,
+		codeLimiter: codes.NewLimiter(cfg.CodeLimiter),
+		accountThr:  auth.NewThrottle(cfg.AccountThrottle),
+		addrThr:     auth.NewThrottle(cfg.AddressThrottle),
+		ctx:         sctx, cancel: cancel,
+		clients:  make(map[*clientConn]struct{}),
+		byReq:    make(map[string]*clientConn),
+		techs:    make(map[int64]map[*techConn]struct{}),
+		sessions: make(map[string]*liveSession),
+		totpUsed: make(map[int64]totpUse),
+	}
+	if err := s.recoverState(ctx); err != nil {
+		cancel()
+		return nil, err
+	}
+	s.registerMetrics()
+	s.handler = s.routes()
+	if cfg.Retention > 0 {
+		s.wg.Add(1)
+		go s.pruneLoop()
+	}
+	return s, nil
+}
+
+// recoverState ends sessions a previous process left open and loads the queue.
+func (s *Server) recoverState(ctx context.Context) error {
+	open, err := s.st.OpenSessions(ctx)
+	if err != nil {
+		return fmt.Errorf("load open sessions: %w", err)
+	}
+	now := s.now()
+	for _, x := range open {
+		if err := s.st.EndSession(ctx, x.ID, protocol.EndRelayRestart, now); err != nil && !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("end session %s: %w", x.ID, err)
+		}
+		if err := s.st.SetRequestState(ctx, x.RequestID, store.StateWaiting, now, store.StateTaken, store.StateInSession); err != nil && !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("requeue request %s: %w", x.RequestID, err)
+		}
+		s.audit(ctx, store.AuditEvent{Actor: "relay", Action: "session.end", RequestID: x.RequestID, SessionID: x.ID, Detail: "reason=" + protocol.EndRelayRestart})
+		s.log.Info("ended session cut by restart", "session", x.ID, "request", x.RequestID)
+	}
+	// Requests taken but whose session never started are re-queued too.
+	taken, err := s.st.Requests(ctx, store.StateTaken, store.StateInSession)
+	if err != nil {
+		return fmt.Errorf("load taken requests: %w", err)
+	}
+	for _, r := range taken {
+		if err := s.st.SetRequestState(ctx, r.ID, store.StateWaiting, now, store.StateTaken, store.StateInSession); err != nil && !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("requeue request %s: %w", r.ID, err)
+		}
+	}
+	waiting, err := s.st.Requests(ctx, store.StateWaiting)
+	if err != nil {
+		return fmt.Errorf("load queue: %w", err)
+	}
+	for _, r := range waiting {
+		s.waiting = append(s.waiting, r.ID)
+	}
+	return nil
+}
+
+func (s *Server) registerMetrics() {
+	r := s.cfg.Registry
+	gauge := func(name, help string, f func() float64) {
+		r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "lifeline", Name: name, Help: help}, f))
+	}
+	locked := func(f func() int) func() float64 {
+		return func() float64 { s.mu.Lock(); defer s.mu.Unlock(); return float64(f()) }
+	}
+	gauge("queue_length", "Help requests waiting in the queue.", locked(func() int { return len(s.waiting) }))
+	gauge("active_sessions", "Sessions running now.", locked(func() int { return len(s.sessions) }))
+	gauge("connected_clients", "Desktop clients connected to /ws/client.", locked(func() int { return len(s.clients) }))
+	gauge("connected_technicians", "Technicians with at least one console socket.", locked(func() int { return len(s.techs) }))
+	s.m.failedLogins = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "lifeline", Name: "failed_logins_total", Help: "Failed console logins."})
+	s.m.codeAttempts = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "lifeline", Name: "code_attempts_total", Help: "One-time code attempts by result (ok, failed, limited)."}, []string{"result"})
+	s.m.messages = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "lifeline", Name: "ws_messages_total", Help: "WebSocket messages received by endpoint and result."}, []string{"endpoint", "result"})
+	r.MustRegister(s.m.failedLogins, s.m.codeAttempts, s.m.messages)
+	if st := s.cfg.TURNStats; st != nil {
+		counter := func(name, help string, f func() int64, labels prometheus.Labels) {
+			r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "lifeline", Name: name, Help: help, ConstLabels: labels}, func() float64 { return float64(f()) }))
+		}
+		counter("turn_allocations_total", "TURN allocations made by the embedded server.", st.Allocations.Load, nil)
+		counter("turn_bytes_total", "Bytes relayed by the embedded TURN server.", st.BytesIn.Load, prometheus.Labels{"direction": "in"})
+		counter("turn_bytes_total", "Bytes relayed by the embedded TURN server.", st.BytesOut.Load, prometheus.Labels{"direction": "out"})
+		counter("turn_auth_failures_total", "TURN requests refused for bad credentials.", st.AuthFailures.Load, nil)
+		gauge("turn_active_allocations", "TURN allocations open now.", func() float64 { return float64(st.ActiveAllocation.Load()) })
+	}
+}
+
+func (s *Server) pruneLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := s.st.Prune(s.ctx, s.now().Add(-s.cfg.Retention)); err != nil && s.ctx.Err() == nil {
+			s.log.Error("prune old records", "err", err)
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Handler returns the relay's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Shutdown ends running sessions (reason relay_shutdown, requests back to
+// the queue), closes every WebSocket and waits for the server's goroutines
+// or ctx. Call it after http.Server.Shutdown has stopped new connections,
+// since hijacked WebSockets are not tracked by http.Server.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closing = true
+	live := make([]*liveSession, 0, len(s.sessions))
+	for _, x := range s.sessions {
+		live = append(live, x)
+	}
+	s.mu.Unlock()
+	for _, x := range live {
+		s.endSession(ctx, x, "relay", "", protocol.EndRelayShutdown, true)
+	}
+	s.cancel() // stops reader/writer goroutines and background loops
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("relay shutdown: %w", ctx.Err())
+	}
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /ws/client", s.handleClientWS)
+	mux.HandleFunc("GET /ws/tech", s.handleTechWS)
+	s.apiRoutes(mux)
+	mux.Handle("GET /", http.FileServerFS(s.cfg.Console))
+	return securityHeaders(mux)
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	if closing {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if err := s.st.Ping(ctx); err != nil {
+		http.Error(w, "storage unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// audit writes an audit event, filling the time; failures are logged.
+func (s *Server) audit(ctx context.Context, e store.AuditEvent) {
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	if err := s.st.AddAudit(context.WithoutCancel(ctx), e); err != nil {
+		s.log.Error("write audit event", "action", e.Action, "err", err)
+	}
+}
