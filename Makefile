@@ -9,7 +9,9 @@ BIN      := bin
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-run: setup build ## start the relay (demo account) and the desktop app
+run: ## start the relay (demo account) and the desktop app
+	@packaging/setup-deps.sh build
+	@$(MAKE) --no-print-directory build
 	packaging/quickstart.sh
 
 test: setup ## everything CI runs: vet, then all tests with the race detector

@@ -7,7 +7,7 @@
 #   packaging/setup-deps.sh bench      test packages plus ffmpeg (benchmark reference)
 set -euo pipefail
 
-build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libxtst-dev libxkbcommon-dev libxkbcommon-x11-dev libpng-dev libvpx-dev libyuv-dev)
+build_pkgs=(gcc pkg-config curl libgl1-mesa-dev xorg-dev libxtst-dev libxkbcommon-dev libxkbcommon-x11-dev libpng-dev libvpx-dev libyuv-dev)
 test_pkgs=(xvfb xdotool x11-xserver-utils x11-utils chromium imagemagick util-linux iproute2 cups-client cups-daemon)
 bench_pkgs=(ffmpeg)
 

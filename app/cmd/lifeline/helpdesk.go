@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
+	"log/slog"
 
+	"github.com/lifeline-desk/lifeline/app/internal/cli"
+	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
 	"github.com/lifeline-desk/lifeline/app/internal/ui"
 )
@@ -14,7 +16,7 @@ type desk interface {
 	Close() error
 }
 
-// newHelpdesk connects the window to the relay.
-func newHelpdesk(ctx context.Context, st *settings.Settings) (desk, error) {
-	return nil, errors.New("live help is not wired yet")
+// newHelpdesk connects the window to the relay in the background.
+func newHelpdesk(_ context.Context, st *settings.Settings) (desk, error) {
+	return helpdesk.New(helpdesk.Config{RelayURL: st.RelayURL(), AppVersion: cli.Version, Store: st}, slog.Default())
 }

@@ -36,7 +36,7 @@ func newChatPanel(u *UI) *chatPanel {
 		c.add(lang.L("You"), text)
 		u.goBackground(func(ctx context.Context) {
 			if err := u.deps.Helpdesk.SendChat(ctx, text); err != nil {
-				fyne.Do(func() {
+				u.do(func() {
 					c.add(lang.L("Lifeline"), lang.L("Your message could not be sent: {{.Err}}", map[string]any{"Err": err.Error()}))
 				})
 			}

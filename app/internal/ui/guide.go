@@ -123,7 +123,7 @@ func (s *guideScreen) checkCard(name string) fyne.CanvasObject {
 	run := s.run
 	s.u.goBackground(func(ctx context.Context) {
 		res, err := run.RunCheck(ctx)
-		fyne.Do(func() {
+		s.u.do(func() {
 			if s.run != run || errors.Is(err, context.Canceled) {
 				return
 			}
@@ -159,7 +159,7 @@ func (s *guideScreen) fixCard(fix runner.FixRequest) fyne.CanvasObject {
 		run := s.run
 		s.u.goBackground(func(ctx context.Context) {
 			rec, err := run.OfferFix(ctx)
-			fyne.Do(func() {
+			s.u.do(func() {
 				if s.run != run {
 					return
 				}
@@ -185,7 +185,7 @@ func (s *guideScreen) fixCard(fix runner.FixRequest) fyne.CanvasObject {
 // until they answer or the app closes.
 func (s *guideScreen) confirmFix(ctx context.Context, req runner.FixRequest) (bool, error) {
 	answer := make(chan bool, 1)
-	fyne.Do(func() {
+	s.u.do(func() {
 		d := dialog.NewConfirm(req.Title, req.Prompt, func(ok bool) { answer <- ok }, s.u.win)
 		d.SetConfirmText(lang.L("Yes, do it"))
 		d.SetDismissText(lang.L("No"))

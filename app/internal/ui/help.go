@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/runner"
 )
@@ -32,10 +33,13 @@ type helpScreen struct {
 	snapshot                []diag.Result
 	waiting                 *widget.Label
 	onSnapshot              func() // test hook
+	onSent                  func() // test hook: after Submit returned
 }
 
 func newHelpScreen(u *UI) *helpScreen {
-	return &helpScreen{u: u, root: container.NewStack()}
+	w := widget.NewLabel("")
+	w.Wrapping = fyne.TextWrapWord
+	return &helpScreen{u: u, root: container.NewStack(), waiting: w}
 }
 
 // showHelp opens the escalation form, pre-filled with the guide path taken
@@ -97,8 +101,7 @@ func (h *helpScreen) open(rec *runner.Record, query string) {
 	h.send = widget.NewButtonWithIcon(lang.L("Send to the help desk"), theme.MailSendIcon(), h.submit)
 	h.send.Importance = widget.HighImportance
 	cancel := widget.NewButton(lang.L("Back"), h.u.showHome)
-	h.waiting = widget.NewLabel("")
-	h.waiting.Wrapping = fyne.TextWrapWord
+	h.waiting.SetText("")
 
 	validate := func(string) {
 		if strings.TrimSpace(h.name.Text) == "" || strings.TrimSpace(h.desc.Text) == "" {
@@ -118,7 +121,7 @@ func (h *helpScreen) open(rec *runner.Record, query string) {
 
 	h.u.goBackground(func(ctx context.Context) {
 		snap := h.u.deps.Diag.Snapshot(ctx)
-		fyne.Do(func() {
+		h.u.do(func() {
 			if ctx.Err() != nil {
 				return
 			}
@@ -139,8 +142,8 @@ func (h *helpScreen) open(rec *runner.Record, query string) {
 }
 
 // request builds what will be sent from the form and the ticked parts.
-func (h *helpScreen) request() HelpRequest {
-	req := HelpRequest{Name: strings.TrimSpace(h.name.Text), Contact: strings.TrimSpace(h.contact.Text), Description: strings.TrimSpace(h.desc.Text)}
+func (h *helpScreen) request() helpdesk.HelpRequest {
+	req := helpdesk.HelpRequest{Name: strings.TrimSpace(h.name.Text), Contact: strings.TrimSpace(h.contact.Text), Description: strings.TrimSpace(h.desc.Text)}
 	if h.record != nil && h.shareGuide != nil && h.shareGuide.Checked {
 		rec := *h.record
 		req.Guide = &rec
@@ -166,11 +169,14 @@ func (h *helpScreen) submit() {
 	h.waiting.SetText(lang.L("Sending…"))
 	h.u.goBackground(func(ctx context.Context) {
 		err := h.u.deps.Helpdesk.Submit(ctx, req)
-		fyne.Do(func() {
+		h.u.do(func() {
+			if h.onSent != nil {
+				defer h.onSent()
+			}
 			switch {
 			case err == nil:
 				h.showWaiting(lang.L("Your request is with the help desk. Keep Lifeline open: a technician will contact you here or by phone."))
-			case errors.Is(err, ErrOffline):
+			case errors.Is(err, helpdesk.ErrOffline):
 				h.showWaiting(lang.L("The help desk can't be reached right now. Your request is saved and will be sent automatically as soon as the connection is back."))
 			default:
 				h.send.Enable()
@@ -186,7 +192,7 @@ func (h *helpScreen) showWaiting(msg string) {
 	cancel := widget.NewButtonWithIcon(lang.L("Cancel my request"), theme.CancelIcon(), func() {
 		h.u.goBackground(func(ctx context.Context) {
 			err := h.u.deps.Helpdesk.CancelRequest(ctx)
-			fyne.Do(func() {
+			h.u.do(func() {
 				if err != nil {
 					h.waiting.SetText(lang.L("The request could not be cancelled: {{.Err}}", map[string]any{"Err": err.Error()}))
 					return
@@ -198,9 +204,15 @@ func (h *helpScreen) showWaiting(msg string) {
 	spinner := widget.NewProgressBarInfinite()
 	heading := widget.NewLabelWithStyle(lang.L("Waiting for a technician"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	heading.SizeName = theme.SizeNameSubHeadingText
-	h.root.Objects = []fyne.CanvasObject{container.NewCenter(container.NewVBox(heading, spinner, h.waiting, container.NewCenter(cancel)))}
+	h.root.Objects = []fyne.CanvasObject{container.NewCenter(container.NewGridWrap(fyne.NewSize(460, 220),
+		container.NewVBox(heading, spinner, h.waiting, container.NewCenter(cancel))))}
 	h.root.Refresh()
 	h.u.setScreen(h.root)
+}
+
+// taken tells the person a technician has their request.
+func (h *helpScreen) taken(technician string) {
+	h.waiting.SetText(lang.L("{{.Who}} from the help desk has your request and will contact you shortly. Keep Lifeline open.", map[string]any{"Who": technician}))
 }
 
 func (h *helpScreen) queued(position int) {

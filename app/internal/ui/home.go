@@ -94,7 +94,7 @@ func (h *homeScreen) typed(text string) {
 
 func (h *homeScreen) search(seq uint64, text string) {
 	res, err := h.u.deps.Index.Search(context.Background(), text, 8)
-	fyne.Do(func() {
+	h.u.do(func() {
 		h.mu.Lock()
 		stale := seq != h.seq
 		h.mu.Unlock()
@@ -153,8 +153,14 @@ func (h *homeScreen) setResults(o fyne.CanvasObject) {
 }
 
 func (h *homeScreen) openFirst() {
-	if len(h.shown.Hits) > 0 && strings.TrimSpace(h.entry.Text) != "" {
+	q := strings.TrimSpace(h.entry.Text)
+	switch {
+	case q == "":
+	case len(h.shown.Hits) > 0:
 		h.u.openGuide(h.shown.Hits[0].ID)
+	case h.u.deps.Helpdesk != nil:
+		// Tell the help desk which searches find nothing.
+		h.u.goBackground(func(ctx context.Context) { h.u.deps.Helpdesk.ReportNoResults(ctx, q) })
 	}
 }
 

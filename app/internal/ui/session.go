@@ -7,11 +7,13 @@ import (
 	"unicode"
 
 	"fyne.io/fyne/v2"
+
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 )
 
 // ConsentTimeout is how long a consent request waits before it counts as
@@ -43,7 +45,7 @@ func (u *UI) showCode() {
 		status.SetText(lang.L("Connecting…"))
 		u.goBackground(func(ctx context.Context) {
 			err := u.deps.Helpdesk.RedeemCode(ctx, code)
-			fyne.Do(func() {
+			u.do(func() {
 				connect.Enable()
 				if err != nil {
 					status.SetText(plainError(err))
@@ -71,7 +73,7 @@ func digitsOnly(s string) string {
 
 // plainError phrases a help-desk error for the person.
 func plainError(err error) string {
-	if err == ErrOffline {
+	if err == helpdesk.ErrOffline {
 		return lang.L("The help desk can't be reached right now. Check your internet connection and try again.")
 	}
 	return err.Error()
@@ -80,20 +82,22 @@ func plainError(err error) string {
 // consentDialog asks for permission with a visible countdown; no answer in
 // time is a decline.
 type consentDialog struct {
-	d         *dialog.CustomDialog
-	countdown *widget.Label
-	answered  bool
-	answer    func(bool)
-	stop      chan struct{}
+	d              *dialog.CustomDialog
+	allow, decline *widget.Button
+	title          string
+	countdown      *widget.Label
+	answered       bool
+	answer         func(bool)
+	stop           chan struct{}
 }
 
-func (u *UI) showConsent(req ConsentRequest) *consentDialog {
+func (u *UI) showConsent(req helpdesk.ConsentRequest) *consentDialog {
 	who := req.Technician
 	if who == "" {
 		who = lang.L("A technician")
 	}
 	var title, what, allowText string
-	if req.Kind == ConsentControl {
+	if req.Kind == helpdesk.ConsentControl {
 		title = lang.L("{{.Who}} asks to control your computer", map[string]any{"Who": who})
 		what = lang.L("If you allow it, {{.Who}} can move your mouse and type on your keyboard while you watch. You can take back control at any moment.", map[string]any{"Who": who})
 		allowText = lang.L("Allow control")
@@ -112,7 +116,7 @@ func (u *UI) showConsent(req ConsentRequest) *consentDialog {
 		c.d.Hide()
 		u.goBackground(func(ctx context.Context) {
 			if err := u.deps.Helpdesk.Answer(ctx, req, allow); err != nil {
-				fyne.Do(func() { dialog.ShowInformation(lang.L("Lifeline"), plainError(err), u.win) })
+				u.do(func() { dialog.ShowInformation(lang.L("Lifeline"), plainError(err), u.win) })
 			}
 		})
 	}
@@ -122,6 +126,8 @@ func (u *UI) showConsent(req ConsentRequest) *consentDialog {
 	allow := widget.NewButtonWithIcon(allowText, theme.ConfirmIcon(), func() { c.answer(true) })
 	allow.Importance = widget.HighImportance
 	decline := widget.NewButtonWithIcon(lang.L("Decline"), theme.CancelIcon(), func() { c.answer(false) })
+	c.allow, c.decline, c.title = allow, decline, title
+	u.lastConsent = c
 	content := container.NewVBox(body, c.countdown, container.NewGridWithColumns(2, decline, allow))
 	c.d = dialog.NewCustomWithoutButtons(title, content, u.win)
 	c.d.Resize(fyne.NewSize(520, 0))
@@ -142,7 +148,7 @@ func (u *UI) showConsent(req ConsentRequest) *consentDialog {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				fyne.Do(func() {
+				u.do(func() {
 					if c.answered {
 						return
 					}
@@ -159,15 +165,15 @@ func (u *UI) showConsent(req ConsentRequest) *consentDialog {
 }
 
 // setSession shows or hides the always-visible banner.
-func (u *UI) setSession(state SessionState, technician string) {
+func (u *UI) setSession(state helpdesk.SessionState, technician string) {
 	if technician == "" {
 		technician = lang.L("The technician")
 	}
 	u.banner.Objects = nil
 	switch state {
-	case SessionViewing, SessionControlling:
+	case helpdesk.SessionViewing, helpdesk.SessionControlling:
 		var msg string
-		if state == SessionControlling {
+		if state == helpdesk.SessionControlling {
 			msg = lang.L("{{.Who}} is controlling your computer", map[string]any{"Who": technician})
 		} else {
 			msg = lang.L("{{.Who}} can see your screen", map[string]any{"Who": technician})
@@ -178,7 +184,7 @@ func (u *UI) setSession(state SessionState, technician string) {
 		})
 		stop.Importance = widget.DangerImportance
 		right := container.NewHBox()
-		if state == SessionControlling {
+		if state == helpdesk.SessionControlling {
 			take := widget.NewButtonWithIcon(lang.L("Take back control"), theme.CancelIcon(), func() {
 				u.goBackground(func(ctx context.Context) { u.deps.Helpdesk.RevokeControl(ctx) })
 			})
@@ -192,4 +198,41 @@ func (u *UI) setSession(state SessionState, technician string) {
 		u.win.SetTitle(lang.L("Lifeline — IT help"))
 	}
 	u.banner.Refresh()
+}
+
+// showSession shows what is happening in the live session in the main
+// area; the banner above stays visible whatever screen is open.
+func (u *UI) showSession(state helpdesk.SessionState, technician, reason string) {
+	if technician == "" {
+		technician = lang.L("The technician")
+	}
+	var title, text string
+	switch state {
+	case helpdesk.SessionViewing:
+		title = lang.L("{{.Who}} is looking at your screen", map[string]any{"Who": technician})
+		text = lang.L("They can see everything on your screen but cannot click or type. Use the chat on the right, or talk on the phone. Press “Stop sharing” at the top whenever you want.")
+		if reason == "revoked" {
+			text = lang.L("You took back control. {{.Who}} can still see your screen and has to ask again to control it.", map[string]any{"Who": technician})
+		}
+	case helpdesk.SessionControlling:
+		title = lang.L("{{.Who}} is controlling your computer", map[string]any{"Who": technician})
+		text = lang.L("Please don't use the mouse or keyboard while they work. Press “Take back control” at the top at any moment.")
+	case helpdesk.SessionEnded:
+		title = lang.L("The session has ended")
+		text = lang.L("{{.Who}} can no longer see or control your computer.", map[string]any{"Who": technician})
+	default:
+		return
+	}
+	heading := widget.NewLabelWithStyle(title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	heading.SizeName = theme.SizeNameSubHeadingText
+	heading.Wrapping = fyne.TextWrapWord
+	body := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{})
+	body.Wrapping = fyne.TextWrapWord
+	box := container.NewVBox(heading, body)
+	if state == helpdesk.SessionEnded {
+		home := widget.NewButtonWithIcon(lang.L("Back to start"), theme.HomeIcon(), u.showHome)
+		home.Importance = widget.HighImportance
+		box.Add(container.NewCenter(home))
+	}
+	u.setScreen(container.NewCenter(container.NewGridWrap(fyne.NewSize(460, 200), box)))
 }

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/guide"
@@ -45,10 +46,18 @@ type UI struct {
 
 	content   *fyne.Container // the current screen
 	banner    *fyne.Container // the live-session banner, empty when none
+	status    *widget.Label   // connection to the help desk
 	home      *homeScreen
 	guide     *guideScreen
 	help      *helpScreen
 	chatPanel *chatPanel
+
+	// dispatch runs UI work handed over from other goroutines: fyne.Do in
+	// the app; tests replace it to run that work on the test goroutine.
+	dispatch func(func())
+
+	lastConsent *consentDialog       // the consent dialog shown last
+	onEvent     func(helpdesk.Event) // test hook: after an event is handled
 }
 
 // New builds the main window; call ShowAndRun, or Window for tests.
@@ -56,7 +65,7 @@ func New(a fyne.App, deps Deps) *UI {
 	if deps.Platform == "" {
 		deps.Platform = guide.Current
 	}
-	u := &UI{app: a, deps: deps}
+	u := &UI{app: a, deps: deps, dispatch: fyne.Do}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	applyTheme(a, deps.Settings.Theme())
 	u.win = a.NewWindow(lang.L("Lifeline — IT help"))
@@ -76,7 +85,10 @@ func New(a fyne.App, deps Deps) *UI {
 	homeBtn := widget.NewButtonWithIcon(lang.L("Start"), theme.HomeIcon(), u.showHome)
 	title := widget.NewLabelWithStyle(lang.L("Lifeline"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewBorder(nil, nil, container.NewHBox(homeBtn, title), container.NewHBox(liveHelp, settingsBtn))
-	u.win.SetContent(container.NewBorder(container.NewVBox(u.banner, top, widget.NewSeparator()), nil, nil, u.chatPanel.root, u.content))
+	u.status = widget.NewLabel("")
+	u.status.Wrapping = fyne.TextWrapWord
+	u.status.Hide()
+	u.win.SetContent(container.NewBorder(container.NewVBox(u.banner, top, widget.NewSeparator()), u.status, nil, u.chatPanel.root, u.content))
 	u.win.SetOnClosed(u.Close)
 	u.showHome()
 	u.watchHelpdesk()
@@ -98,6 +110,9 @@ func (u *UI) Close() {
 	u.cancel()
 	u.wg.Wait()
 }
+
+// do runs fn on the UI thread.
+func (u *UI) do(fn func()) { u.dispatch(fn) }
 
 // goBackground runs fn on a goroutine owned by the UI.
 func (u *UI) goBackground(fn func(ctx context.Context)) {
@@ -168,28 +183,47 @@ func (u *UI) watchHelpdesk() {
 				if !ok {
 					return
 				}
-				fyne.Do(func() {
+				u.do(func() {
 					switch ev.Kind {
-					case EventQueued:
+					case helpdesk.EventQueued:
 						u.help.queued(ev.Position)
-					case EventConsent:
+					case helpdesk.EventConsent:
 						if consent != nil && !consent.answered {
 							consent.answer(false)
 						}
 						consent = u.showConsent(ev.Consent)
-					case EventSession:
+					case helpdesk.EventTaken:
+						u.help.taken(ev.Technician)
+					case helpdesk.EventSession:
 						u.setSession(ev.Session, ev.Technician)
-					case EventChat:
+						u.showSession(ev.Session, ev.Technician, ev.Text)
+					case helpdesk.EventChat:
 						u.chat(ev.From, ev.Text)
-					case EventRequestClosed, EventError, EventConnection, EventPending:
+					case helpdesk.EventConnection:
+						u.setOnline(ev.Online, ev.Text)
+					case helpdesk.EventRequestClosed, helpdesk.EventError:
 						if ev.Text != "" {
 							u.notify(ev.Text)
 						}
+					}
+					if u.onEvent != nil {
+						u.onEvent(ev)
 					}
 				})
 			}
 		}
 	}()
+}
+
+// setOnline shows the help desk connection state in the status line; it is
+// hidden while all is well.
+func (u *UI) setOnline(online bool, text string) {
+	if online || text == "" {
+		u.status.Hide()
+		return
+	}
+	u.status.SetText(text)
+	u.status.Show()
 }
 
 // notify shows a short message to the person.
@@ -199,7 +233,7 @@ func (u *UI) notify(text string) {
 
 // Raise brings the window to the front (a second copy was started).
 func (u *UI) Raise() {
-	fyne.Do(func() {
+	u.do(func() {
 		u.win.Show()
 		u.win.RequestFocus()
 	})

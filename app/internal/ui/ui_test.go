@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,8 +36,35 @@ func newTestUI(t *testing.T, hd Helpdesk) *UI {
 	u := New(a, Deps{Index: ix, Diag: diag.New(diag.Config{Timeout: 2 * time.Second}), Settings: settings.New(a.Preferences()),
 		Platform: guide.Linux, Version: "test", Helpdesk: hd})
 	u.win.Resize(fyne.NewSize(820, 640))
+	queue := make(chan func(), 4096)
+	u.dispatch = func(fn func()) { queue <- fn }
+	testQueues.Store(u, queue)
 	t.Cleanup(u.Close)
 	return u
+}
+
+// testQueues holds each test window's UI work queue. Fyne's test driver
+// runs fyne.Do work on the calling goroutine, which races with the test's
+// own taps; the tests instead run all UI work on the test goroutine,
+// pumping the queue while they wait.
+var testQueues sync.Map
+
+// waitFor runs queued UI work until ch delivers, and returns the value.
+func waitFor[T any](t *testing.T, u *UI, ch <-chan T) T {
+	t.Helper()
+	q, _ := testQueues.Load(u)
+	queue := q.(chan func())
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case fn := <-queue:
+			fn()
+		case v := <-ch:
+			return v
+		case <-timeout:
+			t.Fatal("timed out waiting for the window")
+		}
+	}
 }
 
 // typeAndWait types into the search box and waits for the results.
@@ -49,13 +77,7 @@ func typeAndWait(t *testing.T, u *UI, text string) search.Results {
 		}
 	}
 	test.Type(u.home.entry, text)
-	select {
-	case r := <-got:
-		return r
-	case <-time.After(5 * time.Second):
-		t.Fatalf("no results shown for %q", text)
-	}
-	return search.Results{}
+	return waitFor(t, u, got)
 }
 
 func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button {
@@ -124,13 +146,8 @@ func TestGuideBranchesAndEscalatesWithContext(t *testing.T) {
 	}
 	v, _ := u.guide.run.Current()
 	if v.Check != "" {
-		select {
-		case r := <-checked:
-			if r.Detail == "" {
-				t.Errorf("check result without detail: %+v", r)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("check did not finish")
+		if r := waitFor(t, u, checked); r.Detail == "" {
+			t.Errorf("check result without detail: %+v", r)
 		}
 	}
 	// Take the first answer that leads to another step.
@@ -201,4 +218,29 @@ func TestRecentGuidesRemembered(t *testing.T) {
 func TestHomeMarkup(t *testing.T) {
 	u := newTestUI(t, nil)
 	test.AssertRendersToMarkup(t, "home.xml", u.win.Canvas())
+}
+
+func findEntry(t *testing.T, o fyne.CanvasObject) *widget.Entry {
+	t.Helper()
+	var found *widget.Entry
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if found != nil || o == nil {
+			return
+		}
+		if e, ok := o.(*widget.Entry); ok {
+			found = e
+			return
+		}
+		if c, ok := o.(*fyne.Container); ok {
+			for _, ch := range c.Objects {
+				walk(ch)
+			}
+		}
+	}
+	walk(o)
+	if found == nil {
+		t.Fatal("no entry")
+	}
+	return found
 }

@@ -1,0 +1,181 @@
+package ui
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
+	"github.com/lifeline-desk/lifeline/assist"
+	"github.com/lifeline-desk/lifeline/internal/xtest"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
+)
+
+// liveUI is the window connected to a real relay on 127.0.0.1 through the
+// real helpdesk.Desk, sharing a private Xvfb screen.
+func liveUI(t *testing.T) (*UI, *relaytest.Relay, chan helpdesk.Event) {
+	t.Helper()
+	t.Setenv("DISPLAY", xtest.Start(t, 640, 480))
+	r := relaytest.Start(t)
+	u := newTestUI(t, nil)
+	d, err := helpdesk.New(helpdesk.Config{RelayURL: r.URL, AppVersion: "test", Store: u.deps.Settings, MinRetry: 10 * time.Millisecond,
+		Session: assist.Config{Network: assist.NetworkOptions{LoopbackOnly: true, DisableMDNS: true}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	events := make(chan helpdesk.Event, 64)
+	u.onEvent = func(ev helpdesk.Event) { t.Logf("event %+v", ev); events <- ev }
+	u.deps.Helpdesk = d
+	u.watchHelpdesk()
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventConnection && ev.Online })
+	return u, r, events
+}
+
+// waitEvent runs UI work until the window has handled a matching event.
+func waitEvent(t *testing.T, u *UI, events chan helpdesk.Event, match func(helpdesk.Event) bool) helpdesk.Event {
+	t.Helper()
+	for {
+		if ev := waitFor(t, u, events); match(ev) {
+			return ev
+		}
+	}
+}
+
+// TestLiveEscalation: search → guide → "Still not working" → send; the
+// technician's queue receives the request with the path taken, the check
+// results and the diagnostics, and taking it tells the person.
+func TestLiveEscalation(t *testing.T) {
+	u, r, events := liveUI(t)
+	tech := r.Login(t)
+	tech.Expect(protocol.TypeQueueSnapshot)
+
+	res := typeAndWait(t, u, "print jobs stuck in the queue")
+	u.openGuide(res.Hits[0].ID)
+	test.Tap(findButton(t, u.guide.root, "Still not working"))
+	snap := make(chan struct{}, 1)
+	u.help.onSnapshot = func() { snap <- struct{}{} }
+	waitFor(t, u, snap)
+	test.Type(u.help.name, "Sam Jones")
+	test.Type(u.help.contact, "ext 4411")
+	test.Tap(u.help.send)
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventQueued && ev.Position == 1 })
+
+	m := tech.Expect(protocol.TypeQueueAdded)
+	item := m.Payload.(*protocol.QueueItem)
+	b, _ := json.Marshal(item)
+	for _, want := range []string{`"name":"Sam Jones"`, `"contact":"ext 4411"`, `"guide_id":"` + res.Hits[0].ID + `"`, `"diagnostics":[{"name":"network.internet"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("queue item lacks %s:\n%s", want, b)
+		}
+	}
+	if !strings.HasPrefix(item.Description, "print jobs stuck in the queue") {
+		t.Errorf("description %q", item.Description)
+	}
+	if st := tech.Take(item.ID); st != 200 {
+		t.Fatalf("take: %d", st)
+	}
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventTaken })
+	if !strings.Contains(u.help.waiting.Text, relaytest.DisplayName+" from the help desk has your request") {
+		t.Errorf("waiting text %q", u.help.waiting.Text)
+	}
+}
+
+// TestLiveCodeConsent: code → consent → decline, then allow viewing, allow
+// control and take it back, each answer reaching the technician.
+func TestLiveCodeConsent(t *testing.T) {
+	u, r, events := liveUI(t)
+	tech := r.Login(t)
+	code := tech.CreateCode()
+
+	u.showCode()
+	entry := findEntry(t, u.content)
+	test.Type(entry, code[:3]+" "+code[3:6]+" "+code[6:])
+	test.Tap(findButton(t, u.content, "Connect"))
+	tech.Expect(protocol.TypeSessionStart)
+
+	ask := func(typ protocol.Type) *consentDialog {
+		t.Helper()
+		tech.Send(typ, protocol.Consent{})
+		waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventConsent })
+		return u.lastConsent
+	}
+	c := ask(protocol.TypeViewRequest)
+	if !strings.Contains(c.title, relaytest.DisplayName+" wants to see your screen") {
+		t.Errorf("dialog title %q", c.title)
+	}
+	test.Tap(c.decline)
+	tech.Expect(protocol.TypeViewDeny)
+	// Declining ends the session, as in Quick Assist: the technician needs
+	// a new code to try again.
+	tech.Expect(protocol.TypeSessionEnd)
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
+		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionEnded
+	})
+
+	u.showCode()
+	code = tech.CreateCode()
+	test.Type(findEntry(t, u.content), code)
+	test.Tap(findButton(t, u.content, "Connect"))
+	tech.Expect(protocol.TypeSessionStart)
+	c = ask(protocol.TypeViewRequest)
+	test.Tap(c.allow)
+	tech.Expect(protocol.TypeViewGrant)
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
+		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionViewing
+	})
+	findButton(t, u.banner, "Stop sharing")
+
+	c = ask(protocol.TypeControlRequest)
+	if !strings.Contains(c.title, "control your computer") {
+		t.Errorf("dialog title %q", c.title)
+	}
+	test.Tap(c.allow)
+	tech.Expect(protocol.TypeControlGrant)
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
+		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionControlling
+	})
+
+	test.Tap(findButton(t, u.banner, "Take back control"))
+	tech.Expect(protocol.TypeControlRevoke)
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
+		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionViewing
+	})
+
+	test.Tap(findButton(t, u.banner, "Stop sharing"))
+	tech.Expect(protocol.TypeSessionEnd)
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
+		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionEnded
+	})
+	if len(u.banner.Objects) != 0 {
+		t.Error("banner still shown after the session ended")
+	}
+}
+
+// TestLiveOfflineRequestIsKept: with the relay unreachable the request is
+// kept and the person told so; nothing typed is lost.
+func TestLiveOfflineRequestIsKept(t *testing.T) {
+	u := newTestUI(t, nil)
+	d, err := helpdesk.New(helpdesk.Config{RelayURL: "http://127.0.0.1:1", Store: u.deps.Settings, MinRetry: time.Hour}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	u.deps.Helpdesk = d
+	u.showHelp(nil, "my screen is black")
+	test.Type(u.help.name, "Sam")
+	done := make(chan struct{}, 1)
+	u.help.onSent = func() { done <- struct{}{} }
+	test.Tap(u.help.send)
+	waitFor(t, u, done)
+	if !strings.Contains(u.help.waiting.Text, "saved and will be sent automatically") {
+		t.Errorf("waiting text %q", u.help.waiting.Text)
+	}
+	if saved := u.deps.Settings.PendingEscalation(); !strings.Contains(saved, "my screen is black") {
+		t.Errorf("request not kept: %q", saved)
+	}
+}
