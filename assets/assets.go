@@ -18,3 +18,9 @@ func Guides() fs.FS {
 	}
 	return sub
 }
+
+//go:embed icons/lifeline.png
+var icon []byte
+
+// Icon is Lifeline's application icon (256×256 PNG).
+func Icon() []byte { return icon }

@@ -1,7 +1,25 @@
 // Package console holds the technician web console, embedded in the relay
-// and served at "/". The console itself is a later issue; until then a
-// placeholder page is served. A browser app can do everything through the
-// JSON API and /ws/tech documented in relay/API.md.
+// and served at "/": plain JavaScript modules and CSS, no build step and
+// no network access beyond the relay itself.
+//
+// Layout of static/:
+//
+//	index.html        the single page (no inline script or style: strict CSP)
+//	console.css       all styling
+//	js/main.js        sign-in, navigation, the live queue, one-time codes, the status bar
+//	js/api.js         JSON API client (cookie + X-CSRF-Token), error mapping
+//	js/socket.js      /ws/tech with automatic reconnect (exponential backoff, jitter)
+//	js/session.js     a live session: consent, WebRTC answerer, screen, remote control, chat, close-out
+//	js/inputproto.js  the data-channel input encoding (see assist/inputproto)
+//	js/context.js     rendering of a request's context (guide steps, checks, diagnostics)
+//	js/history.js     past sessions, search, export
+//	js/admin.js       technician accounts and the audit log
+//	js/account.js     password and TOTP second factor
+//	js/dom.js         element helpers (text only, never HTML)
+//
+// Every text that comes from a user or the relay is set with textContent.
+// The console talks only to the JSON API and /ws/tech documented in
+// relay/API.md. The browser tests live in relay/console/e2e.
 package console
 
 import (

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"sync"
 	"time"
 
@@ -344,10 +345,26 @@ func securityHeaders(h http.Handler) http.Handler {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		hd.Set("Content-Security-Policy", contentSecurityPolicy(r.Host))
 		h.ServeHTTP(w, r)
 	})
 }
+
+// contentSecurityPolicy is the console's policy: scripts, styles and
+// everything else only from the relay itself (no inline code), the
+// console socket on the relay's own host, and the live screen as a
+// MediaStream (blob:).
+func contentSecurityPolicy(host string) string {
+	connect := "'self'"
+	if hostRE.MatchString(host) {
+		connect += " ws://" + host + " wss://" + host
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src " + connect +
+		"; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
+
+// hostRE accepts a Host header safe to echo into the policy.
+var hostRE = regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
 
 // audit writes an audit event, filling the time; failures are logged.
 func (s *Server) audit(ctx context.Context, e store.AuditEvent) {

@@ -404,7 +404,7 @@ func TestExports(t *testing.T) {
 
 func TestHealthAndMetrics(t *testing.T) {
 	r := startRelay(t, "", "", nil)
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "lifeline_queue_length", "/": "console is not built yet"} {
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "lifeline_queue_length", "/": "js/main.js"} {
 		resp, err := http.Get("http://" + r.addr + path)
 		if err != nil {
 			t.Fatal(err)

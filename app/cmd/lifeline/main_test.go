@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,4 +74,39 @@ func BenchmarkColdStartSearch(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(n), "ms/start")
+}
+
+// BenchmarkStartToSearchReady measures process start until the window is
+// up with the search box focused, on a private Xvfb display.
+func BenchmarkStartToSearchReady(b *testing.B) {
+	bin := buildBinary(b)
+	display := xtest.Start(b, 1280, 800)
+	home, cache := b.TempDir(), b.TempDir()
+	var total time.Duration
+	n := 0
+	for b.Loop() {
+		probe := filepath.Join(b.TempDir(), "ready")
+		cmd := exec.Command(bin, "--relay", "http://127.0.0.1:1")
+		cmd.Env = []string{"DISPLAY=" + display, "HOME=" + home, "LIFELINE_CACHE_DIR=" + cache, "LIFELINE_STARTUP_PROBE=" + probe,
+			"PATH=" + os.Getenv("PATH"), "XDG_RUNTIME_DIR=" + home}
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := os.Stat(probe); err == nil {
+				break
+			}
+			if time.Since(start) > 20*time.Second {
+				cmd.Process.Kill()
+				b.Fatal("window never became ready")
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		total += time.Since(start)
+		n++
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(n), "ms/ready")
 }

@@ -16,11 +16,13 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/pion/ice/v2"
 	"github.com/pion/webrtc/v3"
 
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/auth"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
 	"github.com/lifeline-desk/lifeline/relay/server"
 	"github.com/lifeline-desk/lifeline/relay/store"
 )
@@ -167,7 +169,17 @@ func TestAssistCommandWithRelay(t *testing.T) {
 		b, _ := protocol.Encode(typ, "", session, p)
 		ws.Write(context.Background(), websocket.MessageText, b)
 	}
-	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	// Both sides on loopback only, so the test also runs where lo is the
+	// only interface (unshare -n).
+	se := webrtc.SettingEngine{}
+	se.SetInterfaceFilter(func(n string) bool { return n == "lo" })
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	media := &webrtc.MediaEngine{}
+	if err := media.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(media)).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +237,7 @@ func TestAssistCommandWithRelay(t *testing.T) {
 	runCtx, interrupt := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- cmdAssist(runCtx, []string{"--relay", hs.URL, "--code", code.Code, "--name", "Ana"}, stdinR, &stdout, io.Discard)
+		done <- cmdAssist(runCtx, []string{"--relay", hs.URL, "--code", code.Code, "--name", "Ana", "--ice-interfaces", "lo"}, stdinR, &stdout, io.Discard)
 	}()
 	stdout.waitFor(t, "Alex (IT) wants to see your screen. Allow? [y/N]")
 	io.WriteString(stdinW, "y\n")
@@ -279,4 +291,55 @@ func contains(ts []protocol.Type, t protocol.Type) bool {
 		}
 	}
 	return false
+}
+
+// TestAssistCommandRequestDeclined puts a request in the queue with
+// --request, lets the technician take it, and declines viewing on the
+// terminal: the command ends cleanly without ever capturing.
+func TestAssistCommandRequestDeclined(t *testing.T) {
+	t.Setenv("DISPLAY", ":4242") // no X server: capture would fail loudly
+	r := relaytest.Start(t)
+	tech := r.Login(t)
+	stdinR, stdinW := io.Pipe()
+	defer stdinW.Close()
+	var stdout syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdAssist(context.Background(), []string{"--relay", r.URL, "--request", "printer says offline", "--name", "Ana"}, stdinR, &stdout, io.Discard)
+	}()
+	stdout.waitFor(t, "Your request was sent. You are number 1 in the queue")
+	item := tech.Expect(protocol.TypeQueueAdded).Payload.(*protocol.QueueItem)
+	if item.Description != "printer says offline" || item.Name != "Ana" {
+		t.Errorf("queue item = %+v", item)
+	}
+	if st := tech.Take(item.ID); st != http.StatusOK {
+		t.Fatalf("take: status %d", st)
+	}
+	tech.Expect(protocol.TypeSessionStart)
+	stdout.waitFor(t, "Alex (IT) took your request.")
+	tech.Send(protocol.TypeViewRequest, &protocol.Consent{})
+	stdout.waitFor(t, "Alex (IT) wants to see your screen. Allow? [y/N]")
+	io.WriteString(stdinW, "\n") // Enter alone: the default is no
+	tech.Expect(protocol.TypeViewDeny)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("cmdAssist = %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("cmdAssist did not return after the decline")
+	}
+	stdout.waitFor(t, "Session ended (you declined).")
+	if strings.Contains(stdout.String(), "can now see your screen") {
+		t.Errorf("output claims viewing:\n%s", stdout.String())
+	}
+}
+
+func TestAssistCommandBadCode(t *testing.T) {
+	r := relaytest.Start(t)
+	var stdout syncBuffer
+	err := cmdAssist(context.Background(), []string{"--relay", r.URL, "--code", "123456789"}, strings.NewReader(""), &stdout, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "code was not accepted") {
+		t.Errorf("cmdAssist with a wrong code = %v", err)
+	}
 }

@@ -11,12 +11,14 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
+	"github.com/lifeline-desk/lifeline/assets"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/guide"
 	"github.com/lifeline-desk/lifeline/selfhelp/search"
@@ -68,6 +70,8 @@ func New(a fyne.App, deps Deps) *UI {
 	u := &UI{app: a, deps: deps, dispatch: fyne.Do}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	applyTheme(a, deps.Settings.Theme())
+	icon := fyne.NewStaticResource("lifeline.png", assets.Icon())
+	a.SetIcon(icon)
 	u.win = a.NewWindow(lang.L("Lifeline — IT help"))
 	u.win.Resize(fyne.NewSize(820, 640))
 	u.win.SetMaster()
@@ -92,6 +96,21 @@ func New(a fyne.App, deps Deps) *UI {
 	u.win.SetOnClosed(u.Close)
 	u.showHome()
 	u.watchHelpdesk()
+	if d, ok := a.(desktop.App); ok {
+		show := func(f func()) func() {
+			return func() {
+				u.win.Show()
+				u.win.RequestFocus()
+				f()
+			}
+		}
+		d.SetSystemTrayMenu(fyne.NewMenu(lang.L("Lifeline"),
+			fyne.NewMenuItem(lang.L("Get help"), show(u.showHome)),
+			fyne.NewMenuItem(lang.L("Get live help"), show(func() { u.showHelp(nil, "") })),
+			fyne.NewMenuItem(lang.L("A technician gave me a code"), show(u.showCode)),
+		))
+		d.SetSystemTrayIcon(icon)
+	}
 	return u
 }
 

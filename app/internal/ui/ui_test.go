@@ -21,7 +21,11 @@ import (
 
 // newTestUI builds the window on Fyne's test driver with the real built-in
 // guides, the real index and the real diagnostics.
-func newTestUI(t *testing.T, hd Helpdesk) *UI {
+func newTestUI(t *testing.T, hd Helpdesk) *UI { return newTestUITB(t, hd) }
+
+func newTestUIB(b *testing.B) *UI { return newTestUITB(b, nil) }
+
+func newTestUITB(t testing.TB, hd Helpdesk) *UI {
 	t.Helper()
 	a := test.NewTempApp(t)
 	lib, probs, err := guide.Load(assets.Guides(), nil, guide.Known{Checks: diag.CheckNames(), Fixes: diag.FixNames(), Vars: guide.DefaultVars})

@@ -1,0 +1,300 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lifeline-desk/lifeline/assist"
+	"github.com/lifeline-desk/lifeline/assist/relaysignal"
+	"github.com/lifeline-desk/lifeline/relay/client"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
+)
+
+// cmdAssist runs a live session from the terminal:
+//
+//	lifeline assist --relay URL --code CODE
+//	lifeline assist --relay URL --request TEXT
+//
+// It asks for each consent on the terminal, prints every state change, and
+// ends the session cleanly when ctx is cancelled (Ctrl+C). While the
+// technician has control, typing "r" + Enter takes it back and "q" + Enter
+// ends the session.
+func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("assist", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	relayURL := fs.String("relay", envOr("LIFELINE_RELAY", ""), "relay address, e.g. https://help.example.org (env LIFELINE_RELAY)")
+	code := fs.String("code", "", "one-time code the technician read out")
+	request := fs.String("request", "", "describe the problem; puts you in the help desk queue")
+	name := fs.String("name", envOr("LIFELINE_NAME", os.Getenv("USER")), "your name as the technician sees it (env LIFELINE_NAME)")
+	contact := fs.String("contact", envOr("LIFELINE_CONTACT", ""), "how to reach you: phone, e-mail, room (env LIFELINE_CONTACT)")
+	display := fs.Int("display", 0, "display to share (0 = primary)")
+	bitrate := fs.Int("max-bitrate", 2000, "maximum video bitrate in kbit/s")
+	iceIfaces := fs.String("ice-interfaces", envOr("LIFELINE_ICE_INTERFACES", ""), "comma-separated network interfaces for the video connection, e.g. eth0 or lo; default all but loopback (env LIFELINE_ICE_INTERFACES)")
+	verbose := fs.Bool("verbose", false, "log details to stderr")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if fs.NArg() > 0 || *relayURL == "" || (*code == "") == (*request == "") {
+		return fmt.Errorf("%w: lifeline assist --relay URL (--code CODE | --request TEXT)", ErrUsage)
+	}
+	wsURL, err := clientURL(*relayURL)
+	if err != nil {
+		return fmt.Errorf("%w: --relay: %v", ErrUsage, err)
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	rc, err := client.Dial(dctx, wsURL, client.Options{Logger: log})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("cannot reach the help desk relay at %s: %w. Check the address and your network, then try again", *relayURL, err)
+	}
+	defer rc.Close()
+
+	out := &printer{w: stdout}
+	term := newTerminal(stdin, out)
+	var sess *assist.Session
+	technician := "The technician"
+	sess, err = assist.New(assist.Config{
+		Signaler: relaysignal.New(rc, func(m protocol.Message) {
+			switch p := m.Payload.(type) {
+			case *protocol.RequestAccepted:
+				if p.Position > 0 {
+					out.printf("You are number %d in the queue.\n", p.Position)
+				}
+			case *protocol.QueuePosition:
+				out.printf("You are number %d in the queue.\n", p.Position)
+			case *protocol.RequestTaken:
+				out.printf("%s took your request.\n", p.Technician)
+			case *protocol.Chat:
+				out.printf("%s: %s\n", p.From, p.Text)
+			case *protocol.Error:
+				log.Warn("relay error", "code", p.Code, "message", p.Message)
+			}
+		}),
+		Consenter: term,
+		OnEvent: func(e assist.Event) {
+			if e.Technician != "" {
+				technician = e.Technician
+			}
+			switch e.State {
+			case assist.StateRequested:
+				out.printf("Connected to the help desk.\n")
+			case assist.StateViewing:
+				switch e.Reason {
+				case "revoked":
+					out.printf("You took back control. %s can still see your screen.\n", technician)
+				case "control_denied":
+					out.printf("%s does not control your computer. They can still see your screen.\n", technician)
+				default:
+					out.printf("%s can now see your screen. Press Ctrl+C (or type q and Enter) to stop.\n", technician)
+				}
+			case assist.StateControlling:
+				out.printf("%s now controls your mouse and keyboard. Type r and Enter to take back control, q and Enter to end.\n", technician)
+			case assist.StateEnded:
+				out.printf("Session ended (%s).\n", describeEnd(e.Reason))
+			}
+		},
+		Display:     *display,
+		BitrateKbps: *bitrate,
+		Network:     assist.NetworkOptions{Interfaces: splitList(*iceIfaces)},
+	}, log)
+	if err != nil {
+		return err
+	}
+	term.onCommand = func(cmd string) {
+		switch cmd {
+		case "r", "revoke":
+			sess.RevokeControl()
+		case "q", "quit", "stop":
+			sess.Stop()
+		}
+	}
+
+	runErr := make(chan error, 1)
+	go func() { runErr <- sess.Run(ctx) }()
+
+	info := protocol.ClientInfo{Name: *name, Contact: *contact, OS: runtime.GOOS + "/" + runtime.GOARCH, AppVersion: Version}
+	if *code != "" {
+		_, err = rc.RedeemCode(ctx, *code, info)
+	} else {
+		var acc protocol.RequestAccepted
+		acc, err = rc.SubmitRequest(ctx, protocol.RequestSubmit{ClientInfo: info, Description: *request})
+		if err == nil {
+			out.printf("Your request was sent. You are number %d in the queue; please keep this window open.\n", acc.Position)
+		}
+	}
+	if err != nil {
+		sess.Stop()
+		<-runErr
+		var re *client.Error
+		switch {
+		case errors.As(err, &re) && re.Code == protocol.CodeBadCode:
+			return errors.New("that code was not accepted: check the digits, or ask the technician for a new code")
+		case errors.As(err, &re) && re.Code == protocol.CodeRateLimited:
+			return fmt.Errorf("too many attempts: wait %v, then try again", re.RetryAfter.Round(time.Second))
+		case ctx.Err() != nil:
+			return nil
+		}
+		return fmt.Errorf("the help desk relay refused the request: %w", err)
+	}
+	err = <-runErr
+	if ctx.Err() != nil && *request != "" && rc.SessionID() == "" {
+		// Interrupted while still waiting in the queue: take the request back.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		rc.CancelRequest(cctx)
+		cancel()
+	}
+	return err
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func describeEnd(reason string) string {
+	switch reason {
+	case assist.ReasonUser:
+		return "you ended it"
+	case assist.ReasonTechnician:
+		return "the technician ended it"
+	case assist.ReasonViewDenied:
+		return "you declined"
+	case assist.ReasonNoAnswer:
+		return "no answer within 60 seconds, so it was declined"
+	case assist.ReasonConnectionFailed:
+		return "the connection to the technician failed"
+	case assist.ReasonSignalingLost:
+		return "the connection to the help desk was lost"
+	case assist.ReasonCaptureFailed:
+		return "the screen could not be captured"
+	}
+	return reason
+}
+
+// clientURL turns a relay address into its /ws/client WebSocket URL.
+func clientURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	case "ws", "wss":
+	default:
+		return "", fmt.Errorf("%q: use an https:// (or http://) address", raw)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("%q has no host", raw)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/ws/client"
+	}
+	return u.String(), nil
+}
+
+// printer serialises writes from the session's and the terminal's goroutines.
+type printer struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (p *printer) printf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, format, args...)
+}
+
+// terminal asks consent questions on stdin/stdout and passes other lines
+// to onCommand. Its reader goroutine blocks on stdin and ends with it (a
+// blocking read cannot be interrupted; the process exits after the
+// command returns).
+type terminal struct {
+	out       *printer
+	lines     chan string
+	mu        sync.Mutex
+	pending   chan string // the open question's answer, if any
+	onCommand func(string)
+}
+
+func newTerminal(stdin io.Reader, out *printer) *terminal {
+	t := &terminal{out: out, lines: make(chan string)}
+	go func() {
+		sc := bufio.NewScanner(stdin)
+		for sc.Scan() {
+			line := strings.ToLower(strings.TrimSpace(sc.Text()))
+			t.mu.Lock()
+			ans := t.pending
+			t.pending = nil
+			cmd := t.onCommand
+			t.mu.Unlock()
+			switch {
+			case ans != nil:
+				ans <- line
+			case cmd != nil && line != "":
+				cmd(line)
+			}
+		}
+	}()
+	return t
+}
+
+// Ask implements assist.Consenter: the default is no.
+func (t *terminal) Ask(ctx context.Context, req assist.ConsentRequest) (bool, error) {
+	who := req.Technician
+	if who == "" {
+		who = "The technician"
+	}
+	ans := make(chan string, 1)
+	t.mu.Lock()
+	t.pending = ans
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		if t.pending == ans {
+			t.pending = nil
+		}
+		t.mu.Unlock()
+	}()
+	switch req.Permission {
+	case assist.PermissionControl:
+		t.out.printf("%s wants to control your mouse and keyboard. Allow? [y/N] ", who)
+	default:
+		t.out.printf("%s wants to see your screen. Allow? [y/N] ", who)
+	}
+	select {
+	case a := <-ans:
+		ok := a == "y" || a == "yes"
+		if !ok {
+			t.out.printf("Declined.\n")
+		}
+		return ok, nil
+	case <-ctx.Done():
+		t.out.printf("\nNo answer: declined.\n")
+		return false, ctx.Err()
+	}
+}

@@ -1,0 +1,80 @@
+package assist
+
+import (
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/kbinani/screenshot"
+
+	"github.com/lifeline-desk/lifeline/assist/vpx"
+)
+
+// Display is one monitor of the local desktop.
+type Display struct {
+	Index   int
+	Bounds  image.Rectangle // in the desktop's (X root window's) coordinates
+	Primary bool
+}
+
+// Displays lists the active displays, primary first, for a monitor picker.
+func Displays() ([]Display, error) {
+	n := screenshot.NumActiveDisplays()
+	if n == 0 {
+		return nil, errors.New("no display found: is a graphical session running (DISPLAY set)?")
+	}
+	ds := make([]Display, n)
+	for i := range ds {
+		ds[i] = Display{Index: i, Bounds: screenshot.GetDisplayBounds(i), Primary: i == 0}
+	}
+	return ds, nil
+}
+
+// Frame is one captured screen image: 4 bytes per pixel in Format.
+// Pix is only valid until the next Capture on the same Source.
+type Frame struct {
+	Pix           []byte
+	Stride        int
+	Width, Height int
+	Format        vpx.PixelFormat
+}
+
+// Source captures one display. Sources are used by one goroutine at a time.
+type Source interface {
+	// Capture grabs the display. The frame is valid until the next call.
+	Capture() (Frame, error)
+	// Bounds is the captured area in desktop coordinates (for mapping
+	// the technician's pointer).
+	Bounds() image.Rectangle
+	Close() error
+}
+
+// ScreenshotSource captures with github.com/kbinani/screenshot. It is
+// portable but allocates and converts every frame in Go; on X11 the
+// XShm source (NewXShmSource) is several times cheaper, see BENCHMARKS.md.
+type ScreenshotSource struct {
+	bounds image.Rectangle
+}
+
+// NewScreenshotSource captures display index i (0 is the primary).
+func NewScreenshotSource(i int) (*ScreenshotSource, error) {
+	if n := screenshot.NumActiveDisplays(); i < 0 || i >= n {
+		return nil, fmt.Errorf("display %d not found (%d active)", i, n)
+	}
+	return &ScreenshotSource{bounds: screenshot.GetDisplayBounds(i)}, nil
+}
+
+// Capture implements Source.
+func (s *ScreenshotSource) Capture() (Frame, error) {
+	img, err := screenshot.CaptureRect(s.bounds)
+	if err != nil {
+		return Frame{}, fmt.Errorf("capture screen: %w", err)
+	}
+	return Frame{Pix: img.Pix, Stride: img.Stride, Width: s.bounds.Dx(), Height: s.bounds.Dy(), Format: vpx.RGBA}, nil
+}
+
+// Bounds implements Source.
+func (s *ScreenshotSource) Bounds() image.Rectangle { return s.bounds }
+
+// Close implements Source.
+func (s *ScreenshotSource) Close() error { return nil }

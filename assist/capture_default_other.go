@@ -1,0 +1,5 @@
+//go:build !linux
+
+package assist
+
+func defaultSource(display int) (Source, error) { return NewScreenshotSource(display) }

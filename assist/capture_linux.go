@@ -1,0 +1,173 @@
+package assist
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"sync"
+
+	"github.com/gen2brain/shm"
+	"github.com/jezek/xgb"
+	mshm "github.com/jezek/xgb/shm"
+	"github.com/jezek/xgb/xfixes"
+	"github.com/jezek/xgb/xinerama"
+	"github.com/jezek/xgb/xproto"
+
+	"github.com/lifeline-desk/lifeline/assist/vpx"
+)
+
+// XShmSource captures an X11 display through one long-lived connection
+// and one MIT-SHM segment: the server writes the pixels (BGRX) straight
+// into shared memory and nothing is converted or allocated per frame. The
+// mouse pointer, which is not part of the screen image, is drawn in from
+// XFixes (so pointer motion alone also counts as a change).
+// kbinani/screenshot opens a connection and a segment per frame and
+// converts pixels one by one in Go, which costs more than encoding; see
+// BENCHMARKS.md.
+type XShmSource struct {
+	mu     sync.Mutex
+	c      *xgb.Conn
+	root   xproto.Window
+	seg    mshm.Seg
+	data   []byte
+	bounds image.Rectangle
+	cursor bool // XFixes is available: draw the pointer into frames
+}
+
+// NewXShmSource captures display index i (0 is the primary, as in
+// Displays) of the X server named display ("" means $DISPLAY).
+func NewXShmSource(display string, i int) (*XShmSource, error) {
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		return nil, fmt.Errorf("connect to X display %q: %w", display, err)
+	}
+	s, err := newXShm(c, i)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func newXShm(c *xgb.Conn, i int) (*XShmSource, error) {
+	if err := mshm.Init(c); err != nil {
+		return nil, fmt.Errorf("X server lacks MIT-SHM: %w", err)
+	}
+	screen := xproto.Setup(c).DefaultScreen(c)
+	bounds := image.Rect(0, 0, int(screen.WidthInPixels), int(screen.HeightInPixels))
+	if err := xinerama.Init(c); err == nil {
+		if r, err := xinerama.QueryScreens(c).Reply(); err == nil && r.Number > 0 {
+			if i < 0 || i >= int(r.Number) {
+				return nil, fmt.Errorf("display %d not found (%d active)", i, r.Number)
+			}
+			si := r.ScreenInfo[i]
+			bounds = image.Rect(int(si.XOrg), int(si.YOrg), int(si.XOrg)+int(si.Width), int(si.YOrg)+int(si.Height))
+		}
+	} else if i != 0 {
+		return nil, fmt.Errorf("display %d not found (no Xinerama)", i)
+	}
+	if screen.RootDepth != 24 && screen.RootDepth != 32 {
+		return nil, fmt.Errorf("unsupported X screen depth %d (want 24 or 32)", screen.RootDepth)
+	}
+	size := bounds.Dx() * bounds.Dy() * 4
+	id, err := shm.Get(shm.IPC_PRIVATE, size, shm.IPC_CREAT|0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create shared memory: %w", err)
+	}
+	data, err := shm.At(id, 0, 0)
+	if err != nil {
+		shm.Rm(id)
+		return nil, fmt.Errorf("attach shared memory: %w", err)
+	}
+	seg, err := mshm.NewSegId(c)
+	if err == nil {
+		err = mshm.AttachChecked(c, seg, uint32(id), false).Check()
+	}
+	// Once both sides are attached the segment can be marked for removal:
+	// it disappears when the last one detaches, even after a crash.
+	shm.Rm(id)
+	if err != nil {
+		shm.Dt(data)
+		return nil, fmt.Errorf("X server cannot attach shared memory: %w", err)
+	}
+	s := &XShmSource{c: c, root: screen.Root, seg: seg, data: data, bounds: bounds}
+	// The screen image does not contain the mouse pointer; XFixes lets us
+	// draw it in, so the technician sees where the user points.
+	if xfixes.Init(c) == nil {
+		if _, err := xfixes.QueryVersion(c, 4, 0).Reply(); err == nil {
+			s.cursor = true
+		}
+	}
+	return s, nil
+}
+
+// Capture implements Source. The frame is BGRA (alpha undefined).
+func (s *XShmSource) Capture() (Frame, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.c == nil {
+		return Frame{}, errors.New("capture: source closed")
+	}
+	b := s.bounds
+	_, err := mshm.GetImage(s.c, xproto.Drawable(s.root), int16(b.Min.X), int16(b.Min.Y),
+		uint16(b.Dx()), uint16(b.Dy()), 0xffffffff, xproto.ImageFormatZPixmap, s.seg, 0).Reply()
+	if err != nil {
+		return Frame{}, fmt.Errorf("capture screen: %w", err)
+	}
+	f := Frame{Pix: s.data, Stride: b.Dx() * 4, Width: b.Dx(), Height: b.Dy(), Format: vpx.BGRA}
+	if s.cursor {
+		if cur, err := xfixes.GetCursorImage(s.c).Reply(); err == nil {
+			drawCursor(f, b, cur)
+		}
+	}
+	return f, nil
+}
+
+// drawCursor blends the pointer image (premultiplied ARGB, as XFixes
+// returns it) into f, whose top-left corner is at b.Min on the desktop.
+func drawCursor(f Frame, b image.Rectangle, cur *xfixes.GetCursorImageReply) {
+	x0 := int(cur.X) - int(cur.Xhot) - b.Min.X
+	y0 := int(cur.Y) - int(cur.Yhot) - b.Min.Y
+	w, h := int(cur.Width), int(cur.Height)
+	if len(cur.CursorImage) < w*h {
+		return
+	}
+	for cy := 0; cy < h; cy++ {
+		y := y0 + cy
+		if y < 0 || y >= f.Height {
+			continue
+		}
+		for cx := 0; cx < w; cx++ {
+			x := x0 + cx
+			if x < 0 || x >= f.Width {
+				continue
+			}
+			p := cur.CursorImage[cy*w+cx]
+			a := p >> 24
+			if a == 0 {
+				continue
+			}
+			o := y*f.Stride + x*4
+			inv := 255 - a
+			f.Pix[o] = byte(p&0xff + uint32(f.Pix[o])*inv/255)
+			f.Pix[o+1] = byte(p>>8&0xff + uint32(f.Pix[o+1])*inv/255)
+			f.Pix[o+2] = byte(p>>16&0xff + uint32(f.Pix[o+2])*inv/255)
+		}
+	}
+}
+
+// Bounds implements Source.
+func (s *XShmSource) Bounds() image.Rectangle { return s.bounds }
+
+// Close implements Source.
+func (s *XShmSource) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.c == nil {
+		return nil
+	}
+	mshm.DetachChecked(s.c, s.seg).Check()
+	s.c.Close()
+	s.c = nil
+	return shm.Dt(s.data)
+}

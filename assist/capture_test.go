@@ -1,0 +1,176 @@
+package assist
+
+import (
+	"image"
+	"image/color"
+	"testing"
+
+	"github.com/lifeline-desk/lifeline/assist/vpx"
+	"github.com/lifeline-desk/lifeline/internal/xtest"
+)
+
+func testPattern(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := color.RGBA{0xff, 0, 0, 0xff} // red
+			switch {
+			case x >= w/2 && y < h/2:
+				c = color.RGBA{0, 0xff, 0, 0xff}
+			case y >= h/2:
+				c = color.RGBA{0, 0, 0xff, 0xff}
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// rgbAt reads a pixel of a captured frame as R, G, B.
+func rgbAt(f Frame, x, y int) [3]byte {
+	o := y*f.Stride + x*4
+	p := f.Pix[o : o+4]
+	if f.Format == vpx.BGRA {
+		return [3]byte{p[2], p[1], p[0]}
+	}
+	return [3]byte{p[0], p[1], p[2]}
+}
+
+func TestCaptureXvfb(t *testing.T) {
+	d := xtest.Start(t, 320, 240)
+	xtest.Paint(t, d, testPattern(320, 240))
+	t.Setenv("DISPLAY", d)
+
+	ds, err := Displays()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].Bounds != image.Rect(0, 0, 320, 240) || !ds[0].Primary {
+		t.Errorf("Displays() = %+v", ds)
+	}
+
+	xshm, err := NewXShmSource(d, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer xshm.Close()
+	shot, err := NewScreenshotSource(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		src  Source
+	}{{"xshm", xshm}, {"screenshot", shot}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := tc.src.Capture()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Width != 320 || f.Height != 240 {
+				t.Fatalf("frame %dx%d", f.Width, f.Height)
+			}
+			for _, p := range []struct {
+				x, y int
+				want [3]byte
+			}{
+				{10, 10, [3]byte{0xff, 0, 0}},
+				{300, 10, [3]byte{0, 0xff, 0}},
+				{10, 200, [3]byte{0, 0, 0xff}},
+			} {
+				if got := rgbAt(f, p.x, p.y); got != p.want {
+					t.Errorf("pixel (%d,%d) = %x, want %x", p.x, p.y, got, p.want)
+				}
+			}
+		})
+	}
+
+	// Content painted after the source was opened is captured: the
+	// segment is re-read every frame.
+	xtest.Fill(t, d, color.RGBA{0x11, 0x22, 0x33, 0xff})
+	f, err := xshm.Capture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rgbAt(f, 100, 100); got != [3]byte{0x11, 0x22, 0x33} {
+		t.Errorf("after repaint pixel = %x", got)
+	}
+}
+
+func TestXShmSourceNoServer(t *testing.T) {
+	if _, err := NewXShmSource(":4242", 0); err == nil {
+		t.Error("no error for a display without server")
+	}
+}
+
+// TestSecondMonitorOffsetXvfb checks that a pointer position on a display
+// that does not start at the desktop's origin lands at the right place on
+// the X server. (Xvfb cannot emulate real monitors: with +xinerama it
+// stacks its screens at 0,0, and it has no RandR monitors; so the second
+// monitor is the right part of one wide screen.)
+func TestSecondMonitorOffsetXvfb(t *testing.T) {
+	d := xtest.Start(t, 720, 300)
+	inj, err := NewRobotgoInjector(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inj.Close() })
+	second := image.Rect(320, 0, 720, 300)
+	for _, tc := range []struct {
+		nx, ny uint16
+		x, y   int
+	}{{0, 0, 320, 0}, {65535, 65535, 719, 299}, {32768, 32768, 520, 150}} {
+		x, y := toDesktop(second, tc.nx, tc.ny)
+		if err := inj.Inject(Input{Kind: InputMove, X: x, Y: y}); err != nil {
+			t.Fatal(err)
+		}
+		if gx, gy := xtest.Pointer(t, d); gx != tc.x || gy != tc.y {
+			t.Errorf("normalised %d,%d on the second monitor: pointer at %d,%d, want %d,%d", tc.nx, tc.ny, gx, gy, tc.x, tc.y)
+		}
+	}
+}
+
+// TestXShmDrawsPointer checks that the pointer appears in captured frames
+// where the X server has it, and moves with it.
+func TestXShmDrawsPointer(t *testing.T) {
+	d := xtest.Start(t, 320, 240)
+	xtest.Fill(t, d, color.RGBA{0x20, 0x80, 0x20, 0xff})
+	inj, err := NewRobotgoInjector(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inj.Close() })
+	src, err := NewXShmSource(d, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	bg := [3]byte{0x20, 0x80, 0x20}
+	changedNear := func(f Frame, x, y int) int {
+		n := 0
+		for yy := max(0, y-12); yy < min(f.Height, y+12); yy++ {
+			for xx := max(0, x-12); xx < min(f.Width, x+12); xx++ {
+				if rgbAt(f, xx, yy) != bg {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	for _, p := range []image.Point{{100, 100}, {250, 60}} {
+		if err := inj.Inject(Input{Kind: InputMove, X: p.X, Y: p.Y}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := src.Capture()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := changedNear(f, p.X, p.Y); n < 10 {
+			t.Errorf("pointer at %v: only %d pixels differ from the background around it", p, n)
+		}
+		other := image.Pt(20, 220)
+		if n := changedNear(f, other.X, other.Y); n != 0 {
+			t.Errorf("pointer at %v: %d pixels differ near %v", p, n, other)
+		}
+	}
+}

@@ -1,0 +1,196 @@
+package assist
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func newTestSession(t testing.TB, cfg Config) (*Session, *eventLog, chan<- Signal, <-chan Signal, chan error) {
+	t.Helper()
+	desk, toDesk, fromDesk := signalPipe()
+	log := newEventLog()
+	cfg.Signaler = desk
+	cfg.OnEvent = log.add
+	cfg.Network = NetworkOptions{LoopbackOnly: true}
+	s, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-s.Done():
+		case <-time.After(10 * time.Second):
+			t.Error("session did not end")
+		}
+	})
+	return s, log, toDesk, fromDesk, done
+}
+
+func TestViewConsent(t *testing.T) {
+	tests := []struct {
+		name       string
+		answer     func(c askCall, clock *fakeClock)
+		wantReason string
+	}{
+		{"declined", func(c askCall, _ *fakeClock) { c.answer <- false }, ReasonViewDenied},
+		{"no answer in 60 s", func(c askCall, clock *fakeClock) {
+			clock.Advance(59 * time.Second)
+			select {
+			case <-c.ctx.Done():
+				panic("question cancelled before the timeout")
+			case <-time.After(50 * time.Millisecond):
+			}
+			clock.Advance(time.Second)
+			<-c.ctx.Done() // the dialog is told to close
+		}, ReasonNoAnswer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := newCountingSource(64, 64)
+			consent := newScriptedConsenter()
+			clock := newFakeClock()
+			s, log, toDesk, fromDesk, done := newTestSession(t, Config{
+				Consenter: consent, NewSource: src.factory(), Injector: &countingInjector{}, Clock: clock,
+			})
+			toDesk <- Signal{Type: SignalSessionStart, Peer: "Alex (IT)"}
+			toDesk <- Signal{Type: SignalViewRequest}
+			c := consent.next(t)
+			if c.req.Technician != "Alex (IT)" || c.req.Permission != PermissionView {
+				t.Errorf("consent request = %+v, want view by Alex (IT)", c.req)
+			}
+			if want := clock.Now().Add(DefaultConsentTimeout); !c.req.Deadline.Equal(want) {
+				t.Errorf("deadline = %v, want %v", c.req.Deadline, want)
+			}
+			tt.answer(c, clock)
+			expectSignal(t, fromDesk, SignalViewDeny)
+			end := expectSignal(t, fromDesk, SignalEnd)
+			if err := <-done; err != nil {
+				t.Errorf("Run = %v, want nil", err)
+			}
+			ev := log.waitFor(t, StateEnded)
+			if ev.Reason != tt.wantReason {
+				t.Errorf("end reason = %q, want %q", ev.Reason, tt.wantReason)
+			}
+			if end.Reason != "view_denied" {
+				t.Errorf("end signal reason = %q, want view_denied", end.Reason)
+			}
+			if got := log.states(); len(got) != 3 || got[0] != StateRequested || got[1] != StateWaitingConsent || got[2] != StateEnded {
+				t.Errorf("states = %v", got)
+			}
+			if n, m := src.opened.Load(), src.calls.Load(); n != 0 || m != 0 {
+				t.Errorf("source opened %d times, captured %d frames without view consent", n, m)
+			}
+			if s.State() != StateEnded {
+				t.Errorf("State() = %v", s.State())
+			}
+		})
+	}
+}
+
+func TestStopWhileAsking(t *testing.T) {
+	src := newCountingSource(64, 64)
+	consent := newScriptedConsenter()
+	s, log, toDesk, fromDesk, done := newTestSession(t, Config{Consenter: consent, NewSource: src.factory()})
+	toDesk <- Signal{Type: SignalViewRequest, Peer: "Sam"}
+	c := consent.next(t)
+	s.Stop()
+	<-c.ctx.Done()
+	end := expectSignal(t, fromDesk, SignalEnd)
+	if end.Reason != ReasonUser {
+		t.Errorf("end reason = %q", end.Reason)
+	}
+	<-done
+	log.waitFor(t, StateEnded)
+	if src.calls.Load() != 0 {
+		t.Errorf("%d captures", src.calls.Load())
+	}
+}
+
+func TestTechnicianEnds(t *testing.T) {
+	consent := newScriptedConsenter()
+	_, log, toDesk, fromDesk, done := newTestSession(t, Config{Consenter: consent, NewSource: newCountingSource(64, 64).factory()})
+	toDesk <- Signal{Type: SignalViewRequest, Peer: "Sam"}
+	consent.next(t)
+	toDesk <- Signal{Type: SignalEnd, Reason: "technician"}
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+	if ev := log.waitFor(t, StateEnded); ev.Reason != ReasonTechnician {
+		t.Errorf("reason = %q", ev.Reason)
+	}
+	select {
+	case s := <-fromDesk:
+		if s.Type == SignalEnd {
+			t.Errorf("desktop echoed end to the technician")
+		}
+	default:
+	}
+}
+
+func TestControlRequestIgnoredBeforeViewing(t *testing.T) {
+	consent := newScriptedConsenter()
+	s, _, toDesk, _, _ := newTestSession(t, Config{Consenter: consent, NewSource: newCountingSource(64, 64).factory()})
+	toDesk <- Signal{Type: SignalControlRequest, Peer: "Sam"}
+	toDesk <- Signal{Type: SignalViewRequest, Peer: "Sam"}
+	c := consent.next(t)
+	if c.req.Permission != PermissionView {
+		t.Fatalf("first question is %v, want view", c.req.Permission)
+	}
+	select {
+	case c := <-consent.asked:
+		t.Fatalf("unexpected question %+v", c.req)
+	case <-time.After(100 * time.Millisecond):
+	}
+	s.Stop()
+}
+
+func TestSignalingLostEndsSession(t *testing.T) {
+	consent := newScriptedConsenter()
+	src := newCountingSource(64, 64)
+	_, log, toDesk, _, done := newTestSession(t, Config{Consenter: consent, NewSource: src.factory()})
+	toDesk <- Signal{Type: SignalViewRequest, Peer: "Sam"}
+	c := consent.next(t)
+	close(toDesk) // the relay connection drops while the user is deciding
+	<-c.ctx.Done()
+	if err := <-done; err == nil {
+		t.Error("Run returned nil after the signaling failed")
+	}
+	if ev := log.waitFor(t, StateEnded); ev.Reason != ReasonSignalingLost {
+		t.Errorf("reason = %q", ev.Reason)
+	}
+	if src.opened.Load() != 0 {
+		t.Error("source opened")
+	}
+}
+
+func TestControlConsentTimeout(t *testing.T) {
+	consent := newScriptedConsenter()
+	clock := newFakeClock()
+	s, log, toDesk, fromDesk, _ := newTestSession(t, Config{
+		Consenter: consent, Clock: clock, NewSource: newCountingSource(64, 64).factory(), Injector: &countingInjector{},
+	})
+	toDesk <- Signal{Type: SignalViewRequest, Peer: "Sam"}
+	consent.next(t).answer <- true
+	log.waitFor(t, StateViewing)
+	expectSignal(t, fromDesk, SignalViewGrant)
+	toDesk <- Signal{Type: SignalControlRequest}
+	q := consent.next(t)
+	if q.req.Permission != PermissionControl {
+		t.Fatalf("question = %+v", q.req)
+	}
+	clock.Advance(DefaultConsentTimeout)
+	<-q.ctx.Done()
+	expectSignal(t, fromDesk, SignalControlDeny)
+	if ev := log.waitFor(t, StateViewing); ev.Reason != "control_denied" {
+		t.Errorf("event reason = %q", ev.Reason)
+	}
+	if s.State() != StateViewing {
+		t.Errorf("state = %v, want viewing", s.State())
+	}
+	s.Stop()
+}

@@ -1,0 +1,53 @@
+// Package assist is the user's side of a live help-desk session: consented
+// screen capture, VP8 over WebRTC, and remote input. It has no UI: the
+// desktop app (and the `lifeline assist` command) drive it through a
+// Consenter and an event callback.
+//
+// # Using it
+//
+//	s, err := assist.New(assist.Config{
+//		Signaler:  relaysignal.New(relayClient, nil), // or any Signaler
+//		Consenter: dialogs,                            // asks the user
+//		OnEvent:   func(e assist.Event) { /* banner: e.State, e.Technician */ },
+//	}, logger)
+//	go s.Run(ctx)  // returns when the session has ended
+//	s.RevokeControl() // banner button: takes control back
+//	s.Stop()          // banner button: ends the session
+//
+// # Consent ladder
+//
+// A session starts in StateRequested. When the technician asks to view,
+// the Consenter is asked (with the technician's display name); no answer
+// within Config.ConsentTimeout (60 s) is a decline and ends the session.
+// Only after "allow" is the capture source opened: no frame is captured
+// before view consent. Control is a second, separate question; input that
+// arrives before it, after a revocation or after a denial is dropped and
+// counted (Stats.InputDropped). RevokeControl and Stop take effect before
+// they return: no further event is injected. A technician cannot re-grant
+// control: only the Consenter's "allow" to a new request does.
+//
+// # Media
+//
+// The desktop is the WebRTC offerer: after view consent it creates the
+// peer connection with a VP8 video track and two data channels ("control"
+// reliable and ordered, "pointer" unordered without retransmits; see
+// package inputproto for their binary encoding). The pion API has an
+// explicit MediaEngine (VP8 only), NACK and RTCP-report interceptors, and
+// no STUN server: ICE servers come only from the relay (its TURN).
+// PeerConnectionStateFailed ends the session.
+//
+// Frames are captured with XShm on X11 (kbinani/screenshot elsewhere; it
+// also lists the displays), with the mouse pointer drawn in from XFixes,
+// paced by a ticker (30 fps), skipped when unchanged (sampled-row
+// comparison), converted with libyuv and encoded with libvpx in realtime
+// CBR mode (package vpx). A PLI/FIR forces a keyframe; REMB or receiver
+// report loss sets the bitrate; when encoding falls behind, the frame rate
+// and then the resolution are lowered. Frames are never queued: the
+// pipeline skips a tick if the previous frame is still being sent.
+//
+// Input is injected with robotgo (RobotgoInjector) into the captured
+// display's coordinates, behind the Injector interface. Keys and buttons
+// the technician still holds when control ends are released.
+//
+// See BENCHMARKS.md for measured costs.
+package assist

@@ -1,0 +1,321 @@
+// Package inputproto is the binary encoding of the messages exchanged on
+// a live session's two WebRTC data channels, between the technician's
+// browser console and the user's desktop.
+//
+// # Channels
+//
+// The desktop creates both channels before its offer:
+//
+//   - "control": reliable and ordered. Key and mouse-button events, wheel
+//     events, and the desktop's permission messages.
+//   - "pointer": ordered:false, maxRetransmits:0. Pointer motion only. A
+//     late motion message is useless, so a lost one is not resent and a
+//     stale one (older sequence number) is dropped by the receiver.
+//
+// Every data-channel message is exactly one binary message (not text; set
+// dataChannel.binaryType = "arraybuffer" to read the desktop's messages).
+//
+// # Byte layout (protocol version 1)
+//
+// All multi-byte integers are big-endian (DataView's default in JS).
+// Every message starts with a two-byte header:
+//
+//	offset 0  uint8  version   always 1 (Version); other versions are rejected
+//	offset 1  uint8  type      one of the types below; unknown types are rejected
+//
+// followed by the type's payload. A message must have exactly the length
+// given for its type (Key: 4+n), and is at most MaxMessageSize (64)
+// bytes; longer messages are rejected before anything is decoded.
+//
+// Technician → desktop:
+//
+//	0x01 PointerMove   10 bytes, channel "pointer"
+//	     2  uint32 seq   increases by one per motion message (wraps); the
+//	                     desktop drops a message whose seq is not newer
+//	                     than the last one it applied (serial-number
+//	                     arithmetic). Any seq is accepted as the first one
+//	                     after control was granted.
+//	     6  uint16 x     0..65535 across the shared display's width
+//	                     (0 = left edge, 65535 = right edge)
+//	     8  uint16 y     0..65535 across its height
+//
+//	0x02 MouseButton   8 bytes, channel "control"
+//	     2  uint8  button  0 = left (primary), 1 = middle, 2 = right
+//	                       (the same numbers as MouseEvent.button)
+//	     3  uint8  down    1 = pressed, 0 = released
+//	     4  uint16 x       normalised position, as in PointerMove; the
+//	     6  uint16 y       pointer is moved there before the button changes
+//
+//	0x03 Wheel         6 bytes, channel "control"
+//	     2  int16  dx      wheel steps (notches), positive = right
+//	     4  int16  dy      wheel steps (notches), positive = down
+//	                       (WheelEvent.deltaY in lines, or pixels / 100)
+//
+//	0x04 Key           4+n bytes, channel "control"
+//	     2  uint8  down    1 = keydown, 0 = keyup
+//	     3  uint8  n       length of code, 1..32
+//	     4  [n]byte code   KeyboardEvent.code in ASCII, e.g. "KeyA",
+//	                       "Digit1", "Enter", "ShiftLeft", "F5", "ArrowUp"
+//	                       (only A-Z a-z 0-9 allowed). Unknown codes are
+//	                       dropped by the desktop.
+//
+// The desktop understands these codes: KeyA..KeyZ, Digit0..Digit9, F1..F12,
+// Numpad0..Numpad9, NumpadEnter, Enter, Escape, Backspace, Tab, Space,
+// ArrowUp/Down/Left/Right, Home, End, PageUp, PageDown, Delete, Insert,
+// CapsLock, PrintScreen, ShiftLeft/Right, ControlLeft/Right,
+// AltLeft/Right, MetaLeft/Right, Minus, Equal, BracketLeft, BracketRight,
+// Backslash, Semicolon, Quote, Backquote, Comma, Period, Slash. Send the
+// physical key (KeyboardEvent.code) with modifiers as their own key
+// events, not the typed character: the desktop's keyboard layout then
+// produces the character. Keys and buttons still down when control ends
+// are released by the desktop.
+//
+// Permission requests do not travel on the data channels: the technician
+// asks through the relay (consent.control.request), so that every request
+// and answer is in the relay's audit log.
+//
+// Desktop → technician:
+//
+//	0x10 Permission    4 bytes, channel "control"
+//	     2  uint8  view     1 = the user allows viewing
+//	     3  uint8  control  1 = the user allows control
+//	     Sent when the channel opens and whenever the permission changes
+//	     (the relay carries the same change as consent.control.*). Input
+//	     that arrives while control = 0 is dropped by the desktop.
+//
+// Example (JS): pointer at the centre of the screen:
+//
+//	const b = new DataView(new ArrayBuffer(10));
+//	b.setUint8(0, 1); b.setUint8(1, 0x01); b.setUint32(2, seq++);
+//	b.setUint16(6, 32768); b.setUint16(8, 32768);
+//	pointerChannel.send(b.buffer);
+package inputproto
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Version is the protocol version carried in every message.
+const Version = 1
+
+// MaxMessageSize is the largest valid message in bytes.
+const MaxMessageSize = 64
+
+// MaxCodeLen is the longest KeyboardEvent.code accepted.
+const MaxCodeLen = 32
+
+// Channel labels.
+const (
+	ControlChannel = "control"
+	PointerChannel = "pointer"
+)
+
+// Type is a message type.
+type Type uint8
+
+// The closed set of message types.
+const (
+	TypePointerMove Type = 0x01
+	TypeMouseButton Type = 0x02
+	TypeWheel       Type = 0x03
+	TypeKey         Type = 0x04
+	TypePermission  Type = 0x10
+)
+
+func (t Type) String() string {
+	switch t {
+	case TypePointerMove:
+		return "PointerMove"
+	case TypeMouseButton:
+		return "MouseButton"
+	case TypeWheel:
+		return "Wheel"
+	case TypeKey:
+		return "Key"
+	case TypePermission:
+		return "Permission"
+	}
+	return fmt.Sprintf("Type(%#02x)", uint8(t))
+}
+
+// Mouse buttons, numbered as MouseEvent.button.
+const (
+	ButtonLeft   = 0
+	ButtonMiddle = 1
+	ButtonRight  = 2
+)
+
+// Errors returned by Decode.
+var (
+	ErrTooLong     = errors.New("inputproto: message too long")
+	ErrTooShort    = errors.New("inputproto: message too short")
+	ErrVersion     = errors.New("inputproto: unsupported version")
+	ErrUnknownType = errors.New("inputproto: unknown message type")
+	ErrLength      = errors.New("inputproto: wrong length for type")
+	ErrInvalid     = errors.New("inputproto: invalid field value")
+)
+
+// Message is one decoded message. Only the fields of its Type are set.
+type Message struct {
+	Type Type
+
+	Seq  uint32 // PointerMove
+	X, Y uint16 // PointerMove, MouseButton: 0..65535 across the display
+
+	Button uint8 // MouseButton
+	Down   bool  // MouseButton, Key
+
+	DX, DY int16 // Wheel
+
+	Code string // Key: KeyboardEvent.code
+
+	View, Control bool // Permission
+}
+
+// Append appends m's encoding to b. It returns an error if m cannot be
+// encoded (unknown type, invalid key code or button).
+func Append(b []byte, m Message) ([]byte, error) {
+	b = append(b, Version, byte(m.Type))
+	switch m.Type {
+	case TypePointerMove:
+		b = binary.BigEndian.AppendUint32(b, m.Seq)
+		b = binary.BigEndian.AppendUint16(b, m.X)
+		b = binary.BigEndian.AppendUint16(b, m.Y)
+	case TypeMouseButton:
+		if m.Button > ButtonRight {
+			return nil, fmt.Errorf("%w: button %d", ErrInvalid, m.Button)
+		}
+		b = append(b, m.Button, boolByte(m.Down))
+		b = binary.BigEndian.AppendUint16(b, m.X)
+		b = binary.BigEndian.AppendUint16(b, m.Y)
+	case TypeWheel:
+		b = binary.BigEndian.AppendUint16(b, uint16(m.DX))
+		b = binary.BigEndian.AppendUint16(b, uint16(m.DY))
+	case TypeKey:
+		if !validCode(m.Code) {
+			return nil, fmt.Errorf("%w: key code %q", ErrInvalid, m.Code)
+		}
+		b = append(b, boolByte(m.Down), byte(len(m.Code)))
+		b = append(b, m.Code...)
+	case TypePermission:
+		b = append(b, boolByte(m.View), boolByte(m.Control))
+	default:
+		return nil, fmt.Errorf("%w: %v", ErrUnknownType, m.Type)
+	}
+	return b, nil
+}
+
+// Marshal returns m's encoding.
+func Marshal(m Message) ([]byte, error) { return Append(make([]byte, 0, 16), m) }
+
+// Decode parses one message. The size cap is checked before anything else.
+func Decode(b []byte) (Message, error) {
+	if len(b) > MaxMessageSize {
+		return Message{}, ErrTooLong
+	}
+	if len(b) < 2 {
+		return Message{}, ErrTooShort
+	}
+	if b[0] != Version {
+		return Message{}, fmt.Errorf("%w: %d", ErrVersion, b[0])
+	}
+	m := Message{Type: Type(b[1])}
+	p := b[2:]
+	want := -1
+	switch m.Type {
+	case TypePointerMove:
+		want = 8
+	case TypeMouseButton:
+		want = 6
+	case TypeWheel:
+		want = 4
+	case TypeKey:
+		if len(p) >= 2 {
+			want = 2 + int(p[1])
+		} else {
+			want = 2
+		}
+	case TypePermission:
+		want = 2
+	default:
+		return Message{}, fmt.Errorf("%w: %#02x", ErrUnknownType, b[1])
+	}
+	if len(p) != want {
+		return Message{}, fmt.Errorf("%w: %v with %d payload bytes, want %d", ErrLength, m.Type, len(p), want)
+	}
+	switch m.Type {
+	case TypePointerMove:
+		m.Seq = binary.BigEndian.Uint32(p)
+		m.X = binary.BigEndian.Uint16(p[4:])
+		m.Y = binary.BigEndian.Uint16(p[6:])
+	case TypeMouseButton:
+		m.Button = p[0]
+		if m.Button > ButtonRight {
+			return Message{}, fmt.Errorf("%w: button %d", ErrInvalid, p[0])
+		}
+		var err error
+		if m.Down, err = parseBool(p[1]); err != nil {
+			return Message{}, err
+		}
+		m.X = binary.BigEndian.Uint16(p[2:])
+		m.Y = binary.BigEndian.Uint16(p[4:])
+	case TypeWheel:
+		m.DX = int16(binary.BigEndian.Uint16(p))
+		m.DY = int16(binary.BigEndian.Uint16(p[2:]))
+	case TypeKey:
+		var err error
+		if m.Down, err = parseBool(p[0]); err != nil {
+			return Message{}, err
+		}
+		code := p[2:]
+		if !validCode(string(code)) {
+			return Message{}, fmt.Errorf("%w: key code", ErrInvalid)
+		}
+		m.Code = string(code)
+	case TypePermission:
+		var err error
+		if m.View, err = parseBool(p[0]); err != nil {
+			return Message{}, err
+		}
+		if m.Control, err = parseBool(p[1]); err != nil {
+			return Message{}, err
+		}
+	}
+	return m, nil
+}
+
+// SeqNewer reports whether sequence number a is newer than b, with
+// wrap-around (serial-number arithmetic, RFC 1982).
+func SeqNewer(a, b uint32) bool { return int32(a-b) > 0 }
+
+func validCode(s string) bool {
+	if len(s) == 0 || len(s) > MaxCodeLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+func parseBool(b byte) (bool, error) {
+	switch b {
+	case 0:
+		return false, nil
+	case 1:
+		return true, nil
+	}
+	return false, fmt.Errorf("%w: boolean byte %d", ErrInvalid, b)
+}

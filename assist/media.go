@@ -1,0 +1,389 @@
+package assist
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lifeline-desk/lifeline/assist/vpx"
+)
+
+// changeDetector decides cheaply whether a captured frame differs from
+// the last one that was encoded. It compares every fourth row against a
+// private copy of the last encoded frame, rotating through the four row
+// phases from one frame to the next: a change of a single pixel row is
+// seen within four ticks, anything at least four rows tall (a glyph, a
+// cursor, a window) on the next tick, and an unchanged screen costs a
+// quarter of a memcmp per tick.
+const detectRowStep = 4
+
+type changeDetector struct {
+	ref    []byte
+	stride int
+	height int
+	phase  int
+}
+
+// changed reports whether f differs from the reference in the rows
+// sampled this time. It does not update the reference; call keep after
+// the frame was encoded.
+func (d *changeDetector) changed(f Frame) bool {
+	rowBytes := f.Width * 4
+	if d.ref == nil || d.stride != rowBytes || d.height != f.Height {
+		return true
+	}
+	d.phase = (d.phase + 1) % detectRowStep
+	for y := d.phase; y < f.Height; y += detectRowStep {
+		if !bytes.Equal(f.Pix[y*f.Stride:y*f.Stride+rowBytes], d.ref[y*rowBytes:(y+1)*rowBytes]) {
+			return true
+		}
+	}
+	return false
+}
+
+// keep makes f the reference.
+func (d *changeDetector) keep(f Frame) {
+	rowBytes := f.Width * 4
+	if len(d.ref) != rowBytes*f.Height {
+		d.ref = make([]byte, rowBytes*f.Height)
+	}
+	d.stride, d.height = rowBytes, f.Height
+	if f.Stride == rowBytes {
+		copy(d.ref, f.Pix[:rowBytes*f.Height])
+		return
+	}
+	for y := 0; y < f.Height; y++ {
+		copy(d.ref[y*rowBytes:(y+1)*rowBytes], f.Pix[y*f.Stride:])
+	}
+}
+
+// quality levels the pipeline steps through when the encoder falls behind:
+// first the frame rate drops, then the resolution.
+type level struct {
+	fps   int
+	scale int // encoded size = source size * scale / 4
+}
+
+// idleAfter is how long the screen must stay unchanged before it is
+// polled at 1/idleDivisor of the frame rate.
+const (
+	idleAfter   = 2 * time.Second
+	idleDivisor = 3
+)
+
+// Scales are 1 and 1/2 only: a fractional scale turns a scroll by whole
+// pixels into a sub-pixel one that VP8's motion search misses, which costs
+// more bits than the smaller picture saves. Only a change of size needs a
+// new encoder (and a keyframe); frame-rate steps do not.
+// The frame rate goes first and down to 10 fps: for office work a sharp
+// picture matters more than motion.
+var levels = []level{{30, 4}, {20, 4}, {15, 4}, {10, 4}, {10, 2}}
+
+// VideoStats are counters of the video pipeline.
+type VideoStats struct {
+	Captured   uint64 // Source.Capture calls
+	Unchanged  uint64 // captures skipped by change detection
+	Encoded    uint64 // frames encoded
+	Keyframes  uint64
+	Dropped    uint64 // ticks or frames dropped under back-pressure
+	Bytes      uint64 // encoded bytes handed to the sink
+	Level      int    // index into the quality ladder (0 = full)
+	BitrateKbs int
+}
+
+// encodedFrame is one VP8 frame for the sink.
+type encodedFrame struct {
+	Data     []byte
+	Keyframe bool
+	At       time.Duration // capture time since the pipeline started
+}
+
+// videoConfig configures a pipeline.
+type videoConfig struct {
+	FPS            int // maximum frame rate (default 30)
+	BitrateKbps    int // maximum bitrate (default 2000)
+	StartKbps      int // starting bitrate (default min(1000, BitrateKbps))
+	MinBitrateKbps int // floor for adaptation (default 150)
+	CPUUsed        int // VP8E_SET_CPUUSED (default -6, see vpx.Config)
+	Threads        int // encoder threads (default 1)
+	// Refresh is how often an unchanged screen is encoded anyway (a tiny
+	// P-frame, so a viewer that joined late or lost packets converges).
+	Refresh time.Duration // default 2s
+	// Adapt enables frame-rate/resolution reduction when encoding is slow.
+	Adapt bool
+}
+
+func (c *videoConfig) defaults() {
+	if c.FPS <= 0 {
+		c.FPS = 30
+	}
+	if c.BitrateKbps <= 0 {
+		c.BitrateKbps = 2000
+	}
+	if c.StartKbps <= 0 || c.StartKbps > c.BitrateKbps {
+		c.StartKbps = min(1000, c.BitrateKbps)
+	}
+	if c.MinBitrateKbps <= 0 {
+		c.MinBitrateKbps = 150
+	}
+	if c.Threads <= 0 {
+		c.Threads = 1
+	}
+	if c.Refresh <= 0 {
+		c.Refresh = 2 * time.Second
+	}
+}
+
+// video captures, converts and encodes frames from src and hands them to
+// sink on a writer goroutine. The sink must not block for long; frames
+// that arrive while it is still busy are dropped (and a keyframe follows).
+type video struct {
+	cfg  videoConfig
+	src  Source
+	sink func(encodedFrame) error
+	log  *slog.Logger
+
+	forceKey atomic.Bool
+	bitrate  atomic.Int64 // kbit/s wanted by the network side
+	remb     atomic.Bool  // the viewer sends REMB: trust it over loss
+
+	mu    sync.Mutex
+	stats VideoStats
+}
+
+func newVideo(cfg videoConfig, src Source, sink func(encodedFrame) error, log *slog.Logger) *video {
+	cfg.defaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	v := &video{cfg: cfg, src: src, sink: sink, log: log}
+	v.bitrate.Store(int64(cfg.StartKbps))
+	return v
+}
+
+// RequestKeyframe makes the next encoded frame a keyframe (on PLI/FIR).
+func (v *video) RequestKeyframe() { v.forceKey.Store(true) }
+
+// SetBitrate asks for a new target bitrate, clamped to the configured range.
+func (v *video) SetBitrate(kbps int) {
+	kbps = min(max(kbps, v.cfg.MinBitrateKbps), v.cfg.BitrateKbps)
+	v.bitrate.Store(int64(kbps))
+}
+
+// Bitrate is the current target in kbit/s.
+func (v *video) Bitrate() int { return int(v.bitrate.Load()) }
+
+// Stats returns a snapshot of the counters.
+func (v *video) Stats() VideoStats {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.stats
+}
+
+func (v *video) count(f func(*VideoStats)) {
+	v.mu.Lock()
+	f(&v.stats)
+	v.mu.Unlock()
+}
+
+type encoderState struct {
+	enc   *vpx.Encoder
+	level int
+	w, h  int
+}
+
+// Run captures until ctx ends. It returns nil when ctx ends, or the
+// first capture/encoding error.
+func (v *video) Run(ctx context.Context) error {
+	frames := make(chan encodedFrame, 1)
+	writerDone := make(chan error, 1)
+	go func() {
+		var err error
+		for f := range frames {
+			if err == nil {
+				err = v.sink(f)
+			}
+		}
+		writerDone <- err
+	}()
+	err := v.loop(ctx, frames)
+	close(frames)
+	if werr := <-writerDone; err == nil && werr != nil {
+		err = fmt.Errorf("write video: %w", werr)
+	}
+	return err
+}
+
+func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
+	var (
+		es         encoderState
+		det        changeDetector
+		lvl        = 0
+		ticker     = time.NewTicker(time.Second / time.Duration(min(v.cfg.FPS, levels[0].fps)))
+		start      = time.Now()
+		lastSent   time.Time
+		slow       float64 // EWMA of work time / frame budget
+		fastSince  time.Time
+		curKbps    = 0
+		tick       = 0
+		pts        int64
+		refreshes  = 0
+		lastChange time.Time
+	)
+	defer ticker.Stop()
+	defer func() {
+		if es.enc != nil {
+			es.enc.Close()
+		}
+	}()
+	fps := func() int { return min(v.cfg.FPS, levels[lvl].fps) }
+	if !v.cfg.Adapt {
+		lvl = 0
+	}
+	v.forceKey.Store(true)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+		tick++
+		if !lastChange.IsZero() && time.Since(lastChange) > idleAfter && tick%idleDivisor != 0 && !v.forceKey.Load() {
+			// Idle screen: poll at a third of the rate. The first change
+			// after a pause is seen at most 3/fps later.
+			continue
+		}
+		if len(frames) == cap(frames) {
+			// The writer is still busy with the previous frame: skip this
+			// tick rather than queue latency.
+			v.count(func(s *VideoStats) { s.Dropped++ })
+			continue
+		}
+		t0 := time.Now()
+		f, err := v.src.Capture()
+		if err != nil {
+			return err
+		}
+		v.count(func(s *VideoStats) { s.Captured++ })
+		force := v.forceKey.Load()
+		changed := force || det.changed(f)
+		if changed || lastChange.IsZero() {
+			lastChange = t0
+			refreshes = 0
+		}
+		// An unchanged screen is re-encoded after Refresh, then after
+		// twice that, and so on up to 16×: the first refreshes sharpen
+		// the picture, later ones only help a viewer that lost packets.
+		if !changed && t0.Sub(lastSent) < v.cfg.Refresh<<min(refreshes, 4) {
+			v.count(func(s *VideoStats) { s.Unchanged++ })
+			continue
+		}
+		w, h := f.Width*levels[lvl].scale/4&^1, f.Height*levels[lvl].scale/4&^1
+		if es.enc == nil || es.w != w || es.h != h {
+			if es.enc != nil {
+				es.enc.Close()
+				es.enc = nil
+			}
+			enc, err := vpx.NewEncoder(vpx.Config{
+				SrcWidth: f.Width, SrcHeight: f.Height, Width: w, Height: h,
+				FPS: fps(), BitrateKbps: v.Bitrate(), CPUUsed: v.cfg.CPUUsed, Threads: v.cfg.Threads,
+				// Hold the bitrate by dropping frames when the content is
+				// too costly (fast scrolling), and allow the coarsest
+				// quantizers for it; a still screen is refined afterwards.
+				DropFrameThreshold: 30, MaxQuantizer: 60,
+			})
+			if err != nil {
+				return err
+			}
+			es = encoderState{enc: enc, level: lvl, w: w, h: h}
+			curKbps = v.Bitrate()
+			force = true
+		}
+		if want := v.Bitrate(); want != curKbps {
+			if err := es.enc.SetBitrate(want); err != nil {
+				return err
+			}
+			curKbps = want
+		}
+		if force {
+			v.forceKey.Store(false)
+		}
+		dur := time.Second / time.Duration(fps())
+		// The encoder's clock advances one frame per encoded frame, not by
+		// wall time: after an idle pause the rate control must not think
+		// it has seconds of bits to spend on the next frame.
+		pts += dur.Milliseconds()
+		out, err := es.enc.Encode(f.Pix, f.Stride, f.Format, pts, dur.Milliseconds(), force)
+		if errors.Is(err, vpx.ErrFrameLost) {
+			v.forceKey.Store(true)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !changed {
+			refreshes++
+		}
+		lastSent = t0
+		if out.Data == nil && force {
+			v.forceKey.Store(true) // the rate control dropped the keyframe
+		}
+		if out.Data != nil {
+			det.keep(f)
+			select {
+			case frames <- encodedFrame{Data: out.Data, Keyframe: out.Keyframe, At: t0.Sub(start)}:
+				v.count(func(s *VideoStats) {
+					s.Encoded++
+					s.Bytes += uint64(len(out.Data))
+					if out.Keyframe {
+						s.Keyframes++
+					}
+					s.Level = lvl
+					s.BitrateKbs = curKbps
+				})
+			default:
+				// Dropping an encoded frame breaks the reference chain.
+				v.forceKey.Store(true)
+				v.count(func(s *VideoStats) { s.Dropped++ })
+			}
+		}
+		if !v.cfg.Adapt {
+			continue
+		}
+		// Adapt: if capture+encode uses most of the frame budget, step
+		// down; if it has stayed well below for a while, step back up.
+		if force {
+			// Keyframes are rare and slow; they say nothing about whether
+			// the encoder keeps up with ordinary frames.
+			continue
+		}
+		ratio := float64(time.Since(t0)) / float64(dur)
+		slow = 0.8*slow + 0.2*ratio
+		next := lvl
+		switch {
+		case slow > 0.9 && lvl < len(levels)-1:
+			next = lvl + 1
+			fastSince = time.Time{}
+		case slow < 0.4 && lvl > 0:
+			if fastSince.IsZero() {
+				fastSince = t0
+			} else if t0.Sub(fastSince) > 5*time.Second {
+				next = lvl - 1
+				fastSince = time.Time{}
+			}
+		default:
+			fastSince = time.Time{}
+		}
+		if next != lvl {
+			v.log.Info("video quality level changed", "from", levels[lvl], "to", levels[next], "load", slow)
+			lvl = next
+			slow = 0.6
+			ticker.Reset(time.Second / time.Duration(fps()))
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package assist
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pion/webrtc/v3"
+)
+
+// SignalType is the kind of a signaling message between the desktop and
+// the technician, carried by the relay.
+type SignalType int
+
+// Signal types. "in" arrive from the technician (or the relay), "out" are
+// sent by the session. They map one to one onto the relay protocol's
+// session.start, consent.*, signal.* and session.end messages.
+const (
+	SignalSessionStart   SignalType = iota + 1 // in: Peer, ICEServers
+	SignalViewRequest                          // in: Peer (optional)
+	SignalViewGrant                            // out
+	SignalViewDeny                             // out: Reason
+	SignalControlRequest                       // in
+	SignalControlGrant                         // out
+	SignalControlDeny                          // out: Reason
+	SignalControlRevoke                        // out
+	SignalOffer                                // out: SDP
+	SignalAnswer                               // in: SDP
+	SignalCandidate                            // in and out: Candidate
+	SignalEnd                                  // in and out: Reason
+)
+
+var signalNames = map[SignalType]string{
+	SignalSessionStart: "session-start", SignalViewRequest: "view-request",
+	SignalViewGrant: "view-grant", SignalViewDeny: "view-deny",
+	SignalControlRequest: "control-request", SignalControlGrant: "control-grant",
+	SignalControlDeny: "control-deny", SignalControlRevoke: "control-revoke",
+	SignalOffer: "offer", SignalAnswer: "answer", SignalCandidate: "candidate", SignalEnd: "end",
+}
+
+func (t SignalType) String() string {
+	if s, ok := signalNames[t]; ok {
+		return s
+	}
+	return fmt.Sprintf("SignalType(%d)", int(t))
+}
+
+// Signal is one signaling message. Only the fields of its Type are set.
+type Signal struct {
+	Type       SignalType
+	Peer       string             // technician's display name
+	ICEServers []webrtc.ICEServer // SessionStart: TURN with time-limited credentials
+	SDP        string             // Offer, Answer
+	Candidate  webrtc.ICECandidateInit
+	Reason     string // ViewDeny, ControlDeny, End
+}
+
+// Signaler carries signaling messages to and from the technician. The
+// relay client implements it (see package relaysignal); tests use an
+// in-memory pair. Send is called from one goroutine at a time, Recv from
+// another; both must return when their context is cancelled.
+type Signaler interface {
+	Send(ctx context.Context, s Signal) error
+	Recv(ctx context.Context) (Signal, error)
+}
+
+// End reasons reported in the Ended state event and sent to the technician.
+const (
+	ReasonUser             = "user"              // the user ended the session
+	ReasonTechnician       = "technician"        // the technician (or relay) ended it
+	ReasonViewDenied       = "view_denied"       // the user declined viewing
+	ReasonNoAnswer         = "no_answer"         // no answer to the view request in time
+	ReasonConnectionFailed = "connection_failed" // WebRTC connection failed
+	ReasonSignalingLost    = "signaling_lost"    // the relay connection failed
+	ReasonCaptureFailed    = "capture_failed"
+)

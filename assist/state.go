@@ -1,0 +1,108 @@
+package assist
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// State is the phase of a live session.
+//
+//	Requested ──view request──▶ WaitingConsent ──allow──▶ Viewing ⇄ Controlling
+//	    │                            │ deny/timeout           │           │
+//	    └────────────────────────────┴────────────────────────┴───────────┴──▶ Ended
+//
+// Viewing → Controlling needs a second, separate consent; Controlling →
+// Viewing happens when the user revokes control (the technician must ask
+// again). Any state ends on Stop, on the technician's end, or on a
+// failure.
+type State int
+
+// States.
+const (
+	StateRequested      State = iota + 1 // waiting for a technician
+	StateWaitingConsent                  // asking the user to allow viewing
+	StateViewing                         // the technician sees the screen
+	StateControlling                     // ... and controls mouse and keyboard
+	StateEnded
+)
+
+func (s State) String() string {
+	switch s {
+	case StateRequested:
+		return "requested"
+	case StateWaitingConsent:
+		return "waiting-for-consent"
+	case StateViewing:
+		return "viewing"
+	case StateControlling:
+		return "controlling"
+	case StateEnded:
+		return "ended"
+	}
+	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// Event reports a state change, for a banner such as "Alex from IT can
+// see your screen — Stop".
+type Event struct {
+	State      State
+	Prev       State
+	Technician string // display name, once known
+	// Reason says why: for Ended one of the Reason* constants, for
+	// Viewing after Controlling "revoked" or "released", for a declined
+	// control request "control_denied" (the state stays Viewing).
+	Reason string
+	Time   time.Time
+}
+
+// Permission is what a consent request asks for.
+type Permission int
+
+// Permissions.
+const (
+	PermissionView Permission = iota + 1
+	PermissionControl
+)
+
+func (p Permission) String() string {
+	switch p {
+	case PermissionView:
+		return "view"
+	case PermissionControl:
+		return "control"
+	}
+	return fmt.Sprintf("Permission(%d)", int(p))
+}
+
+// ConsentRequest is shown to the user.
+type ConsentRequest struct {
+	Permission Permission
+	Technician string // display name of who is asking
+	Deadline   time.Time
+}
+
+// Consenter asks the user. The desktop app shows a dialog; the CLI asks on
+// the terminal. Ask returns true to allow. ctx is cancelled when the
+// question is no longer relevant (timeout, session ended) and Ask must
+// then return promptly; an error or a cancelled context counts as a decline.
+type Consenter interface {
+	Ask(ctx context.Context, req ConsentRequest) (bool, error)
+}
+
+// ConsentFunc adapts a function to Consenter.
+type ConsentFunc func(ctx context.Context, req ConsentRequest) (bool, error)
+
+// Ask implements Consenter.
+func (f ConsentFunc) Ask(ctx context.Context, req ConsentRequest) (bool, error) { return f(ctx, req) }
+
+// Clock is the session's source of time, injectable for tests.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

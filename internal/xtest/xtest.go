@@ -1,0 +1,358 @@
+// Package xtest starts private Xvfb X servers for tests and talks to
+// them: painting known content, reading the pointer, and recording the
+// key and button events a window receives. It never reads or sets the
+// process's DISPLAY: callers pass the display string explicitly (and use
+// t.Setenv("DISPLAY", d) for libraries that read the environment).
+package xtest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+)
+
+// Start starts `Xvfb :N -screen 0 WxHx24 -noreset -nolisten tcp` on a free
+// display number (chosen by the server through -displayfd), waits until it
+// accepts connections and returns its display string (":N"). The server is
+// killed in t.Cleanup. The test is skipped if Xvfb is not installed.
+func Start(t testing.TB, w, h int) string {
+	t.Helper()
+	bin, err := exec.LookPath("Xvfb")
+	if err != nil {
+		t.Skip("Xvfb not installed (Debian package xvfb)")
+	}
+	args := []string{"-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h)}
+	args = append(args, "-noreset", "-nolisten", "tcp")
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command(bin, args...)
+	cmd.ExtraFiles = []*os.File{wr}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		wr.Close()
+		t.Fatalf("start Xvfb: %v", err)
+	}
+	wr.Close()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+
+	num := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		num <- strings.TrimSpace(line)
+	}()
+	var n string
+	select {
+	case n = <-num:
+	case <-done:
+		t.Fatalf("Xvfb exited early: %s", stderr.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("Xvfb did not report its display number: %s", stderr.String())
+	}
+	if _, err := strconv.Atoi(n); err != nil {
+		t.Fatalf("Xvfb reported display %q: %s", n, stderr.String())
+	}
+	display := ":" + n
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := xgb.NewConnDisplay(display)
+		if err == nil {
+			c.Close()
+			return display
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("X server %s does not answer: %v; %s", display, err, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Conn opens an X connection to display, closed in t.Cleanup.
+func Conn(t testing.TB, display string) *xgb.Conn {
+	t.Helper()
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatalf("connect to X display %s: %v", display, err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// Painter draws on an X server's root window.
+type Painter struct {
+	c    *xgb.Conn
+	root xproto.Window
+	gc   xproto.Gcontext
+	w, h int
+	buf  []byte
+}
+
+// NewPainter connects to display for drawing on its root window.
+func NewPainter(t testing.TB, display string) *Painter {
+	t.Helper()
+	c := Conn(t, display)
+	s := xproto.Setup(c).DefaultScreen(c)
+	gc, err := xproto.NewGcontextId(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xproto.CreateGCChecked(c, gc, xproto.Drawable(s.Root), xproto.GcGraphicsExposures, []uint32{0}).Check(); err != nil {
+		t.Fatalf("create GC: %v", err)
+	}
+	return &Painter{c: c, root: s.Root, gc: gc, w: int(s.WidthInPixels), h: int(s.HeightInPixels)}
+}
+
+// Size is the root window's size.
+func (p *Painter) Size() (w, h int) { return p.w, p.h }
+
+// Draw puts img on the root window with its top-left corner at (x, y) and
+// waits until the server has processed it.
+func (p *Painter) Draw(img image.Image, x, y int) error {
+	b := img.Bounds()
+	rgba, ok := img.(*image.RGBA)
+	if !ok {
+		rgba = image.NewRGBA(b)
+		draw.Draw(rgba, b, img, b.Min, draw.Src)
+	}
+	w := b.Dx()
+	maxBytes := int(xproto.Setup(p.c).MaximumRequestLength)*4 - 64
+	rows := max(1, maxBytes/(w*4))
+	for y0 := 0; y0 < b.Dy(); y0 += rows {
+		n := min(rows, b.Dy()-y0)
+		need := w * n * 4
+		if cap(p.buf) < need {
+			p.buf = make([]byte, need)
+		}
+		buf := p.buf[:need]
+		for ry := 0; ry < n; ry++ {
+			src := rgba.Pix[(y0+ry)*rgba.Stride:]
+			dst := buf[ry*w*4:]
+			for i := 0; i < w; i++ {
+				dst[i*4+0] = src[i*4+2]
+				dst[i*4+1] = src[i*4+1]
+				dst[i*4+2] = src[i*4+0]
+				dst[i*4+3] = 0
+			}
+		}
+		xproto.PutImage(p.c, xproto.ImageFormatZPixmap, xproto.Drawable(p.root), p.gc,
+			uint16(w), uint16(n), int16(x), int16(y+y0), 0, 24, buf)
+	}
+	return p.sync()
+}
+
+// Scroll moves the rectangle r up by dy pixels (like a scrolling window);
+// the caller draws the uncovered strip.
+func (p *Painter) Scroll(r image.Rectangle, dy int) error {
+	xproto.CopyArea(p.c, xproto.Drawable(p.root), xproto.Drawable(p.root), p.gc,
+		int16(r.Min.X), int16(r.Min.Y+dy), int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy()-dy))
+	return p.sync()
+}
+
+func (p *Painter) sync() error {
+	_, err := xproto.GetInputFocus(p.c).Reply()
+	return err
+}
+
+// Paint draws img on display's root window at (0, 0).
+func Paint(t testing.TB, display string, img image.Image) {
+	t.Helper()
+	if err := NewPainter(t, display).Draw(img, 0, 0); err != nil {
+		t.Fatalf("paint: %v", err)
+	}
+}
+
+// Fill paints display's whole root window in one colour.
+func Fill(t testing.TB, display string, c color.Color) {
+	t.Helper()
+	p := NewPainter(t, display)
+	w, h := p.Size()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.NewUniform(c), image.Point{}, draw.Src)
+	if err := p.Draw(img, 0, 0); err != nil {
+		t.Fatalf("fill: %v", err)
+	}
+}
+
+// Pointer returns the pointer position on display's root window, as the
+// X server sees it.
+func Pointer(t testing.TB, display string) (x, y int) {
+	t.Helper()
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", display, err)
+	}
+	defer c.Close()
+	s := xproto.Setup(c).DefaultScreen(c)
+	r, err := xproto.QueryPointer(c, s.Root).Reply()
+	if err != nil {
+		t.Fatalf("query pointer: %v", err)
+	}
+	return int(r.RootX), int(r.RootY)
+}
+
+// Event is a key or button event received by a Recorder's window.
+type Event struct {
+	Kind   string // "key" or "button"
+	Down   bool
+	Keysym uint32 // for keys: the keysym in the unshifted column
+	Button int    // for buttons: X button number (1 left, 2 middle, 3 right, 4/5 wheel)
+	X, Y   int    // pointer position on the root window
+	State  uint16 // modifier mask at the time of the event
+}
+
+// Recorder is a full-screen, input-focused window of its own X client
+// that records the key and button events the server delivers to it: proof
+// that injected input reached the X server, independent of the injector.
+type Recorder struct {
+	c       *xgb.Conn
+	mu      sync.Mutex
+	events  []Event
+	notify  chan struct{}
+	keymap  []xproto.Keysym
+	perCode int
+	minCode xproto.Keycode
+}
+
+// NewRecorder maps a full-screen window on display, gives it the input
+// focus and records its events until the test ends.
+func NewRecorder(t testing.TB, display string) *Recorder {
+	t.Helper()
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", display, err)
+	}
+	setup := xproto.Setup(c)
+	s := setup.DefaultScreen(c)
+	win, err := xproto.NewWindowId(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask := uint32(xproto.EventMaskKeyPress | xproto.EventMaskKeyRelease | xproto.EventMaskButtonPress |
+		xproto.EventMaskButtonRelease | xproto.EventMaskExposure)
+	err = xproto.CreateWindowChecked(c, s.RootDepth, win, s.Root, 0, 0, s.WidthInPixels, s.HeightInPixels, 0,
+		xproto.WindowClassInputOutput, s.RootVisual, xproto.CwBackPixel|xproto.CwOverrideRedirect|xproto.CwEventMask,
+		[]uint32{0x202020, 1, mask}).Check()
+	if err != nil {
+		t.Fatalf("create window: %v", err)
+	}
+	if err := xproto.MapWindowChecked(c, win).Check(); err != nil {
+		t.Fatalf("map window: %v", err)
+	}
+	km, err := xproto.GetKeyboardMapping(c, setup.MinKeycode, byte(setup.MaxKeycode-setup.MinKeycode+1)).Reply()
+	if err != nil {
+		t.Fatalf("keyboard mapping: %v", err)
+	}
+	r := &Recorder{c: c, notify: make(chan struct{}, 1), keymap: km.Keysyms, perCode: int(km.KeysymsPerKeycode), minCode: setup.MinKeycode}
+	// Focus needs the window to be viewable; retry briefly.
+	for i := 0; ; i++ {
+		if err := xproto.SetInputFocusChecked(c, xproto.InputFocusPointerRoot, win, xproto.TimeCurrentTime).Check(); err == nil {
+			break
+		} else if i > 50 {
+			t.Fatalf("focus window: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	done := make(chan struct{})
+	go r.loop(done)
+	t.Cleanup(func() {
+		c.Close()
+		<-done
+	})
+	return r
+}
+
+func (r *Recorder) loop(done chan struct{}) {
+	defer close(done)
+	for {
+		ev, err := r.c.WaitForEvent()
+		if ev == nil && err == nil {
+			return
+		}
+		var e Event
+		switch ev := ev.(type) {
+		case xproto.KeyPressEvent:
+			e = Event{Kind: "key", Down: true, Keysym: r.keysym(ev.Detail), X: int(ev.RootX), Y: int(ev.RootY), State: ev.State}
+		case xproto.KeyReleaseEvent:
+			e = Event{Kind: "key", Keysym: r.keysym(ev.Detail), X: int(ev.RootX), Y: int(ev.RootY), State: ev.State}
+		case xproto.ButtonPressEvent:
+			e = Event{Kind: "button", Down: true, Button: int(ev.Detail), X: int(ev.RootX), Y: int(ev.RootY), State: ev.State}
+		case xproto.ButtonReleaseEvent:
+			e = Event{Kind: "button", Button: int(ev.Detail), X: int(ev.RootX), Y: int(ev.RootY), State: ev.State}
+		default:
+			continue
+		}
+		r.mu.Lock()
+		r.events = append(r.events, e)
+		r.mu.Unlock()
+		select {
+		case r.notify <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (r *Recorder) keysym(code xproto.Keycode) uint32 {
+	i := (int(code) - int(r.minCode)) * r.perCode
+	if i < 0 || i >= len(r.keymap) {
+		return 0
+	}
+	return uint32(r.keymap[i])
+}
+
+// Events returns the events recorded so far.
+func (r *Recorder) Events() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Event(nil), r.events...)
+}
+
+// WaitFor waits until at least n events were recorded or ctx ends, and
+// returns the events recorded so far.
+func (r *Recorder) WaitFor(ctx context.Context, n int) []Event {
+	for {
+		ev := r.Events()
+		if len(ev) >= n {
+			return ev
+		}
+		select {
+		case <-r.notify:
+		case <-ctx.Done():
+			return ev
+		}
+	}
+}
+
+// Settle returns the recorded events once none arrived for quiet.
+func (r *Recorder) Settle(quiet time.Duration) []Event {
+	// A round trip makes sure the server has sent everything up to now.
+	xproto.GetInputFocus(r.c).Reply()
+	for {
+		select {
+		case <-r.notify:
+		case <-time.After(quiet):
+			return r.Events()
+		}
+	}
+}

@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAdminUsers: an admin adds a technician, disables and re-enables
+// them, sets a password and makes them admin; the relay enforces each.
+func TestAdminUsers(t *testing.T) {
+	r := startRelay(t, nil)
+	tb := newTab(t, 60*time.Second)
+	tb.signIn(r.URL, adminUser, adminPass)
+	tb.click(`.tab[data-view="admin"]`)
+	tb.wait("the user list", `document.querySelectorAll('#users-table tbody tr').length === 2`, 10*time.Second)
+
+	tb.typeInto("#u-name", "sam")
+	tb.typeInto("#u-display", "Sam <from IT>")
+	tb.typeInto("#u-pass", "sam-first-password")
+	tb.click("#user-form button[type=submit]")
+	tb.wait("the new user", `document.querySelector('#users-table tr[data-user="sam"]')`, 10*time.Second)
+	if got := tb.text(`#users-table tr[data-user="sam"]`); !strings.Contains(got, "Sam <from IT>") || !strings.Contains(got, "technician") || !strings.Contains(got, "active") {
+		t.Errorf("new user row = %q", got)
+	}
+	r.login("sam", "sam-first-password") // can sign in
+
+	// Duplicate user name: a clear message.
+	tb.typeInto("#u-name", "sam")
+	tb.typeInto("#u-pass", "another-password")
+	tb.click("#user-form button[type=submit]")
+	tb.wait("the duplicate message", `document.querySelector('#users-msg').textContent.includes('is taken')`, 10*time.Second)
+
+	eval[bool](tb, `(window.confirm = () => true, true)`)
+	row := `#users-table tr[data-user="sam"]`
+	clickButton(tb, row, "Disable")
+	tb.wait("disabled", fmt.Sprintf(`document.querySelector('%s')?.textContent.includes('disabled')`, row), 10*time.Second)
+	if st := loginStatus(r, "sam", "sam-first-password"); st != http.StatusUnauthorized {
+		t.Errorf("disabled user login = %d, want 401", st)
+	}
+	clickButton(tb, row, "Enable")
+	tb.wait("enabled", fmt.Sprintf(`document.querySelector('%s')?.textContent.includes('active')`, row), 10*time.Second)
+
+	tb.typeInto(row+` input[type=password]`, "sam-second-password\r")
+	tb.wait("password set", `document.querySelector('#users-msg').textContent.includes('Set password: done for sam')`, 10*time.Second)
+	if st := loginStatus(r, "sam", "sam-second-password"); st != http.StatusOK {
+		t.Errorf("login with the new password = %d", st)
+	}
+	clickButton(tb, row, "Make admin")
+	tb.wait("admin", fmt.Sprintf(`document.querySelector('%s')?.textContent.includes('administrator')`, row), 10*time.Second)
+	// An admin cannot disable or demote themself from the console.
+	if got := tb.text(`#users-table tr[data-user="alex"] .actions`); strings.Contains(got, "Disable") || strings.Contains(got, "Make technician") {
+		t.Errorf("own row offers %q", got)
+	}
+	tb.screenshot("admin")
+}
+
+// TestAuditView: the audit log lists events oldest first, filters by
+// action, and its export links carry the filters. Technicians cannot see it.
+func TestAuditView(t *testing.T) {
+	r := startRelay(t, nil)
+	loginStatus(r, adminUser, "wrong-password-1")
+	tb := newTab(t, 60*time.Second)
+	tb.signIn(r.URL, adminUser, adminPass)
+	tb.click(`.tab[data-view="admin"]`)
+	tb.wait("audit rows", `document.querySelectorAll('#audit-table tbody tr').length >= 2`, 10*time.Second)
+	rows := eval[[]string](tb, `[...document.querySelectorAll('#audit-table tbody tr')].map(tr => tr.cells[2].textContent + ' ' + tr.cells[1].textContent)`)
+	if len(rows) < 2 || rows[0] != "login.failed alex" || rows[1] != "login tech:alex" {
+		t.Errorf("audit rows = %q", rows)
+	}
+	tb.typeInto("#a-action", "login\r")
+	tb.wait("the filtered list", `document.querySelectorAll('#audit-table tbody tr').length === 1`, 10*time.Second)
+	if href := eval[string](tb, `document.querySelector('#a-csv').href`); !strings.Contains(href, "/api/audit/export?format=csv") || !strings.Contains(href, "action=login") {
+		t.Errorf("audit CSV link = %q", href)
+	}
+	csvText := eval[string](tb, `fetch(document.querySelector('#a-csv').href).then(r => r.text())`)
+	if !strings.HasPrefix(csvText, "id,at,actor,action") || !strings.Contains(csvText, "tech:alex,login") || strings.Contains(csvText, "login.failed") {
+		t.Errorf("audit CSV = %q", csvText)
+	}
+
+	bea := newTab(t, 60*time.Second)
+	bea.signIn(r.URL, techUser, techPass)
+	if bea.visible("#tab-admin") {
+		t.Error("a technician sees the Admin tab")
+	}
+	if st := eval[int](bea, `fetch('/api/audit').then(r => r.status)`); st != http.StatusForbidden {
+		t.Errorf("technician GET /api/audit = %d", st)
+	}
+}
+
+func clickButton(tb *tab, scope, label string) {
+	tb.t.Helper()
+	ok := eval[bool](tb, fmt.Sprintf(`(() => { const b = [...document.querySelectorAll(%q)].find(b => b.textContent === %q); if (!b) return false; b.click(); return true })()`, scope+" button", label))
+	if !ok {
+		tb.t.Fatalf("no %q button in %s:\n%s", label, scope, tb.pageText())
+	}
+}
+
+func loginStatus(r *relay, user, pass string) int {
+	c := &apiClient{t: r.t, base: r.URL, hc: &http.Client{Timeout: 10 * time.Second}}
+	return c.call("POST", "/api/login", map[string]string{"username": user, "password": pass}, nil)
+}

@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lifeline-desk/lifeline/assist/inputproto"
+)
+
+// TestInputProtoJSMatchesGo runs the console's JavaScript encoder in
+// Chromium and decodes every message with the Go decoder the desktop uses;
+// the bytes must also equal Go's own encoding.
+func TestInputProtoJSMatchesGo(t *testing.T) {
+	r := startRelay(t, nil)
+	tb := newTab(t, 30*time.Second)
+	tb.open(r.URL)
+	cases := []struct {
+		js   string
+		want inputproto.Message
+	}{
+		{`ip.pointerMove(0, 0, 0)`, inputproto.Message{Type: inputproto.TypePointerMove}},
+		{`ip.pointerMove(7, 32768, 16384)`, inputproto.Message{Type: inputproto.TypePointerMove, Seq: 7, X: 32768, Y: 16384}},
+		{`ip.pointerMove(2 ** 32 + 5, 65535, 65535)`, inputproto.Message{Type: inputproto.TypePointerMove, Seq: 5, X: 65535, Y: 65535}},  // seq wraps
+		{`ip.pointerMove(4294967295, 70000, -3)`, inputproto.Message{Type: inputproto.TypePointerMove, Seq: 4294967295, X: 65535, Y: 0}}, // clamped
+		{`ip.pointerMove(1, ip.normalise(0.25), ip.normalise(1))`, inputproto.Message{Type: inputproto.TypePointerMove, Seq: 1, X: 16384, Y: 65535}},
+		{`ip.mouseButton(0, true, 100, 200)`, inputproto.Message{Type: inputproto.TypeMouseButton, Button: inputproto.ButtonLeft, Down: true, X: 100, Y: 200}},
+		{`ip.mouseButton(1, false, 65535, 0)`, inputproto.Message{Type: inputproto.TypeMouseButton, Button: inputproto.ButtonMiddle, X: 65535}},
+		{`ip.mouseButton(2, true, 1, 65534)`, inputproto.Message{Type: inputproto.TypeMouseButton, Button: inputproto.ButtonRight, Down: true, X: 1, Y: 65534}},
+		{`ip.wheel(0, 3)`, inputproto.Message{Type: inputproto.TypeWheel, DY: 3}},
+		{`ip.wheel(-2, -1)`, inputproto.Message{Type: inputproto.TypeWheel, DX: -2, DY: -1}},
+		{`ip.wheel(40000, -40000)`, inputproto.Message{Type: inputproto.TypeWheel, DX: 32767, DY: -32768}},
+		{`ip.key('KeyA', true)`, inputproto.Message{Type: inputproto.TypeKey, Down: true, Code: "KeyA"}},
+		{`ip.key('ControlLeft', true)`, inputproto.Message{Type: inputproto.TypeKey, Down: true, Code: "ControlLeft"}},
+		{`ip.key('Enter', false)`, inputproto.Message{Type: inputproto.TypeKey, Code: "Enter"}},
+		{`ip.key('F12', true)`, inputproto.Message{Type: inputproto.TypeKey, Down: true, Code: "F12"}},
+		{`ip.key('ArrowUp', false)`, inputproto.Message{Type: inputproto.TypeKey, Code: "ArrowUp"}},
+		{`ip.key('MetaLeft', true)`, inputproto.Message{Type: inputproto.TypeKey, Down: true, Code: "MetaLeft"}},
+		{`ip.key('A'.repeat(32), true)`, inputproto.Message{Type: inputproto.TypeKey, Down: true, Code: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}},
+	}
+	var exprs []string
+	for _, c := range cases {
+		exprs = append(exprs, c.js)
+	}
+	// The page's CSP forbids eval, so the calls are part of the evaluated expression.
+	script := fmt.Sprintf(`import('/js/inputproto.js').then(ip => [%s].map(buf => Array.from(new Uint8Array(buf))))`, strings.Join(exprs, ",\n"))
+	got := eval[[][]int](tb, script)
+	if len(got) != len(cases) {
+		t.Fatalf("got %d encodings for %d cases", len(got), len(cases))
+	}
+	for i, c := range cases {
+		b := make([]byte, len(got[i]))
+		for j, v := range got[i] {
+			b[j] = byte(v)
+		}
+		m, err := inputproto.Decode(b)
+		if err != nil {
+			t.Errorf("%s: Go cannot decode % x: %v", c.js, b, err)
+			continue
+		}
+		if m != c.want {
+			t.Errorf("%s decodes to %+v, want %+v", c.js, m, c.want)
+		}
+		if want, _ := inputproto.Marshal(c.want); !bytes.Equal(b, want) {
+			t.Errorf("%s = % x, Go encodes % x", c.js, b, want)
+		}
+	}
+
+	// Invalid input is refused by the encoder, as by the Go side.
+	refused := eval[[]bool](tb, `import('/js/inputproto.js').then(ip => [
+		() => ip.key('', true), () => ip.key('Key-A', true), () => ip.key('A'.repeat(33), true), () => ip.key('Ä', true),
+		() => ip.mouseButton(3, true, 0, 0), () => ip.mouseButton(-1, true, 0, 0),
+	].map(f => { try { f(); return false } catch { return true } }))`)
+	for i, ok := range refused {
+		if !ok {
+			t.Errorf("invalid case %d was encoded", i)
+		}
+	}
+	// The desktop's permission message decodes in JS.
+	perm, _ := inputproto.Marshal(inputproto.Message{Type: inputproto.TypePermission, View: true, Control: true})
+	ints := make([]int, len(perm))
+	for i, b := range perm {
+		ints[i] = int(b)
+	}
+	arr, _ := json.Marshal(ints)
+	if got := eval[string](tb, fmt.Sprintf(`import('/js/inputproto.js').then(ip => JSON.stringify(ip.decode(new Uint8Array(%s).buffer)))`, arr)); got != `{"type":"permission","view":true,"control":true}` {
+		t.Errorf("JS decode of permission = %s", got)
+	}
+}
