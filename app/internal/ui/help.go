@@ -79,7 +79,10 @@ func (h *helpScreen) open(rec *runner.Record, query string) {
 	preview := container.NewVBox(sectionLabel(lang.L("What will be sent (untick anything you'd rather not share)")))
 	h.guideDetail = container.NewVBox()
 	if rec != nil {
-		h.shareGuide = widget.NewCheck(lang.L("The guide you followed: {{.Title}} ({{.N}} steps)", map[string]any{"Title": rec.GuideTitle, "N": len(rec.Steps)}), nil)
+		h.shareGuide = widget.NewCheck(lang.LocalizePlural("The guide you followed: {{.Title}} ({{.N}} steps)", len(rec.Steps), map[string]any{"Title": rec.GuideTitle, "N": len(rec.Steps)}), nil)
+		if len(rec.Steps) == 1 {
+			h.shareGuide.SetText(lang.L("The guide you followed: {{.Title}} (1 step)", map[string]any{"Title": rec.GuideTitle}))
+		}
 		h.shareGuide.SetChecked(true)
 		for _, s := range rec.Steps {
 			h.guideDetail.Add(stepSummary(s))
@@ -91,9 +94,10 @@ func (h *helpScreen) open(rec *runner.Record, query string) {
 	h.shareDiag.SetChecked(true)
 	h.shareDiag.Disable()
 	spinner := widget.NewProgressBarInfinite()
-	h.diagDetail = container.NewVBox(widget.NewLabel(lang.L("Checking your computer…")), spinner)
+	h.diagDetail = container.NewVBox(widget.NewLabel(lang.L("Checking your computer…")))
 	preview.Add(h.shareDiag)
-	preview.Add(indent(h.diagDetail))
+	diagAcc := widget.NewAccordion(widget.NewAccordionItem(lang.L("Show the check results"), h.diagDetail))
+	preview.Add(indent(container.NewVBox(spinner, diagAcc)))
 	h.shareSystem = widget.NewCheck(lang.L("System: {{.OS}} · Lifeline {{.Version}}", map[string]any{"OS": osName(), "Version": h.u.deps.Version}), nil)
 	h.shareSystem.SetChecked(true)
 	preview.Add(h.shareSystem)
@@ -127,6 +131,7 @@ func (h *helpScreen) open(rec *runner.Record, query string) {
 			}
 			h.snapshot = snap
 			spinner.Stop()
+			spinner.Hide()
 			h.diagDetail.Objects = nil
 			for _, r := range snap {
 				h.diagDetail.Add(widget.NewLabel(fmt.Sprintf("%s %s: %s", statusMark(r.Status), r.Title, r.Detail)))
