@@ -15,6 +15,7 @@ import (
 	"github.com/lifeline-desk/lifeline/app/internal/instance"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
 	"github.com/lifeline-desk/lifeline/app/internal/ui"
+	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/guide"
 )
@@ -71,7 +72,7 @@ func runGUI(ctx context.Context, args []string) int {
 		k, v, _ := strings.Cut(kv, "=")
 		gv[strings.TrimSpace(k)] = v
 	}
-	d := diag.New(diag.Config{HTTPSURL: httpURL(st.RelayURL()), ClockURL: httpURL(st.RelayURL())})
+	d := diag.New(diag.Config{HTTPSURL: client.HTTPURL(st.RelayURL()), ClockURL: client.HTTPURL(st.RelayURL())})
 	deps := ui.Deps{Index: ix, Diag: d, Settings: st, Vars: gv, Platform: guide.Current, Version: cli.Version}
 	hd, err := newHelpdesk(ctx, st)
 	if err != nil {
@@ -105,14 +106,4 @@ func (m *multi) String() string { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error {
 	*m = append(*m, v)
 	return nil
-}
-
-func httpURL(u string) string {
-	switch {
-	case strings.HasPrefix(u, "wss://"):
-		return "https://" + strings.TrimPrefix(u, "wss://")
-	case strings.HasPrefix(u, "ws://"):
-		return "http://" + strings.TrimPrefix(u, "ws://")
-	}
-	return u
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -48,7 +47,7 @@ func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if fs.NArg() > 0 || *relayURL == "" || (*code == "") == (*request == "") {
 		return fmt.Errorf("%w: lifeline assist --relay URL (--code CODE | --request TEXT)", ErrUsage)
 	}
-	wsURL, err := clientURL(*relayURL)
+	wsURL, err := client.URLFor(*relayURL)
 	if err != nil {
 		return fmt.Errorf("%w: --relay: %v", ErrUsage, err)
 	}
@@ -191,30 +190,6 @@ func describeEnd(reason string) string {
 		return "the screen could not be captured"
 	}
 	return reason
-}
-
-// clientURL turns a relay address into its /ws/client WebSocket URL.
-func clientURL(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", err
-	}
-	switch u.Scheme {
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	case "ws", "wss":
-	default:
-		return "", fmt.Errorf("%q: use an https:// (or http://) address", raw)
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("%q has no host", raw)
-	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = "/ws/client"
-	}
-	return u.String(), nil
 }
 
 // printer serialises writes from the session's and the terminal's goroutines.

@@ -50,20 +50,6 @@ func TestAssistUsage(t *testing.T) {
 	}
 }
 
-func TestClientURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://help.example.org":           "wss://help.example.org/ws/client",
-		"http://127.0.0.1:8080/":             "ws://127.0.0.1:8080/ws/client",
-		"wss://help.example.org/ws/client":   "wss://help.example.org/ws/client",
-		"https://example.org/lifeline/ws/cl": "wss://example.org/lifeline/ws/cl",
-	} {
-		got, err := clientURL(in)
-		if err != nil || got != want {
-			t.Errorf("clientURL(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-}
-
 // syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
 type syncBuffer struct {
 	mu sync.Mutex

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 )
 
@@ -22,7 +22,7 @@ func cmdDiagnose(ctx context.Context, args []string, s IO) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: lifeline diagnose [--json]", ErrUsage)
 	}
-	r := diag.New(diag.Config{HTTPSURL: firstNonEmpty(*checkURL, httpURL(*clockURL)), ClockURL: httpURL(*clockURL), Timeout: *timeout})
+	r := diag.New(diag.Config{HTTPSURL: firstNonEmpty(*checkURL, client.HTTPURL(*clockURL)), ClockURL: client.HTTPURL(*clockURL), Timeout: *timeout})
 	if !*asJSON {
 		fmt.Fprintln(s.Stderr, "Checking this computer…")
 	}
@@ -40,18 +40,6 @@ func cmdDiagnose(ctx context.Context, args []string, s IO) error {
 		fmt.Fprintf(s.Stdout, "[%s] %-24s %s\n", marks[res.Status], res.Title, res.Detail)
 	}
 	return nil
-}
-
-// httpURL turns a relay address (ws://, wss://, http://, https://) into
-// the http(s) URL of the same server.
-func httpURL(u string) string {
-	switch {
-	case strings.HasPrefix(u, "wss://"):
-		return "https://" + strings.TrimPrefix(u, "wss://")
-	case strings.HasPrefix(u, "ws://"):
-		return "http://" + strings.TrimPrefix(u, "ws://")
-	}
-	return u
 }
 
 func firstNonEmpty(vals ...string) string {

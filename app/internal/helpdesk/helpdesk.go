@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -78,7 +77,7 @@ type saved struct {
 
 // New starts connecting to the relay in the background.
 func New(cfg Config, log *slog.Logger) (*Desk, error) {
-	ws, err := ClientURL(cfg.RelayURL)
+	ws, err := client.URLFor(cfg.RelayURL)
 	if err != nil {
 		return nil, err
 	}
@@ -96,24 +95,6 @@ func New(cfg Config, log *slog.Logger) (*Desk, error) {
 	d.wg.Add(1)
 	go d.connectLoop()
 	return d, nil
-}
-
-// ClientURL turns a relay address into its /ws/client WebSocket URL.
-func ClientURL(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("the help desk address %q is not valid (example: https://help.example.org)", raw)
-	}
-	switch u.Scheme {
-	case "http", "ws":
-		u.Scheme = "ws"
-	case "https", "wss":
-		u.Scheme = "wss"
-	default:
-		return "", fmt.Errorf("the help desk address %q must start with https://", raw)
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/ws/client"
-	return u.String(), nil
 }
 
 func (d *Desk) emit(ev Event) {
