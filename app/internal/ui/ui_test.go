@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
 	"github.com/lifeline-desk/lifeline/assets"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
@@ -247,4 +248,23 @@ func findEntry(t *testing.T, o fyne.CanvasObject) *widget.Entry {
 		t.Fatal("no entry")
 	}
 	return found
+}
+
+func TestGuideStepMarkup(t *testing.T) {
+	u := newTestUI(t, nil)
+	u.openGuide("pdf-wont-open")
+	test.AssertRendersToMarkup(t, "guide-step.xml", u.win.Canvas())
+}
+
+func TestConsentDialogMarkup(t *testing.T) {
+	u := newTestUI(t, nil)
+	u.showConsent(helpdesk.ConsentRequest{Kind: helpdesk.ConsentView, Technician: "Alex from IT", ID: "1"})
+	test.AssertRendersToMarkup(t, "consent-view.xml", u.win.Canvas())
+}
+
+func TestSessionBannerMarkup(t *testing.T) {
+	u := newTestUI(t, nil)
+	u.setSession(helpdesk.SessionControlling, "Alex from IT")
+	u.showSession(helpdesk.SessionControlling, "Alex from IT", "")
+	test.AssertRendersToMarkup(t, "session-controlling.xml", u.win.Canvas())
 }
