@@ -1,175 +1,27 @@
 package relaysignal_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"image"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v3"
 
 	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/assist/inputproto"
 	"github.com/lifeline-desk/lifeline/assist/relaysignal"
 	"github.com/lifeline-desk/lifeline/assist/vpx"
-	"github.com/lifeline-desk/lifeline/relay/auth"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
-	"github.com/lifeline-desk/lifeline/relay/server"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
 	"github.com/lifeline-desk/lifeline/relay/store"
 )
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-// startRelay runs the relay server in-process on 127.0.0.1:0 with a
-// temporary data dir, and one technician "alex" (display name "Alex (IT)").
-func startRelay(t *testing.T) (srv *httptest.Server, st *store.SQLite) {
-	t.Helper()
-	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := server.New(ctx, server.Config{Store: st, PingInterval: time.Hour}, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := server.CreateTechnician(ctx, st, auth.Params{Time: 1, MemoryKiB: 64, Threads: 1}, "alex", "Alex (IT)", "alex-password", false, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	srv = httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-		srv.Close()
-		st.Close()
-	})
-	return srv, st
-}
-
-// console is the technician's side: HTTP API and /ws/tech.
-type console struct {
-	t    *testing.T
-	base string
-	hc   *http.Client
-	csrf string
-	ws   *websocket.Conn
-	in   chan protocol.Message
-	sess string
-	fwd  chan protocol.Message
-}
-
-// in2 carries the messages the background reader picked out.
-func (c *console) in2() chan protocol.Message { return c.fwd }
-
-func login(t *testing.T, base string) *console {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &console{t: t, base: base, hc: &http.Client{Jar: jar, Timeout: 10 * time.Second}, in: make(chan protocol.Message, 64), fwd: make(chan protocol.Message, 8)}
-	var me struct {
-		CSRFToken string `json:"csrf_token"`
-	}
-	if st := c.api("POST", "/api/login", map[string]string{"username": "alex", "password": "alex-password"}, &me); st != http.StatusOK {
-		t.Fatalf("login: status %d", st)
-	}
-	c.csrf = me.CSRFToken
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/tech", &websocket.DialOptions{HTTPClient: c.hc})
-	if err != nil {
-		t.Fatalf("dial /ws/tech: %v", err)
-	}
-	ws.SetReadLimit(protocol.MaxMessageSize)
-	c.ws = ws
-	t.Cleanup(func() { ws.CloseNow() })
-	go func() {
-		for {
-			_, b, err := ws.Read(context.Background())
-			if err != nil {
-				close(c.in)
-				return
-			}
-			m, err := protocol.Decode(b)
-			if err != nil {
-				t.Errorf("relay sent %s: %v", b, err)
-				continue
-			}
-			c.in <- m
-		}
-	}()
-	return c
-}
-
-func (c *console) api(method, path string, body, out any) int {
-	c.t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, c.base+path, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			c.t.Fatalf("%s %s: %s: %v", method, path, data, err)
-		}
-	}
-	return resp.StatusCode
-}
-
-func (c *console) send(typ protocol.Type, payload any) {
-	c.t.Helper()
-	b, err := protocol.Encode(typ, "", c.sess, payload)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
-		c.t.Fatalf("send %s: %v", typ, err)
-	}
-}
-
-// expect returns the next message of type typ, handing candidates to onCand.
-func (c *console) expect(typ protocol.Type, onCand func(*protocol.Candidate)) protocol.Message {
-	c.t.Helper()
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case m, ok := <-c.in:
-			if !ok {
-				c.t.Fatalf("console socket closed waiting for %s", typ)
-			}
-			if m.Type == typ {
-				return m
-			}
-			if m.Type == protocol.TypeCandidate && onCand != nil {
-				onCand(m.Payload.(*protocol.Candidate))
-			}
-			if m.Type == protocol.TypeError {
-				c.t.Fatalf("relay error: %+v", m.Payload)
-			}
-		case <-timeout:
-			c.t.Fatalf("timeout waiting for %s", typ)
-		}
-	}
-}
 
 // staticSource is a tiny synthetic screen.
 type staticSource struct{ n int }
@@ -207,19 +59,14 @@ func (r *recInjector) count() int {
 // relay: consent messages, trickle ICE, VP8 frames, control and the end,
 // and checks the relay's audit log.
 func TestSessionThroughRelay(t *testing.T) {
-	srv, st := startRelay(t)
-	tech := login(t, srv.URL)
-	tech.expect(protocol.TypeQueueSnapshot, nil)
-	var code struct {
-		Code string `json:"code"`
-	}
-	if s := tech.api("POST", "/api/codes", map[string]any{}, &code); s != http.StatusCreated {
-		t.Fatalf("create code: status %d", s)
-	}
+	r := relaytest.Start(t)
+	tech := r.Login(t)
+	tech.Expect(protocol.TypeQueueSnapshot)
+	code := tech.CreateCode()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	rc, err := client.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws/client", client.Options{NoReconnect: true, Logger: discard()})
+	rc, err := client.Dial(ctx, "ws"+strings.TrimPrefix(r.URL, "http")+"/ws/client", client.Options{NoReconnect: true, Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,11 +91,10 @@ func TestSessionThroughRelay(t *testing.T) {
 	}
 	runErr := make(chan error, 1)
 	go func() { runErr <- sess.Run(ctx) }()
-	if _, err := rc.RedeemCode(ctx, code.Code, protocol.ClientInfo{Name: "Ana"}); err != nil {
+	if _, err := rc.RedeemCode(ctx, code, protocol.ClientInfo{Name: "Ana"}); err != nil {
 		t.Fatalf("redeem code: %v", err)
 	}
-	start := tech.expect(protocol.TypeSessionStart, nil)
-	tech.sess = start.Payload.(*protocol.SessionStart).SessionID
+	tech.Expect(protocol.TypeSessionStart)
 
 	// The technician's browser, played by pion.
 	se := webrtc.SettingEngine{}
@@ -300,16 +146,20 @@ func TestSessionThroughRelay(t *testing.T) {
 			return
 		}
 		j := c.ToJSON()
-		tech.send(protocol.TypeCandidate, &protocol.Candidate{Candidate: j.Candidate, SDPMid: j.SDPMid, SDPMLineIndex: j.SDPMLineIndex})
+		tech.Send(protocol.TypeCandidate, &protocol.Candidate{Candidate: j.Candidate, SDPMid: j.SDPMid, SDPMLineIndex: j.SDPMLineIndex})
 	})
 
-	tech.send(protocol.TypeViewRequest, &protocol.Consent{})
+	tech.Send(protocol.TypeViewRequest, &protocol.Consent{})
 	req := <-asked
 	if req.Permission != assist.PermissionView || req.Technician != "Alex (IT)" {
 		t.Errorf("view question = %+v, want from Alex (IT)", req)
 	}
-	tech.expect(protocol.TypeViewGrant, nil)
-	offer := tech.expect(protocol.TypeOffer, addCand)
+	tech.Expect(protocol.TypeViewGrant)
+	offer := tech.ExpectWith(protocol.TypeOffer, func(m protocol.Message) {
+		if c, ok := m.Payload.(*protocol.Candidate); ok {
+			addCand(c)
+		}
+	})
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer.Payload.(*protocol.SDP).SDP}); err != nil {
 		t.Fatal(err)
 	}
@@ -326,16 +176,17 @@ func TestSessionThroughRelay(t *testing.T) {
 		pc.AddICECandidate(c)
 	}
 	candMu.Unlock()
-	tech.send(protocol.TypeAnswer, &protocol.SDP{SDP: ans.SDP})
+	tech.Send(protocol.TypeAnswer, &protocol.SDP{SDP: ans.SDP})
 
 	// Keep consuming candidates while waiting for media.
+	fwd := make(chan protocol.Message, 8)
 	go func() {
-		for m := range tech.in {
+		for m := range tech.Messages() {
 			if m.Type == protocol.TypeCandidate {
 				addCand(m.Payload.(*protocol.Candidate))
 			}
 			if m.Type == protocol.TypeControlGrant || m.Type == protocol.TypeSessionEnd {
-				tech.in2() <- m
+				fwd <- m
 			}
 		}
 	}()
@@ -356,12 +207,12 @@ func TestSessionThroughRelay(t *testing.T) {
 		}
 	}
 
-	tech.send(protocol.TypeControlRequest, &protocol.Consent{})
+	tech.Send(protocol.TypeControlRequest, &protocol.Consent{})
 	if req := <-asked; req.Permission != assist.PermissionControl {
 		t.Errorf("second question = %+v", req)
 	}
 	select {
-	case m := <-tech.in2():
+	case m := <-fwd:
 		if m.Type != protocol.TypeControlGrant {
 			t.Fatalf("got %s, want control grant", m.Type)
 		}
@@ -378,7 +229,7 @@ func TestSessionThroughRelay(t *testing.T) {
 		t.Fatal("no input injected after control grant")
 	}
 
-	tech.send(protocol.TypeSessionEnd, &protocol.SessionEnd{Reason: protocol.EndTechnician})
+	tech.Send(protocol.TypeSessionEnd, &protocol.SessionEnd{Reason: protocol.EndTechnician})
 	select {
 	case err := <-runErr:
 		if err != nil {
@@ -395,7 +246,7 @@ func TestSessionThroughRelay(t *testing.T) {
 		t.Errorf("last event = %+v", last)
 	}
 
-	evs, err := st.Audit(context.Background(), store.AuditFilter{SessionID: tech.sess})
+	evs, err := r.Store.Audit(context.Background(), store.AuditFilter{SessionID: tech.Session})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -172,9 +172,20 @@ func (c *Tech) Send(typ protocol.Type, payload any) {
 	}
 }
 
+// Messages delivers what the relay sends the console, for tests that read
+// the stream themselves instead of through Expect.
+func (c *Tech) Messages() <-chan protocol.Message { return c.in }
+
 // Expect returns the next message of type typ, skipping others; it fails
 // the test on a relay error or after 20 s.
 func (c *Tech) Expect(typ protocol.Type) protocol.Message {
+	c.t.Helper()
+	return c.ExpectWith(typ, nil)
+}
+
+// ExpectWith is Expect that hands every skipped message to other (for
+// example ICE candidates arriving before an offer).
+func (c *Tech) ExpectWith(typ protocol.Type, other func(protocol.Message)) protocol.Message {
 	c.t.Helper()
 	timeout := time.After(20 * time.Second)
 	for {
@@ -191,6 +202,9 @@ func (c *Tech) Expect(typ protocol.Type) protocol.Message {
 			}
 			if m.Type == protocol.TypeError {
 				c.t.Fatalf("relay error waiting for %s: %+v", typ, m.Payload)
+			}
+			if other != nil {
+				other(m)
 			}
 		case <-timeout:
 			c.t.Fatalf("timeout waiting for %s", typ)
