@@ -76,5 +76,11 @@ func newAPI(opts NetworkOptions) (*webrtc.API, error) {
 	if opts.DisableMDNS || opts.LoopbackOnly {
 		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	}
+	// The browser's connectivity checks usually arrive before its candidate
+	// has travelled through the relay, so the pair starts out
+	// peer-reflexive; pion's default waits a second before using such a
+	// pair. Accepting it at once takes consent → first frame from ~1.1 s to
+	// ~0.15 s (measured by the journey test).
+	se.SetPrflxAcceptanceMinWait(0)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
 }

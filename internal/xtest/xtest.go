@@ -356,3 +356,16 @@ func (r *Recorder) Settle(quiet time.Duration) []Event {
 		}
 	}
 }
+
+// Wait waits up to timeout for at least n recorded events and returns
+// them; it fails the test if fewer arrived.
+func (r *Recorder) Wait(t testing.TB, n int, timeout time.Duration) []Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	evs := r.WaitFor(ctx, n)
+	if len(evs) < n {
+		t.Fatalf("X server delivered %d events, want %d: %+v", len(evs), n, evs)
+	}
+	return evs
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 )
 
 // TestAdminUsers: an admin adds a technician, disables and re-enables
@@ -13,48 +15,48 @@ import (
 func TestAdminUsers(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := newTab(t, 60*time.Second)
-	tb.signIn(r.URL, adminUser, adminPass)
-	tb.click(`.tab[data-view="admin"]`)
-	tb.wait("the user list", `document.querySelectorAll('#users-table tbody tr').length === 2`, 10*time.Second)
+	tb.SignIn(r.URL, adminUser, adminPass)
+	tb.Click(`.tab[data-view="admin"]`)
+	tb.Wait("the user list", `document.querySelectorAll('#users-table tbody tr').length === 2`, 10*time.Second)
 
-	tb.typeInto("#u-name", "sam")
-	tb.typeInto("#u-display", "Sam <from IT>")
-	tb.typeInto("#u-pass", "sam-first-password")
-	tb.click("#user-form button[type=submit]")
-	tb.wait("the new user", `document.querySelector('#users-table tr[data-user="sam"]')`, 10*time.Second)
-	if got := tb.text(`#users-table tr[data-user="sam"]`); !strings.Contains(got, "Sam <from IT>") || !strings.Contains(got, "technician") || !strings.Contains(got, "active") {
+	tb.TypeInto("#u-name", "sam")
+	tb.TypeInto("#u-display", "Sam <from IT>")
+	tb.TypeInto("#u-pass", "sam-first-password")
+	tb.Click("#user-form button[type=submit]")
+	tb.Wait("the new user", `document.querySelector('#users-table tr[data-user="sam"]')`, 10*time.Second)
+	if got := tb.Text(`#users-table tr[data-user="sam"]`); !strings.Contains(got, "Sam <from IT>") || !strings.Contains(got, "technician") || !strings.Contains(got, "active") {
 		t.Errorf("new user row = %q", got)
 	}
 	r.login("sam", "sam-first-password") // can sign in
 
 	// Duplicate user name: a clear message.
-	tb.typeInto("#u-name", "sam")
-	tb.typeInto("#u-pass", "another-password")
-	tb.click("#user-form button[type=submit]")
-	tb.wait("the duplicate message", `document.querySelector('#users-msg').textContent.includes('is taken')`, 10*time.Second)
+	tb.TypeInto("#u-name", "sam")
+	tb.TypeInto("#u-pass", "another-password")
+	tb.Click("#user-form button[type=submit]")
+	tb.Wait("the duplicate message", `document.querySelector('#users-msg').textContent.includes('is taken')`, 10*time.Second)
 
-	eval[bool](tb, `(window.confirm = () => true, true)`)
+	consoletest.Eval[bool](tb, `(window.confirm = () => true, true)`)
 	row := `#users-table tr[data-user="sam"]`
 	clickButton(tb, row, "Disable")
-	tb.wait("disabled", fmt.Sprintf(`document.querySelector('%s')?.textContent.includes('disabled')`, row), 10*time.Second)
+	tb.Wait("disabled", fmt.Sprintf(`document.querySelector('%s')?.textContent.includes('disabled')`, row), 10*time.Second)
 	if st := loginStatus(r, "sam", "sam-first-password"); st != http.StatusUnauthorized {
 		t.Errorf("disabled user login = %d, want 401", st)
 	}
 	clickButton(tb, row, "Enable")
-	tb.wait("enabled", fmt.Sprintf(`document.querySelector('%s')?.textContent.includes('active')`, row), 10*time.Second)
+	tb.Wait("enabled", fmt.Sprintf(`document.querySelector('%s')?.textContent.includes('active')`, row), 10*time.Second)
 
-	tb.typeInto(row+` input[type=password]`, "sam-second-password\r")
-	tb.wait("password set", `document.querySelector('#users-msg').textContent.includes('Set password: done for sam')`, 10*time.Second)
+	tb.TypeInto(row+` input[type=password]`, "sam-second-password\r")
+	tb.Wait("password set", `document.querySelector('#users-msg').textContent.includes('Set password: done for sam')`, 10*time.Second)
 	if st := loginStatus(r, "sam", "sam-second-password"); st != http.StatusOK {
 		t.Errorf("login with the new password = %d", st)
 	}
 	clickButton(tb, row, "Make admin")
-	tb.wait("admin", fmt.Sprintf(`document.querySelector('%s')?.textContent.includes('administrator')`, row), 10*time.Second)
+	tb.Wait("admin", fmt.Sprintf(`document.querySelector('%s')?.textContent.includes('administrator')`, row), 10*time.Second)
 	// An admin cannot disable or demote themself from the console.
-	if got := tb.text(`#users-table tr[data-user="alex"] .actions`); strings.Contains(got, "Disable") || strings.Contains(got, "Make technician") {
+	if got := tb.Text(`#users-table tr[data-user="alex"] .actions`); strings.Contains(got, "Disable") || strings.Contains(got, "Make technician") {
 		t.Errorf("own row offers %q", got)
 	}
-	tb.screenshot("admin")
+	tb.Screenshot(screenshots, "admin")
 }
 
 // TestAuditView: the audit log lists events oldest first, filters by
@@ -63,38 +65,38 @@ func TestAuditView(t *testing.T) {
 	r := startRelay(t, nil)
 	loginStatus(r, adminUser, "wrong-password-1")
 	tb := newTab(t, 60*time.Second)
-	tb.signIn(r.URL, adminUser, adminPass)
-	tb.click(`.tab[data-view="admin"]`)
-	tb.wait("audit rows", `document.querySelectorAll('#audit-table tbody tr').length >= 2`, 10*time.Second)
-	rows := eval[[]string](tb, `[...document.querySelectorAll('#audit-table tbody tr')].map(tr => tr.cells[2].textContent + ' ' + tr.cells[1].textContent)`)
+	tb.SignIn(r.URL, adminUser, adminPass)
+	tb.Click(`.tab[data-view="admin"]`)
+	tb.Wait("audit rows", `document.querySelectorAll('#audit-table tbody tr').length >= 2`, 10*time.Second)
+	rows := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('#audit-table tbody tr')].map(tr => tr.cells[2].textContent + ' ' + tr.cells[1].textContent)`)
 	if len(rows) < 2 || rows[0] != "login.failed alex" || rows[1] != "login tech:alex" {
 		t.Errorf("audit rows = %q", rows)
 	}
-	tb.typeInto("#a-action", "login\r")
-	tb.wait("the filtered list", `document.querySelectorAll('#audit-table tbody tr').length === 1`, 10*time.Second)
-	if href := eval[string](tb, `document.querySelector('#a-csv').href`); !strings.Contains(href, "/api/audit/export?format=csv") || !strings.Contains(href, "action=login") {
+	tb.TypeInto("#a-action", "login\r")
+	tb.Wait("the filtered list", `document.querySelectorAll('#audit-table tbody tr').length === 1`, 10*time.Second)
+	if href := consoletest.Eval[string](tb, `document.querySelector('#a-csv').href`); !strings.Contains(href, "/api/audit/export?format=csv") || !strings.Contains(href, "action=login") {
 		t.Errorf("audit CSV link = %q", href)
 	}
-	csvText := eval[string](tb, `fetch(document.querySelector('#a-csv').href).then(r => r.text())`)
+	csvText := consoletest.Eval[string](tb, `fetch(document.querySelector('#a-csv').href).then(r => r.text())`)
 	if !strings.HasPrefix(csvText, "id,at,actor,action") || !strings.Contains(csvText, "tech:alex,login") || strings.Contains(csvText, "login.failed") {
 		t.Errorf("audit CSV = %q", csvText)
 	}
 
 	bea := newTab(t, 60*time.Second)
-	bea.signIn(r.URL, techUser, techPass)
-	if bea.visible("#tab-admin") {
+	bea.SignIn(r.URL, techUser, techPass)
+	if bea.Visible("#tab-admin") {
 		t.Error("a technician sees the Admin tab")
 	}
-	if st := eval[int](bea, `fetch('/api/audit').then(r => r.status)`); st != http.StatusForbidden {
+	if st := consoletest.Eval[int](bea, `fetch('/api/audit').then(r => r.status)`); st != http.StatusForbidden {
 		t.Errorf("technician GET /api/audit = %d", st)
 	}
 }
 
-func clickButton(tb *tab, scope, label string) {
-	tb.t.Helper()
-	ok := eval[bool](tb, fmt.Sprintf(`(() => { const b = [...document.querySelectorAll(%q)].find(b => b.textContent === %q); if (!b) return false; b.click(); return true })()`, scope+" button", label))
+func clickButton(tb *consoletest.Tab, scope, label string) {
+	tb.T.Helper()
+	ok := consoletest.Eval[bool](tb, fmt.Sprintf(`(() => { const b = [...document.querySelectorAll(%q)].find(b => b.textContent === %q); if (!b) return false; b.click(); return true })()`, scope+" button", label))
 	if !ok {
-		tb.t.Fatalf("no %q button in %s:\n%s", label, scope, tb.pageText())
+		tb.T.Fatalf("no %q button in %s:\n%s", label, scope, tb.PageText())
 	}
 }
 

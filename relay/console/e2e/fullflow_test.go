@@ -15,13 +15,13 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/assist/relaysignal"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/client"
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/store"
 )
@@ -103,79 +103,67 @@ func TestFullFlow(t *testing.T) {
 	// The technician: sign in, see the request with its context, take it
 	// with the keyboard.
 	tb := newTab(t, 110*time.Second)
-	// Test-only probe (injected by the debugger, not part of the console):
-	// remember the page's peer connections for diagnostics on failure.
-	if _, err := chromedp.Call(tb.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `(() => {
-		const Orig = window.RTCPeerConnection; window.__pcs = [];
-		window.RTCPeerConnection = function (...a) { const pc = new Orig(...a); window.__pcs.push(pc); return pc; };
-		window.RTCPeerConnection.prototype = Orig.prototype;
-	})()`}); err != nil {
-		t.Fatal(err)
-	}
-	tb.signIn(r.URL, adminUser, adminPass)
+	// Test-only probe: remember the page's peer connections for
+	// diagnostics on failure.
+	tb.TrackPeerConnections()
+	tb.SignIn(r.URL, adminUser, adminPass)
 	item := `#queue-list li[data-id="` + acc.RequestID + `"]`
-	tb.wait("the request", `document.querySelector('`+item+`')`, 10*time.Second)
-	if got := tb.text("#queue-detail"); !strings.Contains(got, "3 jobs stuck") || !strings.Contains(got, "cupsd not running") {
+	tb.Wait("the request", `document.querySelector('`+item+`')`, 10*time.Second)
+	if got := tb.Text("#queue-detail"); !strings.Contains(got, "3 jobs stuck") || !strings.Contains(got, "cupsd not running") {
 		t.Errorf("request context not shown:\n%s", got)
 	}
-	tb.do(chromedp.Focus(chromedp.CSS(item)), chromedp.KeyEvent("\r"))
-	tb.wait("the session view", `!document.querySelector('#view-session').hidden`, 10*time.Second)
+	tb.Do(chromedp.Focus(chromedp.CSS(item)), chromedp.KeyEvent("\r"))
+	tb.Wait("the session view", `!document.querySelector('#view-session').hidden`, 10*time.Second)
 
 	// The desktop consents (automatically here); the video plays.
-	video := `document.querySelector('.session:not([hidden]) video')`
-	if !tb.poll(video+`.videoWidth > 0 && `+video+`.getVideoPlaybackQuality().totalVideoFrames > 0`, 30*time.Second) {
-		diag := eval[string](tb, `(async () => { const pc = window.__pcs[0]; if (!pc) return 'no peer connection';
-			const out = [pc.connectionState, pc.iceConnectionState, pc.signalingState];
-			(await pc.getStats()).forEach(s => { if (s.type === 'inbound-rtp' || s.type === 'candidate-pair' && s.nominated) out.push(JSON.stringify(s)); });
-			return out.join('\n'); })()`)
-		t.Fatalf("no decoded video after 30 s; desktop stats %+v\nbrowser: %s\npage: %s", sess.Stats(), diag, tb.pageText())
+	video := consoletest.SessionVideo
+	if !tb.Poll(video+`.videoWidth > 0 && `+video+`.getVideoPlaybackQuality().totalVideoFrames > 0`, 30*time.Second) {
+		diag := tb.PeerConnectionReport()
+		t.Fatalf("no decoded video after 30 s; desktop stats %+v\nbrowser: %s\npage: %s", sess.Stats(), diag, tb.PageText())
 	}
-	if w, h := eval[int](tb, video+`.videoWidth`), eval[int](tb, video+`.videoHeight`); w != screenW || h != screenH {
+	if w, h := consoletest.Eval[int](tb, video+`.videoWidth`), consoletest.Eval[int](tb, video+`.videoHeight`); w != screenW || h != screenH {
 		t.Errorf("video is %d×%d, want %d×%d", w, h, screenW, screenH)
 	}
-	tb.wait("the viewing status", `document.querySelector('.session-status').textContent === "You can see Ana Silva's screen."`, 10*time.Second)
+	tb.Wait("the viewing status", `document.querySelector('.session-status').textContent === "You can see Ana Silva's screen."`, 10*time.Second)
 	checkPixels(t, tb, leftColour, rightColour)
-	tb.screenshot("session")
+	tb.Screenshot(screenshots, "session")
 
 	// 1:1 shows the picture at its own size; Fit scales it to the window.
-	tb.click(".session:not([hidden]) .toolbar button.ghost")
-	if w := eval[float64](tb, video+`.getBoundingClientRect().width`); w != screenW {
+	tb.Click(".session:not([hidden]) .toolbar button.ghost")
+	if w := consoletest.Eval[float64](tb, video+`.getBoundingClientRect().width`); w != screenW {
 		t.Errorf("1:1 video is %.0f px wide, want %d", w, screenW)
 	}
-	tb.click(".session:not([hidden]) .toolbar button.ghost")
-	if w := eval[float64](tb, video+`.getBoundingClientRect().width`); w <= screenW {
+	tb.Click(".session:not([hidden]) .toolbar button.ghost")
+	if w := consoletest.Eval[float64](tb, video+`.getBoundingClientRect().width`); w <= screenW {
 		t.Errorf("fitted video is %.0f px wide, want it scaled up to the window", w)
 	}
 
 	// The screen changes (a full-screen window that records input): the
 	// video follows, with new frames.
-	frames := eval[int](tb, video+`.getVideoPlaybackQuality().totalVideoFrames`)
+	frames := consoletest.Eval[int](tb, video+`.getVideoPlaybackQuality().totalVideoFrames`)
 	rec := xtest.NewRecorder(t, d)
-	tb.wait("new frames", fmt.Sprintf(`%s.getVideoPlaybackQuality().totalVideoFrames > %d`, video, frames), 10*time.Second)
+	tb.Wait("new frames", fmt.Sprintf(`%s.getVideoPlaybackQuality().totalVideoFrames > %d`, video, frames), 10*time.Second)
 	waitPixels(t, tb, recorderBG, recorderBG)
 
 	// Control: requested in the console, granted on the desktop.
-	if got := tb.text(".control-indicator"); got != "Viewing only" {
+	if got := tb.Text(".control-indicator"); got != "Viewing only" {
 		t.Errorf("indicator before control = %q", got)
 	}
-	tb.click(".session:not([hidden]) .toolbar button:nth-child(2)") // Request control
-	tb.wait("control", `document.querySelector('.control-indicator').textContent === 'You have control'`, 15*time.Second)
-	tb.wait("the controlling frame", `document.querySelector('.screen').classList.contains('controlling')`, 2*time.Second)
-	tb.screenshot("session-control")
+	tb.Click(".session:not([hidden]) .toolbar button:nth-child(2)") // Request control
+	tb.Wait("control", `document.querySelector('.control-indicator').textContent === 'You have control'`, 15*time.Second)
+	tb.Wait("the controlling frame", `document.querySelector('.screen').classList.contains('controlling')`, 2*time.Second)
+	tb.Screenshot(screenshots, "session-control")
 
 	// Pointer motion (pointer channel) lands where the mouse is on the video.
-	box := eval[[]float64](tb, `(() => { const v = `+video+`; const r = v.getBoundingClientRect();
-		const s = Math.min(r.width / v.videoWidth, r.height / v.videoHeight); const w = v.videoWidth * s, h = v.videoHeight * s;
-		return [r.left + (r.width - w) / 2, r.top + (r.height - h) / 2, w, h]; })()`)
-	at := func(fx, fy float64) (float64, float64) { return box[0] + fx*box[2], box[1] + fy*box[3] }
+	at := consoletest.VideoToPage(tb, video)
 	x, y := at(0.25, 0.5)
-	tb.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
+	tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
 	waitPointer(t, d, 0.25*(screenW-1), 0.5*(screenH-1))
 
 	// A click (control channel) at another place: the X server sees the
 	// button pressed and released there.
 	x, y = at(0.75, 0.25)
-	tb.do(chromedp.MouseClickXY(x, y))
+	tb.Do(chromedp.MouseClickXY(x, y))
 	evs := waitEvents(t, rec, 2)
 	if b := evs[0]; b.Kind != "button" || !b.Down || b.Button != 1 || !near(b.X, 0.75*(screenW-1)) || !near(b.Y, 0.25*(screenH-1)) {
 		t.Errorf("X server got %+v, want a left press near %.0f,%.0f", b, 0.75*(screenW-1), 0.25*(screenH-1))
@@ -186,7 +174,7 @@ func TestFullFlow(t *testing.T) {
 
 	// The wheel: 200 px down is two notches, X buttons 5. (CDP wants both
 	// deltas and its Go binding omits a zero, hence the tiny deltaX.)
-	tb.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, x, y, func(p *input.DispatchMouseEventParams) { p.DeltaX, p.DeltaY = 0.001, 200 }))
+	tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, x, y, func(p *input.DispatchMouseEventParams) { p.DeltaX, p.DeltaY = 0.001, 200 }))
 	evs = waitEvents(t, rec, 6)[2:]
 	for i, e := range evs {
 		if e.Kind != "button" || e.Button != 5 || e.Down != (i%2 == 0) {
@@ -195,12 +183,12 @@ func TestFullFlow(t *testing.T) {
 	}
 
 	// Typed text, Tab (kept from the browser) and Ctrl+C (a combination).
-	tb.do(chromedp.KeyEvent("hi\t"))
-	if focused := eval[bool](tb, `document.activeElement === document.querySelector('.session:not([hidden]) .screen')`); !focused {
+	tb.Do(chromedp.KeyEvent("hi\t"))
+	if focused := consoletest.Eval[bool](tb, `document.activeElement === document.querySelector('.session:not([hidden]) .screen')`); !focused {
 		t.Error("Tab moved the browser's focus: its default was not prevented")
 	}
 	key := func(typ input.DispatchKeyEventType, code, k string, vk, mods int64) {
-		if _, err := chromedp.Call(tb.ctx, input.DispatchKeyEvent, input.DispatchKeyEventParams{Type: typ, Code: code, Key: k, WindowsVirtualKeyCode: vk, Modifiers: mods}); err != nil {
+		if _, err := chromedp.Call(tb.Ctx, input.DispatchKeyEvent, input.DispatchKeyEventParams{Type: typ, Code: code, Key: k, WindowsVirtualKeyCode: vk, Modifiers: mods}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -226,14 +214,14 @@ func TestFullFlow(t *testing.T) {
 	// The user takes control back: the console says so at once and sends
 	// nothing more; the X server receives nothing.
 	sess.RevokeControl()
-	tb.wait("the revoke notice", `document.querySelector('.session-status').textContent === 'Ana Silva took back control.'`, 10*time.Second)
-	if got := tb.text(".control-indicator"); got != "Viewing only" {
+	tb.Wait("the revoke notice", `document.querySelector('.session-status').textContent === 'Ana Silva took back control.'`, 10*time.Second)
+	if got := tb.Text(".control-indicator"); got != "Viewing only" {
 		t.Errorf("indicator after revoke = %q", got)
 	}
 	px, py := xtest.Pointer(t, d)
 	before := len(rec.Settle(200 * time.Millisecond))
 	x, y = at(0.1, 0.9)
-	tb.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y), chromedp.MouseClickXY(x, y), chromedp.KeyEvent("zz"))
+	tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y), chromedp.MouseClickXY(x, y), chromedp.KeyEvent("zz"))
 	if got := rec.Settle(500 * time.Millisecond); len(got) != before {
 		t.Errorf("input reached the X server after the revoke: %+v", got[before:])
 	}
@@ -245,11 +233,11 @@ func TestFullFlow(t *testing.T) {
 	}
 
 	// Chat both ways.
-	tb.typeInto(".session:not([hidden]) .chat-form input", "Hello Ana, I can see the printer queue.\r")
+	tb.TypeInto(".session:not([hidden]) .chat-form input", "Hello Ana, I can see the printer queue.\r")
 	if err := rc.Chat(ctx, "Thanks!"); err != nil {
 		t.Fatal(err)
 	}
-	tb.wait("the user's chat line", `[...document.querySelectorAll('.chat-log li.theirs .chat-text')].some(e => e.textContent === 'Thanks!')`, 10*time.Second)
+	tb.Wait("the user's chat line", `[...document.querySelectorAll('.chat-log li.theirs .chat-text')].some(e => e.textContent === 'Thanks!')`, 10*time.Second)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		mu.Lock()
@@ -265,7 +253,7 @@ func TestFullFlow(t *testing.T) {
 	}
 
 	// End from the console: the desktop session ends; close-out.
-	tb.click(".session:not([hidden]) button.danger")
+	tb.Click(".session:not([hidden]) button.danger")
 	select {
 	case err := <-runErr:
 		if err != nil {
@@ -274,19 +262,19 @@ func TestFullFlow(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the desktop session did not end")
 	}
-	tb.wait("the close-out form", `!document.querySelector('.session:not([hidden]) .closeout').hidden`, 10*time.Second)
-	tb.click(".session:not([hidden]) .closeout button.primary") // save without category
-	tb.wait("the category hint", `document.querySelector('.closeout .msg').textContent.startsWith('Choose a category')`, 5*time.Second)
-	tb.typeInto(".session:not([hidden]) .closeout textarea", "Print spooler was stopped; restarted it and printed a test page.")
-	eval[bool](tb, `(document.querySelector('.session:not([hidden]) .closeout select').value = 'Printing', true)`)
-	tb.click(".session:not([hidden]) .closeout button.primary")
-	tb.wait("saved", `document.querySelector('.closeout .msg').textContent.startsWith('Saved')`, 10*time.Second)
-	tb.screenshot("session-closeout")
-	if tb.visible(".session:not([hidden]) button.danger") || eval[bool](tb, `!document.querySelector('.session:not([hidden]) .chat-form input').disabled`) {
+	tb.Wait("the close-out form", `!document.querySelector('.session:not([hidden]) .closeout').hidden`, 10*time.Second)
+	tb.Click(".session:not([hidden]) .closeout button.primary") // save without category
+	tb.Wait("the category hint", `document.querySelector('.closeout .msg').textContent.startsWith('Choose a category')`, 5*time.Second)
+	tb.TypeInto(".session:not([hidden]) .closeout textarea", "Print spooler was stopped; restarted it and printed a test page.")
+	consoletest.Eval[bool](tb, `(document.querySelector('.session:not([hidden]) .closeout select').value = 'Printing', true)`)
+	tb.Click(".session:not([hidden]) .closeout button.primary")
+	tb.Wait("saved", `document.querySelector('.closeout .msg').textContent.startsWith('Saved')`, 10*time.Second)
+	tb.Screenshot(screenshots, "session-closeout")
+	if tb.Visible(".session:not([hidden]) button.danger") || consoletest.Eval[bool](tb, `!document.querySelector('.session:not([hidden]) .chat-form input').disabled`) {
 		t.Error("an ended session still offers End session or chat")
 	}
 
-	sid := eval[string](tb, `document.querySelector('.session').dataset.session`)
+	sid := consoletest.Eval[string](tb, `document.querySelector('.session').dataset.session`)
 	rec2, err := r.st.Session(context.Background(), sid)
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +289,7 @@ func TestFullFlow(t *testing.T) {
 	mu.Unlock()
 
 	// The audit trail, through the API the Admin view uses, in order.
-	actions := eval[[]string](tb, `fetch('/api/audit?session=`+sid+`').then(r => r.json()).then(l => l.map(e => e.action + ' ' + e.actor))`)
+	actions := consoletest.Eval[[]string](tb, `fetch('/api/audit?session=`+sid+`').then(r => r.json()).then(l => l.map(e => e.action + ' ' + e.actor))`)
 	wantOrder := []string{"request.taken tech:alex", "session.start tech:alex", "consent.view.request tech:alex", "consent.view.grant user:Ana Silva",
 		"consent.control.request tech:alex", "consent.control.grant user:Ana Silva", "consent.control.revoke user:Ana Silva",
 		"session.end tech:alex", "session.notes tech:alex"}
@@ -314,48 +302,21 @@ func TestFullFlow(t *testing.T) {
 	}
 }
 
-// checkPixels samples the video at 25 % and 75 % across, half-way down.
-func checkPixels(t *testing.T, tb *tab, left, right color.RGBA) {
+// halves are the sample points of checkPixels: 25 % and 75 % across,
+// half-way down.
+var halves = []consoletest.Point{{X: 0.25, Y: 0.5}, {X: 0.75, Y: 0.5}}
+
+func checkPixels(t *testing.T, tb *consoletest.Tab, left, right color.RGBA) {
 	t.Helper()
-	got := samplePixels(tb)
-	if !close3(got[0], left) || !close3(got[1], right) {
+	got := consoletest.VideoPixels(tb, consoletest.SessionVideo, halves...)
+	if !consoletest.NearColour(got[0], left) || !consoletest.NearColour(got[1], right) {
 		t.Errorf("video pixels %v / %v, want about %v / %v", got[0], got[1], left, right)
 	}
 }
 
-func waitPixels(t *testing.T, tb *tab, left, right color.RGBA) {
+func waitPixels(t *testing.T, tb *consoletest.Tab, left, right color.RGBA) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := samplePixels(tb)
-		if close3(got[0], left) && close3(got[1], right) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("video pixels %v / %v, want about %v / %v", got[0], got[1], left, right)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func samplePixels(tb *tab) [][]int {
-	return eval[[][]int](tb, `(() => {
-		const v = document.querySelector('.session:not([hidden]) video');
-		const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
-		const g = c.getContext('2d', { willReadFrequently: true }); g.drawImage(v, 0, 0);
-		const px = (fx, fy) => Array.from(g.getImageData(Math.floor(fx * c.width), Math.floor(fy * c.height), 1, 1).data.slice(0, 3));
-		return [px(0.25, 0.5), px(0.75, 0.5)];
-	})()`)
-}
-
-// close3 compares a sampled pixel with a colour, allowing for VP8 and YUV.
-func close3(got []int, want color.RGBA) bool {
-	const tol = 24
-	if len(got) != 3 {
-		return false
-	}
-	abs := func(v int) int { return max(v, -v) }
-	return abs(got[0]-int(want.R)) <= tol && abs(got[1]-int(want.G)) <= tol && abs(got[2]-int(want.B)) <= tol
+	consoletest.WaitVideoPixels(tb, consoletest.SessionVideo, 10*time.Second, halves, []color.RGBA{left, right})
 }
 
 func near(got int, want float64) bool { return float64(got) >= want-3 && float64(got) <= want+3 }
@@ -377,11 +338,5 @@ func waitPointer(t *testing.T, d string, wx, wy float64) {
 
 func waitEvents(t *testing.T, rec *xtest.Recorder, n int) []xtest.Event {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	evs := rec.WaitFor(ctx, n)
-	if len(evs) < n {
-		t.Fatalf("X server received %d events, want %d: %+v", len(evs), n, evs)
-	}
-	return evs
+	return rec.Wait(t, n, 10*time.Second)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
@@ -74,44 +75,44 @@ func TestHistory(t *testing.T) {
 	finishedSession(t, r, alex, "Omar Haddad", "Outlook asks for the password", "Reset the mail profile.", "Email / Outlook")
 
 	tb := newTab(t, 60*time.Second)
-	tb.signIn(r.URL, techUser, techPass)
-	tb.click(`.tab[data-view="history"]`)
-	tb.wait("two sessions", `document.querySelectorAll('#history-table tbody tr').length === 2`, 10*time.Second)
-	tb.typeInto("#h-q", "printer\r")
-	tb.wait("the search result", `document.querySelectorAll('#history-table tbody tr').length === 1`, 10*time.Second)
-	if got := tb.text("#history-table tbody tr"); !strings.Contains(got, "Ana Silva") || !strings.Contains(got, "Printing") {
+	tb.SignIn(r.URL, techUser, techPass)
+	tb.Click(`.tab[data-view="history"]`)
+	tb.Wait("two sessions", `document.querySelectorAll('#history-table tbody tr').length === 2`, 10*time.Second)
+	tb.TypeInto("#h-q", "printer\r")
+	tb.Wait("the search result", `document.querySelectorAll('#history-table tbody tr').length === 1`, 10*time.Second)
+	if got := tb.Text("#history-table tbody tr"); !strings.Contains(got, "Ana Silva") || !strings.Contains(got, "Printing") {
 		t.Errorf("search row = %q", got)
 	}
-	tb.typeInto("#h-tech", "bea\r")
-	tb.wait("the technician filter", `document.querySelector('#history-msg').textContent.includes('No sessions match')`, 10*time.Second)
-	tb.typeInto("#h-tech", "alex\r")
-	tb.wait("the row again", `document.querySelectorAll('#history-table tbody tr').length === 1`, 10*time.Second)
+	tb.TypeInto("#h-tech", "bea\r")
+	tb.Wait("the technician filter", `document.querySelector('#history-msg').textContent.includes('No sessions match')`, 10*time.Second)
+	tb.TypeInto("#h-tech", "alex\r")
+	tb.Wait("the row again", `document.querySelectorAll('#history-table tbody tr').length === 1`, 10*time.Second)
 
-	tb.do(chromedp.Focus(chromedp.CSS("#history-table tbody tr")), chromedp.KeyEvent("\r"))
-	tb.wait("the session detail", `document.querySelector('#history-detail .timeline li')`, 10*time.Second)
-	detail := tb.text("#history-detail")
+	tb.Do(chromedp.Focus(chromedp.CSS("#history-table tbody tr")), chromedp.KeyEvent("\r"))
+	tb.Wait("the session detail", `document.querySelector('#history-detail .timeline li')`, 10*time.Second)
+	detail := tb.Text("#history-detail")
 	for _, want := range []string{"Session with Ana Silva", "Restarted CUPS; test page printed.", "request.taken", "session.start", "session.end", "session.notes", "thanks, it prints again", "Printing"} {
 		if !strings.Contains(detail, want) {
 			t.Errorf("session detail lacks %q:\n%s", want, detail)
 		}
 	}
-	if got := eval[[]string](tb, `[...document.querySelectorAll('#history-detail .timeline code')].map(c => c.textContent)`); strings.Join(got, " ") != "request.taken session.start session.end session.notes" {
+	if got := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('#history-detail .timeline code')].map(c => c.textContent)`); strings.Join(got, " ") != "request.taken session.start session.end session.notes" {
 		t.Errorf("timeline = %q", got)
 	}
-	tb.screenshot("history")
+	tb.Screenshot(screenshots, "history")
 
 	// The export link carries the filters and downloads a CSV.
-	href := eval[string](tb, `document.querySelector('#h-csv').href`)
+	href := consoletest.Eval[string](tb, `document.querySelector('#h-csv').href`)
 	if !strings.Contains(href, "format=csv") || !strings.Contains(href, "q=printer") || !strings.Contains(href, "tech=alex") {
 		t.Errorf("CSV export link = %q", href)
 	}
 	dir := t.TempDir()
-	bcID := chromedp.FromContext(tb.ctx).BrowserContextID
-	if _, err := chromedp.CallBrowser(tb.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+	bcID := chromedp.FromContext(tb.Ctx).BrowserContextID
+	if _, err := chromedp.CallBrowser(tb.Ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 		Behavior: browser.SetDownloadBehaviorBehaviorAllow, BrowserContextID: bcID, DownloadPath: dir}); err != nil {
 		t.Fatal(err)
 	}
-	tb.click("#h-csv")
+	tb.Click("#h-csv")
 	file := filepath.Join(dir, "lifeline-sessions.csv")
 	deadline := time.Now().Add(10 * time.Second)
 	var data []byte
@@ -134,7 +135,7 @@ func TestHistory(t *testing.T) {
 	if len(rows) != 2 || rows[0][0] != "id" || rows[1][0] != sid || !strings.Contains(strings.Join(rows[1], ","), "Restarted CUPS") {
 		t.Errorf("CSV export = %q", rows)
 	}
-	js := eval[string](tb, `fetch(document.querySelector('#h-json').href).then(r => r.text())`)
+	js := consoletest.Eval[string](tb, `fetch(document.querySelector('#h-json').href).then(r => r.text())`)
 	if !strings.Contains(js, sid) || strings.Contains(js, "Omar") {
 		t.Errorf("JSON export with filters = %s", js)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lifeline-desk/lifeline/assist/inputproto"
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 )
 
 // TestInputProtoJSMatchesGo runs the console's JavaScript encoder in
@@ -17,7 +18,7 @@ import (
 func TestInputProtoJSMatchesGo(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := newTab(t, 30*time.Second)
-	tb.open(r.URL)
+	tb.Open(r.URL)
 	cases := []struct {
 		js   string
 		want inputproto.Message
@@ -47,7 +48,7 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 	}
 	// The page's CSP forbids eval, so the calls are part of the evaluated expression.
 	script := fmt.Sprintf(`import('/js/inputproto.js').then(ip => [%s].map(buf => Array.from(new Uint8Array(buf))))`, strings.Join(exprs, ",\n"))
-	got := eval[[][]int](tb, script)
+	got := consoletest.Eval[[][]int](tb, script)
 	if len(got) != len(cases) {
 		t.Fatalf("got %d encodings for %d cases", len(got), len(cases))
 	}
@@ -70,7 +71,7 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 	}
 
 	// Invalid input is refused by the encoder, as by the Go side.
-	refused := eval[[]bool](tb, `import('/js/inputproto.js').then(ip => [
+	refused := consoletest.Eval[[]bool](tb, `import('/js/inputproto.js').then(ip => [
 		() => ip.key('', true), () => ip.key('Key-A', true), () => ip.key('A'.repeat(33), true), () => ip.key('Ä', true),
 		() => ip.mouseButton(3, true, 0, 0), () => ip.mouseButton(-1, true, 0, 0),
 	].map(f => { try { f(); return false } catch { return true } }))`)
@@ -86,7 +87,7 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 		ints[i] = int(b)
 	}
 	arr, _ := json.Marshal(ints)
-	if got := eval[string](tb, fmt.Sprintf(`import('/js/inputproto.js').then(ip => JSON.stringify(ip.decode(new Uint8Array(%s).buffer)))`, arr)); got != `{"type":"permission","view":true,"control":true}` {
+	if got := consoletest.Eval[string](tb, fmt.Sprintf(`import('/js/inputproto.js').then(ip => JSON.stringify(ip.decode(new Uint8Array(%s).buffer)))`, arr)); got != `{"type":"permission","view":true,"control":true}` {
 		t.Errorf("JS decode of permission = %s", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,122 +12,61 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
-	"github.com/chromedp/chromedp"
-
+	"github.com/lifeline-desk/lifeline/internal/netns"
 	"github.com/lifeline-desk/lifeline/relay/auth"
 	"github.com/lifeline-desk/lifeline/relay/client"
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/server"
 	"github.com/lifeline-desk/lifeline/relay/store"
 )
 
-const netnsEnv = "LIFELINE_E2E_NETNS"
-
 // browserCtx is the shared headless Chromium (nil: not installed). Each
 // test opens its own tab in a fresh browser context (own cookies).
 var browserCtx context.Context
 
+// screenshots is where the main views are saved (ignored by git).
+var screenshots = filepath.Join("..", "testdata", "screenshots")
+
 func TestMain(m *testing.M) {
+	if code, ok := netns.Reexec(); ok {
+		os.Exit(code)
+	}
 	os.Exit(run(m))
 }
 
 func run(m *testing.M) int {
-	if os.Getenv(netnsEnv) == "" && os.Geteuid() == 0 {
-		if code, ok := reexecInNetns(); ok {
-			return code
-		}
-	}
-	path, err := exec.LookPath("chromium")
-	if err != nil {
+	bctx, stop, err := consoletest.StartBrowser()
+	if errors.Is(err, consoletest.ErrNoChromium) {
 		fmt.Fprintln(os.Stderr, "e2e: chromium not installed; browser tests skip (packaging/setup-deps.sh installs it)")
 		return m.Run()
 	}
-	dir, err := os.MkdirTemp("", "lifeline-e2e-chromium-")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(dir),
-		chromedp.WindowSize(1366, 768),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("allow-loopback-in-peer-connection", true),
-		chromedp.Flag("disable-features", "Translate,WebRtcHideLocalIpsWithMdns"),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.Flag("lang", "en-GB"),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	// The browser lives as long as the context of its first run: start it
-	// on bctx itself, with a watchdog instead of a timeout context.
-	started := make(chan struct{})
-	go func() {
-		select {
-		case <-started:
-		case <-time.After(60 * time.Second):
-			cancelBrowser()
-		}
-	}()
-	err = chromedp.Do(bctx)
-	close(started)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: start chromium:", err)
-		return 1
-	}
+	defer stop()
 	browserCtx = bctx
 	return m.Run()
-}
-
-// reexecInNetns runs this test binary again under `unshare -n` with only
-// loopback up. ok is false when network namespaces are not available.
-func reexecInNetns() (code int, ok bool) {
-	if _, err := exec.LookPath("ip"); err != nil || exec.Command("unshare", "-n", "true").Run() != nil {
-		fmt.Fprintln(os.Stderr, "e2e: unshare -n or ip not available; running in the host network namespace (ICE is still restricted to loopback)")
-		return 0, false
-	}
-	args := append([]string{"-n", "sh", "-c", `ip link set lo up && exec "$0" "$@"`, os.Args[0]}, os.Args[1:]...)
-	cmd := exec.Command("unshare", args...)
-	cmd.Env = append(os.Environ(), netnsEnv+"=1")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		if ee, isExit := err.(*exec.ExitError); isExit {
-			return ee.ExitCode(), true
-		}
-		fmt.Fprintln(os.Stderr, "e2e: re-exec under unshare:", err)
-		return 1, true
-	}
-	return 0, true
 }
 
 // TestNetworkIsolated checks what the WebRTC tests run in: as root, a
 // network namespace with nothing but loopback.
 func TestNetworkIsolated(t *testing.T) {
-	if os.Getenv(netnsEnv) != "1" {
+	if !netns.Inside() {
 		t.Skip("not root or no unshare: running in the host network namespace")
 	}
-	ifs, err := net.Interfaces()
+	names, err := netns.NonLoopback()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, i := range ifs {
-		if i.Flags&net.FlagLoopback == 0 {
-			t.Errorf("interface %s in the test namespace", i.Name)
-		}
+	if len(names) > 0 {
+		t.Errorf("interfaces %v in the test namespace", names)
 	}
 }
 
@@ -339,156 +279,13 @@ func printerRequest(name string) protocol.RequestSubmit {
 
 // --- the browser
 
-type tab struct {
-	t   *testing.T
-	ctx context.Context
-	mu  sync.Mutex
-	exc []string
-}
-
-// newTab opens a 1366×768 tab in a fresh browser context; uncaught
-// JavaScript exceptions fail the test.
-func newTab(t *testing.T, timeout time.Duration) *tab {
+// newTab opens a tab in a fresh browser context (see consoletest.NewTab).
+func newTab(t *testing.T, timeout time.Duration) *consoletest.Tab {
 	t.Helper()
 	if browserCtx == nil {
 		t.Skip("chromium not installed")
 	}
-	tb := &tab{t: t}
-	t.Cleanup(func() {
-		tb.mu.Lock()
-		defer tb.mu.Unlock()
-		for _, e := range tb.exc {
-			t.Errorf("uncaught JavaScript exception: %s", e)
-		}
-	})
-	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext(), chromedp.WithListener(func(ev any) {
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			msg := d.Text
-			if d.Exception != nil && d.Exception.Description != "" {
-				msg = d.Exception.Description
-			}
-			tb.mu.Lock()
-			tb.exc = append(tb.exc, fmt.Sprintf("%s (%s:%d)", msg, d.URL, d.LineNumber+1))
-			tb.mu.Unlock()
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
-				var parts []string
-				for _, a := range ev.Args {
-					parts = append(parts, string(a.Value)+a.Description)
-				}
-				t.Logf("browser console %s: %s", ev.Type, strings.Join(parts, " "))
-			}
-		}
-	}))
-	t.Cleanup(cancel)
-	tctx, tcancel := context.WithTimeout(ctx, timeout)
-	t.Cleanup(tcancel)
-	tb.ctx = tctx
-	tb.do(chromedp.EmulateViewport(1366, 768))
-	return tb
-}
-
-func (tb *tab) do(actions ...chromedp.Action[chromedp.Void]) {
-	tb.t.Helper()
-	if err := chromedp.Do(tb.ctx, actions...); err != nil {
-		tb.t.Fatalf("browser: %v\npage: %s", err, tb.pageText())
-	}
-}
-
-// eval evaluates a JavaScript expression (awaiting a promise) into T.
-func eval[T any](tb *tab, expr string) T {
-	tb.t.Helper()
-	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
-	if err != nil {
-		tb.t.Fatalf("evaluate %s: %v\npage: %s", expr, err, tb.pageText())
-	}
-	return v
-}
-
-// wait polls a JavaScript condition every 50 ms until it is truthy.
-func (tb *tab) wait(what, cond string, timeout time.Duration) {
-	tb.t.Helper()
-	_, err := chromedp.Run(tb.ctx, chromedp.Poll[bool]("!!("+cond+")", chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(timeout)))
-	if err != nil {
-		tb.t.Fatalf("waiting for %s (%s): %v\npage: %s", what, cond, err, tb.pageText())
-	}
-}
-
-// poll is wait without failing: it reports whether cond became truthy.
-func (tb *tab) poll(cond string, timeout time.Duration) bool {
-	_, err := chromedp.Run(tb.ctx, chromedp.Poll[bool]("!!("+cond+")", chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(timeout)))
-	return err == nil
-}
-
-func (tb *tab) text(sel string) string {
-	tb.t.Helper()
-	return eval[string](tb, fmt.Sprintf(`(document.querySelector(%q)?.textContent ?? "")`, sel))
-}
-
-func (tb *tab) visible(sel string) bool {
-	return eval[bool](tb, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.offsetParent !== null })()`, sel))
-}
-
-// pageText is the visible text of the page, for failure messages.
-func (tb *tab) pageText() string {
-	ctx, cancel := context.WithTimeout(tb.ctx, 3*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 3000) : ""`))
-	if err != nil {
-		return "(unavailable: " + err.Error() + ")"
-	}
-	return s
-}
-
-// click clicks the element matching a CSS selector.
-func (tb *tab) click(sel string) {
-	tb.t.Helper()
-	tb.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
-}
-
-// typeInto clears an input, focuses it and types v with key events.
-func (tb *tab) typeInto(sel, v string) {
-	tb.t.Helper()
-	eval[bool](tb, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = ''; e.focus(); return true })()`, sel))
-	tb.do(chromedp.SendKeys(chromedp.CSS(sel), v, chromedp.NodeVisible))
-}
-
-// open loads the console and waits until it decided between sign-in and app.
-func (tb *tab) open(base string) {
-	tb.t.Helper()
-	tb.do(chromedp.Navigate(base + "/"))
-	tb.wait("the console to load", `!document.querySelector('#login-view').hidden || !document.querySelector('#app').hidden`, 15*time.Second)
-}
-
-// signIn signs in through the form (Enter submits) and waits for the queue.
-func (tb *tab) signIn(base, user, pass string) {
-	tb.t.Helper()
-	tb.open(base)
-	tb.typeInto("#login-user", user)
-	tb.typeInto("#login-pass", pass+"\r")
-	tb.wait("the console after sign-in", `!document.querySelector('#app').hidden && document.querySelector('#status-dot').classList.contains('connected')`, 15*time.Second)
-}
-
-// screenshot saves a PNG of the viewport under relay/console/testdata/screenshots.
-func (tb *tab) screenshot(name string) string {
-	tb.t.Helper()
-	b, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		tb.t.Fatalf("screenshot: %v", err)
-	}
-	dir := filepath.Join("..", "testdata", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.t.Fatal(err)
-	}
-	p := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		tb.t.Fatal(err)
-	}
-	abs, _ := filepath.Abs(p)
-	tb.t.Logf("screenshot %s", abs)
-	return abs
+	return consoletest.NewTab(t, browserCtx, timeout)
 }
 
 // desktopDial connects a desktop client without submitting anything.

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/server"
 )
@@ -20,25 +21,25 @@ import (
 func TestQueueShowsContext(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := newTab(t, 60*time.Second)
-	tb.signIn(r.URL, adminUser, adminPass)
-	if got := tb.text("#queue-empty"); !strings.Contains(got, "Nobody is waiting") || !tb.visible("#queue-empty") {
+	tb.SignIn(r.URL, adminUser, adminPass)
+	if got := tb.Text("#queue-empty"); !strings.Contains(got, "Nobody is waiting") || !tb.Visible("#queue-empty") {
 		t.Errorf("empty queue shows %q", got)
 	}
 
 	d := r.submit(printerRequest("Ana Silva"))
-	tb.wait("the request in the queue", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
+	tb.Wait("the request in the queue", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
 	r.submit(protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Omar Haddad", OS: "linux/amd64 Ubuntu 24.04", AppVersion: "0.3.1"},
 		Description: "Outlook keeps asking for my password"})
-	tb.wait("two requests", `document.querySelectorAll('#queue-list li[data-id]').length === 2`, 10*time.Second)
-	if got := tb.text("#queue-count"); got != "2" {
+	tb.Wait("two requests", `document.querySelectorAll('#queue-list li[data-id]').length === 2`, 10*time.Second)
+	if got := tb.Text("#queue-count"); got != "2" {
 		t.Errorf("queue badge = %q", got)
 	}
-	first := tb.text("#queue-list li:first-child .qi-name")
+	first := tb.Text("#queue-list li:first-child .qi-name")
 	if first != "Ana Silva" {
 		t.Errorf("oldest first: first item is %q", first)
 	}
-	tb.click(`#queue-list li[data-id="` + d.id + `"]`)
-	detail := tb.text("#queue-detail")
+	tb.Click(`#queue-list li[data-id="` + d.id + `"]`)
+	detail := tb.Text("#queue-detail")
 	for _, want := range []string{
 		"Ana Silva", "printer says offline since this morning", "ext 4411", "linux/amd64 Debian 12", "0.3.1",
 		"Printer is offline", "Is the printer switched on?", "yes, the light is green",
@@ -53,16 +54,16 @@ func TestQueueShowsContext(t *testing.T) {
 	if strings.Contains(detail, "null") || strings.Contains(detail, "undefined") {
 		t.Errorf("detail shows null/undefined:\n%s", detail)
 	}
-	icons := eval[int](tb, `document.querySelectorAll('#queue-detail .check-icon').length`)
+	icons := consoletest.Eval[int](tb, `document.querySelectorAll('#queue-detail .check-icon').length`)
 	if icons != 5 {
 		t.Errorf("%d status icons, want 5 (2 step checks + 3 diagnostics)", icons)
 	}
-	wait1 := tb.text("#queue-detail .qi-wait")
+	wait1 := tb.Text("#queue-detail .qi-wait")
 	if !regexp.MustCompile(`^waiting \d+ s$`).MatchString(wait1) {
 		t.Errorf("waiting time = %q", wait1)
 	}
-	tb.wait("the waiting time to tick", `document.querySelector('#queue-detail .qi-wait').textContent !== `+jsString(wait1), 5*time.Second)
-	tb.screenshot("queue")
+	tb.Wait("the waiting time to tick", `document.querySelector('#queue-detail .qi-wait').textContent !== `+jsString(wait1), 5*time.Second)
+	tb.Screenshot(screenshots, "queue")
 
 	// The desktop cancels: the request leaves the queue by itself.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -70,7 +71,7 @@ func TestQueueShowsContext(t *testing.T) {
 	if err := d.c.CancelRequest(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tb.wait("the cancelled request to leave", `document.querySelectorAll('#queue-list li[data-id]').length === 1`, 10*time.Second)
+	tb.Wait("the cancelled request to leave", `document.querySelectorAll('#queue-list li[data-id]').length === 1`, 10*time.Second)
 }
 
 // TestTakeRace: two technicians take the same request at the same moment;
@@ -79,16 +80,16 @@ func TestQueueShowsContext(t *testing.T) {
 func TestTakeRace(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := newTab(t, 60*time.Second)
-	tb.signIn(r.URL, adminUser, adminPass)
+	tb.SignIn(r.URL, adminUser, adminPass)
 	ana := r.submit(printerRequest("Ana Silva"))
-	tb.wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
+	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
 
 	// Hold the browser's take request at the network layer.
-	paused := chromedp.Events(tb.ctx, fetch.RequestPaused)
-	if _, err := chromedp.Call(tb.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/take"}}}); err != nil {
+	paused := chromedp.Events(tb.Ctx, fetch.RequestPaused)
+	if _, err := chromedp.Call(tb.Ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/take"}}}); err != nil {
 		t.Fatal(err)
 	}
-	tb.click("#queue-detail button.primary")
+	tb.Click("#queue-detail button.primary")
 	var held fetch.RequestID
 	for ev, err := range paused {
 		if err != nil {
@@ -101,29 +102,29 @@ func TestTakeRace(t *testing.T) {
 	if st := bea.call("POST", "/api/requests/"+ana.id+"/take", nil, nil); st != http.StatusOK {
 		t.Fatalf("colleague's take: %d", st)
 	}
-	if _, err := chromedp.Call(tb.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
+	if _, err := chromedp.Call(tb.Ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chromedp.Call(tb.ctx, fetch.Disable, struct{}{}); err != nil {
+	if _, err := chromedp.Call(tb.Ctx, fetch.Disable, struct{}{}); err != nil {
 		t.Fatal(err)
 	}
-	tb.wait("the 409 message", `document.querySelector('#queue-msg').textContent.includes('colleague took')`, 10*time.Second)
-	if got := tb.text("#queue-msg"); got != "A colleague took Ana Silva's request first. Pick another one from the queue." {
+	tb.Wait("the 409 message", `document.querySelector('#queue-msg').textContent.includes('colleague took')`, 10*time.Second)
+	if got := tb.Text("#queue-msg"); got != "A colleague took Ana Silva's request first. Pick another one from the queue." {
 		t.Errorf("race message = %q", got)
 	}
-	tb.wait("the taken request to leave", `document.querySelectorAll('#queue-list li[data-id]').length === 0`, 10*time.Second)
+	tb.Wait("the taken request to leave", `document.querySelectorAll('#queue-list li[data-id]').length === 0`, 10*time.Second)
 
 	// A new request: focus it and press Enter to take it.
 	omar := r.submit(protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Omar"}, Description: "screen is black"})
-	tb.wait("the next request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
-	tb.do(chromedp.Focus(chromedp.CSS(`#queue-list li[data-id="`+omar.id+`"]`)), chromedp.KeyEvent("\r"))
-	tb.wait("the session view", `!document.querySelector('#view-session').hidden && document.querySelector('.session .peer')?.textContent === 'Omar'`, 10*time.Second)
+	tb.Wait("the next request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
+	tb.Do(chromedp.Focus(chromedp.CSS(`#queue-list li[data-id="`+omar.id+`"]`)), chromedp.KeyEvent("\r"))
+	tb.Wait("the session view", `!document.querySelector('#view-session').hidden && document.querySelector('.session .peer')?.textContent === 'Omar'`, 10*time.Second)
 	select {
 	case <-waitType(omar, protocol.TypeViewRequest):
 	case <-time.After(10 * time.Second):
 		t.Fatal("the desktop did not get consent.view.request after the take")
 	}
-	tb.wait("the waiting status", `document.querySelector('.session-status').textContent === 'Waiting for Omar to allow viewing…'`, 10*time.Second)
+	tb.Wait("the waiting status", `document.querySelector('.session-status').textContent === 'Waiting for Omar to allow viewing…'`, 10*time.Second)
 
 	// Omar declines: said in plain words, then the session ends and the
 	// close-out form is offered.
@@ -132,12 +133,12 @@ func TestTakeRace(t *testing.T) {
 	if err := omar.c.DenyView(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
-	tb.wait("the decline", `document.querySelector('.session-status').textContent === 'Omar declined. They did not allow viewing.'`, 10*time.Second)
+	tb.Wait("the decline", `document.querySelector('.session-status').textContent === 'Omar declined. They did not allow viewing.'`, 10*time.Second)
 	if err := omar.c.EndSession(ctx, protocol.EndViewDenied); err != nil {
 		t.Fatal(err)
 	}
-	tb.wait("the end", `!document.querySelector('.session .closeout').hidden`, 10*time.Second)
-	if got := tb.text(".session-status"); got != "Omar declined. They did not allow viewing. Write the resolution notes to close the record." {
+	tb.Wait("the end", `!document.querySelector('.session .closeout').hidden`, 10*time.Second)
+	if got := tb.Text(".session-status"); got != "Omar declined. They did not allow viewing. Write the resolution notes to close the record." {
 		t.Errorf("status after the end = %q", got)
 	}
 }
@@ -146,10 +147,10 @@ func TestTakeRace(t *testing.T) {
 func TestUserStopsSharing(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := newTab(t, 60*time.Second)
-	tb.signIn(r.URL, adminUser, adminPass)
+	tb.SignIn(r.URL, adminUser, adminPass)
 	sam := r.submit(protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Sam"}, Description: "VPN drops"})
-	tb.wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
-	tb.click("#queue-detail button.primary")
+	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
+	tb.Click("#queue-detail button.primary")
 	select {
 	case <-waitType(sam, protocol.TypeViewRequest):
 	case <-time.After(10 * time.Second):
@@ -162,18 +163,18 @@ func TestUserStopsSharing(t *testing.T) {
 	if err := sam.c.Chat(ctx, xss); err != nil {
 		t.Fatal(err)
 	}
-	tb.wait("the chat line", `document.querySelector('.chat-log li.theirs .chat-text')`, 10*time.Second)
-	if got := tb.text(".chat-log li.theirs .chat-text"); got != xss {
+	tb.Wait("the chat line", `document.querySelector('.chat-log li.theirs .chat-text')`, 10*time.Second)
+	if got := tb.Text(".chat-log li.theirs .chat-text"); got != xss {
 		t.Errorf("chat shows %q", got)
 	}
-	if v := eval[string](tb, `String(window.__xss) + document.querySelectorAll('.chat-log img').length`); v != "undefined0" {
+	if v := consoletest.Eval[string](tb, `String(window.__xss) + document.querySelectorAll('.chat-log img').length`); v != "undefined0" {
 		t.Errorf("chat markup was interpreted: %s", v)
 	}
 	if err := sam.c.EndSession(ctx, protocol.EndUser); err != nil {
 		t.Fatal(err)
 	}
-	tb.wait("the end", `document.querySelector('.session-status').textContent.startsWith('Sam stopped sharing')`, 10*time.Second)
-	if got := tb.text(".control-indicator"); got != "Session ended" {
+	tb.Wait("the end", `document.querySelector('.session-status').textContent.startsWith('Sam stopped sharing')`, 10*time.Second)
+	if got := tb.Text(".control-indicator"); got != "Session ended" {
 		t.Errorf("indicator = %q", got)
 	}
 }
@@ -197,38 +198,38 @@ func waitType(d *desktop, typ protocol.Type) <-chan struct{} {
 func TestCode(t *testing.T) {
 	r := startRelay(t, func(c *server.Config) { c.CodeTTL = 4 * time.Second })
 	tb := newTab(t, 60*time.Second)
-	tb.signIn(r.URL, adminUser, adminPass)
-	tb.click("#code-new")
-	tb.wait("the code", `!document.querySelector('#code-active').hidden`, 10*time.Second)
-	code := tb.text("#code-digits")
+	tb.SignIn(r.URL, adminUser, adminPass)
+	tb.Click("#code-new")
+	tb.Wait("the code", `!document.querySelector('#code-active').hidden`, 10*time.Second)
+	code := tb.Text("#code-digits")
 	if !regexp.MustCompile(`^\d{3} \d{3} \d{3}$`).MatchString(code) {
 		t.Fatalf("code shown as %q", code)
 	}
-	if px := eval[float64](tb, `parseFloat(getComputedStyle(document.querySelector('#code-digits')).fontSize)`); px < 30 {
+	if px := consoletest.Eval[float64](tb, `parseFloat(getComputedStyle(document.querySelector('#code-digits')).fontSize)`); px < 30 {
 		t.Errorf("code font size %.0f px; want it large", px)
 	}
-	if got := tb.text("#code-countdown"); !regexp.MustCompile(`^Expires in 0:0[1-4]$`).MatchString(got) {
+	if got := tb.Text("#code-countdown"); !regexp.MustCompile(`^Expires in 0:0[1-4]$`).MatchString(got) {
 		t.Errorf("countdown = %q", got)
 	}
-	tb.wait("the countdown to tick", `document.querySelector('#code-countdown').textContent !== `+jsString(tb.text("#code-countdown")), 3*time.Second)
-	tb.screenshot("code")
-	tb.wait("expiry", `document.querySelector('#code-msg').textContent.includes('expired')`, 8*time.Second)
-	if !tb.visible("#code-new") {
+	tb.Wait("the countdown to tick", `document.querySelector('#code-countdown').textContent !== `+jsString(tb.Text("#code-countdown")), 3*time.Second)
+	tb.Screenshot(screenshots, "code")
+	tb.Wait("expiry", `document.querySelector('#code-msg').textContent.includes('expired')`, 8*time.Second)
+	if !tb.Visible("#code-new") {
 		t.Error("no way to create a new code after expiry")
 	}
 
 	// A code cancelled in the console is refused to the caller.
 	r2 := startRelay(t, nil)
 	tb2 := newTab(t, 60*time.Second)
-	tb2.signIn(r2.URL, adminUser, adminPass)
-	tb2.click("#code-new")
-	tb2.wait("the code", `!document.querySelector('#code-active').hidden`, 10*time.Second)
-	code = tb2.text("#code-digits")
-	if got := tb2.text("#code-countdown"); !regexp.MustCompile(`^Expires in (10:00|9:5\d)$`).MatchString(got) {
+	tb2.SignIn(r2.URL, adminUser, adminPass)
+	tb2.Click("#code-new")
+	tb2.Wait("the code", `!document.querySelector('#code-active').hidden`, 10*time.Second)
+	code = tb2.Text("#code-digits")
+	if got := tb2.Text("#code-countdown"); !regexp.MustCompile(`^Expires in (10:00|9:5\d)$`).MatchString(got) {
 		t.Errorf("countdown = %q, want about 10 minutes", got)
 	}
-	tb2.click("#code-cancel")
-	tb2.wait("the cancel message", `document.querySelector('#code-msg').textContent.includes('cancelled')`, 10*time.Second)
+	tb2.Click("#code-cancel")
+	tb2.Wait("the cancel message", `document.querySelector('#code-msg').textContent.includes('cancelled')`, 10*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	d := desktopDial(t, r2)
@@ -237,17 +238,17 @@ func TestCode(t *testing.T) {
 	}
 
 	// A code the caller types in starts a session in the console at once.
-	tb2.click("#code-new")
-	tb2.wait("a new code", `!document.querySelector('#code-active').hidden`, 10*time.Second)
-	code = tb2.text("#code-digits")
+	tb2.Click("#code-new")
+	tb2.Wait("a new code", `!document.querySelector('#code-active').hidden`, 10*time.Second)
+	code = tb2.Text("#code-digits")
 	if _, err := desktopDial(t, r2).RedeemCode(ctx, code, protocol.ClientInfo{Name: "Ana"}); err != nil {
 		t.Fatalf("redeem: %v", err)
 	}
-	tb2.wait("the session", `!document.querySelector('#view-session').hidden && document.querySelector('.session .peer')?.textContent === 'Ana'`, 10*time.Second)
-	if got := tb2.text("#code-msg"); got != "Ana used your code." {
+	tb2.Wait("the session", `!document.querySelector('#view-session').hidden && document.querySelector('.session .peer')?.textContent === 'Ana'`, 10*time.Second)
+	if got := tb2.Text("#code-msg"); got != "Ana used your code." {
 		t.Errorf("after redemption the code panel says %q", got)
 	}
-	if !eval[bool](tb2, `document.querySelector('#code-active').hidden`) {
+	if !consoletest.Eval[bool](tb2, `document.querySelector('#code-active').hidden`) {
 		t.Error("the used code is still shown")
 	}
 }
@@ -257,7 +258,7 @@ func TestCode(t *testing.T) {
 func TestXSS(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := newTab(t, 60*time.Second)
-	tb.signIn(r.URL, adminUser, adminPass)
+	tb.SignIn(r.URL, adminUser, adminPass)
 	payload := `<img src=x onerror="window.__xss=1">`
 	req := printerRequest(`<b onmouseover="window.__xss=2">Mallory</b>`)
 	req.Description = payload
@@ -265,13 +266,13 @@ func TestXSS(t *testing.T) {
 	req.Guide.Steps[0].Answer = `<svg onload="window.__xss=4">`
 	req.Diagnostics[0].Detail = `<iframe src="javascript:window.__xss=5">`
 	r.submit(req)
-	tb.wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
-	tb.click("#queue-list li[data-id]")
+	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
+	tb.Click("#queue-list li[data-id]")
 	time.Sleep(300 * time.Millisecond) // give an injected handler the chance to fire
-	if v := eval[string](tb, `String(window.__xss)`); v != "undefined" {
+	if v := consoletest.Eval[string](tb, `String(window.__xss)`); v != "undefined" {
 		t.Fatalf("injected script ran: window.__xss = %s", v)
 	}
-	n := eval[int](tb, `document.querySelectorAll('#app img, #app svg, #app iframe, #app b, #app script').length`)
+	n := consoletest.Eval[int](tb, `document.querySelectorAll('#app img, #app svg, #app iframe, #app b, #app script').length`)
 	if n != 0 {
 		t.Errorf("%d elements were created from user text", n)
 	}
@@ -281,12 +282,12 @@ func TestXSS(t *testing.T) {
 		"#queue-detail .detail-name": `<b onmouseover="window.__xss=2">Mallory</b>`,
 		"#queue-detail .guide-title": `<script>window.__xss=3</script>`,
 	} {
-		if got := tb.text(sel); got != want {
+		if got := tb.Text(sel); got != want {
 			t.Errorf("%s shows %q, want the literal %q", sel, got, want)
 		}
 	}
 	for _, want := range []string{`<svg onload="window.__xss=4">`, `<iframe src="javascript:window.__xss=5">`} {
-		if !strings.Contains(tb.text("#queue-detail"), want) {
+		if !strings.Contains(tb.Text("#queue-detail"), want) {
 			t.Errorf("detail lacks the literal %q", want)
 		}
 	}
@@ -297,23 +298,23 @@ func TestXSS(t *testing.T) {
 func TestReconnect(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := newTab(t, 60*time.Second)
-	tb.signIn(r.URL, adminUser, adminPass)
+	tb.SignIn(r.URL, adminUser, adminPass)
 	r.submit(printerRequest("Ana Silva"))
-	tb.wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
+	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
 
 	r.stop()
-	tb.wait("the lost-connection notice", `document.querySelector('#status-text').textContent.includes('Reconnecting by itself')`, 10*time.Second)
-	if !tb.visible("#status-retry") {
+	tb.Wait("the lost-connection notice", `document.querySelector('#status-text').textContent.includes('Reconnecting by itself')`, 10*time.Second)
+	if !tb.Visible("#status-retry") {
 		t.Error("no Reconnect now button while disconnected")
 	}
 	time.Sleep(500 * time.Millisecond)
 	r.start()
-	tb.wait("the reconnection", `document.querySelector('#status-dot').classList.contains('connected')`, 20*time.Second)
-	if got := tb.text("#status-text"); !strings.Contains(got, "Connected") {
+	tb.Wait("the reconnection", `document.querySelector('#status-dot').classList.contains('connected')`, 20*time.Second)
+	if got := tb.Text("#status-text"); !strings.Contains(got, "Connected") {
 		t.Errorf("status after reconnect = %q", got)
 	}
-	tb.wait("the persisted request", `document.querySelector('#queue-list .qi-name')?.textContent === 'Ana Silva'`, 10*time.Second)
-	if tb.visible("#login-view") {
+	tb.Wait("the persisted request", `document.querySelector('#queue-list .qi-name')?.textContent === 'Ana Silva'`, 10*time.Second)
+	if tb.Visible("#login-view") {
 		t.Error("the restart signed the technician out")
 	}
 }
@@ -342,10 +343,10 @@ func jsString(s string) string {
 func TestReloadPicksUpSession(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := newTab(t, 60*time.Second)
-	tb.signIn(r.URL, adminUser, adminPass)
+	tb.SignIn(r.URL, adminUser, adminPass)
 	ana := r.submit(printerRequest("Ana Silva"))
-	tb.wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
-	tb.click("#queue-detail button.primary")
+	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
+	tb.Click("#queue-detail button.primary")
 	select {
 	case <-waitType(ana, protocol.TypeViewRequest):
 	case <-time.After(10 * time.Second):
@@ -356,12 +357,12 @@ func TestReloadPicksUpSession(t *testing.T) {
 	if err := ana.c.GrantView(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tb.wait("the grant", `document.querySelector('.session-status').textContent.includes('allowed viewing')`, 10*time.Second)
+	tb.Wait("the grant", `document.querySelector('.session-status').textContent.includes('allowed viewing')`, 10*time.Second)
 
-	tb.do(chromedp.Reload())
-	tb.wait("the session again", `document.querySelector('.session .peer')?.textContent === 'Ana Silva' && !document.querySelector('#view-session').hidden`, 15*time.Second)
-	tb.wait("the explanation", `document.querySelector('.session-status').textContent.includes('cannot be asked again')`, 10*time.Second)
-	if tb.visible(".session .toolbar button.primary") {
+	tb.Do(chromedp.Reload())
+	tb.Wait("the session again", `document.querySelector('.session .peer')?.textContent === 'Ana Silva' && !document.querySelector('#view-session').hidden`, 15*time.Second)
+	tb.Wait("the explanation", `document.querySelector('.session-status').textContent.includes('cannot be asked again')`, 10*time.Second)
+	if tb.Visible(".session .toolbar button.primary") {
 		t.Error("the console still offers to ask for viewing")
 	}
 }
