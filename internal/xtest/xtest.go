@@ -6,9 +6,9 @@
 package xtest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,67 +27,113 @@ import (
 )
 
 // Start starts `Xvfb :N -screen 0 WxHx24 -noreset -nolisten tcp` on a free
-// display number (chosen by the server through -displayfd), waits until it
-// accepts connections and returns its display string (":N"). The server is
-// killed in t.Cleanup. The test is skipped if Xvfb is not installed.
+// display number, waits until it accepts connections and returns its
+// display string (":N"). The server is stopped in t.Cleanup. The test is
+// skipped if Xvfb is not installed.
+//
+// The number is reserved with a lock file under /tmp that every test
+// process shares, whatever its network namespace. (Xvfb's own -displayfd
+// probing binds the abstract socket first, which is per network namespace:
+// a test running under `unshare -n` and one outside it both got :0 and
+// captured each other's screens.)
 func Start(t testing.TB, w, h int) string {
 	t.Helper()
 	bin, err := exec.LookPath("Xvfb")
 	if err != nil {
 		t.Skip("Xvfb not installed (Debian package xvfb)")
 	}
-	args := []string{"-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h)}
-	args = append(args, "-noreset", "-nolisten", "tcp")
-	r, wr, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
+	for attempt := 0; attempt < 5; attempt++ {
+		n, release, err := reserveDisplay()
+		if err != nil {
+			t.Fatal(err)
+		}
+		display := fmt.Sprintf(":%d", n)
+		cmd := exec.Command(bin, display, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-noreset", "-nolisten", "tcp")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			release()
+			t.Fatalf("start Xvfb: %v", err)
+		}
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		stop := func() {
+			cmd.Process.Signal(syscall.SIGTERM) // lets Xvfb remove its lock and socket
+			select {
+			case <-done:
+			case <-time.After(3 * time.Second):
+				cmd.Process.Kill()
+				<-done
+			}
+			release()
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			select {
+			case <-done:
+				release()
+				if strings.Contains(stderr.String(), "already active") || strings.Contains(stderr.String(), "in use") {
+					goto next // lost a race with an Xvfb that is not ours
+				}
+				t.Fatalf("Xvfb exited early: %s", stderr.String())
+			default:
+			}
+			c, err := xgb.NewConnDisplay(display)
+			if err == nil {
+				c.Close()
+				t.Cleanup(stop)
+				return display
+			}
+			if time.Now().After(deadline) {
+				stop()
+				t.Fatalf("X server %s does not answer: %v; %s", display, err, stderr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	next:
 	}
-	defer r.Close()
-	cmd := exec.Command(bin, args...)
-	cmd.ExtraFiles = []*os.File{wr}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		wr.Close()
-		t.Fatalf("start Xvfb: %v", err)
-	}
-	wr.Close()
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-	})
+	t.Fatal("no free X display number")
+	return ""
+}
 
-	num := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		num <- strings.TrimSpace(line)
-	}()
-	var n string
-	select {
-	case n = <-num:
-	case <-done:
-		t.Fatalf("Xvfb exited early: %s", stderr.String())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("Xvfb did not report its display number: %s", stderr.String())
-	}
-	if _, err := strconv.Atoi(n); err != nil {
-		t.Fatalf("Xvfb reported display %q: %s", n, stderr.String())
-	}
-	display := ":" + n
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := xgb.NewConnDisplay(display)
-		if err == nil {
-			c.Close()
-			return display
+// reserveDisplay finds a display number that no X server uses and locks it
+// for this process until release is called.
+func reserveDisplay() (n int, release func(), err error) {
+	for n := 20; n < 1000; n++ {
+		if displayBusy(n) {
+			continue
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("X server %s does not answer: %v; %s", display, err, stderr.String())
+		f, err := os.OpenFile(fmt.Sprintf("/tmp/.lifeline-xtest-%d.lock", n), os.O_CREATE|os.O_RDWR, 0o644)
+		if err != nil {
+			return 0, nil, fmt.Errorf("reserve X display: %w", err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+			f.Close()
+			continue
+		}
+		if displayBusy(n) { // taken between the check and the lock
+			f.Close()
+			continue
+		}
+		return n, func() { f.Close() }, nil
 	}
+	return 0, nil, fmt.Errorf("no free X display number below 1000")
+}
+
+// displayBusy reports whether a live X server holds display n: its lock
+// file names a running process. A stale lock (a killed server) is free;
+// Xvfb replaces it.
+func displayBusy(n int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/tmp/.X%d-lock", n))
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return true
+	}
+	err = syscall.Kill(pid, 0)
+	return err == nil || !errors.Is(err, syscall.ESRCH)
 }
 
 // Conn opens an X connection to display, closed in t.Cleanup.

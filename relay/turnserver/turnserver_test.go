@@ -131,6 +131,13 @@ func TestAllocation(t *testing.T) {
 		if err != nil || !bytes.Equal(buf[:n], msg) {
 			t.Fatalf("client read %q %v", buf[:n], err)
 		}
+		// The counters are updated by the relay's goroutines after the
+		// datagram is handed on, so give them a moment.
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if s.Stats.Allocations.Load() >= 1 && s.Stats.BytesIn.Load() > 0 && s.Stats.BytesOut.Load() > 0 {
+				break
+			}
+		}
 		if s.Stats.Allocations.Load() < 1 || s.Stats.BytesIn.Load() == 0 || s.Stats.BytesOut.Load() == 0 {
 			t.Fatalf("stats not counted: allocations %d in %d out %d", s.Stats.Allocations.Load(), s.Stats.BytesIn.Load(), s.Stats.BytesOut.Load())
 		}
