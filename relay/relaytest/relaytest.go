@@ -64,12 +64,64 @@ func Start(t testing.TB) *Relay {
 	return &Relay{URL: srv.URL, Store: st}
 }
 
+// API is a technician signed in to the JSON API (cookie and CSRF token).
+type API struct {
+	t    testing.TB
+	base string
+	hc   *http.Client
+	csrf string
+}
+
+// SignIn signs user in to the relay at base.
+func SignIn(t testing.TB, base, user, password string) *API {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	a := &API{t: t, base: base, hc: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	var me struct {
+		CSRFToken string `json:"csrf_token"`
+	}
+	if st := a.Call("POST", "/api/login", map[string]string{"username": user, "password": password}, &me); st != http.StatusOK {
+		t.Fatalf("login %s: status %d", user, st)
+	}
+	a.csrf = me.CSRFToken
+	return a
+}
+
+// HTTPClient carries the session cookie (for WebSocket dials).
+func (a *API) HTTPClient() *http.Client { return a.hc }
+
+// Call calls the JSON API and returns the status code; out, if not nil,
+// receives the decoded body of a successful reply.
+func (a *API) Call(method, path string, body, out any) int {
+	a.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, a.base+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if a.csrf != "" {
+		req.Header.Set("X-CSRF-Token", a.csrf)
+	}
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			a.t.Fatalf("%s %s: %s: %v", method, path, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
 // Tech is a signed-in technician with a live /ws/tech socket.
 type Tech struct {
+	*API
 	t       testing.TB
-	base    string
-	hc      *http.Client
-	csrf    string
 	ws      *websocket.Conn
 	in      chan protocol.Message
 	Session string // the current session id, set by Expect(session.start)
@@ -78,15 +130,7 @@ type Tech struct {
 // Login signs the technician in and opens the console socket.
 func (r *Relay) Login(t testing.TB) *Tech {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &Tech{t: t, base: r.URL, hc: &http.Client{Jar: jar, Timeout: 10 * time.Second}, in: make(chan protocol.Message, 256)}
-	var me struct {
-		CSRFToken string `json:"csrf_token"`
-	}
-	if st := c.API("POST", "/api/login", map[string]string{"username": Username, "password": Password}, &me); st != http.StatusOK {
-		t.Fatalf("login: status %d", st)
-	}
-	c.csrf = me.CSRFToken
+	c := &Tech{API: SignIn(t, r.URL, Username, Password), t: t, in: make(chan protocol.Message, 256)}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(r.URL, "http")+"/ws/tech", &websocket.DialOptions{HTTPClient: c.hc})
@@ -114,39 +158,11 @@ func (r *Relay) Login(t testing.TB) *Tech {
 	return c
 }
 
-// API calls the JSON API and returns the status code; out, if not nil,
-// receives the decoded body.
-func (c *Tech) API(method, path string, body, out any) int {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			c.t.Fatalf("%s %s: %s: %v", method, path, data, err)
-		}
-	}
-	return resp.StatusCode
-}
-
 // CreateCode asks the relay for a one-time code.
 func (c *Tech) CreateCode() string {
 	c.t.Helper()
 	var out struct{ Code string }
-	if st := c.API("POST", "/api/codes", nil, &out); st != http.StatusCreated {
+	if st := c.Call("POST", "/api/codes", nil, &out); st != http.StatusCreated {
 		c.t.Fatalf("create code: status %d", st)
 	}
 	return out.Code
@@ -155,7 +171,7 @@ func (c *Tech) CreateCode() string {
 // Take takes the request with the given id.
 func (c *Tech) Take(id string) int {
 	c.t.Helper()
-	return c.API("POST", "/api/requests/"+id+"/take", nil, nil)
+	return c.Call("POST", "/api/requests/"+id+"/take", nil, nil)
 }
 
 // Send sends a session message in the current session.

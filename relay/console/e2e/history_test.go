@@ -15,12 +15,13 @@ import (
 
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
 )
 
 // finishedSession runs a short session through the relay from Go: a
 // desktop submits, the technician takes it, they chat, the user ends it,
 // and the technician writes notes.
-func finishedSession(t *testing.T, r *relay, tech *apiClient, name, desc, notes, category string) string {
+func finishedSession(t *testing.T, r *relay, tech *relaytest.API, name, desc, notes, category string) string {
 	t.Helper()
 	req := printerRequest(name)
 	req.Description = desc
@@ -28,7 +29,7 @@ func finishedSession(t *testing.T, r *relay, tech *apiClient, name, desc, notes,
 	var took struct {
 		SessionID string `json:"session_id"`
 	}
-	if st := tech.call("POST", "/api/requests/"+d.id+"/take", nil, &took); st != http.StatusOK {
+	if st := tech.Call("POST", "/api/requests/"+d.id+"/take", nil, &took); st != http.StatusOK {
 		t.Fatalf("take: %d", st)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -51,7 +52,7 @@ func finishedSession(t *testing.T, r *relay, tech *apiClient, name, desc, notes,
 				Live bool `json:"live"`
 			} `json:"session"`
 		}
-		tech.call("GET", "/api/sessions/"+took.SessionID, nil, &rec)
+		tech.Call("GET", "/api/sessions/"+took.SessionID, nil, &rec)
 		if !rec.Session.Live {
 			break
 		}
@@ -60,7 +61,7 @@ func finishedSession(t *testing.T, r *relay, tech *apiClient, name, desc, notes,
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if st := tech.call("PUT", "/api/sessions/"+took.SessionID+"/notes", map[string]string{"notes": notes, "category": category}, nil); st != http.StatusNoContent {
+	if st := tech.Call("PUT", "/api/sessions/"+took.SessionID+"/notes", map[string]string{"notes": notes, "category": category}, nil); st != http.StatusNoContent {
 		t.Fatalf("notes: %d", st)
 	}
 	return took.SessionID

@@ -1,16 +1,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +18,7 @@ import (
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
 	"github.com/lifeline-desk/lifeline/relay/server"
 	"github.com/lifeline-desk/lifeline/relay/store"
 )
@@ -172,52 +169,10 @@ func (r *relay) restart(pause time.Duration) {
 
 func (r *relay) wsURL(path string) string { return "ws" + strings.TrimPrefix(r.URL, "http") + path }
 
-// apiClient is a technician using the JSON API from Go (a colleague).
-type apiClient struct {
-	t    *testing.T
-	base string
-	hc   *http.Client
-	csrf string
-}
-
-func (r *relay) login(user, pass string) *apiClient {
+// login signs a technician in to the JSON API from Go (a colleague).
+func (r *relay) login(user, pass string) *relaytest.API {
 	r.t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &apiClient{t: r.t, base: r.URL, hc: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
-	var me struct {
-		CSRFToken string `json:"csrf_token"`
-	}
-	if st := c.call("POST", "/api/login", map[string]string{"username": user, "password": pass}, &me); st != http.StatusOK {
-		r.t.Fatalf("login %s: status %d", user, st)
-	}
-	c.csrf = me.CSRFToken
-	return c
-}
-
-func (c *apiClient) call(method, path string, body, out any) int {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(data, out); err != nil {
-			c.t.Fatalf("%s %s: %s: %v", method, path, data, err)
-		}
-	}
-	return resp.StatusCode
+	return relaytest.SignIn(r.t, r.URL, user, pass)
 }
 
 // --- desktop clients

@@ -99,7 +99,7 @@ func TestTakeRace(t *testing.T) {
 		break
 	}
 	bea := r.login(techUser, techPass)
-	if st := bea.call("POST", "/api/requests/"+ana.id+"/take", nil, nil); st != http.StatusOK {
+	if st := bea.Call("POST", "/api/requests/"+ana.id+"/take", nil, nil); st != http.StatusOK {
 		t.Fatalf("colleague's take: %d", st)
 	}
 	if _, err := chromedp.Call(tb.Ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
