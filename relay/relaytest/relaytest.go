@@ -127,7 +127,8 @@ type Tech struct {
 	Session string // the current session id, set by Expect(session.start)
 }
 
-// Login signs the technician in and opens the console socket.
+// Login signs the technician in, opens the console socket and waits for
+// the queue snapshot.
 func (r *Relay) Login(t testing.TB) *Tech {
 	t.Helper()
 	c := &Tech{API: SignIn(t, r.URL, Username, Password), t: t, in: make(chan protocol.Message, 256)}
@@ -155,6 +156,9 @@ func (r *Relay) Login(t testing.TB) *Tech {
 			c.in <- m
 		}
 	}()
+	// The relay registers the socket and sends the queue snapshot in one
+	// step; once the snapshot is here, every later request is announced.
+	c.Expect(protocol.TypeQueueSnapshot)
 	return c
 }
 

@@ -40,13 +40,18 @@ func (s *Server) handleTechWS(w http.ResponseWriter, r *http.Request) {
 	}
 	tc := &techConn{wsConn: s.newConn(ws, r, "tech"), tech: p.tech}
 	ctx := context.WithoutCancel(r.Context())
+	// Load the queue and register the socket in one critical section:
+	// broadcasts run under s.mu, so every request is either in the
+	// snapshot or announced after it (a request created between a load
+	// and a later registration would otherwise never reach this console).
+	s.mu.Lock()
 	waiting, err := s.st.Requests(ctx, store.StateWaiting)
 	if err != nil {
+		s.mu.Unlock()
 		s.log.Error("load queue", "err", err)
 		ws.Close(websocket.StatusInternalError, "storage unavailable")
 		return
 	}
-	s.mu.Lock()
 	if s.techs[p.tech.ID] == nil {
 		s.techs[p.tech.ID] = make(map[*techConn]struct{})
 	}

@@ -52,7 +52,6 @@ func waitEvent(t *testing.T, u *UI, events chan helpdesk.Event, match func(helpd
 func TestLiveEscalation(t *testing.T) {
 	u, r, events := liveUI(t)
 	tech := r.Login(t)
-	tech.Expect(protocol.TypeQueueSnapshot)
 
 	res := typeAndWait(t, u, "print jobs stuck in the queue")
 	u.openGuide(res.Hits[0].ID)
