@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 )
 
 // Env is set to "1" in the re-executed process.
@@ -70,4 +71,21 @@ func NonLoopback() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// CheckIsolated is the body of a test that checks where the tests run: as
+// root, inside a namespace with nothing but loopback. It skips when Reexec
+// could not run (not root, or no unshare).
+func CheckIsolated(t testing.TB) {
+	t.Helper()
+	if !Inside() {
+		t.Skip("not root or no unshare: running in the host network namespace")
+	}
+	names, err := NonLoopback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) > 0 {
+		t.Errorf("interfaces %v in the test namespace", names)
+	}
 }

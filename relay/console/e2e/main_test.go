@@ -55,16 +55,7 @@ func run(m *testing.M) int {
 // TestNetworkIsolated checks what the WebRTC tests run in: as root, a
 // network namespace with nothing but loopback.
 func TestNetworkIsolated(t *testing.T) {
-	if !netns.Inside() {
-		t.Skip("not root or no unshare: running in the host network namespace")
-	}
-	names, err := netns.NonLoopback()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(names) > 0 {
-		t.Errorf("interfaces %v in the test namespace", names)
-	}
+	netns.CheckIsolated(t)
 }
 
 // --- the relay
