@@ -416,3 +416,19 @@ func (r *Recorder) Wait(t testing.TB, n int, timeout time.Duration) []Event {
 	}
 	return evs
 }
+
+// ExpectNoInput runs act and fails t if, meanwhile, the X server on display
+// delivers any key or button event to the recorder or the pointer moves:
+// the check that nothing is injected once control is taken back.
+func (r *Recorder) ExpectNoInput(t testing.TB, display string, act func()) {
+	t.Helper()
+	px, py := Pointer(t, display)
+	before := len(r.Settle(200 * time.Millisecond))
+	act()
+	if got := r.Settle(500 * time.Millisecond); len(got) != before {
+		t.Errorf("input reached the X server: %+v", got[before:])
+	}
+	if nx, ny := Pointer(t, display); nx != px || ny != py {
+		t.Errorf("the pointer moved: %d,%d → %d,%d", px, py, nx, ny)
+	}
+}

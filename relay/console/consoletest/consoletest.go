@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -331,4 +332,11 @@ func VideoToPage(tb *Tab, video string) func(fx, fy float64) (x, y float64) {
 		const s = Math.min(r.width / v.videoWidth, r.height / v.videoHeight); const w = v.videoWidth * s, h = v.videoHeight * s;
 		return [r.left + (r.width - w) / 2, r.top + (r.height - h) / 2, w, h]; })()`)
 	return func(fx, fy float64) (float64, float64) { return box[0] + fx*box[2], box[1] + fy*box[3] }
+}
+
+// StrayInput sends what a technician might still send at (x, y) in page
+// coordinates: a move, a click and two key presses.
+func (tb *Tab) StrayInput(x, y float64) {
+	tb.T.Helper()
+	tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y), chromedp.MouseClickXY(x, y), chromedp.KeyEvent("zz"))
 }
