@@ -34,11 +34,7 @@ func finishedSession(t *testing.T, r *relay, tech *relaytest.API, name, desc, no
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	select {
-	case <-waitType(d, protocol.TypeSessionStart):
-	case <-ctx.Done():
-		t.Fatal("no session.start on the desktop")
-	}
+	d.expect(t, protocol.TypeSessionStart)
 	if err := d.c.Chat(ctx, "thanks, it prints again"); err != nil {
 		t.Fatal(err)
 	}

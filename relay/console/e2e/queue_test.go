@@ -119,11 +119,7 @@ func TestTakeRace(t *testing.T) {
 	tb.Wait("the next request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
 	tb.Do(chromedp.Focus(chromedp.CSS(`#queue-list li[data-id="`+omar.id+`"]`)), chromedp.KeyEvent("\r"))
 	tb.Wait("the session view", `!document.querySelector('#view-session').hidden && document.querySelector('.session .peer')?.textContent === 'Omar'`, 10*time.Second)
-	select {
-	case <-waitType(omar, protocol.TypeViewRequest):
-	case <-time.After(10 * time.Second):
-		t.Fatal("the desktop did not get consent.view.request after the take")
-	}
+	omar.expect(t, protocol.TypeViewRequest)
 	tb.Wait("the waiting status", `document.querySelector('.session-status').textContent === 'Waiting for Omar to allow viewing…'`, 10*time.Second)
 
 	// Omar declines: said in plain words, then the session ends and the
@@ -151,11 +147,7 @@ func TestUserStopsSharing(t *testing.T) {
 	sam := r.submit(protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Sam"}, Description: "VPN drops"})
 	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
 	tb.Click("#queue-detail button.primary")
-	select {
-	case <-waitType(sam, protocol.TypeViewRequest):
-	case <-time.After(10 * time.Second):
-		t.Fatal("no consent.view.request on the desktop")
-	}
+	sam.expect(t, protocol.TypeViewRequest)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// Chat from the user is text, never markup.
@@ -179,18 +171,20 @@ func TestUserStopsSharing(t *testing.T) {
 	}
 }
 
-// waitType returns a channel closed when the desktop receives typ.
-func waitType(d *desktop, typ protocol.Type) <-chan struct{} {
-	ch := make(chan struct{})
-	go func() {
-		for m := range d.msg {
+// expect waits up to 10 s for a message of type typ on the desktop side.
+func (d *desktop) expect(t *testing.T, typ protocol.Type) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case m := <-d.msg:
 			if m.Type == typ {
-				close(ch)
 				return
 			}
+		case <-timeout:
+			t.Fatalf("the desktop did not get %s", typ)
 		}
-	}()
-	return ch
+	}
 }
 
 // TestCode: a one-time code shown large and grouped, with a live countdown;
@@ -347,11 +341,7 @@ func TestReloadPicksUpSession(t *testing.T) {
 	ana := r.submit(printerRequest("Ana Silva"))
 	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
 	tb.Click("#queue-detail button.primary")
-	select {
-	case <-waitType(ana, protocol.TypeViewRequest):
-	case <-time.After(10 * time.Second):
-		t.Fatal("no consent.view.request on the desktop")
-	}
+	ana.expect(t, protocol.TypeViewRequest)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := ana.c.GrantView(ctx); err != nil {
