@@ -69,7 +69,7 @@ type Options struct {
 
 // Error is a protocol error returned by the relay.
 type Error struct {
-	Code       string
+	Code       protocol.ErrorCode
 	Message    string
 	RetryAfter time.Duration
 }
@@ -78,7 +78,7 @@ func (e *Error) Error() string {
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("relay: %s: %s (retry after %v)", e.Code, e.Message, e.RetryAfter)
 	}
-	return "relay: " + e.Code + ": " + e.Message
+	return "relay: " + string(e.Code) + ": " + e.Message
 }
 
 // ErrClosed is returned after Close.
@@ -441,7 +441,7 @@ func (c *Client) GrantView(ctx context.Context) error {
 }
 
 // DenyView answers consent.view.request with no (also on the 60 s timeout).
-func (c *Client) DenyView(ctx context.Context, reason string) error {
+func (c *Client) DenyView(ctx context.Context, reason protocol.ConsentReason) error {
 	return c.SendSession(ctx, protocol.TypeViewDeny, &protocol.Consent{Reason: reason})
 }
 
@@ -451,7 +451,7 @@ func (c *Client) GrantControl(ctx context.Context) error {
 }
 
 // DenyControl answers consent.control.request with no.
-func (c *Client) DenyControl(ctx context.Context, reason string) error {
+func (c *Client) DenyControl(ctx context.Context, reason protocol.ConsentReason) error {
 	return c.SendSession(ctx, protocol.TypeControlDeny, &protocol.Consent{Reason: reason})
 }
 
@@ -476,7 +476,7 @@ func (c *Client) Chat(ctx context.Context, text string) error {
 }
 
 // EndSession ends the running session.
-func (c *Client) EndSession(ctx context.Context, reason string) error {
+func (c *Client) EndSession(ctx context.Context, reason protocol.EndReason) error {
 	err := c.SendSession(ctx, protocol.TypeSessionEnd, &protocol.SessionEnd{Reason: reason})
 	if err == nil {
 		c.mu.Lock()

@@ -239,33 +239,23 @@ type SessionStart struct {
 	Request    *QueueItem  `json:"request,omitempty"` // technician only: the request context
 }
 
-// Session end reasons.
-const (
-	EndUser               = "user"
-	EndTechnician         = "technician"
-	EndClientDisconnected = "client_disconnected"
-	EndRelayRestart       = "relay_restart"
-	EndRelayShutdown      = "relay_shutdown"
-	EndViewDenied         = "view_denied"
-)
-
 // SessionEnd ends a session.
 type SessionEnd struct {
-	Reason string `json:"reason,omitempty"`
+	Reason EndReason `json:"reason,omitempty"`
 }
 
 // Validate checks field limits.
-func (s *SessionEnd) Validate() error { return check("reason", s.Reason, MaxReasonLen, false) }
+func (s *SessionEnd) Validate() error { return check("reason", string(s.Reason), MaxReasonLen, false) }
 
 // Consent is the payload of every consent.* message.
 type Consent struct {
-	Reason string `json:"reason,omitempty"`
-	By     string `json:"by,omitempty"` // set by the relay: display name of the sender
+	Reason ConsentReason `json:"reason,omitempty"`
+	By     string        `json:"by,omitempty"` // set by the relay: display name of the sender
 }
 
 // Validate checks field limits.
 func (c *Consent) Validate() error {
-	return errors.Join(check("reason", c.Reason, MaxReasonLen, false), check("by", c.By, MaxShortText, false))
+	return errors.Join(check("reason", string(c.Reason), MaxReasonLen, false), check("by", c.By, MaxShortText, false))
 }
 
 // SDP is an offer or answer (RTCSessionDescriptionInit without type).
@@ -313,7 +303,7 @@ func (c *Chat) Validate() error {
 
 // Error (R→C, R→T) reports a refused message.
 type Error struct {
-	Code         string `json:"code"`
-	Message      string `json:"message,omitempty"`
-	RetryAfterMS int64  `json:"retry_after_ms,omitempty"`
+	Code         ErrorCode `json:"code"`
+	Message      string    `json:"message,omitempty"`
+	RetryAfterMS int64     `json:"retry_after_ms,omitempty"`
 }

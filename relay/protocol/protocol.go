@@ -130,25 +130,13 @@ type Message struct {
 	Payload any
 }
 
-// Error codes.
-const (
-	CodeBadMessage         = "bad_message"
-	CodeUnsupportedVersion = "unsupported_version"
-	CodeUnknownType        = "unknown_type"
-	CodeNotAllowed         = "not_allowed"
-	CodeNotFound           = "not_found"
-	CodeBadCode            = "bad_code"
-	CodeRateLimited        = "rate_limited"
-	CodeInternal           = "internal"
-)
-
 // DecodeError is returned by Decode; Code is one of the error codes above.
 type DecodeError struct {
-	Code string
+	Code ErrorCode
 	Msg  string
 }
 
-func (e *DecodeError) Error() string { return e.Code + ": " + e.Msg }
+func (e *DecodeError) Error() string { return string(e.Code) + ": " + e.Msg }
 
 // ErrTooLarge is returned by Decode for input over MaxMessageSize.
 var ErrTooLarge = &DecodeError{Code: CodeBadMessage, Msg: "message too large"}
@@ -226,7 +214,7 @@ func Encode(typ Type, id, session string, payload any) ([]byte, error) {
 }
 
 // ErrorMessage encodes an error reply.
-func ErrorMessage(id, code, msg string) []byte {
+func ErrorMessage(id string, code ErrorCode, msg string) []byte {
 	b, err := Encode(TypeError, id, "", &Error{Code: code, Message: msg})
 	if err != nil {
 		// Only possible if msg is huge; fall back to a fixed message.

@@ -15,7 +15,7 @@ func TestDecode(t *testing.T) {
 		name     string
 		in       string
 		wantType Type
-		wantCode string // empty: no error
+		wantCode ErrorCode // empty: no error
 	}{
 		{"submit", `{"v":1,"type":"request.submit","id":"1","data":{"description":"printer offline","name":"Ana","guide":{"guide_id":"printer","guide_title":"Printer","steps":[{"step_id":"s1","title":"Power","answer":"yes","check":{"name":"spool","status":"warn","detail":"3 jobs"}}]},"diagnostics":[{"name":"net","status":"ok"}]}}`, TypeRequestSubmit, ""},
 		{"cancel without data", `{"v":1,"type":"request.cancel"}`, TypeRequestCancel, ""},

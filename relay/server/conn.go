@@ -163,15 +163,14 @@ func (c *wsConn) readLoop(handle func(protocol.Message)) {
 }
 
 // fatal writes an error message directly, then closes the socket.
-func (c *wsConn) fatal(id, code, msg string, status websocket.StatusCode) {
+func (c *wsConn) fatal(id string, code protocol.ErrorCode, msg string, status websocket.StatusCode) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
 	defer cancel()
 	c.ws.Write(ctx, websocket.MessageText, protocol.ErrorMessage(id, code, msg))
-	reason := code
-	c.ws.Close(status, reason)
+	c.ws.Close(status, string(code))
 }
 
-func (c *wsConn) replyError(id, code, msg string) {
+func (c *wsConn) replyError(id string, code protocol.ErrorCode, msg string) {
 	c.enqueue(protocol.ErrorMessage(id, code, msg))
 }
 

@@ -273,7 +273,7 @@ func (p *peer) expect(typ protocol.Type) protocol.Message {
 	}
 }
 
-func (p *peer) expectError(code string) *protocol.Error {
+func (p *peer) expectError(code protocol.ErrorCode) *protocol.Error {
 	p.t.Helper()
 	m := p.expect(protocol.TypeError)
 	e := m.Payload.(*protocol.Error)

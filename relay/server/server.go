@@ -204,13 +204,13 @@ func (s *Server) recoverState(ctx context.Context) error {
 	}
 	now := s.now()
 	for _, x := range open {
-		if err := s.st.EndSession(ctx, x.ID, protocol.EndRelayRestart, now); err != nil && !errors.Is(err, store.ErrConflict) {
+		if err := s.st.EndSession(ctx, x.ID, string(protocol.EndRelayRestart), now); err != nil && !errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("end session %s: %w", x.ID, err)
 		}
 		if err := s.st.SetRequestState(ctx, x.RequestID, store.StateWaiting, now, store.StateTaken, store.StateInSession); err != nil && !errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("requeue request %s: %w", x.RequestID, err)
 		}
-		s.audit(ctx, store.AuditEvent{Actor: "relay", Action: "session.end", RequestID: x.RequestID, SessionID: x.ID, Detail: "reason=" + protocol.EndRelayRestart})
+		s.audit(ctx, store.AuditEvent{Actor: "relay", Action: "session.end", RequestID: x.RequestID, SessionID: x.ID, Detail: "reason=" + string(protocol.EndRelayRestart)})
 		s.log.Info("ended session cut by restart", "session", x.ID, "request", x.RequestID)
 	}
 	// Requests taken but whose session never started are re-queued too.

@@ -209,7 +209,7 @@ func isConsent(t protocol.Type) bool {
 
 // relaySessionMessage handles a session message from either party. fromTech
 // tells which; ls is the session the sender may address.
-func (s *Server) relaySessionMessage(ctx context.Context, ls *liveSession, fromTech bool, actor, addr string, m protocol.Message, reply func(code, msg string)) {
+func (s *Server) relaySessionMessage(ctx context.Context, ls *liveSession, fromTech bool, actor, addr string, m protocol.Message, reply func(code protocol.ErrorCode, msg string)) {
 	if m.Type == protocol.TypeSessionEnd {
 		reason := m.Payload.(*protocol.SessionEnd).Reason
 		if reason == "" {
@@ -267,7 +267,7 @@ func (s *Server) relaySessionMessage(ctx context.Context, ls *liveSession, fromT
 	switch {
 	case isConsent(m.Type):
 		s.audit(ctx, store.AuditEvent{At: now, Actor: actor, Action: string(m.Type), Address: addr, RequestID: ls.requestID, SessionID: ls.id,
-			Detail: m.Payload.(*protocol.Consent).Reason})
+			Detail: string(m.Payload.(*protocol.Consent).Reason)})
 		if m.Type == protocol.TypeViewGrant || m.Type == protocol.TypeControlGrant {
 			if err := s.st.MarkGrant(context.WithoutCancel(ctx), ls.id, m.Type == protocol.TypeControlGrant, now); err != nil {
 				s.log.Error("record grant", "session", ls.id, "err", err)
@@ -302,13 +302,13 @@ func (s *Server) clientSessionMessage(ctx context.Context, c *clientConn, m prot
 		c.replyError(m.ID, protocol.CodeNotAllowed, "no such session on this connection")
 		return
 	}
-	s.relaySessionMessage(ctx, ls, false, c.actor(), c.addr, m, func(code, msg string) { c.replyError(m.ID, code, msg) })
+	s.relaySessionMessage(ctx, ls, false, c.actor(), c.addr, m, func(code protocol.ErrorCode, msg string) { c.replyError(m.ID, code, msg) })
 }
 
 // endSession ends a live session once: tells the other party (both when the
 // relay ends it), records the end and resolves the request (or puts it back
 // in the queue when requeue is set). kind is "user", "tech" or "relay".
-func (s *Server) endSession(ctx context.Context, ls *liveSession, kind, actor, reason string, requeue bool) {
+func (s *Server) endSession(ctx context.Context, ls *liveSession, kind, actor string, reason protocol.EndReason, requeue bool) {
 	s.mu.Lock()
 	if s.sessions[ls.id] != ls {
 		s.mu.Unlock()
@@ -328,7 +328,7 @@ func (s *Server) endSession(ctx context.Context, ls *liveSession, kind, actor, r
 	// Record first, then tell the parties.
 	ctx = context.WithoutCancel(ctx)
 	now := s.now()
-	if err := s.st.EndSession(ctx, ls.id, reason, now); err != nil && !errors.Is(err, store.ErrConflict) {
+	if err := s.st.EndSession(ctx, ls.id, string(reason), now); err != nil && !errors.Is(err, store.ErrConflict) {
 		s.log.Error("record session end", "session", ls.id, "err", err)
 	}
 	to := store.StateResolved
@@ -340,7 +340,7 @@ func (s *Server) endSession(ctx context.Context, ls *liveSession, kind, actor, r
 		actor = kind
 	}
 	s.log.Info("session ended", "session", ls.id, "request", ls.requestID, "by", actor, "reason", reason)
-	s.audit(ctx, store.AuditEvent{At: now, Actor: actor, Action: "session.end", RequestID: ls.requestID, SessionID: ls.id, Detail: "reason=" + reason})
+	s.audit(ctx, store.AuditEvent{At: now, Actor: actor, Action: "session.end", RequestID: ls.requestID, SessionID: ls.id, Detail: "reason=" + string(reason)})
 
 	b := s.encode(protocol.TypeSessionEnd, "", ls.id, &protocol.SessionEnd{Reason: reason})
 	s.mu.Lock()

@@ -106,5 +106,5 @@ func (s *Server) handleTech(tc *techConn, m protocol.Message) {
 		tc.replyError(m.ID, protocol.CodeNotAllowed, "no such session for this technician")
 		return
 	}
-	s.relaySessionMessage(tc.ctx, ls, true, "tech:"+tc.tech.Username, tc.addr, m, func(code, msg string) { tc.replyError(m.ID, code, msg) })
+	s.relaySessionMessage(tc.ctx, ls, true, "tech:"+tc.tech.Username, tc.addr, m, func(code protocol.ErrorCode, msg string) { tc.replyError(m.ID, code, msg) })
 }

@@ -1,0 +1,136 @@
+package protocol
+
+// The typed vocabularies shared by the relay, the desktop and the console:
+// why a session ended, what qualifies a consent step, what the relay
+// records in its audit log, and the error codes it answers with. Each is
+// defined here once; the console's copy (relay/console/static/js/vocab.js)
+// is generated from these lists by `go generate ./relay/console` and a test
+// fails when the two differ.
+
+// EndReason says why a session ended: the reason of session.end, of the
+// desktop's Ended state event and of a stored session record.
+type EndReason string
+
+// End reasons.
+const (
+	EndUser               EndReason = "user"                // the user ended the session
+	EndTechnician         EndReason = "technician"          // the technician ended it
+	EndViewDenied         EndReason = "view_denied"         // the user declined viewing
+	EndNoAnswer           EndReason = "no_answer"           // no answer to the view request in time
+	EndConnectionFailed   EndReason = "connection_failed"   // the WebRTC connection failed
+	EndCaptureFailed      EndReason = "capture_failed"      // the screen could not be captured
+	EndSignalingLost      EndReason = "signaling_lost"      // the desktop lost the relay connection
+	EndConnectionLost     EndReason = "connection_lost"     // the relay client's connection dropped mid-session
+	EndClientDisconnected EndReason = "client_disconnected" // the relay saw the desktop disconnect
+	EndRelayRestart       EndReason = "relay_restart"       // the relay restarted under a running session
+	EndRelayShutdown      EndReason = "relay_shutdown"      // the relay shut down
+)
+
+// EndReasons lists every end reason, in the order above.
+func EndReasons() []EndReason {
+	return []EndReason{EndUser, EndTechnician, EndViewDenied, EndNoAnswer, EndConnectionFailed,
+		EndCaptureFailed, EndSignalingLost, EndConnectionLost, EndClientDisconnected, EndRelayRestart, EndRelayShutdown}
+}
+
+// ConsentReason qualifies a consent step: the reason of a consent.* payload
+// and of the desktop's state events.
+type ConsentReason string
+
+// Consent reasons.
+const (
+	ConsentNoAnswer      ConsentReason = "no_answer"         // the question timed out, which is a decline
+	ConsentRevoked       ConsentReason = "revoked"           // the user took back control
+	ConsentReleased      ConsentReason = "released"          // the technician gave control back
+	ConsentControlDenied ConsentReason = "control_denied"    // the user declined control
+	ConsentUnavailable   ConsentReason = "input_unavailable" // control cannot be given on this computer
+)
+
+// ConsentReasons lists every consent reason, in the order above.
+func ConsentReasons() []ConsentReason {
+	return []ConsentReason{ConsentNoAnswer, ConsentRevoked, ConsentReleased, ConsentControlDenied, ConsentUnavailable}
+}
+
+// AuditAction names one kind of audit event.
+type AuditAction string
+
+// Audit actions. The consent actions are the consent.* message types.
+const (
+	AuditLogin          AuditAction = "login"
+	AuditLoginFailed    AuditAction = "login.failed"
+	AuditLoginLocked    AuditAction = "login.locked"
+	AuditLogout         AuditAction = "logout"
+	AuditUserCreated    AuditAction = "user.created"
+	AuditUserUpdated    AuditAction = "user.updated"
+	AuditUserPassword   AuditAction = "user.password"
+	AuditTOTPEnabled    AuditAction = "user.totp_enabled"
+	AuditTOTPDisabled   AuditAction = "user.totp_disabled"
+	AuditRequestCreated AuditAction = "request.created"
+	AuditRequestTaken   AuditAction = "request.taken"
+	AuditRequestCancel  AuditAction = "request.cancelled"
+	AuditCodeCreated    AuditAction = "code.created"
+	AuditCodeCancelled  AuditAction = "code.cancelled"
+	AuditCodeUsed       AuditAction = "code.used"
+	AuditCodeFailed     AuditAction = "code.failed"
+	AuditSessionStart   AuditAction = "session.start"
+	AuditSessionEnd     AuditAction = "session.end"
+	AuditSessionNotes   AuditAction = "session.notes"
+	AuditViewRequest    AuditAction = AuditAction(TypeViewRequest)
+	AuditViewGrant      AuditAction = AuditAction(TypeViewGrant)
+	AuditViewDeny       AuditAction = AuditAction(TypeViewDeny)
+	AuditControlRequest AuditAction = AuditAction(TypeControlRequest)
+	AuditControlGrant   AuditAction = AuditAction(TypeControlGrant)
+	AuditControlDeny    AuditAction = AuditAction(TypeControlDeny)
+	AuditControlRevoke  AuditAction = AuditAction(TypeControlRevoke)
+)
+
+// AuditActions lists every audit action, in the order above.
+func AuditActions() []AuditAction {
+	return []AuditAction{AuditLogin, AuditLoginFailed, AuditLoginLocked, AuditLogout, AuditUserCreated,
+		AuditUserUpdated, AuditUserPassword, AuditTOTPEnabled, AuditTOTPDisabled, AuditRequestCreated,
+		AuditRequestTaken, AuditRequestCancel, AuditCodeCreated, AuditCodeCancelled, AuditCodeUsed,
+		AuditCodeFailed, AuditSessionStart, AuditSessionEnd, AuditSessionNotes, AuditViewRequest,
+		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke}
+}
+
+// ErrorCode is the code of an error message.
+type ErrorCode string
+
+// Error codes.
+const (
+	CodeBadMessage         ErrorCode = "bad_message"         // the message is malformed or over a limit
+	CodeUnsupportedVersion ErrorCode = "unsupported_version" // the envelope's version is not spoken here
+	CodeUnknownType        ErrorCode = "unknown_type"        // the message type is not in the closed set
+	CodeNotAllowed         ErrorCode = "not_allowed"         // this party may not send this now
+	CodeNotFound           ErrorCode = "not_found"           // no such request or session
+	CodeBadCode            ErrorCode = "bad_code"            // the one-time code is wrong, used or expired
+	CodeRateLimited        ErrorCode = "rate_limited"        // too many attempts; retry_after_ms says when
+	CodeInternal           ErrorCode = "internal"            // the relay failed; try again later
+)
+
+// ErrorCodes lists every error code, in the order above.
+func ErrorCodes() []ErrorCode {
+	return []ErrorCode{CodeBadMessage, CodeUnsupportedVersion, CodeUnknownType, CodeNotAllowed,
+		CodeNotFound, CodeBadCode, CodeRateLimited, CodeInternal}
+}
+
+// Actor is who did something, as the audit log and chat transcripts record
+// it: a technician ("tech:alex"), a desktop user ("user" or "user:Maria
+// Lopez") or the relay itself.
+type Actor string
+
+// ActorRelay is the relay itself; ActorUser a desktop user with no name.
+const (
+	ActorRelay Actor = "relay"
+	ActorUser  Actor = "user"
+)
+
+// TechActor is the actor of a technician's own action.
+func TechActor(username string) Actor { return Actor("tech:" + username) }
+
+// UserActor is the actor of a desktop user's action; name may be empty.
+func UserActor(name string) Actor {
+	if name == "" {
+		return ActorUser
+	}
+	return Actor("user:" + name)
+}
