@@ -56,7 +56,7 @@ func TestRestartResumesQueue(t *testing.T) {
 	}
 	// The cut session ended cleanly with an audit event, and its request is waiting again.
 	evs, _ := r2.st.Audit(context.Background(), store.AuditFilter{SessionID: sid, Action: "session.end"})
-	if len(evs) != 1 || evs[0].Detail != "reason="+protocol.EndRelayShutdown {
+	if len(evs) != 1 || evs[0].Detail != "reason="+string(protocol.EndRelayShutdown) {
 		t.Fatalf("session.end audit = %+v", evs)
 	}
 	x, _ := r2.st.Session(context.Background(), sid)
