@@ -435,21 +435,21 @@ func (s *Server) handleCancelCode(w http.ResponseWriter, r *http.Request, p prin
 // --- sessions
 
 type sessionJSON struct {
-	ID               string     `json:"id"`
-	RequestID        string     `json:"request_id"`
-	Technician       string     `json:"technician"`
-	Source           string     `json:"source"`
-	UserName         string     `json:"user_name"`
-	Description      string     `json:"description"`
-	StartedAt        time.Time  `json:"started_at"`
-	EndedAt          *time.Time `json:"ended_at,omitempty"`
-	EndReason        string     `json:"end_reason,omitempty"`
-	ViewGrantedAt    *time.Time `json:"view_granted_at,omitempty"`
-	ControlGrantedAt *time.Time `json:"control_granted_at,omitempty"`
-	DurationSeconds  int64      `json:"duration_s"`
-	Notes            string     `json:"notes"`
-	Category         string     `json:"category"`
-	Live             bool       `json:"live"`
+	ID               string             `json:"id"`
+	RequestID        string             `json:"request_id"`
+	Technician       string             `json:"technician"`
+	Source           string             `json:"source"`
+	UserName         string             `json:"user_name"`
+	Description      string             `json:"description"`
+	StartedAt        time.Time          `json:"started_at"`
+	EndedAt          *time.Time         `json:"ended_at,omitempty"`
+	EndReason        protocol.EndReason `json:"end_reason,omitempty"`
+	ViewGrantedAt    *time.Time         `json:"view_granted_at,omitempty"`
+	ControlGrantedAt *time.Time         `json:"control_granted_at,omitempty"`
+	DurationSeconds  int64              `json:"duration_s"`
+	Notes            string             `json:"notes"`
+	Category         string             `json:"category"`
+	Live             bool               `json:"live"`
 }
 
 func tp(t time.Time) *time.Time {
@@ -571,7 +571,7 @@ func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, f store.S
 		return t.UTC().Format(time.RFC3339)
 	}
 	for _, x := range recs {
-		cw.Write(csvSafe(x.ID, x.RequestID, x.Technician, x.Source, x.UserName, x.Description, x.StartedAt.UTC().Format(time.RFC3339), ts(x.EndedAt), x.EndReason,
+		cw.Write(csvSafe(x.ID, x.RequestID, x.Technician, x.Source, x.UserName, x.Description, x.StartedAt.UTC().Format(time.RFC3339), ts(x.EndedAt), string(x.EndReason),
 			ts(x.ViewGrantedAt), ts(x.ControlGrantedAt), strconv.FormatInt(x.DurationSeconds, 10), x.Category, x.Notes))
 	}
 	cw.Flush()

@@ -101,7 +101,7 @@ func TestRecoverAfterCrash(t *testing.T) {
 
 	r := startRelay(t, dir, "", nil)
 	x, _ := r.st.Session(ctx, "s-1")
-	if x.EndReason != string(protocol.EndRelayRestart) || x.EndedAt.IsZero() {
+	if x.EndReason != protocol.EndRelayRestart || x.EndedAt.IsZero() {
 		t.Fatalf("session after restart = %+v", x)
 	}
 	got, _ := r.st.Request(ctx, "r-1")

@@ -108,7 +108,7 @@ func TestCodes(t *testing.T) {
 	})
 }
 
-func isCode(err error, code string) bool {
+func isCode(err error, code protocol.ErrorCode) bool {
 	var e *client.Error
 	return asErr(err, &e) && e.Code == code
 }

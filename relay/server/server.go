@@ -204,7 +204,7 @@ func (s *Server) recoverState(ctx context.Context) error {
 	}
 	now := s.now()
 	for _, x := range open {
-		if err := s.st.EndSession(ctx, x.ID, string(protocol.EndRelayRestart), now); err != nil && !errors.Is(err, store.ErrConflict) {
+		if err := s.st.EndSession(ctx, x.ID, protocol.EndRelayRestart, now); err != nil && !errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("end session %s: %w", x.ID, err)
 		}
 		if err := s.st.SetRequestState(ctx, x.RequestID, store.StateWaiting, now, store.StateTaken, store.StateInSession); err != nil && !errors.Is(err, store.ErrConflict) {

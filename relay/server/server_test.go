@@ -291,7 +291,7 @@ func TestGarbageClosesSocket(t *testing.T) {
 		name       string
 		frame      []byte
 		binary     bool
-		wantCode   string // error message expected before the close
+		wantCode   protocol.ErrorCode // error message expected before the close
 		wantStatus int
 	}{
 		{"not json", []byte("hello"), false, protocol.CodeBadMessage, 1008},

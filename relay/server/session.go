@@ -328,7 +328,7 @@ func (s *Server) endSession(ctx context.Context, ls *liveSession, kind, actor st
 	// Record first, then tell the parties.
 	ctx = context.WithoutCancel(ctx)
 	now := s.now()
-	if err := s.st.EndSession(ctx, ls.id, string(reason), now); err != nil && !errors.Is(err, store.ErrConflict) {
+	if err := s.st.EndSession(ctx, ls.id, reason, now); err != nil && !errors.Is(err, store.ErrConflict) {
 		s.log.Error("record session end", "session", ls.id, "err", err)
 	}
 	to := store.StateResolved

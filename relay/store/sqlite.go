@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
@@ -420,7 +421,7 @@ func (s *SQLite) OpenSessions(ctx context.Context) ([]Session, error) {
 }
 
 // EndSession records the end of a running session; ErrConflict if it had ended.
-func (s *SQLite) EndSession(ctx context.Context, id, reason string, at time.Time) error {
+func (s *SQLite) EndSession(ctx context.Context, id string, reason protocol.EndReason, at time.Time) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET ended_at=?, end_reason=? WHERE id=? AND ended_at=0`, ms(at), reason, id)
 	return affected(res, err, ErrConflict)
 }

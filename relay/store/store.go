@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 // Sentinel errors.
@@ -79,7 +81,7 @@ type Session struct {
 	TechID           int64
 	StartedAt        time.Time
 	EndedAt          time.Time // zero while running
-	EndReason        string
+	EndReason        protocol.EndReason
 	ViewGrantedAt    time.Time
 	ControlGrantedAt time.Time
 	Notes            string
@@ -188,7 +190,7 @@ type Sessions interface {
 	Session(ctx context.Context, id string) (Session, error)
 	Sessions(ctx context.Context, f SessionFilter) ([]Session, error)
 	OpenSessions(ctx context.Context) ([]Session, error)
-	EndSession(ctx context.Context, id, reason string, at time.Time) error
+	EndSession(ctx context.Context, id string, reason protocol.EndReason, at time.Time) error
 	MarkGrant(ctx context.Context, id string, control bool, at time.Time) error
 	SetNotes(ctx context.Context, id, notes, category string) error
 	AddChat(ctx context.Context, m ChatMessage) error

@@ -271,7 +271,7 @@ func TestFullFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec2.Notes != "Print spooler was stopped; restarted it and printed a test page." || rec2.Category != "Printing" || rec2.EndReason != string(protocol.EndTechnician) {
+	if rec2.Notes != "Print spooler was stopped; restarted it and printed a test page." || rec2.Category != "Printing" || rec2.EndReason != protocol.EndTechnician {
 		t.Errorf("session record = %+v", rec2)
 	}
 	mu.Lock()
