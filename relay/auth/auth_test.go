@@ -37,34 +37,6 @@ func TestPassword(t *testing.T) {
 	}
 }
 
-func TestThrottle(t *testing.T) {
-	now := time.Unix(0, 0)
-	th := NewThrottle(ThrottleConfig{MaxFailures: 3, Window: time.Minute, Lockout: 10 * time.Minute, Now: func() time.Time { return now }})
-	th.Fail("k")
-	th.Fail("k")
-	if locked, _ := th.Locked("k"); locked {
-		t.Fatal("locked after 2")
-	}
-	if !th.Fail("k") {
-		t.Fatal("not locked after 3")
-	}
-	now = now.Add(9 * time.Minute)
-	if locked, _ := th.Locked("k"); !locked {
-		t.Fatal("lock lifted early")
-	}
-	now = now.Add(2 * time.Minute)
-	if locked, _ := th.Locked("k"); locked {
-		t.Fatal("lock not lifted")
-	}
-	// Failures outside the window are forgotten.
-	th.Fail("j")
-	th.Fail("j")
-	now = now.Add(2 * time.Minute)
-	if th.Fail("j") {
-		t.Fatal("old failures counted")
-	}
-}
-
 func TestTOTP(t *testing.T) {
 	secret, url, err := NewTOTP("Lifeline", "alex")
 	if err != nil || !strings.HasPrefix(url, "otpauth://totp/Lifeline:alex") {

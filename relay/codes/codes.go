@@ -14,8 +14,9 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/lifeline-desk/lifeline/relay/limit"
 )
 
 // Defaults.
@@ -69,61 +70,24 @@ func Format(code string) string {
 	return b.String()
 }
 
-// BackoffConfig configures a Backoff.
-type BackoffConfig struct {
-	Free   int           // failures allowed without delay
-	Base   time.Duration // delay after the first counted failure
-	Max    time.Duration // delay cap
-	Forget time.Duration // a key with no failure for this long is forgotten
-}
-
 // LimiterConfig configures a Limiter. Zero fields get defaults.
 type LimiterConfig struct {
-	PerAddress BackoffConfig // default 3 free, 2 s, 2 h, forget after 24 h
-	Global     BackoffConfig // default 100 free, 1 s, 10 min, forget after 1 h
+	PerAddress limit.Backoff // default 3 free, 2 s, 2 h, forget after 24 h
+	Global     limit.Backoff // default 100 free, 1 s, 10 min, forget after 1 h
 	Now        func() time.Time
 }
 
-// Limiter limits code attempts per address and globally. Safe for concurrent use.
+// Limiter limits code attempts per address and, against a distributed
+// attack, over all addresses. Safe for concurrent use.
 type Limiter struct {
-	now    func() time.Time
-	per    BackoffConfig
-	global BackoffConfig
-
-	mu    sync.Mutex
-	addrs map[string]*backoff
-	all   backoff
+	per *limit.Keyed
+	all *limit.Keyed
 }
 
-type backoff struct {
-	failures int
-	last     time.Time
-}
+// allKey is the one key of the global limiter.
+const allKey = ""
 
-func (b *backoff) wait(cfg BackoffConfig, now time.Time) time.Duration {
-	if b.failures <= cfg.Free || (cfg.Forget > 0 && now.Sub(b.last) > cfg.Forget) {
-		return 0
-	}
-	d := cfg.Base
-	for i := cfg.Free + 1; i < b.failures && d < cfg.Max; i++ {
-		d *= 2
-	}
-	d = min(d, cfg.Max)
-	if w := b.last.Add(d).Sub(now); w > 0 {
-		return w
-	}
-	return 0
-}
-
-func (b *backoff) fail(cfg BackoffConfig, now time.Time) {
-	if cfg.Forget > 0 && now.Sub(b.last) > cfg.Forget {
-		b.failures = 0
-	}
-	b.failures++
-	b.last = now
-}
-
-func defaults(c, d BackoffConfig) BackoffConfig {
+func defaults(c, d limit.Backoff) limit.Backoff {
 	if c.Free <= 0 {
 		c.Free = d.Free
 	}
@@ -141,57 +105,21 @@ func defaults(c, d BackoffConfig) BackoffConfig {
 
 // NewLimiter returns a Limiter.
 func NewLimiter(cfg LimiterConfig) *Limiter {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	return &Limiter{
-		now:    cfg.Now,
-		per:    defaults(cfg.PerAddress, BackoffConfig{Free: 3, Base: 2 * time.Second, Max: 2 * time.Hour, Forget: 24 * time.Hour}),
-		global: defaults(cfg.Global, BackoffConfig{Free: 100, Base: time.Second, Max: 10 * time.Minute, Forget: time.Hour}),
-		addrs:  make(map[string]*backoff),
-	}
+	per := defaults(cfg.PerAddress, limit.Backoff{Free: 3, Base: 2 * time.Second, Max: 2 * time.Hour, Forget: 24 * time.Hour})
+	global := defaults(cfg.Global, limit.Backoff{Free: 100, Base: time.Second, Max: 10 * time.Minute, Forget: time.Hour})
+	return &Limiter{per: limit.New(per, cfg.Now), all: limit.New(global, cfg.Now)}
 }
 
 // Wait returns how long addr must wait before its next attempt (0: now).
 func (l *Limiter) Wait(addr string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	w := l.all.wait(l.global, now)
-	if b := l.addrs[addr]; b != nil {
-		w = max(w, b.wait(l.per, now))
-	}
-	return w
+	return max(l.all.Wait(allKey), l.per.Wait(addr))
 }
 
 // Fail records a failed attempt from addr.
 func (l *Limiter) Fail(addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	b := l.addrs[addr]
-	if b == nil {
-		if len(l.addrs) >= 100000 {
-			l.gc(now)
-		}
-		b = &backoff{}
-		l.addrs[addr] = b
-	}
-	b.fail(l.per, now)
-	l.all.fail(l.global, now)
+	l.per.Fail(addr)
+	l.all.Fail(allKey)
 }
 
 // Succeed forgets the failures of addr (not the global count).
-func (l *Limiter) Succeed(addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.addrs, addr)
-}
-
-func (l *Limiter) gc(now time.Time) {
-	for k, b := range l.addrs {
-		if now.Sub(b.last) > l.per.Forget {
-			delete(l.addrs, k)
-		}
-	}
-}
+func (l *Limiter) Succeed(addr string) { l.per.Forget(addr) }

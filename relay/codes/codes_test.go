@@ -3,6 +3,8 @@ package codes
 import (
 	"testing"
 	"time"
+
+	"github.com/lifeline-desk/lifeline/relay/limit"
 )
 
 func TestGenerate(t *testing.T) {
@@ -68,7 +70,7 @@ func TestLimiterBackoff(t *testing.T) {
 
 func TestLimiterGlobal(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	l := NewLimiter(LimiterConfig{Now: func() time.Time { return now }, Global: BackoffConfig{Free: 10}})
+	l := NewLimiter(LimiterConfig{Now: func() time.Time { return now }, Global: limit.Backoff{Free: 10}})
 	for i := range 11 {
 		l.Fail(string(rune('a' + i))) // distinct addresses: a distributed attack
 	}

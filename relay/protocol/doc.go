@@ -87,6 +87,15 @@
 // queue position (1 = next). The request appears on every connected console
 // (queue.added). Position changes are pushed as request.position.
 //
+// A client that may send the same request twice (it kept it while the relay
+// was unreachable and cannot tell whether an earlier submit arrived) sets
+// idempotency_key (≤ 64 bytes, e.g. 32 random hex digits, chosen once per
+// request). A request.submit whose key the relay already holds creates
+// nothing: the relay answers request.accepted for the original request, with
+// a fresh resume_token (the earlier one stops working), and attaches the
+// connection to it as request.resume would; error "not_found" if it is no
+// longer open.
+//
 // If the socket drops, the request stays waiting. The client reconnects and
 // sends request.resume with request_id and resume_token (also after a relay
 // restart, since requests are persisted); the relay answers request.accepted
@@ -156,7 +165,8 @@
 //	  "guide":{"guide_id":"printer-offline","guide_title":"Printer is offline","steps":[
 //	    {"step_id":"power","title":"Is the printer on?","answer":"yes",
 //	     "check":{"name":"print-queue","status":"warn","detail":"3 jobs stuck"}}]},
-//	  "diagnostics":[{"name":"network","status":"ok","detail":"default route via 10.0.0.1"}]}}
+//	  "diagnostics":[{"name":"network","status":"ok","detail":"default route via 10.0.0.1"}],
+//	  "idempotency_key":"5f0c9a7e2b4d4e61a3c8f1d2e9b07a54"}}
 //	{"v":1,"type":"request.accepted","id":"c1","data":{"request_id":"r-…","resume_token":"…","state":"waiting","position":2}}
 //
 // Session start as the client sees it (the console gets role "answerer" and
@@ -195,7 +205,7 @@
 // # Limits
 //
 // Message ≤ 64 KiB. Envelope id and session ≤ 64 bytes. Name, contact,
-// os, app_version ≤ 200 bytes; description ≤ 8000 bytes; guide steps ≤ 200;
+// os, app_version ≤ 200 bytes; idempotency_key ≤ 64 bytes; description ≤ 8000 bytes; guide steps ≤ 200;
 // diagnostics ≤ 200; each step/check text field ≤ 2000 bytes; SDP ≤ 48 KiB;
 // candidate ≤ 1000 bytes; chat text ≤ 4000 bytes; code ≤ 32 characters.
 package protocol

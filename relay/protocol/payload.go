@@ -86,11 +86,18 @@ type RequestSubmit struct {
 	Description string        `json:"description"` // required
 	Guide       *GuideContext `json:"guide,omitempty"`
 	Diagnostics []CheckResult `json:"diagnostics,omitempty"`
+	// IdempotencyKey, chosen once per request by the client, makes a
+	// repeated submit (after a lost reply) return the first one's
+	// request.accepted instead of a second request. Optional.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 // Validate checks field limits.
 func (r *RequestSubmit) Validate() error {
 	if err := r.ClientInfo.validate(); err != nil {
+		return err
+	}
+	if err := check("idempotency_key", r.IdempotencyKey, MaxIDLen, false); err != nil {
 		return err
 	}
 	if err := check("description", r.Description, MaxDescription, true); err != nil {
@@ -245,7 +252,7 @@ type SessionEnd struct {
 }
 
 // Validate checks field limits.
-func (s *SessionEnd) Validate() error { return check("reason", string(s.Reason), MaxReasonLen, false) }
+func (s *SessionEnd) Validate() error { return check("reason", s.Reason, MaxReasonLen, false) }
 
 // Consent is the payload of every consent.* message.
 type Consent struct {
@@ -255,7 +262,7 @@ type Consent struct {
 
 // Validate checks field limits.
 func (c *Consent) Validate() error {
-	return errors.Join(check("reason", string(c.Reason), MaxReasonLen, false), check("by", c.By, MaxShortText, false))
+	return errors.Join(check("reason", c.Reason, MaxReasonLen, false), check("by", c.By, MaxShortText, false))
 }
 
 // SDP is an offer or answer (RTCSessionDescriptionInit without type).

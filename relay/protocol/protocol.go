@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Version is the protocol version carried in every envelope.
@@ -81,8 +83,8 @@ type Spec struct {
 
 func p[T any]() func() any { return func() any { return new(T) } }
 
-// Specs is the table of all message types.
-var Specs = map[Type]Spec{
+// specs is the table of all message types; SpecOf and Types read it.
+var specs = map[Type]Spec{
 	TypeRequestSubmit:    {From: FromClient, New: p[RequestSubmit]()},
 	TypeRequestResume:    {From: FromClient, New: p[RequestResume]()},
 	TypeRequestCancel:    {From: FromClient},
@@ -112,6 +114,17 @@ var Specs = map[Type]Spec{
 	TypeError:            {From: FromRelay, New: p[Error]()},
 }
 
+// SpecOf returns the spec of typ; false if typ is not in the closed set.
+func SpecOf(typ Type) (Spec, bool) {
+	s, ok := specs[typ]
+	return s, ok
+}
+
+// Types lists every message type, sorted.
+func Types() []Type {
+	return slices.Sorted(maps.Keys(specs))
+}
+
 // Envelope is the outer JSON object of every message.
 type Envelope struct {
 	V       int             `json:"v"`
@@ -136,7 +149,7 @@ type DecodeError struct {
 	Msg  string
 }
 
-func (e *DecodeError) Error() string { return string(e.Code) + ": " + e.Msg }
+func (e *DecodeError) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Msg) }
 
 // ErrTooLarge is returned by Decode for input over MaxMessageSize.
 var ErrTooLarge = &DecodeError{Code: CodeBadMessage, Msg: "message too large"}
@@ -163,7 +176,7 @@ func Decode(b []byte) (Message, error) {
 	if env.V != Version {
 		return Message{}, &DecodeError{Code: CodeUnsupportedVersion, Msg: fmt.Sprintf("version %d not supported, want %d", env.V, Version)}
 	}
-	spec, ok := Specs[env.Type]
+	spec, ok := specs[env.Type]
 	if !ok {
 		return Message{}, &DecodeError{Code: CodeUnknownType, Msg: fmt.Sprintf("unknown message type %.40q", env.Type)}
 	}
@@ -192,7 +205,7 @@ func Decode(b []byte) (Message, error) {
 
 // Encode builds one message. payload may be nil.
 func Encode(typ Type, id, session string, payload any) ([]byte, error) {
-	if _, ok := Specs[typ]; !ok {
+	if _, ok := specs[typ]; !ok {
 		return nil, fmt.Errorf("encode: unknown type %q", typ)
 	}
 	env := Envelope{V: Version, Type: typ, ID: id, Session: session}
@@ -225,7 +238,8 @@ func ErrorMessage(id string, code ErrorCode, msg string) []byte {
 
 var errEmpty = errors.New("empty")
 
-func check(name, v string, max int, required bool) error {
+// check limits a text field; v may be any string type (a reason, a kind).
+func check[S ~string](name string, v S, max int, required bool) error {
 	if required && v == "" {
 		return fmt.Errorf("%s: %w", name, errEmpty)
 	}

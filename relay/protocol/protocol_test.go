@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -63,7 +64,8 @@ func TestDecode(t *testing.T) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	for typ, spec := range Specs {
+	for _, typ := range Types() {
+		spec, _ := SpecOf(typ)
 		t.Run(string(typ), func(t *testing.T) {
 			var payload any
 			if spec.New != nil {
@@ -104,7 +106,7 @@ func TestSpecsComplete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for typ := range Specs {
+	for _, typ := range Types() {
 		if !strings.Contains(string(doc), "//\t"+string(typ)+" ") {
 			t.Errorf("type %s missing from the doc table", typ)
 		}
@@ -145,4 +147,17 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal(fmt.Sprint("type changed ", m.Type, m2.Type))
 		}
 	})
+}
+
+func TestSpecOf(t *testing.T) {
+	if _, ok := SpecOf("shell.exec"); ok {
+		t.Error("SpecOf accepts a type outside the closed set")
+	}
+	types := Types()
+	if len(types) != 27 || !slices.IsSorted(types) {
+		t.Fatalf("Types() = %v, want the 27 types sorted", types)
+	}
+	if s, ok := SpecOf(TypeChat); !ok || !s.Session || s.From != FromClient|FromTech {
+		t.Errorf("SpecOf(chat) = %+v, %v", s, ok)
+	}
 }

@@ -134,3 +134,7 @@ func UserActor(name string) Actor {
 	}
 	return Actor("user:" + name)
 }
+
+// LoginActor is the actor of a console login attempt: the user name as
+// typed, not yet verified (so neither TechActor nor an account).
+func LoginActor(username string) Actor { return Actor(username) }

@@ -184,7 +184,7 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 	return []byte(s), nil
 }
 
-func demoUser(ctx context.Context, st store.Store, out io.Writer) error {
+func demoUser(ctx context.Context, st store.Accounts, out io.Writer) error {
 	if out == nil {
 		out = os.Stdout
 	}
@@ -214,7 +214,7 @@ func demoUser(ctx context.Context, st store.Store, out io.Writer) error {
 
 // UserAdd creates a technician account.
 func UserAdd(ctx context.Context, dataDir, name, displayName, password string, admin bool) error {
-	return withStore(ctx, dataDir, func(st store.Store) error {
+	return withStore(ctx, dataDir, func(st store.Accounts) error {
 		_, err := server.CreateTechnician(ctx, st, auth.Params{}, name, displayName, password, admin, time.Now())
 		return err
 	})
@@ -225,7 +225,7 @@ func UserPasswd(ctx context.Context, dataDir, name, password string) error {
 	if len(password) < auth.MinPasswordLen {
 		return fmt.Errorf("password: use at least %d characters", auth.MinPasswordLen)
 	}
-	return withStore(ctx, dataDir, func(st store.Store) error {
+	return withStore(ctx, dataDir, func(st store.Accounts) error {
 		t, err := st.TechnicianByName(ctx, name)
 		if err != nil {
 			return err
@@ -242,7 +242,7 @@ func UserPasswd(ctx context.Context, dataDir, name, password string) error {
 
 // UserSetDisabled disables (or re-enables) an account and ends its logins.
 func UserSetDisabled(ctx context.Context, dataDir, name string, disabled bool) error {
-	return withStore(ctx, dataDir, func(st store.Store) error {
+	return withStore(ctx, dataDir, func(st store.Accounts) error {
 		t, err := st.TechnicianByName(ctx, name)
 		if err != nil {
 			return err
@@ -257,7 +257,7 @@ func UserSetDisabled(ctx context.Context, dataDir, name string, disabled bool) e
 
 // UserList writes a table of accounts.
 func UserList(ctx context.Context, dataDir string, w io.Writer) error {
-	return withStore(ctx, dataDir, func(st store.Store) error {
+	return withStore(ctx, dataDir, func(st store.Accounts) error {
 		ts, err := st.Technicians(ctx)
 		if err != nil {
 			return err
@@ -281,7 +281,7 @@ func UserList(ctx context.Context, dataDir string, w io.Writer) error {
 	})
 }
 
-func withStore(ctx context.Context, dataDir string, f func(store.Store) error) error {
+func withStore(ctx context.Context, dataDir string, f func(store.Accounts) error) error {
 	st, err := store.OpenSQLite(ctx, dataDir)
 	if err != nil {
 		return err

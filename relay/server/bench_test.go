@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bufio"
@@ -17,7 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
+	"github.com/lifeline-desk/lifeline/relay/server"
 )
 
 // raiseFDLimit lifts RLIMIT_NOFILE towards want and returns the soft limit.
@@ -106,11 +110,12 @@ func BenchmarkIdleClientMemory(b *testing.B) {
 		n = int(lim - 256)
 		b.Logf("RLIMIT_NOFILE %d: measuring %d clients", lim, n)
 	}
-	r := startRelay(b, "", "", nil)
+	reg := prometheus.NewRegistry()
+	r := startRelay(b, relaytest.WithConfig(func(c *server.Config) { c.Registry = reg }))
 	for b.Loop() {
 		before, rssBefore := heapAndStacks(), rssBytes()
 		cmd := exec.Command(os.Args[0], "-test.run=^TestBenchDialer$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "LIFELINE_BENCH_DIAL="+r.addr, "LIFELINE_BENCH_CLIENTS="+strconv.Itoa(n))
+		cmd.Env = append(os.Environ(), "LIFELINE_BENCH_DIAL="+r.Addr, "LIFELINE_BENCH_CLIENTS="+strconv.Itoa(n))
 		stdin, _ := cmd.StdinPipe()
 		stdout, _ := cmd.StdoutPipe()
 		cmd.Stderr = os.Stderr
@@ -121,7 +126,7 @@ func BenchmarkIdleClientMemory(b *testing.B) {
 		if err != nil || !strings.HasPrefix(line, "ready") {
 			b.Fatalf("dialer: %q %v", line, err)
 		}
-		if !waitClients(r, n, 30*time.Second) {
+		if !waitClients(reg, n, 30*time.Second) {
 			b.Fatalf("relay registered fewer than %d clients", n)
 		}
 		after, rssAfter := heapAndStacks(), rssBytes()
@@ -130,17 +135,15 @@ func BenchmarkIdleClientMemory(b *testing.B) {
 		b.ReportMetric(float64(n), "clients")
 		stdin.Close() // the dialer exits and its sockets close
 		cmd.Wait()
-		waitClients(r, 0, 30*time.Second)
+		waitClients(reg, 0, 30*time.Second)
 	}
 }
 
-func waitClients(r *relay, n int, d time.Duration) bool {
+// waitClients waits until the relay's connected_clients gauge reads n.
+func waitClients(reg *prometheus.Registry, n int, d time.Duration) bool {
 	deadline := time.Now().Add(d)
 	for {
-		r.srv.mu.Lock()
-		got := len(r.srv.clients)
-		r.srv.mu.Unlock()
-		if got == n {
+		if gauge(reg, "lifeline_connected_clients") == float64(n) {
 			return true
 		}
 		if time.Now().After(deadline) {
@@ -194,6 +197,16 @@ func TestBenchDialer(t *testing.T) {
 	}
 }
 
+func gauge(reg *prometheus.Registry, name string) float64 {
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return -1
+}
+
 func cmp(a, b error) error {
 	if a != nil {
 		return a
@@ -206,10 +219,10 @@ func cmp(a, b error) error {
 func BenchmarkNotifyLatency(b *testing.B) {
 	const clients = 1000
 	raiseFDLimit(4*clients + 512)
-	r := startRelay(b, "", "", nil)
+	r := startRelay(b)
 	r.addTech("alex", false)
 	con := r.login("alex").ws()
-	peers := make([]*peer, clients)
+	peers := make([]*relaytest.Socket, clients)
 	for i := range peers {
 		peers[i] = r.dialClient()
 	}
@@ -219,14 +232,14 @@ func BenchmarkNotifyLatency(b *testing.B) {
 		p := peers[i%clients]
 		i++
 		start := time.Now()
-		p.send(protocol.TypeRequestSubmit, "", "", submitReq("bench"))
-		con.expect(protocol.TypeQueueAdded)
+		p.SendMessage(protocol.TypeRequestSubmit, "", "", submitReq("bench"))
+		con.Next(protocol.TypeQueueAdded)
 		lat = append(lat, time.Since(start))
 		b.StopTimer()
-		p.expect(protocol.TypeRequestAccepted)
-		p.send(protocol.TypeRequestCancel, "", "", nil)
-		p.expect(protocol.TypeRequestCancelled)
-		con.expect(protocol.TypeQueueUpdated)
+		p.Next(protocol.TypeRequestAccepted)
+		p.SendMessage(protocol.TypeRequestCancel, "", "", nil)
+		p.Next(protocol.TypeRequestCancelled)
+		con.Next(protocol.TypeQueueUpdated)
 		b.StartTimer()
 	}
 	slices.Sort(lat)

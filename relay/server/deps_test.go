@@ -1,9 +1,11 @@
-package server
+package server_test
 
 import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/lifeline-desk/lifeline/internal/testenv"
 )
 
 // The relay must stay pure Go: nothing under relay/ may pull in the desktop
@@ -12,10 +14,7 @@ func TestRelayDependenciesArePureGo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not found")
-	}
+	goBin := testenv.LookPath(t, "go", "golang-go")
 	// CGO_ENABLED=1 so that cgo files are listed rather than filtered out.
 	cmd := exec.Command(goBin, "list", "-deps", "-f", "{{.ImportPath}} {{.Standard}} {{len .CgoFiles}}", "github.com/lifeline-desk/lifeline/relay/...")
 	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=1")

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -9,12 +9,12 @@ import (
 
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
 	"github.com/lifeline-desk/lifeline/relay/store"
 )
 
 func TestRestartResumesQueue(t *testing.T) {
-	dir := t.TempDir()
-	r1 := startRelay(t, dir, "", nil)
+	r1 := startRelay(t)
 	r1.addTech("alex", false)
 	tc := r1.login("alex")
 	states := make(chan client.State, 16)
@@ -29,11 +29,12 @@ func TestRestartResumesQueue(t *testing.T) {
 	// A second user is in a session when the relay stops.
 	sid, inSession, _ := fullSession(t, r1, tc)
 
-	r1.stop()
-	if got := inSession.expect(protocol.TypeSessionEnd).Payload.(*protocol.SessionEnd).Reason; got != protocol.EndRelayShutdown {
+	r1.Stop()
+	if got := inSession.Next(protocol.TypeSessionEnd).Payload.(*protocol.SessionEnd).Reason; got != protocol.EndRelayShutdown {
 		t.Fatalf("session end reason %q", got)
 	}
-	r2 := startRelay(t, dir, r1.addr, nil)
+	r1.Restart() // the same data directory and address
+	r2 := r1
 
 	// The client reconnects by itself and resumes its persisted request.
 	m := nextMsg(t, waiter, protocol.TypeRequestAccepted).Payload.(*protocol.RequestAccepted)
@@ -45,7 +46,6 @@ func TestRestartResumesQueue(t *testing.T) {
 	}
 	// The old console login survived too (logins are persisted), and the
 	// request is in the queue, online again.
-	tc.r = r2
 	var q []protocol.QueueItem
 	if st := tc.do("GET", "/api/requests", nil, &q); st != http.StatusOK {
 		t.Fatalf("queue: %d", st)
@@ -55,11 +55,11 @@ func TestRestartResumesQueue(t *testing.T) {
 		t.Fatalf("queue after restart = %+v", q)
 	}
 	// The cut session ended cleanly with an audit event, and its request is waiting again.
-	evs, _ := r2.st.Audit(context.Background(), store.AuditFilter{SessionID: sid, Action: "session.end"})
+	evs, _ := r2.Store.Audit(context.Background(), store.AuditFilter{SessionID: sid, Action: protocol.AuditSessionEnd})
 	if len(evs) != 1 || evs[0].Detail != "reason="+string(protocol.EndRelayShutdown) {
 		t.Fatalf("session.end audit = %+v", evs)
 	}
-	x, _ := r2.st.Session(context.Background(), sid)
+	x, _ := r2.Store.Session(context.Background(), sid)
 	if x.EndedAt.IsZero() {
 		t.Fatal("session not ended in the store")
 	}
@@ -99,16 +99,16 @@ func TestRecoverAfterCrash(t *testing.T) {
 	}
 	st.Close() // crash: no Shutdown
 
-	r := startRelay(t, dir, "", nil)
-	x, _ := r.st.Session(ctx, "s-1")
+	r := startRelay(t, relaytest.WithDataDir(dir))
+	x, _ := r.Store.Session(ctx, "s-1")
 	if x.EndReason != protocol.EndRelayRestart || x.EndedAt.IsZero() {
 		t.Fatalf("session after restart = %+v", x)
 	}
-	got, _ := r.st.Request(ctx, "r-1")
+	got, _ := r.Store.Request(ctx, "r-1")
 	if got.State != store.StateWaiting {
 		t.Fatalf("request state %q", got.State)
 	}
-	if a := r.auditActions("s-1"); !slices.Equal(a, []string{"session.end"}) {
+	if a := r.auditActions("s-1"); !slices.Equal(a, []protocol.AuditAction{protocol.AuditSessionEnd}) {
 		t.Fatalf("audit %v", a)
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -22,7 +22,7 @@ type codeReply struct {
 }
 
 func TestCodes(t *testing.T) {
-	r := startRelay(t, "", "", nil)
+	r := startRelay(t)
 	r.addTech("alex", false)
 	tc := r.login("alex")
 	con := tc.ws()
@@ -50,7 +50,7 @@ func TestCodes(t *testing.T) {
 		if ss.Peer != "Alex" || ss.RequestID != acc.RequestID || ss.Role != protocol.RoleOfferer {
 			t.Fatalf("session.start = %+v", ss)
 		}
-		if ts := con.expect(protocol.TypeSessionStart).Payload.(*protocol.SessionStart); ts.SessionID != ss.SessionID || ts.Peer != "Bo" {
+		if ts := con.Next(protocol.TypeSessionStart).Payload.(*protocol.SessionStart); ts.SessionID != ss.SessionID || ts.Peer != "Bo" {
 			t.Fatalf("tech session.start = %+v", ts)
 		}
 		// Single use.
@@ -58,7 +58,7 @@ func TestCodes(t *testing.T) {
 		if _, err := cl2.RedeemCode(ctx, c.Code, protocol.ClientInfo{}); !isCode(err, protocol.CodeBadCode) {
 			t.Fatalf("reuse: %v", err)
 		}
-		if got := r.auditActions(ss.SessionID); len(got) < 2 || got[0] != "code.used" {
+		if got := r.auditActions(ss.SessionID); len(got) < 2 || got[0] != protocol.AuditCodeUsed {
 			t.Fatalf("audit %v", got)
 		}
 	})
@@ -101,7 +101,7 @@ func TestCodes(t *testing.T) {
 		if _, err := cl.RedeemCode(ctx, good.Code, protocol.ClientInfo{}); err != nil {
 			t.Fatalf("after waiting: %v", err)
 		}
-		evs, _ := r.st.Audit(context.Background(), store.AuditFilter{Action: "code.failed"})
+		evs, _ := r.Store.Audit(context.Background(), store.AuditFilter{Action: protocol.AuditCodeFailed})
 		if len(evs) < 4 || evs[0].Address != "127.0.0.1" {
 			t.Fatalf("code.failed audit: %+v", evs)
 		}
@@ -122,9 +122,9 @@ func asErr(err error, target **client.Error) bool {
 }
 
 func TestLoginLockout(t *testing.T) {
-	r := startRelay(t, "", "", nil)
+	r := startRelay(t)
 	r.addTech("alex", false)
-	anon := &tech{t: t, r: r, hc: &http.Client{}}
+	anon := r.anonymous()
 	login := func(user, pw string) int {
 		return anon.do("POST", "/api/login", map[string]string{"username": user, "password": pw}, nil)
 	}
@@ -147,24 +147,24 @@ func TestLoginLockout(t *testing.T) {
 	if st := login("alex", "alex-password"); st != http.StatusTooManyRequests {
 		t.Fatalf("address not locked: %d", st)
 	}
-	evs, _ := r.st.Audit(context.Background(), store.AuditFilter{Action: "login.failed"})
+	evs, _ := r.Store.Audit(context.Background(), store.AuditFilter{Action: protocol.AuditLoginFailed})
 	if len(evs) != 25 || evs[0].Actor != "alex" || evs[0].Address == "" {
 		t.Fatalf("login.failed events: %d %+v", len(evs), evs[0])
 	}
 }
 
 func TestCSRFAndOrigin(t *testing.T) {
-	r := startRelay(t, "", "", nil)
+	r := startRelay(t)
 	r.addTech("alex", false)
 	tc := r.login("alex")
 	tests := []struct {
 		name string
-		hdr  map[string]string
+		hdr  http.Header
 		want int
 	}{
 		{"no token", nil, http.StatusForbidden},
-		{"wrong token", map[string]string{csrfHeader: "nope"}, http.StatusForbidden},
-		{"right token", map[string]string{csrfHeader: tc.csrf}, http.StatusCreated},
+		{"wrong token", http.Header{csrfHeader: {"nope"}}, http.StatusForbidden},
+		{"right token", http.Header{csrfHeader: {tc.CSRF()}}, http.StatusCreated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,27 +179,27 @@ func TestCSRFAndOrigin(t *testing.T) {
 		}
 	})
 	t.Run("cross-site login", func(t *testing.T) {
-		st := tc.doHeader("POST", "/api/login", map[string]string{"username": "alex", "password": "alex-password"}, nil, map[string]string{"Origin": "https://evil.example"})
+		st := tc.doHeader("POST", "/api/login", map[string]string{"username": "alex", "password": "alex-password"}, nil, http.Header{"Origin": {"https://evil.example"}})
 		if st != http.StatusForbidden {
 			t.Fatalf("status %d", st)
 		}
 	})
 	t.Run("cross-site console socket", func(t *testing.T) {
-		_, resp, err := websocket.Dial(ctx10s(t), r.wsURL("/ws/tech"), &websocket.DialOptions{HTTPClient: tc.hc, HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
+		_, resp, err := websocket.Dial(ctx10s(t), r.WSURL("/ws/tech"), &websocket.DialOptions{HTTPClient: tc.HTTPClient(), HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
 		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("cross-origin /ws/tech: %v %v", resp, err)
 		}
 	})
 	t.Run("console socket without login", func(t *testing.T) {
-		_, resp, err := websocket.Dial(ctx10s(t), r.wsURL("/ws/tech"), nil)
+		_, resp, err := websocket.Dial(ctx10s(t), r.WSURL("/ws/tech"), nil)
 		if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("anonymous /ws/tech: %v %v", resp, err)
 		}
 	})
 	t.Run("cookie flags", func(t *testing.T) {
-		anon := &tech{t: t, r: r, hc: &http.Client{}}
-		req, _ := http.NewRequest("POST", "http://"+r.addr+"/api/login", jsonBody(map[string]string{"username": "alex", "password": "alex-password"}))
-		resp, err := anon.hc.Do(req)
+		anon := r.anonymous()
+		req, _ := http.NewRequest("POST", "http://"+r.Addr+"/api/login", jsonBody(map[string]string{"username": "alex", "password": "alex-password"}))
+		resp, err := anon.HTTPClient().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,7 +220,7 @@ func TestCSRFAndOrigin(t *testing.T) {
 }
 
 func TestTOTP(t *testing.T) {
-	r := startRelay(t, "", "", nil)
+	r := startRelay(t)
 	r.addTech("alex", false)
 	tc := r.login("alex")
 	var setup map[string]string
@@ -234,7 +234,7 @@ func TestTOTP(t *testing.T) {
 	if st := tc.do("POST", "/api/me/totp/enable", map[string]string{"code": code}, nil); st != http.StatusNoContent {
 		t.Fatalf("enable: %d", st)
 	}
-	anon := &tech{t: t, r: r, hc: &http.Client{}}
+	anon := r.anonymous()
 	tests := []struct {
 		name     string
 		totp     string

@@ -26,6 +26,7 @@ import (
 	"github.com/lifeline-desk/lifeline/relay/auth"
 	"github.com/lifeline-desk/lifeline/relay/codes"
 	"github.com/lifeline-desk/lifeline/relay/console"
+	"github.com/lifeline-desk/lifeline/relay/limit"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/store"
 	"github.com/lifeline-desk/lifeline/relay/turnserver"
@@ -33,7 +34,7 @@ import (
 
 // Config configures a Server. Store is required; other zero fields get defaults.
 type Config struct {
-	Store store.Store
+	Store *store.SQLite
 	// Now is the clock (tests inject one); default time.Now.
 	Now func() time.Time
 
@@ -68,10 +69,10 @@ type Config struct {
 	CodeDigits int
 	// CodeLimiter overrides the code attempt limits (its Now is set from Now).
 	CodeLimiter codes.LimiterConfig
-	// AccountThrottle and AddressThrottle limit failed logins; defaults:
+	// AccountLockout and AddressLockout limit failed logins; defaults:
 	// 5 failures per account or 20 per address in 15 min lock for 15 min.
-	AccountThrottle auth.ThrottleConfig
-	AddressThrottle auth.ThrottleConfig
+	AccountLockout limit.Lockout
+	AddressLockout limit.Lockout
 
 	// Retention deletes records older than this (0 keeps everything).
 	Retention time.Duration
@@ -88,36 +89,38 @@ type Config struct {
 // Server is the relay.
 type Server struct {
 	cfg     Config
-	st      store.Store
 	log     *slog.Logger
 	now     func() time.Time
 	handler http.Handler
 
+	// The store, by the role each part of the server uses.
+	accounts store.Accounts
+	queue    store.Queue
+	records  store.Sessions
+	auditLog store.AuditLog
+	codeBook store.Codes
+	outcomes store.Outcomes
+	upkeep   upkeep
+
+	hub  *hub       // sockets, queue order and running sessions
+	totp *totpGuard // TOTP replay guard
+
 	codeLimiter *codes.Limiter
-	accountThr  *auth.Throttle
-	addrThr     *auth.Throttle
+	accountLock *limit.Keyed // failed logins per account name
+	addrLock    *limit.Keyed // failed logins per address
 
 	m metrics
-
-	totpMu   sync.Mutex
-	totpUsed map[int64]totpUse // last accepted TOTP code per technician (replay guard)
 
 	ctx    context.Context // cancelled by Shutdown
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // every goroutine the server started
-
-	mu       sync.Mutex
-	closing  bool
-	clients  map[*clientConn]struct{}
-	byReq    map[string]*clientConn
-	techs    map[int64]map[*techConn]struct{}
-	sessions map[string]*liveSession
-	waiting  []string // waiting request ids, oldest first
 }
 
-type totpUse struct {
-	code string
-	at   time.Time
+// upkeep is what the server needs of the store beyond the records.
+type upkeep interface {
+	// Prune deletes records older than before.
+	Prune(ctx context.Context, before time.Time) error
+	Ping(ctx context.Context) error
 }
 
 type metrics struct {
@@ -165,28 +168,26 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	cfg.CodeLimiter.Now = cfg.Now
-	cfg.AccountThrottle.Now = cfg.Now
-	cfg.AddressThrottle.Now = cfg.Now
-	if cfg.AddressThrottle.MaxFailures == 0 {
-		cfg.AddressThrottle.MaxFailures = 20
+	if cfg.AddressLockout.MaxFailures == 0 {
+		cfg.AddressLockout.MaxFailures = 20
 	}
 	sctx, cancel := context.WithCancel(context.Background())
+	st := cfg.Store
 	s := &Server{
-		cfg: cfg, st: cfg.Store, log: log, now: cfg.Now,
+		cfg: cfg, log: log, now: cfg.Now,
+		accounts: st, queue: st, records: st, auditLog: st, codeBook: st, outcomes: st, upkeep: st,
+		totp:        newTOTPGuard(),
 		codeLimiter: codes.NewLimiter(cfg.CodeLimiter),
-		accountThr:  auth.NewThrottle(cfg.AccountThrottle),
-		addrThr:     auth.NewThrottle(cfg.AddressThrottle),
+		accountLock: limit.New(cfg.AccountLockout, cfg.Now),
+		addrLock:    limit.New(cfg.AddressLockout, cfg.Now),
 		ctx:         sctx, cancel: cancel,
-		clients:  make(map[*clientConn]struct{}),
-		byReq:    make(map[string]*clientConn),
-		techs:    make(map[int64]map[*techConn]struct{}),
-		sessions: make(map[string]*liveSession),
-		totpUsed: make(map[int64]totpUse),
 	}
-	if err := s.recoverState(ctx); err != nil {
+	waiting, err := s.recoverState(ctx)
+	if err != nil {
 		cancel()
 		return nil, err
 	}
+	s.hub = newHub(s.encode, s.iceServers, waiting)
 	s.registerMetrics()
 	s.handler = s.routes()
 	if cfg.Retention > 0 {
@@ -196,41 +197,43 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// recoverState ends sessions a previous process left open and loads the queue.
-func (s *Server) recoverState(ctx context.Context) error {
-	open, err := s.st.OpenSessions(ctx)
+// recoverState ends sessions a previous process left open and loads the
+// waiting queue, oldest first.
+func (s *Server) recoverState(ctx context.Context) ([]protocol.QueueItem, error) {
+	open, err := s.records.OpenSessions(ctx)
 	if err != nil {
-		return fmt.Errorf("load open sessions: %w", err)
+		return nil, fmt.Errorf("load open sessions: %w", err)
 	}
 	now := s.now()
 	for _, x := range open {
-		if err := s.st.EndSession(ctx, x.ID, protocol.EndRelayRestart, now); err != nil && !errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("end session %s: %w", x.ID, err)
+		if err := s.records.EndSession(ctx, x.ID, protocol.EndRelayRestart, now); err != nil && !errors.Is(err, store.ErrConflict) {
+			return nil, fmt.Errorf("end session %s: %w", x.ID, err)
 		}
-		if err := s.st.SetRequestState(ctx, x.RequestID, store.StateWaiting, now, store.StateTaken, store.StateInSession); err != nil && !errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("requeue request %s: %w", x.RequestID, err)
+		if err := s.queue.SetRequestState(ctx, x.RequestID, store.StateWaiting, now, store.StateTaken, store.StateInSession); err != nil && !errors.Is(err, store.ErrConflict) {
+			return nil, fmt.Errorf("requeue request %s: %w", x.RequestID, err)
 		}
-		s.audit(ctx, store.AuditEvent{Actor: "relay", Action: "session.end", RequestID: x.RequestID, SessionID: x.ID, Detail: "reason=" + string(protocol.EndRelayRestart)})
+		s.audit(ctx, store.AuditEvent{Actor: protocol.ActorRelay, Action: protocol.AuditSessionEnd, RequestID: x.RequestID, SessionID: x.ID, Detail: endDetail(protocol.EndRelayRestart)})
 		s.log.Info("ended session cut by restart", "session", x.ID, "request", x.RequestID)
 	}
 	// Requests taken but whose session never started are re-queued too.
-	taken, err := s.st.Requests(ctx, store.StateTaken, store.StateInSession)
+	taken, err := s.queue.Requests(ctx, store.StateTaken, store.StateInSession)
 	if err != nil {
-		return fmt.Errorf("load taken requests: %w", err)
+		return nil, fmt.Errorf("load taken requests: %w", err)
 	}
 	for _, r := range taken {
-		if err := s.st.SetRequestState(ctx, r.ID, store.StateWaiting, now, store.StateTaken, store.StateInSession); err != nil && !errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("requeue request %s: %w", r.ID, err)
+		if err := s.queue.SetRequestState(ctx, r.ID, store.StateWaiting, now, store.StateTaken, store.StateInSession); err != nil && !errors.Is(err, store.ErrConflict) {
+			return nil, fmt.Errorf("requeue request %s: %w", r.ID, err)
 		}
 	}
-	waiting, err := s.st.Requests(ctx, store.StateWaiting)
+	waiting, err := s.queue.Requests(ctx, store.StateWaiting)
 	if err != nil {
-		return fmt.Errorf("load queue: %w", err)
+		return nil, fmt.Errorf("load queue: %w", err)
 	}
+	items := make([]protocol.QueueItem, 0, len(waiting))
 	for _, r := range waiting {
-		s.waiting = append(s.waiting, r.ID)
+		items = append(items, queueItem(r, false))
 	}
-	return nil
+	return items, nil
 }
 
 func (s *Server) registerMetrics() {
@@ -238,13 +241,13 @@ func (s *Server) registerMetrics() {
 	gauge := func(name, help string, f func() float64) {
 		r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "lifeline", Name: name, Help: help}, f))
 	}
-	locked := func(f func() int) func() float64 {
-		return func() float64 { s.mu.Lock(); defer s.mu.Unlock(); return float64(f()) }
+	live := func(f func(hubCounts) int) func() float64 {
+		return func() float64 { return float64(f(s.hub.counts())) }
 	}
-	gauge("queue_length", "Help requests waiting in the queue.", locked(func() int { return len(s.waiting) }))
-	gauge("active_sessions", "Sessions running now.", locked(func() int { return len(s.sessions) }))
-	gauge("connected_clients", "Desktop clients connected to /ws/client.", locked(func() int { return len(s.clients) }))
-	gauge("connected_technicians", "Technicians with at least one console socket.", locked(func() int { return len(s.techs) }))
+	gauge("queue_length", "Help requests waiting in the queue.", live(func(c hubCounts) int { return c.queue }))
+	gauge("active_sessions", "Sessions running now.", live(func(c hubCounts) int { return c.sessions }))
+	gauge("connected_clients", "Desktop clients connected to /ws/client.", live(func(c hubCounts) int { return c.clients }))
+	gauge("connected_technicians", "Technicians with at least one console socket.", live(func(c hubCounts) int { return c.techs }))
 	s.m.failedLogins = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "lifeline", Name: "failed_logins_total", Help: "Failed console logins."})
 	s.m.codeAttempts = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "lifeline", Name: "code_attempts_total", Help: "One-time code attempts by result (ok, failed, limited)."}, []string{"result"})
 	s.m.messages = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "lifeline", Name: "ws_messages_total", Help: "WebSocket messages received by endpoint and result."}, []string{"endpoint", "result"})
@@ -266,7 +269,7 @@ func (s *Server) pruneLoop() {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if err := s.st.Prune(s.ctx, s.now().Add(-s.cfg.Retention)); err != nil && s.ctx.Err() == nil {
+		if err := s.upkeep.Prune(s.ctx, s.now().Add(-s.cfg.Retention)); err != nil && s.ctx.Err() == nil {
 			s.log.Error("prune old records", "err", err)
 		}
 		select {
@@ -285,19 +288,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // or ctx. Call it after http.Server.Shutdown has stopped new connections,
 // since hijacked WebSockets are not tracked by http.Server.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	if s.hub.isClosing() {
 		return nil
 	}
-	s.closing = true
-	live := make([]*liveSession, 0, len(s.sessions))
-	for _, x := range s.sessions {
-		live = append(live, x)
-	}
-	s.mu.Unlock()
-	for _, x := range live {
-		s.endSession(ctx, x, "relay", "", protocol.EndRelayShutdown, true)
+	for _, x := range s.hub.shutdown() {
+		s.endSession(ctx, x, partyRelay, protocol.ActorRelay, protocol.EndRelayShutdown, true)
 	}
 	s.cancel() // stops reader/writer goroutines and background loops
 	done := make(chan struct{})
@@ -325,14 +320,11 @@ func (s *Server) routes() http.Handler {
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	s.mu.Lock()
-	closing := s.closing
-	s.mu.Unlock()
-	if closing {
+	if s.hub.isClosing() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	if err := s.st.Ping(ctx); err != nil {
+	if err := s.upkeep.Ping(ctx); err != nil {
 		http.Error(w, "storage unavailable", http.StatusServiceUnavailable)
 		return
 	}
@@ -371,7 +363,7 @@ func (s *Server) audit(ctx context.Context, e store.AuditEvent) {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
-	if err := s.st.AddAudit(context.WithoutCancel(ctx), e); err != nil {
+	if err := s.auditLog.AddAudit(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("write audit event", "action", e.Action, "err", err)
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"fmt"
@@ -12,33 +12,25 @@ import (
 	"github.com/pion/turn/v2"
 
 	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
+	"github.com/lifeline-desk/lifeline/relay/server"
 	"github.com/lifeline-desk/lifeline/relay/turnserver"
 )
 
 func TestSessionDeliversTURNCredentials(t *testing.T) {
-	secret := []byte("turn-secret")
-	ts, err := turnserver.New(turnserver.Config{Listen: "127.0.0.1:0", Secret: secret, AllowLoopbackPeers: true}, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ts.Close()
+	r := startRelay(t, relaytest.WithTURN(), relaytest.WithConfig(func(c *server.Config) { c.TURNTTL = time.Hour }))
+	ts, secret := r.TURN, relaytest.TURNSecret
 	turnURL := fmt.Sprintf("turn:%s?transport=udp", ts.Addr())
-	r := startRelay(t, "", "", func(c *Config) {
-		c.TURNURLs = []string{turnURL}
-		c.TURNSecret = secret
-		c.TURNTTL = time.Hour
-		c.TURNStats = &ts.Stats
-	})
 	r.addTech("alex", false)
 	tc := r.login("alex")
 	con := tc.ws()
 	cl := r.dialClient()
-	cl.send(protocol.TypeRequestSubmit, "", "", submitReq("no sound"))
-	reqID := cl.expect(protocol.TypeRequestAccepted).Payload.(*protocol.RequestAccepted).RequestID
+	cl.SendMessage(protocol.TypeRequestSubmit, "", "", submitReq("no sound"))
+	reqID := cl.Next(protocol.TypeRequestAccepted).Payload.(*protocol.RequestAccepted).RequestID
 	tc.do("POST", "/api/requests/"+reqID+"/take", nil, nil)
-	cl.expect(protocol.TypeRequestTaken)
-	cs := cl.expect(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
-	ts2 := con.expect(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
+	cl.Next(protocol.TypeRequestTaken)
+	cs := cl.Next(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
+	ts2 := con.Next(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
 	for _, ss := range []*protocol.SessionStart{cs, ts2} {
 		if len(ss.ICEServers) != 1 || len(ss.ICEServers[0].URLs) != 1 || ss.ICEServers[0].URLs[0] != turnURL {
 			t.Fatalf("ice servers = %+v", ss.ICEServers)
@@ -78,7 +70,7 @@ func TestSessionDeliversTURNCredentials(t *testing.T) {
 		t.Fatalf("allocate: %v", err)
 	}
 	relayConn.Close()
-	resp, err := http.Get("http://" + r.addr + "/metrics")
+	resp, err := http.Get("http://" + r.Addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 // CreateTechnician validates and stores a new technician account. It is
 // shared by the admin API and the lifeline-relay user command.
 // params are the argon2id costs (zero: auth.DefaultParams).
-func CreateTechnician(ctx context.Context, st store.Store, params auth.Params, username, displayName, password string, admin bool, now time.Time) (store.Technician, error) {
+func CreateTechnician(ctx context.Context, st store.Accounts, params auth.Params, username, displayName, password string, admin bool, now time.Time) (store.Technician, error) {
 	if !usernameRE.MatchString(username) {
 		return store.Technician{}, errors.New("user name: use 1–64 lower-case letters, digits, '.', '_' or '-'")
 	}

@@ -1,14 +1,13 @@
-package server
+package server_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v3"
 
 	"github.com/lifeline-desk/lifeline/relay/protocol"
-	"github.com/lifeline-desk/lifeline/relay/turnserver"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
 )
 
 func toICE(in []protocol.ICEServer) []webrtc.ICEServer {
@@ -27,17 +26,9 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 	if testing.Short() {
 		t.Skip("WebRTC negotiation")
 	}
-	secret := []byte("turn-secret")
-	ts, err := turnserver.New(turnserver.Config{Listen: "127.0.0.1:0", Secret: secret, AllowLoopbackPeers: true}, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ts.Close()
-	r := startRelay(t, "", "", func(c *Config) {
-		c.TURNURLs = []string{fmt.Sprintf("turn:%s?transport=udp", ts.Addr())}
-		c.TURNSecret = secret
-		c.Now = time.Now // the TURN server checks expiry against the real clock
-	})
+	// The TURN server checks expiry against the real clock.
+	r := startRelay(t, relaytest.WithTURN(), relaytest.WithClock(time.Now))
+	ts := r.TURN
 	r.addTech("alex", false)
 	tc := r.login("alex")
 	sid, cl, con := fullSession(t, r, tc)
@@ -45,7 +36,7 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 	// Session start already consumed by fullSession; fetch the ICE config again
 	// from a console reconnect (it re-announces running sessions).
 	con2 := tc.ws()
-	techStart := con2.expect(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
+	techStart := con2.Next(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
 	if len(techStart.ICEServers) != 1 {
 		t.Fatalf("ice servers %+v", techStart.ICEServers)
 	}
@@ -63,10 +54,10 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 	defer browser.Close()
 
 	// Consent first: the relay refuses signaling before view is granted.
-	con2.send(protocol.TypeViewRequest, "", sid, &protocol.Consent{})
-	cl.expect(protocol.TypeViewRequest)
-	cl.send(protocol.TypeViewGrant, "", "", &protocol.Consent{})
-	con2.expect(protocol.TypeViewGrant)
+	con2.SendMessage(protocol.TypeViewRequest, "", sid, &protocol.Consent{})
+	cl.Next(protocol.TypeViewRequest)
+	cl.SendMessage(protocol.TypeViewGrant, "", "", &protocol.Consent{})
+	con2.Next(protocol.TypeViewGrant)
 
 	got := make(chan string, 1)
 	browser.OnDataChannel(func(dc *webrtc.DataChannel) {
@@ -84,14 +75,14 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 			return
 		}
 		i := c.ToJSON()
-		cl.send(protocol.TypeCandidate, "", "", &protocol.Candidate{Candidate: i.Candidate, SDPMid: i.SDPMid, SDPMLineIndex: i.SDPMLineIndex})
+		cl.SendMessage(protocol.TypeCandidate, "", "", &protocol.Candidate{Candidate: i.Candidate, SDPMid: i.SDPMid, SDPMLineIndex: i.SDPMLineIndex})
 	})
 	browser.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c == nil {
 			return
 		}
 		i := c.ToJSON()
-		con2.send(protocol.TypeCandidate, "", sid, &protocol.Candidate{Candidate: i.Candidate, SDPMid: i.SDPMid, SDPMLineIndex: i.SDPMLineIndex})
+		con2.SendMessage(protocol.TypeCandidate, "", sid, &protocol.Candidate{Candidate: i.Candidate, SDPMid: i.SDPMid, SDPMLineIndex: i.SDPMLineIndex})
 	})
 
 	offer, err := desk.CreateOffer(nil)
@@ -101,7 +92,7 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 	if err := desk.SetLocalDescription(offer); err != nil {
 		t.Fatal(err)
 	}
-	cl.send(protocol.TypeOffer, "", "", &protocol.SDP{SDP: offer.SDP})
+	cl.SendMessage(protocol.TypeOffer, "", "", &protocol.SDP{SDP: offer.SDP})
 
 	// Candidates may arrive before the description they belong to; hold
 	// them until the remote description is set.
@@ -127,7 +118,7 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 	answered := false
 	for {
 		select {
-		case m := <-con2.in:
+		case m := <-con2.Messages():
 			switch p := m.Payload.(type) {
 			case *protocol.SDP:
 				if err := browser.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: p.SDP}); err != nil {
@@ -141,11 +132,11 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 				if err := browser.SetLocalDescription(ans); err != nil {
 					t.Fatal(err)
 				}
-				con2.send(protocol.TypeAnswer, "", sid, &protocol.SDP{SDP: ans.SDP})
+				con2.SendMessage(protocol.TypeAnswer, "", sid, &protocol.SDP{SDP: ans.SDP})
 			case *protocol.Candidate:
 				add(browser, &browserPending, webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex})
 			}
-		case m := <-cl.in:
+		case m := <-cl.Messages():
 			switch p := m.Payload.(type) {
 			case *protocol.SDP:
 				if err := desk.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: p.SDP}); err != nil {
@@ -156,7 +147,7 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 			case *protocol.Candidate:
 				add(desk, &deskPending, webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex})
 			}
-		case <-con.in: // the first console socket also sees the session traffic
+		case <-con.Messages(): // the first console socket also sees the session traffic
 		case msg := <-got:
 			if msg != "hello over TURN" || !answered {
 				t.Fatalf("got %q (answered %v)", msg, answered)

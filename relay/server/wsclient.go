@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/coder/websocket"
@@ -16,7 +17,7 @@ import (
 )
 
 // clientConn is a desktop client's socket. requestID and session are
-// guarded by Server.mu.
+// guarded by hub.mu.
 type clientConn struct {
 	*wsConn
 	requestID string
@@ -24,22 +25,16 @@ type clientConn struct {
 	name      string
 }
 
-func (c *clientConn) actor() string {
-	if c.name == "" {
-		return "user"
-	}
-	return "user:" + c.name
-}
+// msgNoLongerOpen answers a resume of a request that cannot be resumed.
+const msgNoLongerOpen = "that help request is no longer open; send a new one"
+
+func (c *clientConn) actor() protocol.Actor { return protocol.UserActor(c.name) }
 
 func (s *Server) handleClientWS(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	if !s.hub.admit(&s.wg) {
 		http.Error(w, "relay is shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	s.wg.Add(1)
-	s.mu.Unlock()
 	defer s.wg.Done()
 
 	ws, err := websocket.Accept(w, r, nil)
@@ -47,38 +42,28 @@ func (s *Server) handleClientWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered
 	}
 	c := &clientConn{wsConn: s.newConn(ws, r, "client")}
-	s.mu.Lock()
-	s.clients[c] = struct{}{}
-	s.mu.Unlock()
+	s.hub.addClient(c)
 	c.run(func(m protocol.Message) { s.handleClient(c, m) }, func() { s.clientGone(c) })
 }
 
 func (s *Server) clientGone(c *clientConn) {
-	s.mu.Lock()
-	delete(s.clients, c)
-	ls := c.session
-	reqID := c.requestID
-	if reqID != "" && s.byReq[reqID] == c {
-		delete(s.byReq, reqID)
-	}
-	closing := s.closing
-	s.mu.Unlock()
+	ls, reqID, closing := s.hub.removeClient(c)
 	if closing {
 		return
 	}
 	if ls != nil {
-		s.endSession(context.Background(), ls, "relay", c.actor(), protocol.EndClientDisconnected, false)
+		s.endSession(context.Background(), ls, partyRelay, c.actor(), protocol.EndClientDisconnected, false)
 		return
 	}
 	if reqID != "" {
-		s.pushRequestUpdate(context.Background(), reqID)
+		s.announceRequest(context.Background(), reqID)
 	}
 }
 
 func (s *Server) handleClient(c *clientConn, m protocol.Message) {
-	spec := protocol.Specs[m.Type]
+	spec, _ := protocol.SpecOf(m.Type)
 	if spec.From&protocol.FromClient == 0 {
-		c.replyError(m.ID, protocol.CodeNotAllowed, string(m.Type)+" is not sent by desktop clients")
+		c.replyError(m.ID, protocol.CodeNotAllowed, fmt.Sprintf("%s is not sent by desktop clients", m.Type))
 		return
 	}
 	ctx := c.ctx
@@ -90,7 +75,7 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 	case *protocol.CodeRedeem:
 		s.redeem(ctx, c, m.ID, p)
 	case *protocol.OutcomeReport:
-		err := s.st.AddOutcome(ctx, store.Outcome{At: s.now(), Kind: p.Kind, GuideID: p.GuideID, StepID: p.StepID, Query: p.Query, OS: p.OS, AppVersion: p.AppVersion})
+		err := s.outcomes.AddOutcome(ctx, store.Outcome{At: s.now(), Kind: p.Kind, GuideID: p.GuideID, StepID: p.StepID, Query: p.Query, OS: p.OS, AppVersion: p.AppVersion})
 		if err != nil {
 			s.log.Error("store outcome", "err", err)
 			c.replyError(m.ID, protocol.CodeInternal, "could not store the outcome; try again later")
@@ -111,10 +96,10 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 }
 
 func (s *Server) submit(ctx context.Context, c *clientConn, id string, p *protocol.RequestSubmit) {
-	s.mu.Lock()
-	busy := c.requestID != ""
-	s.mu.Unlock()
-	if busy {
+	if p.IdempotencyKey != "" && s.resubmit(ctx, c, id, p.IdempotencyKey) {
+		return
+	}
+	if reqID, _ := s.hub.requestOf(c); reqID != "" {
 		c.replyError(id, protocol.CodeNotAllowed, "this connection already has a help request; cancel it first")
 		return
 	}
@@ -124,6 +109,7 @@ func (s *Server) submit(ctx context.Context, c *clientConn, id string, p *protoc
 		ID: newID("r"), State: store.StateWaiting, Source: "request",
 		Name: p.Name, Contact: p.Contact, Description: p.Description, OS: p.OS, AppVersion: p.AppVersion,
 		ResumeHash: auth.HashToken(token), Address: c.addr, CreatedAt: now, UpdatedAt: now,
+		IdempotencyKey: p.IdempotencyKey,
 	}
 	if p.Guide != nil {
 		r.Guide, _ = json.Marshal(p.Guide)
@@ -132,113 +118,78 @@ func (s *Server) submit(ctx context.Context, c *clientConn, id string, p *protoc
 		r.Diagnostics, _ = json.Marshal(p.Diagnostics)
 	}
 	// Persisted before acknowledged.
-	if err := s.st.CreateRequest(ctx, &r); err != nil {
+	if err := s.queue.CreateRequest(ctx, &r); err != nil {
 		s.log.Error("store help request", "err", err)
 		c.replyError(id, protocol.CodeInternal, "the help desk could not save your request; try again in a minute")
 		return
 	}
 	c.name = p.Name
-	s.audit(ctx, store.AuditEvent{Actor: c.actor(), Action: "request.created", Address: c.addr, RequestID: r.ID})
+	s.audit(ctx, store.AuditEvent{Actor: c.actor(), Action: protocol.AuditRequestCreated, Address: c.addr, RequestID: r.ID})
 	s.log.Info("help request created", "request", r.ID, "addr", c.addr)
-	item := queueItem(r, true)
-	added := s.encode(protocol.TypeQueueAdded, "", "", &item)
-	s.mu.Lock()
-	c.requestID = r.ID
-	s.byReq[r.ID] = c
-	s.waiting = append(s.waiting, r.ID)
-	pos := len(s.waiting)
-	c.enqueue(s.encode(protocol.TypeRequestAccepted, id, "", &protocol.RequestAccepted{RequestID: r.ID, ResumeToken: token, State: r.State, Position: pos}))
-	s.broadcastTechsLocked(added)
-	s.mu.Unlock()
+	s.hub.addWaiting(c, id, token, queueItem(r, true))
 }
 
 func (s *Server) resume(ctx context.Context, c *clientConn, id string, p *protocol.RequestResume) {
-	r, err := s.st.Request(ctx, p.RequestID)
+	r, err := s.queue.Request(ctx, p.RequestID)
 	if err != nil || subtle.ConstantTimeCompare(r.ResumeHash, auth.HashToken(p.ResumeToken)) != 1 {
-		c.replyError(id, protocol.CodeNotFound, "that help request is no longer open; send a new one")
+		c.replyError(id, protocol.CodeNotFound, msgNoLongerOpen)
 		return
 	}
+	s.reattach(ctx, c, id, r, p.ResumeToken)
+}
+
+// resubmit answers a request.submit whose idempotency key the relay holds
+// (the client did not get the first reply): with the original request,
+// under a fresh resume token, attached as a resume would. It reports false
+// when no request has the key, so a new one is created.
+func (s *Server) resubmit(ctx context.Context, c *clientConn, id, key string) bool {
+	token := auth.Token(24)
+	r, err := s.queue.ResubmitRequest(ctx, key, auth.HashToken(token), s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return false
+	}
+	if err != nil {
+		s.log.Error("look up repeated help request", "err", err)
+		c.replyError(id, protocol.CodeInternal, "the help desk could not save your request; try again in a minute")
+		return true
+	}
+	s.log.Info("help request submitted again", "request", r.ID, "addr", c.addr)
+	s.reattach(ctx, c, id, r, token)
+	return true
+}
+
+// reattach attaches c to the stored request r, answering request.accepted
+// with token.
+func (s *Server) reattach(ctx context.Context, c *clientConn, id string, r store.Request, token string) {
 	c.name = r.Name
-	s.mu.Lock()
-	if c.requestID != "" && c.requestID != r.ID {
-		s.mu.Unlock()
-		c.replyError(id, protocol.CodeNotAllowed, "this connection already has a help request")
+	acc := protocol.RequestAccepted{RequestID: r.ID, ResumeToken: token, State: r.State}
+	ls, ok := s.hub.resume(c, id, acc, r.SessionID)
+	if !ok {
 		return
 	}
-	if old := s.byReq[r.ID]; old != nil && old != c {
-		// The newest connection wins; the old one is told and dropped.
-		old.requestID = ""
-		old.replyError("", protocol.CodeNotAllowed, "this request was resumed from another connection")
-		old.cancel()
-	}
-	var ls *liveSession
-	switch r.State {
-	case store.StateWaiting:
-	case store.StateTaken:
-		ls = s.sessions[r.SessionID]
-		if ls == nil || ls.client != nil {
-			s.mu.Unlock()
-			c.replyError(id, protocol.CodeNotFound, "that help request is no longer open; send a new one")
-			return
-		}
-	default:
-		s.mu.Unlock()
-		c.replyError(id, protocol.CodeNotFound, "that help request is no longer open; send a new one")
-		return
-	}
-	c.requestID = r.ID
-	s.byReq[r.ID] = c
-	acc := protocol.RequestAccepted{RequestID: r.ID, ResumeToken: p.ResumeToken, State: r.State, Position: s.positionLocked(r.ID)}
-	c.enqueue(s.encode(protocol.TypeRequestAccepted, id, "", &acc))
-	if ls != nil {
-		s.attachLocked(ls, c)
-	}
-	s.mu.Unlock()
 	if ls != nil {
 		s.setState(ctx, r.ID, store.StateInSession, store.StateTaken)
 	}
-	s.pushRequestUpdate(ctx, r.ID)
-}
-
-// attachLocked joins a client to a live session and tells it so.
-func (s *Server) attachLocked(ls *liveSession, c *clientConn) {
-	ls.client = c
-	c.session = ls
-	c.enqueue(s.encode(protocol.TypeRequestTaken, "", "", &protocol.RequestTaken{RequestID: ls.requestID, Technician: ls.techName}))
-	c.enqueue(s.encode(protocol.TypeSessionStart, "", ls.id, &protocol.SessionStart{
-		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.techName, Role: protocol.RoleOfferer, ICEServers: s.iceServers(ls.id),
-	}))
+	s.announceRequest(ctx, r.ID)
 }
 
 func (s *Server) cancelRequest(ctx context.Context, c *clientConn, id string) {
-	s.mu.Lock()
-	reqID, inSession := c.requestID, c.session != nil
-	s.mu.Unlock()
+	reqID, inSession := s.hub.requestOf(c)
 	if reqID == "" || inSession {
 		c.replyError(id, protocol.CodeNotAllowed, "nothing to cancel (a running session is ended with session.end)")
 		return
 	}
-	if err := s.st.SetRequestState(ctx, reqID, store.StateCancelled, s.now(), store.StateWaiting); err != nil {
+	if err := s.queue.SetRequestState(ctx, reqID, store.StateCancelled, s.now(), store.StateWaiting); err != nil {
 		c.replyError(id, protocol.CodeNotAllowed, "the request can no longer be cancelled")
 		return
 	}
-	s.audit(ctx, store.AuditEvent{Actor: c.actor(), Action: "request.cancelled", Address: c.addr, RequestID: reqID})
-	s.mu.Lock()
-	s.removeWaitingLocked(reqID)
-	if s.byReq[reqID] == c {
-		delete(s.byReq, reqID)
-	}
-	c.requestID = ""
-	c.enqueue(s.encode(protocol.TypeRequestCancelled, id, "", &protocol.RequestCancelled{RequestID: reqID, Reason: "cancelled by user"}))
-	s.mu.Unlock()
-	s.pushRequestUpdate(ctx, reqID)
+	s.audit(ctx, store.AuditEvent{Actor: c.actor(), Action: protocol.AuditRequestCancel, Address: c.addr, RequestID: reqID})
+	s.hub.cancel(c, id, reqID)
+	s.announceRequest(ctx, reqID)
 }
 
 func (s *Server) redeem(ctx context.Context, c *clientConn, id string, p *protocol.CodeRedeem) {
-	s.mu.Lock()
-	busy := c.requestID != ""
-	s.mu.Unlock()
-	if busy {
+	if reqID, _ := s.hub.requestOf(c); reqID != "" {
 		c.replyError(id, protocol.CodeNotAllowed, "this connection already has a help request")
 		return
 	}
@@ -250,7 +201,7 @@ func (s *Server) redeem(ctx context.Context, c *clientConn, id string, p *protoc
 		return
 	}
 	now := s.now()
-	active, err := s.st.ActiveCodes(ctx, now)
+	active, err := s.codeBook.ActiveCodes(ctx, now)
 	if err != nil {
 		s.log.Error("load codes", "err", err)
 		c.replyError(id, protocol.CodeInternal, "the help desk could not check the code; try again in a minute")
@@ -263,17 +214,17 @@ func (s *Server) redeem(ctx context.Context, c *clientConn, id string, p *protoc
 			match = &active[i]
 		}
 	}
-	if match == nil || s.st.UseCode(ctx, match.ID, now) != nil {
+	if match == nil || s.codeBook.UseCode(ctx, match.ID, now) != nil {
 		s.codeLimiter.Fail(c.addr)
 		s.m.codeAttempts.WithLabelValues("failed").Inc()
-		s.audit(ctx, store.AuditEvent{Actor: "user", Action: "code.failed", Address: c.addr})
+		s.audit(ctx, store.AuditEvent{Actor: protocol.ActorUser, Action: protocol.AuditCodeFailed, Address: c.addr})
 		s.log.Warn("wrong one-time code", "addr", c.addr)
 		c.replyError(id, protocol.CodeBadCode, "that code is wrong or has expired; ask the technician for a new one")
 		return
 	}
 	s.codeLimiter.Succeed(c.addr)
 	s.m.codeAttempts.WithLabelValues("ok").Inc()
-	tech, err := s.st.Technician(ctx, match.TechID)
+	tech, err := s.accounts.Technician(ctx, match.TechID)
 	if err != nil || tech.Disabled {
 		c.replyError(id, protocol.CodeBadCode, "that code is wrong or has expired; ask the technician for a new one")
 		return
@@ -284,33 +235,28 @@ func (s *Server) redeem(ctx context.Context, c *clientConn, id string, p *protoc
 		ID: newID("r"), State: store.StateInSession, Source: "code", Name: p.Name, Contact: p.Contact, OS: p.OS, AppVersion: p.AppVersion,
 		ResumeHash: auth.HashToken(token), Address: c.addr, TakenBy: tech.ID, SessionID: sessID, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.st.CreateRequest(ctx, &r); err != nil {
+	if err := s.queue.CreateRequest(ctx, &r); err != nil {
 		s.log.Error("store code request", "err", err)
 		c.replyError(id, protocol.CodeInternal, "the help desk could not start the session; try again in a minute")
 		return
 	}
-	if err := s.st.CreateSession(ctx, store.Session{ID: sessID, RequestID: r.ID, TechID: tech.ID, StartedAt: now}); err != nil {
+	if err := s.records.CreateSession(ctx, store.Session{ID: sessID, RequestID: r.ID, TechID: tech.ID, StartedAt: now}); err != nil {
 		s.log.Error("store session", "err", err)
 		c.replyError(id, protocol.CodeInternal, "the help desk could not start the session; try again in a minute")
 		return
 	}
 	c.name = p.Name
 	s.log.Info("code redeemed", "session", sessID, "technician", tech.Username, "addr", c.addr)
-	s.audit(ctx, store.AuditEvent{Actor: c.actor(), Action: "code.used", Address: c.addr, RequestID: r.ID, SessionID: sessID, Detail: "technician=" + tech.Username})
-	s.audit(ctx, store.AuditEvent{Actor: "tech:" + tech.Username, Action: "session.start", Address: c.addr, RequestID: r.ID, SessionID: sessID, Detail: "source=code"})
-	ls := &liveSession{id: sessID, requestID: r.ID, techID: tech.ID, techName: displayName(tech), techUser: tech.Username, userName: p.Name, started: now}
-	s.mu.Lock()
-	s.sessions[sessID] = ls
-	c.requestID = r.ID
-	s.byReq[r.ID] = c
-	c.enqueue(s.encode(protocol.TypeRequestAccepted, id, "", &protocol.RequestAccepted{RequestID: r.ID, ResumeToken: token, State: r.State}))
-	s.attachLocked(ls, c)
-	s.sendTechSessionStartLocked(ls, queueItem(r, true))
-	s.mu.Unlock()
+	s.audit(ctx, store.AuditEvent{Actor: c.actor(), Action: protocol.AuditCodeUsed, Address: c.addr, RequestID: r.ID, SessionID: sessID, Detail: "technician=" + tech.Username})
+	s.audit(ctx, store.AuditEvent{Actor: protocol.TechActor(tech.Username), Action: protocol.AuditSessionStart, Address: c.addr, RequestID: r.ID, SessionID: sessID, Detail: "source=code"})
+	s.hub.redeemed(newLiveSession(sessID, tech, r, now), c, id, token)
 }
 
-func (s *Server) setState(ctx context.Context, reqID, to string, from ...string) {
-	if err := s.st.SetRequestState(context.WithoutCancel(ctx), reqID, to, s.now(), from...); err != nil && !errors.Is(err, store.ErrConflict) {
-		s.log.Error("set request state", "request", reqID, "state", to, "err", err)
+func (s *Server) clientSessionMessage(ctx context.Context, c *clientConn, m protocol.Message) {
+	ls := s.hub.sessionOf(c)
+	if ls == nil || (m.Session != "" && m.Session != ls.id) {
+		c.replyError(m.ID, protocol.CodeNotAllowed, "no such session on this connection")
+		return
 	}
+	s.relaySessionMessage(ctx, ls, false, c.actor(), c.addr, m, func(code protocol.ErrorCode, msg string) { c.replyError(m.ID, code, msg) })
 }

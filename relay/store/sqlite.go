@@ -20,12 +20,20 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// SQLite is the Store backed by a SQLite file in WAL mode.
+// SQLite holds every record in a SQLite file in WAL mode; it implements
+// all the role interfaces.
 type SQLite struct {
 	db *sql.DB
 }
 
-var _ Store = (*SQLite)(nil)
+var (
+	_ Accounts = (*SQLite)(nil)
+	_ Queue    = (*SQLite)(nil)
+	_ Sessions = (*SQLite)(nil)
+	_ AuditLog = (*SQLite)(nil)
+	_ Codes    = (*SQLite)(nil)
+	_ Outcomes = (*SQLite)(nil)
+)
 
 // OpenSQLite opens (creating if needed) relay.db in dir and applies the
 // embedded migrations.
@@ -260,8 +268,12 @@ func (s *SQLite) CreateRequest(ctx context.Context, r *Request) error {
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = r.CreatedAt
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO help_requests (`+reqCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		r.ID, r.State, r.Source, r.Name, r.Contact, r.Description, r.OS, r.AppVersion, string(r.Guide), string(r.Diagnostics), r.ResumeHash, r.Address, r.TakenBy, r.SessionID, ms(r.CreatedAt), ms(r.UpdatedAt))
+	var key any // NULL: the unique index ignores requests without a key
+	if r.IdempotencyKey != "" {
+		key = r.IdempotencyKey
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO help_requests (`+reqCols+`, idempotency_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		r.ID, r.State, r.Source, r.Name, r.Contact, r.Description, r.OS, r.AppVersion, string(r.Guide), string(r.Diagnostics), r.ResumeHash, r.Address, r.TakenBy, r.SessionID, ms(r.CreatedAt), ms(r.UpdatedAt), key)
 	if err != nil {
 		return fmt.Errorf("insert request: %w", err)
 	}
@@ -330,6 +342,15 @@ func (s *SQLite) SetRequestState(ctx context.Context, id, to string, at time.Tim
 	}
 	res, err := s.db.ExecContext(ctx, q, args...)
 	return affected(res, err, ErrConflict)
+}
+
+// ResubmitRequest gives the request with idempotency key a new resume
+// hash and returns it.
+func (s *SQLite) ResubmitRequest(ctx context.Context, key string, resumeHash []byte, at time.Time) (Request, error) {
+	r, err := scanReq(s.db.QueryRowContext(ctx, `UPDATE help_requests SET resume_hash=?, updated_at=? WHERE idempotency_key=? RETURNING `+reqCols,
+		resumeHash, ms(at), key))
+	r.IdempotencyKey = key
+	return r, notFound(err, "request with idempotency key")
 }
 
 // --- sessions

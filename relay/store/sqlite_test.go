@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 func openTest(t *testing.T, dir string) *SQLite {
@@ -103,8 +105,8 @@ func TestCodesAndPrune(t *testing.T) {
 		t.Fatalf("second use: %v", err)
 	}
 	old := now.Add(-400 * 24 * time.Hour)
-	s.AddAudit(ctx, AuditEvent{At: old, Actor: "a", Action: "login"})
-	s.AddAudit(ctx, AuditEvent{At: now, Actor: "a", Action: "login"})
+	s.AddAudit(ctx, AuditEvent{At: old, Actor: protocol.TechActor("a"), Action: protocol.AuditLogin})
+	s.AddAudit(ctx, AuditEvent{At: now, Actor: protocol.TechActor("a"), Action: protocol.AuditLogin})
 	s.AddOutcome(ctx, Outcome{At: old, Kind: "fixed"})
 	if err := s.Prune(ctx, now.Add(-365*24*time.Hour)); err != nil {
 		t.Fatal(err)

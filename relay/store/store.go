@@ -2,9 +2,11 @@
 // sessions, help requests, sessions, audit events, one-time codes, chat
 // transcripts and guide outcomes.
 //
-// [Store] is the interface the relay server consumes; [SQLite] implements it
-// with the pure-Go modernc.org/sqlite driver so the relay stays cgo-free. A
-// PostgreSQL implementation can be added behind the same interface.
+// The records are grouped in small role interfaces — [Accounts], [Queue],
+// [Sessions], [AuditLog], [Codes], [Outcomes] — each consumer taking the
+// roles it uses. [SQLite] implements them all with the pure-Go
+// modernc.org/sqlite driver so the relay stays cgo-free; a PostgreSQL
+// implementation would implement the same roles.
 package store
 
 import (
@@ -72,6 +74,9 @@ type Request struct {
 	SessionID   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// IdempotencyKey is the client's key for the submit that created it
+	// ("" for none); unique among requests. Written by CreateRequest only.
+	IdempotencyKey string
 }
 
 // Session is one live assistance session.
@@ -99,22 +104,22 @@ type SessionFilter struct {
 
 // AuditEvent is one audit record.
 type AuditEvent struct {
-	ID        int64     `json:"id"`
-	At        time.Time `json:"at"`
-	Actor     string    `json:"actor"`
-	Action    string    `json:"action"`
-	Address   string    `json:"address,omitempty"`
-	RequestID string    `json:"request_id,omitempty"`
-	SessionID string    `json:"session_id,omitempty"`
-	Detail    string    `json:"detail,omitempty"`
+	ID        int64                `json:"id"`
+	At        time.Time            `json:"at"`
+	Actor     protocol.Actor       `json:"actor"`
+	Action    protocol.AuditAction `json:"action"`
+	Address   string               `json:"address,omitempty"`
+	RequestID string               `json:"request_id,omitempty"`
+	SessionID string               `json:"session_id,omitempty"`
+	Detail    string               `json:"detail,omitempty"`
 }
 
 // AuditFilter selects audit events; zero fields match everything.
 type AuditFilter struct {
 	Since     time.Time
 	Until     time.Time
-	Actor     string
-	Action    string
+	Actor     protocol.Actor
+	Action    protocol.AuditAction
 	SessionID string
 	Limit     int
 }
@@ -131,10 +136,10 @@ type Code struct {
 
 // ChatMessage is one line of a session transcript.
 type ChatMessage struct {
-	SessionID string    `json:"session_id"`
-	At        time.Time `json:"at"`
-	Sender    string    `json:"sender"`
-	Text      string    `json:"text"`
+	SessionID string         `json:"session_id"`
+	At        time.Time      `json:"at"`
+	Sender    protocol.Actor `json:"sender"`
+	Text      string         `json:"text"`
 }
 
 // Outcome is a self-help outcome reported by a desktop client.
@@ -182,6 +187,10 @@ type Queue interface {
 	// SetRequestState moves a request from one of the from states to to;
 	// ErrConflict if it was in none of them.
 	SetRequestState(ctx context.Context, id string, to string, at time.Time, from ...string) error
+	// ResubmitRequest answers a submit repeated with the idempotency key
+	// of an existing request: it gives that request resumeHash and
+	// returns it; ErrNotFound if no request has the key.
+	ResubmitRequest(ctx context.Context, key string, resumeHash []byte, at time.Time) (Request, error)
 }
 
 // Sessions holds session records and their chat transcripts.
@@ -216,20 +225,4 @@ type Codes interface {
 type Outcomes interface {
 	AddOutcome(ctx context.Context, o Outcome) error
 	OutcomeSummary(ctx context.Context, since time.Time) ([]OutcomeCount, error)
-}
-
-// Store is everything the relay server persists, as small role interfaces
-// that a second backend (PostgreSQL) implements one by one.
-type Store interface {
-	Accounts
-	Queue
-	Sessions
-	AuditLog
-	Codes
-	Outcomes
-	// Prune deletes audit events, chat lines, ended sessions, finished
-	// requests, outcomes, expired codes and logins older than before.
-	Prune(ctx context.Context, before time.Time) error
-	Ping(ctx context.Context) error
-	Close() error
 }

@@ -30,6 +30,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/lifeline-desk/lifeline/internal/cliflag"
 	"github.com/lifeline-desk/lifeline/relay/relayd"
 )
 
@@ -69,40 +70,6 @@ func run(args []string) error {
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }
 
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error {
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			*l = append(*l, s)
-		}
-	}
-	return nil
-}
-
-// applyEnv sets every flag not given on the command line from LIFELINE_*.
-func applyEnv(fs *flag.FlagSet) error {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || err != nil {
-			return
-		}
-		if v, ok := os.LookupEnv(envName(f.Name)); ok {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s: %w", envName(f.Name), e)
-			}
-		}
-	})
-	return err
-}
-
-func envName(flagName string) string {
-	return "LIFELINE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
-
 // parse parses flags anywhere among the positional arguments.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
@@ -116,7 +83,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	return pos, applyEnv(fs)
+	return pos, cliflag.ApplyEnv(fs, nil)
 }
 
 func newLogger(level, format string) (*slog.Logger, error) {
@@ -137,7 +104,7 @@ func newLogger(level, format string) (*slog.Logger, error) {
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var o relayd.Options
-	var turnURLs, origins listFlag
+	turnURLs, origins := &cliflag.List{Sep: ","}, &cliflag.List{Sep: ","}
 	var secretFile, logLevel, logFormat string
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HTTP(S) listen address")
 	fs.StringVar(&o.DataDir, "data", "lifeline-data", "data directory (SQLite database, TURN secret)")
@@ -148,10 +115,10 @@ func serve(args []string) error {
 	fs.BoolVar(&o.Demo, "demo", false, "create the 'demo' admin with a random password, printed once")
 	fs.StringVar(&o.TURNListen, "turn-listen", ":3478", "embedded TURN server UDP address, or 'off'")
 	fs.StringVar(&o.TURNExternalIP, "turn-external-ip", "", "public IP advertised by the embedded TURN server")
-	fs.Var(&turnURLs, "turn-url", "TURN URL(s) sent to clients, comma-separated (e.g. an external coturn); default: the embedded server")
+	fs.Var(turnURLs, "turn-url", "TURN URL(s) sent to clients, comma-separated (e.g. an external coturn); default: the embedded server")
 	fs.StringVar(&secretFile, "turn-secret-file", "", "file holding the TURN shared secret (coturn static-auth-secret); or LIFELINE_TURN_SECRET; default: generated in the data dir")
 	fs.DurationVar(&o.Retention, "retention", 365*24*time.Hour, "delete records older than this (0 keeps everything)")
-	fs.Var(&origins, "origin", "extra allowed Origin host patterns for the console socket, comma-separated")
+	fs.Var(origins, "origin", "extra allowed Origin host patterns for the console socket, comma-separated")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long to wait for connections on shutdown")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&logFormat, "log-format", "text", "text or json")
@@ -162,7 +129,7 @@ func serve(args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	o.TURNURLs, o.Origins = turnURLs, origins
+	o.TURNURLs, o.Origins = turnURLs.Values, origins.Values
 	log, err := newLogger(logLevel, logFormat)
 	if err != nil {
 		return err

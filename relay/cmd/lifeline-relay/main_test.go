@@ -7,14 +7,6 @@ import (
 	"testing"
 )
 
-func TestEnvName(t *testing.T) {
-	for in, want := range map[string]string{"turn-external-ip": "LIFELINE_TURN_EXTERNAL_IP", "data": "LIFELINE_DATA", "tls-cert": "LIFELINE_TLS_CERT"} {
-		if got := envName(in); got != want {
-			t.Errorf("envName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestParseFlagsAndEnv(t *testing.T) {
 	t.Setenv("LIFELINE_DATA", "/from/env")
 	t.Setenv("LIFELINE_LISTEN", "127.0.0.1:1")

@@ -1,0 +1,123 @@
+package server
+
+// Technician accounts, managed by administrators.
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lifeline-desk/lifeline/relay/auth"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/store"
+)
+
+type userJSON struct {
+	ID          int64     `json:"id"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	Admin       bool      `json:"admin"`
+	Disabled    bool      `json:"disabled"`
+	TOTPEnabled bool      `json:"totp_enabled"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func toUserJSON(t store.Technician) userJSON {
+	return userJSON{ID: t.ID, Username: t.Username, DisplayName: displayName(t), Admin: t.Admin, Disabled: t.Disabled, TOTPEnabled: t.TOTPEnabled, CreatedAt: t.CreatedAt}
+}
+
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request, p principal) {
+	ts, err := s.accounts.Technicians(r.Context())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, apiInternal, "could not load users")
+		return
+	}
+	out := make([]userJSON, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, toUserJSON(t))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, p principal) {
+	var req struct {
+		Username    string `json:"username"`
+		DisplayName string `json:"display_name"`
+		Password    string `json:"password"`
+		Admin       bool   `json:"admin"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	t, err := CreateTechnician(r.Context(), s.accounts, s.cfg.Password, req.Username, req.DisplayName, req.Password, req.Admin, s.now())
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, store.ErrExists) {
+			status = http.StatusConflict
+		}
+		writeError(w, status, apiBadRequest, err.Error())
+		return
+	}
+	s.audit(r.Context(), store.AuditEvent{Actor: protocol.TechActor(p.tech.Username), Action: protocol.AuditUserCreated, Address: s.clientAddr(r), Detail: "user=" + t.Username})
+	writeJSON(w, http.StatusCreated, toUserJSON(t))
+}
+
+func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, p principal) {
+	var req struct {
+		DisplayName *string `json:"display_name"`
+		Admin       *bool   `json:"admin"`
+		Disabled    *bool   `json:"disabled"`
+		Password    *string `json:"password"`
+		ResetTOTP   bool    `json:"reset_totp"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	ctx := r.Context()
+	t, err := s.accounts.Technician(ctx, id)
+	if err != nil {
+		writeError(w, http.StatusNotFound, apiNotFound, "no such user")
+		return
+	}
+	var changes []string
+	if req.DisplayName != nil {
+		t.DisplayName = *req.DisplayName
+		changes = append(changes, "display_name")
+	}
+	if req.Admin != nil {
+		t.Admin = *req.Admin
+		changes = append(changes, fmt.Sprintf("admin=%t", t.Admin))
+	}
+	if req.Disabled != nil {
+		t.Disabled = *req.Disabled
+		changes = append(changes, fmt.Sprintf("disabled=%t", t.Disabled))
+	}
+	if req.Password != nil {
+		if len(*req.Password) < auth.MinPasswordLen {
+			writeError(w, http.StatusBadRequest, apiWeakPassword, fmt.Sprintf("use at least %d characters", auth.MinPasswordLen))
+			return
+		}
+		if t.PasswordHash, err = s.cfg.Password.Hash(*req.Password); err != nil {
+			writeError(w, http.StatusInternalServerError, apiInternal, "could not set the password")
+			return
+		}
+		changes = append(changes, "password")
+	}
+	if req.ResetTOTP {
+		t.TOTPEnabled, t.TOTPSecret = false, ""
+		changes = append(changes, "totp_reset")
+	}
+	if err := s.accounts.UpdateTechnician(ctx, t); err != nil {
+		writeError(w, http.StatusInternalServerError, apiInternal, "could not update the user")
+		return
+	}
+	if t.Disabled || req.Password != nil {
+		s.accounts.DeleteLogins(ctx, t.ID)
+	}
+	s.audit(ctx, store.AuditEvent{Actor: protocol.TechActor(p.tech.Username), Action: protocol.AuditUserUpdated, Address: s.clientAddr(r), Detail: "user=" + t.Username + " " + strings.Join(changes, ",")})
+	writeJSON(w, http.StatusOK, toUserJSON(t))
+}
