@@ -4,9 +4,9 @@
 // session messages (consent, signaling, chat) with the technician.
 //
 // The connection is kept up: when it drops, the client redials with
-// exponential backoff and jitter and re-attaches to its waiting request with
-// the resume token (requests are persisted by the relay, so this also works
-// across a relay restart). A session does not survive a disconnect: the
+// exponential backoff and equal jitter (see Backoff) and re-attaches to its
+// waiting request with the resume token (requests are persisted by the
+// relay, so this also works across a relay restart). A session does not survive a disconnect: the
 // relay ends it, and the client delivers a synthetic session.end with reason
 // "connection_lost" so the caller stops capture and input at once.
 //
@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -32,7 +31,7 @@ import (
 
 // ReasonConnectionLost is the reason of the synthetic session.end delivered
 // when the connection drops during a session.
-const ReasonConnectionLost = "connection_lost"
+const ReasonConnectionLost = protocol.EndConnectionLost
 
 // State is the connection state reported to Options.OnState.
 type State int
@@ -54,7 +53,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Header is sent with the WebSocket handshake.
 	Header http.Header
-	// MinBackoff and MaxBackoff bound the reconnect delay (default 500 ms, 30 s).
+	// MinBackoff and MaxBackoff bound the reconnect delay: they are the
+	// Min and Max of the Backoff the client redials with (default
+	// DefaultMinBackoff, DefaultMaxBackoff).
 	MinBackoff, MaxBackoff time.Duration
 	// NoReconnect disables reconnecting: the client closes when the socket drops.
 	NoReconnect bool
@@ -116,12 +117,6 @@ type Client struct {
 // opts carries a RequestID and ResumeToken, the request is resumed and the
 // relay's reply (request.accepted or error) arrives on Messages().
 func Dial(ctx context.Context, url string, opts Options) (*Client, error) {
-	if opts.MinBackoff <= 0 {
-		opts.MinBackoff = 500 * time.Millisecond
-	}
-	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 30 * time.Second
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -185,7 +180,6 @@ func (c *Client) setState(s State, err error) {
 func (c *Client) run(ws *websocket.Conn) {
 	defer close(c.done)
 	defer close(c.msgs)
-	attempt := 0
 	for {
 		c.setState(Connected, nil)
 		err := c.readLoop(ws)
@@ -200,43 +194,33 @@ func (c *Client) run(ws *websocket.Conn) {
 			c.setState(Closed, err)
 			return
 		}
-		for {
-			attempt++
-			if !c.sleep(c.backoff(attempt)) {
-				c.setState(Closed, nil)
-				return
-			}
-			dctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
-			ws, err = c.dial(dctx)
-			cancel()
-			if err == nil {
-				attempt = 0
-				c.attach(ws)
-				break
-			}
+		if ws = c.redial(); ws == nil {
+			c.setState(Closed, nil)
+			return
+		}
+		c.attach(ws)
+	}
+}
+
+// redial reconnects after a drop, waiting before each attempt (the drop
+// was the first failure, so a relay that accepts and drops at once is not
+// hammered). It returns nil once the client is closed.
+func (c *Client) redial() *websocket.Conn {
+	var ws *websocket.Conn
+	retry := Backoff{Min: c.opts.MinBackoff, Max: c.opts.MaxBackoff}
+	err := retry.Retry(c.ctx, func(ctx context.Context, attempt int) error {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		var err error
+		if ws, err = c.dial(dctx); err != nil {
 			c.log.Debug("relay reconnect failed", "attempt", attempt, "err", err)
 		}
+		return err
+	})
+	if err != nil {
+		return nil
 	}
-}
-
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.opts.MinBackoff << min(attempt-1, 16)
-	if d <= 0 || d > c.opts.MaxBackoff {
-		d = c.opts.MaxBackoff
-	}
-	// Full jitter in [d/2, d).
-	return d/2 + rand.N(d/2+1)
-}
-
-func (c *Client) sleep(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-c.ctx.Done():
-		return false
-	}
+	return ws
 }
 
 // attach makes ws current and resumes the waiting request, if any.
@@ -429,7 +413,7 @@ func (c *Client) SendSession(ctx context.Context, typ protocol.Type, payload any
 	if sess == "" {
 		return ErrNoSession
 	}
-	if spec, ok := protocol.Specs[typ]; !ok || !spec.Session || spec.From&protocol.FromClient == 0 {
+	if spec, ok := protocol.SpecOf(typ); !ok || !spec.Session || spec.From&protocol.FromClient == 0 {
 		return fmt.Errorf("%s is not a client session message", typ)
 	}
 	return c.send(ctx, typ, "", sess, payload)

@@ -17,27 +17,6 @@ import (
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
-func TestBackoff(t *testing.T) {
-	c := &Client{opts: Options{MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second}}
-	tests := []struct {
-		attempt  int
-		min, max time.Duration
-	}{
-		{1, 50 * time.Millisecond, 100 * time.Millisecond},
-		{2, 100 * time.Millisecond, 200 * time.Millisecond},
-		{4, 400 * time.Millisecond, 800 * time.Millisecond},
-		{10, time.Second, 2 * time.Second},
-		{100, time.Second, 2 * time.Second},
-	}
-	for _, tt := range tests {
-		for range 50 {
-			if d := c.backoff(tt.attempt); d < tt.min || d > tt.max {
-				t.Fatalf("attempt %d: %v not in [%v, %v]", tt.attempt, d, tt.min, tt.max)
-			}
-		}
-	}
-}
-
 // fakeRelay runs handle for each accepted connection (numbered from 0).
 func fakeRelay(t *testing.T, handle func(n int, ws *websocket.Conn)) string {
 	t.Helper()

@@ -8,19 +8,27 @@
 //	console.css       all styling
 //	js/main.js        sign-in, navigation, the live queue, one-time codes, the status bar
 //	js/api.js         JSON API client (cookie + X-CSRF-Token), error mapping
-//	js/socket.js      /ws/tech with automatic reconnect (exponential backoff, jitter)
+//	js/socket.js      /ws/tech with automatic reconnect (relay/client.Backoff: exponential, equal jitter)
 //	js/session.js     a live session: consent, WebRTC answerer, screen, remote control, chat, close-out
 //	js/inputproto.js  the data-channel input encoding (see assist/inputproto)
-//	js/context.js     rendering of a request's context (guide steps, checks, diagnostics)
+//	js/context.js     rendering of a request's context: what the person wrote apart from
+//	                  the guide's note, guide steps, checks, diagnostics
+//	js/quality.js     when the live picture is reduced (smaller or slower) and why
 //	js/history.js     past sessions, search, export
 //	js/admin.js       technician accounts and the audit log
+//	js/words.js       plain words for audit actors, actions, end reasons and details
+//	                  (the raw codes stay in the exports)
 //	js/account.js     password and TOTP second factor
-//	js/dom.js         element helpers (text only, never HTML)
+//	js/dom.js         element helpers (text only, never HTML), the in-page confirm dialog
+//	js/vocab.js       end reasons, consent reasons, audit actions, error codes:
+//	                  generated from relay/protocol/vocab.go (go generate ./relay/console)
 //
 // Every text that comes from a user or the relay is set with textContent.
 // The console talks only to the JSON API and /ws/tech documented in
 // relay/API.md. The browser tests live in relay/console/e2e.
 package console
+
+//go:generate go run ./internal/genvocab
 
 import (
 	"embed"

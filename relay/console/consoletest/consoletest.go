@@ -5,6 +5,11 @@
 // that fail the test with the page's text, sign-in, and sampling pixels
 // of the session video.
 //
+// A package of browser tests makes Main its TestMain and opens tabs with
+// OpenTab: the tests then run in a network namespace with only loopback
+// (as root), share one browser, and a missing Chromium fails them in CI
+// and skips them elsewhere (internal/testenv).
+//
 // It is pure Go (no cgo), so relay/ keeps building with CGO_ENABLED=0.
 package consoletest
 
@@ -25,11 +30,67 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/lifeline-desk/lifeline/internal/netns"
+	"github.com/lifeline-desk/lifeline/internal/testenv"
 )
 
 // ErrNoChromium is returned by StartBrowser when chromium is not installed
 // (Debian package chromium; packaging/setup-deps.sh installs it).
-var ErrNoChromium = errors.New("chromium not installed")
+var ErrNoChromium = errors.New("chromium not installed (Debian package chromium)")
+
+// shared is the browser Main started for the tests of this binary.
+var shared struct {
+	ctx context.Context
+	err error
+}
+
+// Main is the TestMain of a package of browser tests; it returns the exit
+// code. As root it first re-executes the test binary in a network
+// namespace with only loopback (netns.Reexec), so WebRTC can use nothing
+// but 127.0.0.1. Then it starts one headless Chromium for all the tests,
+// runs them and stops the browser. Without Chromium the tests still run:
+// each one that opens a tab stops there (see NeedBrowser).
+func Main(m *testing.M) int {
+	if code, ok := netns.Reexec(); ok {
+		return code
+	}
+	ctx, stop, err := StartBrowser()
+	switch {
+	case errors.Is(err, ErrNoChromium):
+		fmt.Fprintf(os.Stderr, "%s: %v: the browser tests fail in CI and skip here\n", filepath.Base(os.Args[0]), err)
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
+		return 1
+	default:
+		defer stop()
+	}
+	shared.ctx, shared.err = ctx, err
+	return m.Run()
+}
+
+// OpenTab opens a tab (see NewTab) in the browser that Main started.
+func OpenTab(t testing.TB, timeout time.Duration) *Tab {
+	t.Helper()
+	NeedBrowser(t, shared.err)
+	if shared.ctx == nil {
+		t.Fatal("consoletest.OpenTab: the package's TestMain must call consoletest.Main")
+	}
+	return NewTab(t, shared.ctx, timeout)
+}
+
+// NeedBrowser stops t unless err, from StartBrowser, is nil: a missing
+// Chromium goes through testenv.Missing (a failure in CI, a skip naming the
+// Debian package elsewhere), any other error fails the test.
+func NeedBrowser(t testing.TB, err error) {
+	t.Helper()
+	switch {
+	case errors.Is(err, ErrNoChromium):
+		testenv.Missing(t, err.Error())
+	case err != nil:
+		t.Fatal(err)
+	}
+}
 
 // Width and Height are the size of the browser window and of every tab.
 const Width, Height = 1366, 768

@@ -16,7 +16,7 @@ import (
 // them, sets a password and makes them admin; the relay enforces each.
 func TestAdminUsers(t *testing.T) {
 	r := startRelay(t, nil)
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
 	tb.Click(`.tab[data-view="admin"]`)
 	tb.Wait("the user list", `document.querySelectorAll('#users-table tbody tr').length === 2`, 10*time.Second)
@@ -29,7 +29,7 @@ func TestAdminUsers(t *testing.T) {
 	if got := tb.Text(`#users-table tr[data-user="sam"]`); !strings.Contains(got, "Sam <from IT>") || !strings.Contains(got, "technician") || !strings.Contains(got, "active") {
 		t.Errorf("new user row = %q", got)
 	}
-	r.login("sam", "sam-first-password") // can sign in
+	r.SignIn(t, "sam", "sam-first-password") // can sign in
 
 	// Duplicate user name: a clear message.
 	tb.TypeInto("#u-name", "sam")
@@ -66,13 +66,18 @@ func TestAdminUsers(t *testing.T) {
 func TestAuditView(t *testing.T) {
 	r := startRelay(t, nil)
 	loginStatus(r, adminUser, "wrong-password-1")
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
 	tb.Click(`.tab[data-view="admin"]`)
 	tb.Wait("audit rows", `document.querySelectorAll('#audit-table tbody tr').length >= 2`, 10*time.Second)
-	rows := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('#audit-table tbody tr')].map(tr => tr.cells[2].textContent + ' ' + tr.cells[1].textContent)`)
-	if len(rows) < 2 || rows[0] != "login.failed alex" || rows[1] != "login tech:alex" {
+	// On screen in words and display names; the codes stay on the row.
+	rows := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('#audit-table tbody tr')].map(tr => tr.cells[2].textContent + ' | ' + tr.cells[1].textContent)`)
+	if len(rows) < 2 || rows[0] != "Failed sign-in as alex | alex" || rows[1] != "Alex from IT signed in | Alex from IT" {
 		t.Errorf("audit rows = %q", rows)
+	}
+	codes := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('#audit-table tbody tr')].map(tr => tr.dataset.action + ' ' + tr.dataset.actor)`)
+	if len(codes) < 2 || codes[0] != "login.failed alex" || codes[1] != "login tech:alex" {
+		t.Errorf("audit row codes = %q", codes)
 	}
 	tb.TypeInto("#a-action", "login\r")
 	tb.Wait("the filtered list", `document.querySelectorAll('#audit-table tbody tr').length === 1`, 10*time.Second)
@@ -83,8 +88,12 @@ func TestAuditView(t *testing.T) {
 	if !strings.HasPrefix(csvText, "id,at,actor,action") || !strings.Contains(csvText, "tech:alex,login") || strings.Contains(csvText, "login.failed") {
 		t.Errorf("audit CSV = %q", csvText)
 	}
+	jsonText := consoletest.Eval[string](tb, `fetch(document.querySelector('#a-json').href).then(r => r.text())`)
+	if !strings.Contains(jsonText, `"actor":"tech:alex"`) || !strings.Contains(jsonText, `"action":"login"`) || strings.Contains(jsonText, "signed in") {
+		t.Errorf("audit JSON = %s", jsonText)
+	}
 
-	bea := newTab(t, 60*time.Second)
+	bea := consoletest.OpenTab(t, 60*time.Second)
 	bea.SignIn(r.URL, techUser, techPass)
 	if bea.Visible("#tab-admin") {
 		t.Error("a technician sees the Admin tab")

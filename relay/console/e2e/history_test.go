@@ -67,11 +67,11 @@ func finishedSession(t *testing.T, r *relay, tech *relaytest.API, name, desc, no
 // timeline, transcript and notes, and download the CSV export.
 func TestHistory(t *testing.T) {
 	r := startRelay(t, nil)
-	alex := r.login(adminUser, adminPass)
+	alex := r.SignIn(t, adminUser, adminPass)
 	sid := finishedSession(t, r, alex, "Ana Silva", "printer says offline", "Restarted CUPS; test page printed.", "Printing")
 	finishedSession(t, r, alex, "Omar Haddad", "Outlook asks for the password", "Reset the mail profile.", "Email / Outlook")
 
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, techUser, techPass)
 	tb.Click(`.tab[data-view="history"]`)
 	tb.Wait("two sessions", `document.querySelectorAll('#history-table tbody tr').length === 2`, 10*time.Second)
@@ -88,13 +88,24 @@ func TestHistory(t *testing.T) {
 	tb.Do(chromedp.Focus(chromedp.CSS("#history-table tbody tr")), chromedp.KeyEvent("\r"))
 	tb.Wait("the session detail", `document.querySelector('#history-detail .timeline li')`, 10*time.Second)
 	detail := tb.Text("#history-detail")
-	for _, want := range []string{"Session with Ana Silva", "Restarted CUPS; test page printed.", "request.taken", "session.start", "session.end", "session.notes", "thanks, it prints again", "Printing"} {
+	// Bea is no admin: a colleague is shown by user name, without "tech:".
+	for _, want := range []string{"Session with Ana Silva", "Restarted CUPS; test page printed.", "alex took the request", "alex started the session",
+		"Started from a request", "Ana Silva ended the session", "Why: user ended", "alex wrote the resolution notes", "Category: Printing",
+		"thanks, it prints again", "Printing"} {
 		if !strings.Contains(detail, want) {
 			t.Errorf("session detail lacks %q:\n%s", want, detail)
 		}
 	}
-	if got := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('#history-detail .timeline code')].map(c => c.textContent)`); strings.Join(got, " ") != "request.taken session.start session.end session.notes" {
+	for _, raw := range []string{"request.taken", "session.start", "source=", "reason=", "category=", "tech:", "user:"} {
+		if strings.Contains(detail, raw) {
+			t.Errorf("session detail shows the raw code %q:\n%s", raw, detail)
+		}
+	}
+	if got := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('#history-detail .timeline li')].map(li => li.dataset.action)`); strings.Join(got, " ") != "request.taken session.start session.end session.notes" {
 		t.Errorf("timeline = %q", got)
+	}
+	if got := tb.Text("#history-detail .chat-from"); got != "Ana Silva" {
+		t.Errorf("the transcript names the sender %q, want Ana Silva", got)
 	}
 	tb.Screenshot(screenshots, "history")
 
@@ -133,7 +144,7 @@ func TestHistory(t *testing.T) {
 		t.Errorf("CSV export = %q", rows)
 	}
 	js := consoletest.Eval[string](tb, `fetch(document.querySelector('#h-json').href).then(r => r.text())`)
-	if !strings.Contains(js, sid) || strings.Contains(js, "Omar") {
+	if !strings.Contains(js, sid) || strings.Contains(js, "Omar") || !strings.Contains(js, `"source":"request"`) || !strings.Contains(js, `"end_reason":"user"`) {
 		t.Errorf("JSON export with filters = %s", js)
 	}
 }

@@ -16,13 +16,13 @@ import (
 // signing out returns to the sign-in page.
 func TestLogin(t *testing.T) {
 	r := startRelay(t, nil)
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.Open(r.URL)
 	if !tb.Visible("#login-form") {
 		t.Fatal("sign-in form not shown to a new visitor")
 	}
 	csp := consoletest.Eval[string](tb, `fetch('/').then(r => r.headers.get('Content-Security-Policy'))`)
-	for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self' ws://" + r.addr, "media-src 'self' blob:", "frame-ancestors 'none'"} {
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self' ws://" + r.Addr, "media-src 'self' blob:", "frame-ancestors 'none'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)
 		}
@@ -66,7 +66,7 @@ func TestLogin(t *testing.T) {
 // refused with a clear message, the right one signs in.
 func TestTOTP(t *testing.T) {
 	r := startRelay(t, nil)
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, techUser, techPass)
 	if tb.Visible("#tab-admin") {
 		t.Error("admin tab shown to a technician")

@@ -2,54 +2,27 @@ package e2e
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/lifeline-desk/lifeline/internal/netns"
-	"github.com/lifeline-desk/lifeline/relay/auth"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/relaytest"
 	"github.com/lifeline-desk/lifeline/relay/server"
-	"github.com/lifeline-desk/lifeline/relay/store"
 )
-
-// browserCtx is the shared headless Chromium (nil: not installed). Each
-// test opens its own tab in a fresh browser context (own cookies).
-var browserCtx context.Context
 
 // screenshots is where the main views are saved (ignored by git).
 var screenshots = filepath.Join("..", "testdata", "screenshots")
 
+// TestMain runs the tests in a loopback-only network namespace (as root)
+// with one shared Chromium (see consoletest.Main).
 func TestMain(m *testing.M) {
-	if code, ok := netns.Reexec(); ok {
-		os.Exit(code)
-	}
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	bctx, stop, err := consoletest.StartBrowser()
-	if errors.Is(err, consoletest.ErrNoChromium) {
-		fmt.Fprintln(os.Stderr, "e2e: chromium not installed; browser tests skip (packaging/setup-deps.sh installs it)")
-		return m.Run()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer stop()
-	browserCtx = bctx
-	return m.Run()
+	os.Exit(consoletest.Main(m))
 }
 
 // TestNetworkIsolated checks what the WebRTC tests run in: as root, a
@@ -62,108 +35,30 @@ func TestNetworkIsolated(t *testing.T) {
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// cheap keeps argon2id fast in tests.
-var cheap = auth.Params{Time: 1, MemoryKiB: 64, Threads: 1}
-
 const (
 	adminUser, adminPass = "alex", "alex-password"
 	techUser, techPass   = "bea", "bea-password"
+	adminName            = "Alex from IT"
 )
 
+// relay is an in-process relay (relaytest) with the e2e helpers on top.
 type relay struct {
-	t    *testing.T
-	URL  string
-	addr string
-	dir  string
-	st   *store.SQLite
-	srv  *server.Server
-	hs   *http.Server
-	mod  func(*server.Config)
-	done chan struct{}
+	*relaytest.Relay
+	t *testing.T
 }
 
 // startRelay runs the relay in-process on a real loopback listener, with
-// an admin "alex" (Alex from IT) and a technician "bea" (Bea (IT)).
+// an admin "alex" (Alex from IT) and a technician "bea" (Bea (IT)); mod,
+// if not nil, changes its configuration.
 func startRelay(t *testing.T, mod func(*server.Config)) *relay {
 	t.Helper()
-	r := &relay{t: t, dir: t.TempDir(), addr: "127.0.0.1:0", mod: mod}
-	r.start()
-	ctx := context.Background()
-	now := time.Now()
-	if _, err := server.CreateTechnician(ctx, r.st, cheap, adminUser, "Alex from IT", adminPass, true, now); err != nil {
-		t.Fatal(err)
+	opts := []relaytest.Option{relaytest.WithoutTechnician(),
+		relaytest.WithTechnician(adminUser, adminName, adminPass, true),
+		relaytest.WithTechnician(techUser, "Bea (IT)", techPass, false)}
+	if mod != nil {
+		opts = append(opts, relaytest.WithConfig(mod))
 	}
-	if _, err := server.CreateTechnician(ctx, r.st, cheap, techUser, "Bea (IT)", techPass, false, now); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *relay) start() {
-	t := r.t
-	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, r.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Config{Store: st, PingInterval: time.Hour, Password: cheap}
-	if r.mod != nil {
-		r.mod(&cfg)
-	}
-	srv, err := server.New(ctx, cfg, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ln net.Listener
-	for i := 0; ; i++ { // after a restart the old port may linger briefly
-		ln, err = net.Listen("tcp", r.addr)
-		if err == nil || i == 100 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.addr = ln.Addr().String()
-	r.URL = "http://" + r.addr
-	r.st, r.srv = st, srv
-	r.hs = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	r.done = make(chan struct{})
-	go func(hs *http.Server, done chan struct{}) {
-		hs.Serve(ln)
-		close(done)
-	}(r.hs, r.done)
-}
-
-// stop shuts the relay down gracefully (idempotent).
-func (r *relay) stop() {
-	if r.hs == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	r.hs.Shutdown(ctx)
-	r.srv.Shutdown(ctx)
-	<-r.done
-	r.st.Close()
-	r.hs = nil
-}
-
-// restart stops the relay and starts it again on the same address and data.
-func (r *relay) restart(pause time.Duration) {
-	r.stop()
-	time.Sleep(pause)
-	r.start()
-}
-
-func (r *relay) wsURL(path string) string { return "ws" + strings.TrimPrefix(r.URL, "http") + path }
-
-// login signs a technician in to the JSON API from Go (a colleague).
-func (r *relay) login(user, pass string) *relaytest.API {
-	r.t.Helper()
-	return relaytest.SignIn(r.t, r.URL, user, pass)
+	return &relay{Relay: relaytest.Start(t, opts...), t: t}
 }
 
 // --- desktop clients
@@ -181,7 +76,7 @@ func (r *relay) submit(req protocol.RequestSubmit) *desktop {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, r.wsURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
+	c, err := client.Dial(ctx, r.WSURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
 	if err != nil {
 		r.t.Fatalf("dial /ws/client: %v", err)
 	}
@@ -225,21 +120,12 @@ func printerRequest(name string) protocol.RequestSubmit {
 
 // --- the browser
 
-// newTab opens a tab in a fresh browser context (see consoletest.NewTab).
-func newTab(t *testing.T, timeout time.Duration) *consoletest.Tab {
-	t.Helper()
-	if browserCtx == nil {
-		t.Skip("chromium not installed")
-	}
-	return consoletest.NewTab(t, browserCtx, timeout)
-}
-
 // desktopDial connects a desktop client without submitting anything.
 func desktopDial(t *testing.T, r *relay) *client.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, r.wsURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
+	c, err := client.Dial(ctx, r.WSURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
 	if err != nil {
 		t.Fatalf("dial /ws/client: %v", err)
 	}

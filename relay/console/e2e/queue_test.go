@@ -20,7 +20,7 @@ import (
 // appears live with everything the desktop sent, and its waiting time ticks.
 func TestQueueShowsContext(t *testing.T) {
 	r := startRelay(t, nil)
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
 	if got := tb.Text("#queue-empty"); !strings.Contains(got, "Nobody is waiting") || !tb.Visible("#queue-empty") {
 		t.Errorf("empty queue shows %q", got)
@@ -79,7 +79,7 @@ func TestQueueShowsContext(t *testing.T) {
 // through) and says so plainly. Then it takes another one with the keyboard.
 func TestTakeRace(t *testing.T) {
 	r := startRelay(t, nil)
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
 	ana := r.submit(printerRequest("Ana Silva"))
 	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
@@ -98,7 +98,7 @@ func TestTakeRace(t *testing.T) {
 		held = ev.RequestID
 		break
 	}
-	bea := r.login(techUser, techPass)
+	bea := r.SignIn(t, techUser, techPass)
 	if st := bea.Call("POST", "/api/requests/"+ana.id+"/take", nil, nil); st != http.StatusOK {
 		t.Fatalf("colleague's take: %d", st)
 	}
@@ -142,7 +142,7 @@ func TestTakeRace(t *testing.T) {
 // TestUserStopsSharing: the user ends the session from their banner.
 func TestUserStopsSharing(t *testing.T) {
 	r := startRelay(t, nil)
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
 	sam := r.submit(protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Sam"}, Description: "VPN drops"})
 	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
@@ -171,18 +171,35 @@ func TestUserStopsSharing(t *testing.T) {
 	}
 }
 
-// expect waits up to 10 s for a message of type typ on the desktop side.
-func (d *desktop) expect(t *testing.T, typ protocol.Type) {
+// expect waits up to 10 s for a message of type typ on the desktop side,
+// skipping others, and returns it.
+func (d *desktop) expect(t *testing.T, typ protocol.Type) protocol.Message {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
 		case m := <-d.msg:
 			if m.Type == typ {
-				return
+				return m
 			}
 		case <-timeout:
 			t.Fatalf("the desktop did not get %s", typ)
+		}
+	}
+}
+
+// expectNone fails if a message of type typ reaches the desktop within d.
+func (d *desktop) expectNone(t *testing.T, typ protocol.Type, within time.Duration) {
+	t.Helper()
+	timeout := time.After(within)
+	for {
+		select {
+		case m := <-d.msg:
+			if m.Type == typ {
+				t.Fatalf("the desktop got %s", typ)
+			}
+		case <-timeout:
+			return
 		}
 	}
 }
@@ -191,7 +208,7 @@ func (d *desktop) expect(t *testing.T, typ protocol.Type) {
 // cancelling it makes it unusable; an expired code says so.
 func TestCode(t *testing.T) {
 	r := startRelay(t, func(c *server.Config) { c.CodeTTL = 4 * time.Second })
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
 	tb.Click("#code-new")
 	tb.Wait("the code", `!document.querySelector('#code-active').hidden`, 10*time.Second)
@@ -214,7 +231,7 @@ func TestCode(t *testing.T) {
 
 	// A code cancelled in the console is refused to the caller.
 	r2 := startRelay(t, nil)
-	tb2 := newTab(t, 60*time.Second)
+	tb2 := consoletest.OpenTab(t, 60*time.Second)
 	tb2.SignIn(r2.URL, adminUser, adminPass)
 	tb2.Click("#code-new")
 	tb2.Wait("the code", `!document.querySelector('#code-active').hidden`, 10*time.Second)
@@ -251,7 +268,7 @@ func TestCode(t *testing.T) {
 // never runs.
 func TestXSS(t *testing.T) {
 	r := startRelay(t, nil)
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
 	payload := `<img src=x onerror="window.__xss=1">`
 	req := printerRequest(`<b onmouseover="window.__xss=2">Mallory</b>`)
@@ -262,13 +279,14 @@ func TestXSS(t *testing.T) {
 	r.submit(req)
 	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
 	tb.Click("#queue-list li[data-id]")
-	time.Sleep(300 * time.Millisecond) // give an injected handler the chance to fire
-	if v := consoletest.Eval[string](tb, `String(window.__xss)`); v != "undefined" {
-		t.Fatalf("injected script ran: window.__xss = %s", v)
-	}
+	// No element was made from the text, so no injected handler can ever
+	// fire: the final state proves it, without waiting for one.
 	n := consoletest.Eval[int](tb, `document.querySelectorAll('#app img, #app svg, #app iframe, #app b, #app script').length`)
 	if n != 0 {
 		t.Errorf("%d elements were created from user text", n)
+	}
+	if v := consoletest.Eval[string](tb, `String(window.__xss)`); v != "undefined" {
+		t.Fatalf("injected script ran: window.__xss = %s", v)
 	}
 	for sel, want := range map[string]string{
 		"#queue-detail .description": payload,
@@ -291,18 +309,18 @@ func TestXSS(t *testing.T) {
 // bar, reconnects by itself and shows the (persisted) queue again.
 func TestReconnect(t *testing.T) {
 	r := startRelay(t, nil)
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
 	r.submit(printerRequest("Ana Silva"))
 	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
 
-	r.stop()
+	r.Stop()
 	tb.Wait("the lost-connection notice", `document.querySelector('#status-text').textContent.includes('Reconnecting by itself')`, 10*time.Second)
 	if !tb.Visible("#status-retry") {
 		t.Error("no Reconnect now button while disconnected")
 	}
 	time.Sleep(500 * time.Millisecond)
-	r.start()
+	r.Restart()
 	tb.Wait("the reconnection", `document.querySelector('#status-dot').classList.contains('connected')`, 20*time.Second)
 	if got := tb.Text("#status-text"); !strings.Contains(got, "Connected") {
 		t.Errorf("status after reconnect = %q", got)
@@ -336,7 +354,7 @@ func jsString(s string) string {
 // cannot ask to view a second time.
 func TestReloadPicksUpSession(t *testing.T) {
 	r := startRelay(t, nil)
-	tb := newTab(t, 60*time.Second)
+	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
 	ana := r.submit(printerRequest("Ana Silva"))
 	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)

@@ -1,6 +1,7 @@
 // Admin: technician accounts (/api/admin/users) and the audit log.
 import { el, $, say, fmtTime, dateParam } from './dom.js';
 import { get, post, patch, query } from './api.js';
+import { actorName, eventWords, detailWords, rememberUsers, namesReady } from './words.js';
 
 let me = () => null;
 
@@ -21,6 +22,7 @@ async function loadUsers() {
   const msg = $('#users-msg');
   try {
     const users = await get('/api/admin/users');
+    rememberUsers(users);
     $('#users-table tbody').replaceChildren(...users.map(userRow));
   } catch (err) {
     say(msg, `Could not load technicians: ${err.message}`, 'error');
@@ -99,9 +101,11 @@ async function loadAudit() {
   auditLinks();
   try {
     const evs = await get(`/api/audit${query({ ...auditFilters(), limit: 500 })}`);
-    $('#audit-table tbody').replaceChildren(...evs.map((e) => el('tr', {},
-      el('td', { text: fmtTime(e.at) }), el('td', { text: e.actor }), el('td', {}, el('code', { text: e.action })),
-      el('td', { text: e.address || '' }), el('td', { class: 'clip', text: e.session_id || '' }), el('td', { text: e.detail || '' }))));
+    await namesReady();
+    // Words on screen, the raw codes on hover and in the exports.
+    $('#audit-table tbody').replaceChildren(...evs.map((e) => el('tr', { dataset: { action: e.action, actor: e.actor } },
+      el('td', { text: fmtTime(e.at) }), el('td', { text: actorName(e.actor), title: e.actor }), el('td', { text: eventWords(e), title: e.action }),
+      el('td', { text: e.address || '' }), el('td', { class: 'clip', text: e.session_id || '' }), el('td', { text: detailWords(e.detail), title: e.detail || '' }))));
     say(msg, evs.length ? `${evs.length} event${evs.length === 1 ? '' : 's'}, oldest first.` : 'No events match these filters.');
   } catch (err) {
     say(msg, `Could not load the audit log: ${err.message}`, 'error');

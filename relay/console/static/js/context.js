@@ -7,11 +7,50 @@ export function displayName(item) {
   return (item && item.name) || 'Unnamed user';
 }
 
+// The desktop appends the guide's note for the technician to the
+// description after this marker (app/internal/helpdesk toProtocol).
+const guideNoteMarker = 'From the guide: ';
+
+/**
+ * splitDescription separates what the person wrote from the guide's note
+ * the desktop appended to it: {words, note}, note '' when there is none.
+ */
+export function splitDescription(desc) {
+  const s = String(desc || '');
+  const i = s.lastIndexOf(guideNoteMarker);
+  if (i < 0 || (i > 0 && s.slice(i - 2, i) !== '\n\n')) return { words: s, note: '' };
+  return { words: s.slice(0, i).trimEnd(), note: s.slice(i + guideNoteMarker.length).trim() };
+}
+
+/**
+ * noteParagraphs reflows a guide note for normal wrapping: the guide's
+ * line breaks inside a paragraph become spaces, blank lines separate
+ * paragraphs, and a {{variable}} the desktop left unfilled is dropped.
+ */
+export function noteParagraphs(note) {
+  return String(note || '').split(/\n\s*\n/)
+    .map((p) => p.replace(/\{\{\s*[\w.-]*\s*\}\}/g, '').replace(/\(\s*\)/g, '')
+      .replace(/\s+/g, ' ').replace(/ ([.,;:!?])/g, '$1').trim())
+    .filter(Boolean);
+}
+
 function checkLine(c) {
   return el('li', { class: 'checkline' },
     checkBadge(c.status), ' ',
     el('span', { class: 'check-name', text: c.name || 'check' }),
     c.detail ? el('span', { class: 'check-detail', text: ` — ${c.detail}` }) : null);
+}
+
+// guideStop is the guide's own note for the technician, with the step
+// where the person left the guide: set apart from what they wrote.
+function guideStop(g, note) {
+  const steps = (g && g.steps) || [];
+  const last = steps[steps.length - 1];
+  const where = [last && (last.title || last.step_id), g && (g.guide_title || g.guide_id)].filter(Boolean);
+  return el('section', { class: 'guide-stop', 'aria-label': 'Where the guide stopped' },
+    el('h3', { text: 'Where the guide stopped' }),
+    where.length === 2 ? el('p', { class: 'muted guide-stop-at' }, 'At “', el('span', { text: where[0] }), '” in “', el('span', { text: where[1] }), '”') : null,
+    noteParagraphs(note).map((p) => el('p', { class: 'guide-note', text: p })));
 }
 
 /** renderContext returns a fragment with the whole request context. */
@@ -25,8 +64,11 @@ export function renderContext(item, { compact = false } = {}) {
   fact('App version', item.app_version);
   fact('Asked at', fmtTime(item.created_at));
   fact('Came in by', item.source === 'code' ? 'one-time code' : 'help request');
-  f.append(el('h3', { text: 'Problem in their words' }),
-    el('p', { class: 'description', text: item.description || '(no description)' }), facts);
+  const { words, note } = splitDescription(item.description);
+  f.append(el('h3', { text: 'What they wrote' }),
+    el('p', { class: 'description', text: words || '(nothing written)' }));
+  if (note) f.append(guideStop(item.guide, note));
+  f.append(facts);
 
   const g = item.guide;
   if (g && (g.guide_id || (g.steps && g.steps.length))) {

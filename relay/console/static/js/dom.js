@@ -86,3 +86,29 @@ export function dateParam(v, endOfDay) {
   const d = new Date(v + (endOfDay ? 'T23:59:59' : 'T00:00:00'));
   return isNaN(d) ? '' : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+let dialogs = 0;
+
+/**
+ * ask shows a small modal question in parent and resolves true when the
+ * person confirms. It is a <dialog>: the focus stays inside it, starting on
+ * the safe choice, and Escape cancels. onOpen, if given, receives a
+ * function that withdraws the question (resolving false).
+ */
+export function ask(parent, { title, text, yes, no = 'Cancel', danger = false, onOpen }) {
+  return new Promise((resolve) => {
+    const id = `ask-${++dialogs}`;
+    const dlg = el('dialog', { class: 'confirm', 'aria-labelledby': `${id}-t`, 'aria-describedby': `${id}-d` });
+    const noBtn = el('button', { type: 'button', onclick: () => dlg.close('no') }, no);
+    const yesBtn = el('button', { type: 'button', class: danger ? 'danger' : 'primary', onclick: () => dlg.close('yes') }, yes);
+    dlg.append(el('h3', { id: `${id}-t`, text: title }), el('p', { id: `${id}-d`, text }), el('div', { class: 'row' }, noBtn, yesBtn));
+    dlg.addEventListener('close', () => {
+      dlg.remove();
+      resolve(dlg.returnValue === 'yes');
+    }, { once: true });
+    parent.append(dlg);
+    dlg.showModal();
+    noBtn.focus();
+    if (onOpen) onOpen(() => { if (dlg.open) dlg.close('no'); });
+  });
+}

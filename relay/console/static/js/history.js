@@ -2,7 +2,8 @@
 // transcript and notes; CSV/JSON export links with the same filters.
 import { el, $, say, fmtTime, fmtSeconds, dateParam } from './dom.js';
 import { get, query } from './api.js';
-import { renderContext } from './context.js';
+import { renderContext, splitDescription } from './context.js';
+import { endWords, actorName, eventWords, detailWords, namesReady } from './words.js';
 
 export function init() {
   $('#history-form').addEventListener('submit', (e) => { e.preventDefault(); search(); });
@@ -29,11 +30,6 @@ function updateExportLinks() {
   $('#h-json').href = `/api/sessions/export${query({ format: 'json', ...f })}`;
 }
 
-const endWords = {
-  user: 'user ended', technician: 'technician ended', view_denied: 'viewing declined', client_disconnected: 'user disconnected',
-  relay_restart: 'relay restart', relay_shutdown: 'relay shutdown', connection_failed: 'connection failed',
-};
-
 export async function search() {
   const msg = $('#history-msg');
   const body = $('#history-table tbody');
@@ -41,13 +37,15 @@ export async function search() {
   say(msg, 'Loading…');
   try {
     const list = await get(`/api/sessions${query({ ...filters(), limit: 200 })}`);
+    await namesReady();
     body.replaceChildren(...list.map((s) => {
+      const words = splitDescription(s.description).words;
       const tr = el('tr', { tabindex: '0', dataset: { id: s.id }, onclick: () => detail(s.id),
         onkeydown: (e) => { if (e.key === 'Enter') detail(s.id); } },
       el('td', { text: fmtTime(s.started_at) }),
       el('td', { text: s.user_name || '—' }),
-      el('td', { text: s.technician }),
-      el('td', { class: 'clip', text: s.description, title: s.description }),
+      el('td', { text: actorName(`tech:${s.technician}`) }),
+      el('td', { class: 'clip', text: words, title: words }),
       el('td', { text: fmtSeconds(s.duration_s) }),
       el('td', { text: s.category || '' }),
       el('td', { text: s.live ? 'running' : (endWords[s.end_reason] || s.end_reason || '') }));
@@ -65,10 +63,11 @@ async function detail(id) {
   pane.replaceChildren(el('p', { class: 'muted', text: 'Loading…' }));
   try {
     const d = await get(`/api/sessions/${encodeURIComponent(id)}`);
+    await namesReady();
     const s = d.session;
     const facts = el('dl', { class: 'facts' });
     const fact = (k, v) => { if (v) facts.append(el('dt', { text: k }), el('dd', { text: v })); };
-    fact('Technician', s.technician);
+    fact('Technician', actorName(`tech:${s.technician}`));
     fact('Started', fmtTime(s.started_at));
     fact('Ended', s.ended_at ? `${fmtTime(s.ended_at)} (${endWords[s.end_reason] || s.end_reason || ''})` : 'still running');
     fact('Viewing allowed', s.view_granted_at ? fmtTime(s.view_granted_at) : 'no');
@@ -81,14 +80,13 @@ async function detail(id) {
       el('h3', { text: 'Resolution notes' }),
       el('p', { class: 'notes', text: s.notes || 'No notes yet.' }),
       el('h3', { text: 'Timeline' }),
-      el('ol', { class: 'timeline' }, d.timeline.map((e) => el('li', {},
+      el('ol', { class: 'timeline' }, d.timeline.map((e) => el('li', { dataset: { action: e.action, actor: e.actor } },
         el('time', { class: 'muted', text: fmtTime(e.at) }), ' ',
-        el('span', { class: 'actor', text: e.actor }), ' ',
-        el('code', { text: e.action }),
-        e.detail ? el('span', { class: 'muted', text: ` ${e.detail}` }) : null))),
+        el('span', { class: 'event', title: e.action, text: eventWords(e) }),
+        e.detail ? el('span', { class: 'muted', text: ` · ${detailWords(e.detail)}` }) : null))),
       el('h3', { text: 'Chat transcript' }),
       d.transcript.length ? el('ol', { class: 'chat-log static' }, d.transcript.map((c) => el('li', {},
-        el('span', { class: 'chat-from', text: c.sender }), ' ',
+        el('span', { class: 'chat-from', text: actorName(c.sender) }), ' ',
         el('time', { class: 'muted', text: fmtTime(c.at) }),
         el('div', { class: 'chat-text', text: c.text })))) : el('p', { class: 'muted', text: 'No chat.' }),
       el('details', {}, el('summary', { text: 'Request context' }), el('div', { class: 'context' }, renderContext(d.request))));

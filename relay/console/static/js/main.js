@@ -3,7 +3,8 @@
 import { el, $, $$, say, fmtWait, fmtClock } from './dom.js';
 import { api, get, post, del, setCSRF, setUnauthenticatedHandler, serverNow } from './api.js';
 import { RelaySocket } from './socket.js';
-import { renderContext, displayName } from './context.js';
+import { renderContext, displayName, splitDescription } from './context.js';
+import { learnNames } from './words.js';
 import { LiveSession } from './session.js';
 import * as history from './history.js';
 import * as admin from './admin.js';
@@ -41,6 +42,7 @@ function signedIn(me) {
   setCSRF(me.csrf_token);
   $('#whoami').textContent = `${me.user.display_name} (${me.user.username})`;
   $('#tab-admin').hidden = !me.user.admin;
+  learnNames(me.user);
   $('#login-view').hidden = true;
   $('#app').hidden = false;
   document.title = 'Lifeline console';
@@ -189,9 +191,10 @@ function onMessage(m) {
         if (had && state.selected === d.id && !state.sessions.has(d.session_id)) {
           const mine = state.me && d.taken_by === state.me.display_name;
           const who = mine ? 'You took' : d.taken_by ? `${d.taken_by} took` : 'Someone else took';
-          say($('#queue-msg'), d.state === 'cancelled' ? `${displayName(d)} cancelled their request.` : `${who} ${displayName(d)}'s request.`);
+          queueNotice(d.id, d.state === 'cancelled' ? `${displayName(d)} cancelled their request.` : `${who} ${displayName(d)}'s request.`);
         }
       }
+      queueChanged(d.id);
       renderQueue();
       break;
     case 'session.start':
@@ -201,7 +204,7 @@ function onMessage(m) {
       const sid = state.sent.get(m.id) || m.session;
       const s = sid && state.sessions.get(sid);
       if (s) s.refused(d);
-      else say($('#queue-msg'), `The relay refused a message: ${d.message || d.code}`, 'error');
+      else queueNotice('', `The relay refused a message: ${d.message || d.code}`, 'error');
       break;
     }
     default:
@@ -210,6 +213,29 @@ function onMessage(m) {
 }
 
 // --- queue
+
+// A notice about one request in #queue-msg is news for a moment only: it
+// clears itself after noticeMS, or as soon as another request in the queue
+// changes. Errors stay until the next notice.
+const noticeMS = 5000;
+const notice = { about: '', kind: '', timer: 0 };
+
+function queueNotice(about, text, kind = '') {
+  clearTimeout(notice.timer);
+  Object.assign(notice, { about, kind, timer: 0 });
+  say($('#queue-msg'), text, kind);
+  if (kind !== 'error') notice.timer = setTimeout(clearQueueNotice, noticeMS);
+}
+
+function clearQueueNotice() {
+  clearTimeout(notice.timer);
+  Object.assign(notice, { about: '', kind: '', timer: 0 });
+  say($('#queue-msg'), '');
+}
+
+function queueChanged(id) {
+  if (notice.kind !== 'error' && id !== notice.about) clearQueueNotice();
+}
 
 function renderQueue() {
   const list = $('#queue-list');
@@ -227,12 +253,12 @@ function renderQueue() {
 
 function queueItem(it) {
   const li = el('li', { class: `queue-item${it.id === state.selected ? ' selected' : ''}${it.online ? '' : ' offline'}`, tabindex: '0', dataset: { id: it.id },
-    'aria-label': `${displayName(it)}: ${it.description || ''}`,
+    'aria-label': `${displayName(it)}: ${splitDescription(it.description).words}`,
     onclick: () => select(it.id), onfocus: () => select(it.id, true) },
   el('div', { class: 'qi-top' },
     el('span', { class: 'qi-name', text: displayName(it) }),
     el('span', { class: 'qi-wait', dataset: { since: it.created_at } })),
-  el('div', { class: 'qi-desc', text: it.description || '(no description)' }),
+  el('div', { class: 'qi-desc', text: splitDescription(it.description).words || '(no description)' }),
   el('div', { class: 'qi-meta' },
     el('span', { class: `presence ${it.online ? 'online' : 'offline'}`, text: it.online ? 'online' : 'offline' }),
     it.guide && (it.guide.guide_title || it.guide.guide_id) ? el('span', { class: 'muted', text: ` · tried “${it.guide.guide_title || it.guide.guide_id}”` }) : null));
@@ -268,16 +294,15 @@ function renderDetail() {
 async function take(id) {
   const it = state.queue.get(id);
   const who = it ? displayName(it) : 'this user';
-  const msg = $('#queue-msg');
-  say(msg, `Taking ${who}'s request…`);
+  queueNotice(id, `Taking ${who}'s request…`);
   try {
     const r = await post(`/api/requests/${encodeURIComponent(id)}/take`);
-    say(msg, `You took ${who}'s request.`, 'ok');
+    queueNotice(id, `You took ${who}'s request.`, 'ok');
     if (state.sessions.has(r.session_id)) showSession(r.session_id);
   } catch (err) {
-    if (err.status === 409) say(msg, `A colleague took ${who}'s request first. Pick another one from the queue.`, 'error');
-    else if (err.status === 404) say(msg, `${who}'s request is gone (cancelled or already handled).`, 'error');
-    else say(msg, `Could not take the request: ${err.message}`, 'error');
+    if (err.status === 409) queueNotice(id, `A colleague took ${who}'s request first. Pick another one from the queue.`, 'error');
+    else if (err.status === 404) queueNotice(id, `${who}'s request is gone (cancelled or already handled).`, 'error');
+    else queueNotice(id, `Could not take the request: ${err.message}`, 'error');
     if (err.status === 409 || err.status === 404) {
       state.queue.delete(id);
       renderQueue();

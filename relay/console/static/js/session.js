@@ -2,29 +2,37 @@
 // relay, the WebRTC answer (the desktop offers), the live screen, remote
 // control over the data channels (assist/inputproto encoding), chat, the
 // end and the close-out notes.
-import { el, say } from './dom.js';
+import { el, say, ask } from './dom.js';
 import { post, put } from './api.js';
 import * as ip from './inputproto.js';
 import { renderContext } from './context.js';
+import { QualityWatch, videoSample } from './quality.js';
+import { EndReason, ErrorCode } from './vocab.js';
 
 export const CATEGORIES = ['Printing', 'Network / Wi-Fi', 'Email / Outlook', 'Accounts / passwords', 'Hardware',
   'Software / installing', 'Performance', 'Other'];
 
+// endText says in a sentence why the session ended; it has a case for every
+// EndReason (console_test.go checks that).
 function endText(reason, peer) {
   switch (reason) {
-    case 'user': return `${peer} stopped sharing and ended the session.`;
-    case 'technician': return 'You ended the session.';
-    case 'view_denied': return `${peer} declined. They did not allow viewing.`;
-    case 'no_answer': return `${peer} did not answer in time, so viewing was declined.`;
-    case 'client_disconnected':
-    case 'connection_lost': return `${peer}'s Lifeline app lost its connection to the relay.`;
-    case 'connection_failed': return `The video connection to ${peer} failed. Ask them to try again, or call them.`;
-    case 'capture_failed': return `${peer}'s computer could not share its screen.`;
-    case 'relay_restart':
-    case 'relay_shutdown': return 'The relay restarted, which ended the session.';
+    case EndReason.User: return `${peer} stopped sharing and ended the session.`;
+    case EndReason.Technician: return 'You ended the session.';
+    case EndReason.ViewDenied: return `${peer} declined. They did not allow viewing.`;
+    case EndReason.NoAnswer: return `${peer} did not answer in time, so viewing was declined.`;
+    case EndReason.ClientDisconnected:
+    case EndReason.SignalingLost:
+    case EndReason.ConnectionLost: return `${peer}'s Lifeline app lost its connection to the relay.`;
+    case EndReason.ConnectionFailed: return `The video connection to ${peer} failed. Ask them to try again, or call them.`;
+    case EndReason.CaptureFailed: return `${peer}'s computer could not share its screen.`;
+    case EndReason.RelayRestart:
+    case EndReason.RelayShutdown: return 'The relay restarted, which ended the session.';
     default: return reason ? `The session ended (${reason}).` : 'The session ended.';
   }
 }
+
+// qualityEveryMS is how often the picture's statistics are read.
+const qualityEveryMS = 2000;
 
 export class LiveSession {
   /**
@@ -53,6 +61,10 @@ export class LiveSession {
     this.pendingMove = null;
     this.wheelAcc = { x: 0, y: 0 };
     this.frames = 0;
+    this.quality = new QualityWatch();
+    this.qualityTimer = 0;
+    this.lastInput = 0; // when control input was last sent (ms)
+    this.withdrawAsk = null; // closes the open "End session?" question
     this.build();
     this.setStatus(`Session with ${this.peer} started.`);
     if (autoView) this.askView();
@@ -74,6 +86,7 @@ export class LiveSession {
     this.screen = el('div', { class: 'screen fit', tabindex: '0', 'aria-label': `Live screen of ${peer}. While you have control, mouse and keys go to their computer.` },
       this.video, this.placeholder);
     this.hint = el('p', { class: 'hint muted', text: 'Viewing only: your mouse and keyboard stay here.' });
+    this.qualityEl = el('p', { class: 'quality-notice', role: 'status', hidden: true });
 
     this.chatLog = el('ol', { class: 'chat-log', 'aria-live': 'polite', 'aria-label': 'Chat' });
     this.chatInput = el('input', { type: 'text', maxlength: '4000', placeholder: `Message to ${peer}`, 'aria-label': `Message to ${peer}` });
@@ -99,7 +112,7 @@ export class LiveSession {
           el('h2', {}, 'Session with ', el('span', { class: 'peer', text: peer })),
           this.statusEl),
         el('div', { class: 'toolbar' }, this.viewBtn, this.controlBtn, this.indicator, el('span', { class: 'spacer' }), this.fitBtn, this.endBtn),
-        this.screen, this.hint),
+        this.qualityEl, this.screen, this.hint),
       el('aside', { class: 'session-side' },
         this.closeout,
         el('section', { class: 'panel' }, el('h3', { text: 'Chat' }), this.chatLog, chatForm),
@@ -204,17 +217,20 @@ export class LiveSession {
   /** refused is called for an error reply to one of our messages. */
   refused(err) {
     const msg = String((err && err.message) || 'the relay refused that');
+    // Both refusals below are not_allowed; the message says which one.
+    const notAllowed = !!err && err.code === ErrorCode.NotAllowed;
+    const alreadyAsked = notAllowed && /already requested or granted/.test(msg);
     const wasAsking = this.viewState === 'asking';
     if (wasAsking) this.viewState = 'none';
     if (this.controlState === 'asking') this.controlState = 'none';
     let text;
-    if (/not connected/.test(msg)) text = `${this.peer}'s Lifeline app is not connected right now. Ask again when they are back online.`;
-    else if (wasAsking && /already requested or granted/.test(msg)) {
+    if (notAllowed && /not connected/.test(msg)) text = `${this.peer}'s Lifeline app is not connected right now. Ask again when they are back online.`;
+    else if (wasAsking && alreadyAsked) {
       text = `${this.peer} already allowed viewing earlier (before this page was reloaded), and it cannot be asked again. End the session and start a new one to see the screen.`;
     } else text = `The relay refused that: ${msg}.`;
     this.setStatus(text, 'error');
     this.updateButtons();
-    if (/already requested or granted/.test(msg)) this.viewBtn.hidden = true;
+    if (alreadyAsked) this.viewBtn.hidden = true;
   }
 
   // --- WebRTC (we answer; the desktop offers)
@@ -237,6 +253,8 @@ export class LiveSession {
     };
     this.video.addEventListener('loadeddata', () => {
       this.screen.classList.add('has-video');
+      clearInterval(this.qualityTimer);
+      this.qualityTimer = setInterval(() => this.sampleQuality(), qualityEveryMS);
       if (!this.ended) this.setStatus(this.controlState === 'granted' ? `You have control of ${this.peer}'s screen.` : `You can see ${this.peer}'s screen.`, 'ok');
     }, { once: true });
     pc.ondatachannel = (e) => {
@@ -290,7 +308,27 @@ export class LiveSession {
     this.pc.addIceCandidate(c).catch(() => {});
   }
 
+  // sampleQuality reads the video statistics and shows or clears the
+  // notice that the picture is reduced.
+  async sampleQuality() {
+    const pc = this.pc;
+    if (!pc || this.ended) return;
+    let report;
+    try { report = await pc.getStats(); } catch { return; }
+    if (pc !== this.pc) return;
+    const moving = this.controlling && Date.now() - this.lastInput < 2 * qualityEveryMS;
+    this.showQuality(this.quality.update(videoSample(report), moving));
+  }
+
+  showQuality(text) {
+    this.qualityEl.textContent = text;
+    this.qualityEl.hidden = !text;
+  }
+
   closePeer() {
+    clearInterval(this.qualityTimer);
+    this.qualityTimer = 0;
+    this.showQuality('');
     if (this.pc) {
       try { this.pc.close(); } catch { /* already closed */ }
     }
@@ -317,6 +355,7 @@ export class LiveSession {
     const ch = this.channels[label];
     if (!this.controlling || !ch || ch.readyState !== 'open') return false;
     ch.send(buf);
+    this.lastInput = Date.now();
     return true;
   }
 
@@ -441,12 +480,23 @@ export class LiveSession {
   // --- end and close-out
 
   async end() {
-    if (this.ended) return;
+    if (this.ended || this.withdrawAsk) return;
     if (this.controlling) this.releaseAll();
+    const sure = await ask(this.root, {
+      title: `End the session with ${this.peer}?`,
+      text: `${this.peer} stops sharing their screen and you lose any control at once. You write the resolution notes next.`,
+      yes: 'End session', no: 'Keep the session', danger: true,
+      onOpen: (withdraw) => { this.withdrawAsk = withdraw; },
+    });
+    this.withdrawAsk = null;
+    if (!sure || this.ended) {
+      if (!this.ended) this.endBtn.focus();
+      return;
+    }
     this.endBtn.disabled = true;
     try {
       await post(`/api/sessions/${encodeURIComponent(this.id)}/end`);
-      this.finish('technician');
+      this.finish(EndReason.Technician);
     } catch (err) {
       if (err.status === 404) this.finish('');
       else {
@@ -458,13 +508,14 @@ export class LiveSession {
 
   finish(reason) {
     if (this.ended) return;
+    if (this.withdrawAsk) this.withdrawAsk();
     this.loseControl();
     this.ended = true;
     this.endReason = reason || '';
     this.closePeer();
     this.placeholder.textContent = 'The session has ended.';
     this.closeout.hidden = false;
-    this.setStatus(`${endText(reason, this.peer)} Write the resolution notes to close the record.`, reason === 'technician' ? '' : 'error');
+    this.setStatus(`${endText(reason, this.peer)} Write the resolution notes to close the record.`, reason === EndReason.Technician ? '' : 'error');
     this.updateButtons();
     this.notes.focus({ preventScroll: true });
   }

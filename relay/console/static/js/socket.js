@@ -1,7 +1,22 @@
 // The console socket /ws/tech (relay/API.md): protocol envelopes, and
-// reconnecting by itself with exponential backoff and jitter.
+// reconnecting by itself with exponential backoff and equal jitter.
 
 const MAX_MESSAGE = 64 << 10;
+
+// The reconnect policy is relay/client's Backoff (backoff.go), the one used
+// by every Lifeline client: the n-th wait is d = MIN·2^(n-1) capped at MAX,
+// with equal jitter, uniformly random in [d/2, d]. Same defaults as Go's
+// DefaultMinBackoff and DefaultMaxBackoff.
+const MIN_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30000;
+
+/** backoffDelay is Backoff.Delay: the wait in ms before retry n (n ≥ 1). */
+export function backoffDelay(n, random = Math.random) {
+  let d = MIN_BACKOFF_MS;
+  for (let i = 1; i < n && d < MAX_BACKOFF_MS; i++) d *= 2;
+  d = Math.min(d, MAX_BACKOFF_MS);
+  return Math.round(d / 2 + random() * (d / 2));
+}
 
 export class RelaySocket {
   /**
@@ -79,8 +94,7 @@ export class RelaySocket {
   scheduleRetry() {
     if (this.stopped) return;
     this.attempt++;
-    const base = Math.min(15000, 500 * 2 ** Math.min(this.attempt - 1, 5));
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    const delay = backoffDelay(this.attempt);
     this.onStatus('reconnecting', { delay, attempt: this.attempt });
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.connect(), delay);

@@ -10,14 +10,15 @@ import (
 
 	"github.com/lifeline-desk/lifeline/assist/inputproto"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
 )
 
 // TestInputProtoJSMatchesGo runs the console's JavaScript encoder in
 // Chromium and decodes every message with the Go decoder the desktop uses;
 // the bytes must also equal Go's own encoding.
 func TestInputProtoJSMatchesGo(t *testing.T) {
-	r := startRelay(t, nil)
-	tb := newTab(t, 30*time.Second)
+	r := relaytest.Start(t)
+	tb := consoletest.OpenTab(t, 30*time.Second)
 	tb.Open(r.URL)
 	cases := []struct {
 		js   string

@@ -8,8 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,7 +21,7 @@ import (
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
-	"github.com/lifeline-desk/lifeline/relay/store"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
 )
 
 // Colours painted on the user's screen: left half and right half.
@@ -40,12 +38,20 @@ const (
 	controlMask      = 4
 )
 
-// TestFullFlow: a real desktop session (assist capturing a private Xvfb,
-// injecting with robotgo) and the console in Chromium, through a real
-// relay: request with context → take → consent → live video with the
-// painted colours → control → pointer, click and keys arrive on the X
-// server → the user revokes → no more input → chat → end → notes → audit.
-func TestFullFlow(t *testing.T) {
+// TestConsoleDrivesDesktop: the console in Chromium and a real desktop
+// session (assist capturing a private Xvfb and injecting with robotgo)
+// through a real relay, for what only a real desktop shows from the
+// console's side: the video (its size, the viewing status, actual size
+// and fit, new frames as the screen changes); pointer motion on the
+// pointer channel, a click, the wheel, typed keys with Tab kept from the
+// browser and Ctrl+C as a combination, all arriving on the X server; the
+// consent questions the desktop asked; and once the user takes control
+// back, nothing more is injected — checked on the X server and on the
+// session's final counters after Run returned, the console having ended
+// it. The consent ladder as one story is TestJourney (app/internal/ui);
+// the console's own steps (chat, close-out, record, audit) are
+// TestSessionFlow (relay/console/e2e).
+func TestConsoleDrivesDesktop(t *testing.T) {
 	d := xtest.Start(t, screenW, screenH)
 	t.Setenv("DISPLAY", d)
 	img := image.NewRGBA(image.Rect(0, 0, screenW, screenH))
@@ -53,27 +59,20 @@ func TestFullFlow(t *testing.T) {
 	draw.Draw(img, image.Rect(screenW/2, 0, screenW, screenH), image.NewUniform(rightColour), image.Point{}, draw.Src)
 	xtest.Paint(t, d, img)
 
-	r := startRelay(t, nil)
+	r := relaytest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 
 	// The desktop side: relay client, assist session, a user who allows.
-	rc, err := client.Dial(ctx, r.wsURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
+	rc, err := client.Dial(ctx, r.WSURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rc.Close()
 	var mu sync.Mutex
 	var asked []assist.ConsentRequest
-	var chats []string
 	sess, err := assist.New(assist.Config{
-		Signaler: relaysignal.New(rc, func(m protocol.Message) {
-			if c, ok := m.Payload.(*protocol.Chat); ok {
-				mu.Lock()
-				chats = append(chats, c.From+": "+c.Text)
-				mu.Unlock()
-			}
-		}),
+		Signaler: relaysignal.New(rc, nil),
 		Consenter: assist.ConsentFunc(func(ctx context.Context, req assist.ConsentRequest) (bool, error) {
 			mu.Lock()
 			asked = append(asked, req)
@@ -95,23 +94,19 @@ func TestFullFlow(t *testing.T) {
 			t.Error("assist session did not stop")
 		}
 	}()
-	acc, err := rc.SubmitRequest(ctx, printerRequest("Ana Silva"))
+	acc, err := rc.SubmitRequest(ctx, protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Ana Silva"}, Description: "printer says offline"})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	// The technician: sign in, see the request with its context, take it
-	// with the keyboard.
-	tb := newTab(t, 110*time.Second)
+	// The technician signs in and takes the request.
+	tb := consoletest.OpenTab(t, 110*time.Second)
 	// Test-only probe: remember the page's peer connections for
 	// diagnostics on failure.
 	tb.TrackPeerConnections()
-	tb.SignIn(r.URL, adminUser, adminPass)
+	tb.SignIn(r.URL, relaytest.Username, relaytest.Password)
 	item := `#queue-list li[data-id="` + acc.RequestID + `"]`
 	tb.Wait("the request", `document.querySelector('`+item+`')`, 10*time.Second)
-	if got := tb.Text("#queue-detail"); !strings.Contains(got, "3 jobs stuck") || !strings.Contains(got, "cupsd not running") {
-		t.Errorf("request context not shown:\n%s", got)
-	}
 	tb.Do(chromedp.Focus(chromedp.CSS(item)), chromedp.KeyEvent("\r"))
 	tb.Wait("the session view", `!document.querySelector('#view-session').hidden`, 10*time.Second)
 
@@ -218,34 +213,17 @@ func TestFullFlow(t *testing.T) {
 	if got := tb.Text(".control-indicator"); got != "Viewing only" {
 		t.Errorf("indicator after revoke = %q", got)
 	}
+	injected := sess.Stats().InputInjected // RevokeControl has returned: the gate is shut
+	if injected == 0 {
+		t.Errorf("stats: %+v", sess.Stats())
+	}
 	x, y = at(0.1, 0.9)
 	rec.ExpectNoInput(t, d, func() { tb.StrayInput(x, y) })
-	if st := sess.Stats(); st.InputInjected == 0 {
-		t.Errorf("stats: %+v", st)
-	}
 
-	// Chat both ways.
-	tb.TypeInto(".session:not([hidden]) .chat-form input", "Hello Ana, I can see the printer queue.\r")
-	if err := rc.Chat(ctx, "Thanks!"); err != nil {
-		t.Fatal(err)
-	}
-	tb.Wait("the user's chat line", `[...document.querySelectorAll('.chat-log li.theirs .chat-text')].some(e => e.textContent === 'Thanks!')`, 10*time.Second)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		mu.Lock()
-		got := slices.Contains(chats, "Alex from IT: Hello Ana, I can see the printer queue.")
-		mu.Unlock()
-		if got {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the desktop got chats %q", chats)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-
-	// End from the console: the desktop session ends; close-out.
+	// End from the console: the desktop session ends; Run returns, and its
+	// final counters show nothing was injected after control was taken back.
 	tb.Click(".session:not([hidden]) button.danger")
+	tb.Click(".session:not([hidden]) dialog.confirm[open] button.danger") // "End the session with …?"
 	select {
 	case err := <-runErr:
 		if err != nil {
@@ -254,44 +232,14 @@ func TestFullFlow(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the desktop session did not end")
 	}
-	tb.Wait("the close-out form", `!document.querySelector('.session:not([hidden]) .closeout').hidden`, 10*time.Second)
-	tb.Click(".session:not([hidden]) .closeout button.primary") // save without category
-	tb.Wait("the category hint", `document.querySelector('.closeout .msg').textContent.startsWith('Choose a category')`, 5*time.Second)
-	tb.TypeInto(".session:not([hidden]) .closeout textarea", "Print spooler was stopped; restarted it and printed a test page.")
-	consoletest.Eval[bool](tb, `(document.querySelector('.session:not([hidden]) .closeout select').value = 'Printing', true)`)
-	tb.Click(".session:not([hidden]) .closeout button.primary")
-	tb.Wait("saved", `document.querySelector('.closeout .msg').textContent.startsWith('Saved')`, 10*time.Second)
-	tb.Screenshot(screenshots, "session-closeout")
-	if tb.Visible(".session:not([hidden]) button.danger") || consoletest.Eval[bool](tb, `!document.querySelector('.session:not([hidden]) .chat-form input').disabled`) {
-		t.Error("an ended session still offers End session or chat")
-	}
-
-	sid := consoletest.Eval[string](tb, `document.querySelector('.session').dataset.session`)
-	rec2, err := r.st.Session(context.Background(), sid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rec2.Notes != "Print spooler was stopped; restarted it and printed a test page." || rec2.Category != "Printing" || rec2.EndReason != protocol.EndTechnician {
-		t.Errorf("session record = %+v", rec2)
+	if st := sess.Stats(); st.InputInjected != injected {
+		t.Errorf("%d events injected after control was taken back (stats %+v)", st.InputInjected-injected, st)
 	}
 	mu.Lock()
-	if len(asked) != 2 || asked[0].Permission != assist.PermissionView || asked[1].Permission != assist.PermissionControl || asked[0].Technician != "Alex from IT" {
+	if len(asked) != 2 || asked[0].Permission != assist.PermissionView || asked[1].Permission != assist.PermissionControl || asked[0].Technician != relaytest.DisplayName {
 		t.Errorf("the user was asked %+v", asked)
 	}
 	mu.Unlock()
-
-	// The audit trail, through the API the Admin view uses, in order.
-	actions := consoletest.Eval[[]string](tb, `fetch('/api/audit?session=`+sid+`').then(r => r.json()).then(l => l.map(e => e.action + ' ' + e.actor))`)
-	wantOrder := []string{"request.taken tech:alex", "session.start tech:alex", "consent.view.request tech:alex", "consent.view.grant user:Ana Silva",
-		"consent.control.request tech:alex", "consent.control.grant user:Ana Silva", "consent.control.revoke user:Ana Silva",
-		"session.end tech:alex", "session.notes tech:alex"}
-	if !slices.Equal(actions, wantOrder) {
-		t.Errorf("audit trail =\n%s\nwant\n%s", strings.Join(actions, "\n"), strings.Join(wantOrder, "\n"))
-	}
-	evsDB, _ := r.st.Audit(context.Background(), store.AuditFilter{SessionID: sid})
-	if len(evsDB) != len(actions) {
-		t.Errorf("API listed %d events, store has %d", len(actions), len(evsDB))
-	}
 }
 
 // halves are the sample points of checkPixels: 25 % and 75 % across,

@@ -1,0 +1,136 @@
+// Plain words for what the relay records in codes: who did something (the
+// audit actor strings of relay/API.md), what they did (AuditAction), why a
+// session ended (EndReason) and the details of an audit event. The raw
+// codes stay in the CSV and JSON exports; the console shows these words.
+import { get } from './api.js';
+import { AuditAction, ConsentReason, EndReason } from './vocab.js';
+
+const names = new Map(); // technician user name → display name
+let namesLoaded = Promise.resolve();
+
+/**
+ * learnNames remembers the signed-in technician's display name and, for an
+ * admin, every technician's (GET /api/admin/users). It returns a promise
+ * that settles when the names are known (or could not be loaded).
+ */
+export function learnNames(me) {
+  names.clear();
+  if (!me) return namesLoaded;
+  names.set(me.username, me.display_name || me.username);
+  namesLoaded = me.admin ? get('/api/admin/users').then(rememberUsers, () => {}) : Promise.resolve();
+  return namesLoaded;
+}
+
+/** rememberUsers takes the display names of a /api/admin/users list. */
+export function rememberUsers(users) {
+  for (const u of users || []) names.set(u.username, u.display_name || u.username);
+}
+
+/** namesReady settles once learnNames has the names it asked for. */
+export function namesReady() { return namesLoaded; }
+
+/**
+ * actorName shows an audit actor as a person: "tech:NAME" as the
+ * technician's display name when known (else NAME), "user:NAME" as NAME,
+ * "relay" as Lifeline relay. Anything else is the user name typed at a
+ * failed sign-in, shown as typed.
+ */
+export function actorName(actor) {
+  const a = String(actor || '');
+  if (a.startsWith('tech:')) return names.get(a.slice(5)) || a.slice(5);
+  if (a.startsWith('user:')) return a.slice(5) || 'The user';
+  if (a === 'user') return 'The user';
+  if (a === 'relay') return 'Lifeline relay';
+  return a;
+}
+
+// endWords names every EndReason in a few words (console_test.go checks
+// that none is missing).
+export const endWords = {
+  [EndReason.User]: 'user ended',
+  [EndReason.Technician]: 'technician ended',
+  [EndReason.ViewDenied]: 'viewing declined',
+  [EndReason.NoAnswer]: 'no answer',
+  [EndReason.ConnectionFailed]: 'connection failed',
+  [EndReason.CaptureFailed]: 'screen sharing failed',
+  [EndReason.SignalingLost]: 'user disconnected',
+  [EndReason.ConnectionLost]: 'user disconnected',
+  [EndReason.ClientDisconnected]: 'user disconnected',
+  [EndReason.RelayRestart]: 'relay restart',
+  [EndReason.RelayShutdown]: 'relay shutdown',
+};
+
+// consentWords names every ConsentReason, the detail of a consent event.
+const consentWords = {
+  [ConsentReason.NoAnswer]: 'no answer in time',
+  [ConsentReason.Revoked]: 'taken back',
+  [ConsentReason.Released]: 'handed back by the technician',
+  [ConsentReason.ControlDenied]: 'control declined',
+  [ConsentReason.InputUnavailable]: 'their computer cannot be controlled',
+};
+
+// auditWords says every AuditAction as a sentence about who (a name from
+// actorName); console_test.go checks that none is missing.
+const auditWords = {
+  [AuditAction.Login]: (who) => `${who} signed in`,
+  [AuditAction.LoginFailed]: (who) => `Failed sign-in as ${who}`,
+  [AuditAction.LoginLocked]: (who) => `Sign-in as ${who} refused: too many failures`,
+  [AuditAction.Logout]: (who) => `${who} signed out`,
+  [AuditAction.UserCreated]: (who) => `${who} added a technician`,
+  [AuditAction.UserUpdated]: (who) => `${who} changed a technician's account`,
+  [AuditAction.UserPassword]: (who) => `${who} changed their password`,
+  [AuditAction.UserTotpEnabled]: (who) => `${who} turned on their second factor`,
+  [AuditAction.UserTotpDisabled]: (who) => `${who} turned off their second factor`,
+  [AuditAction.RequestCreated]: (who) => `${who} asked for help`,
+  [AuditAction.RequestTaken]: (who) => `${who} took the request`,
+  [AuditAction.RequestCancelled]: (who) => `${who} cancelled the request`,
+  [AuditAction.CodeCreated]: (who) => `${who} created a one-time code`,
+  [AuditAction.CodeCancelled]: (who) => `${who} cancelled a one-time code`,
+  [AuditAction.CodeUsed]: (who) => `${who} typed in a one-time code`,
+  [AuditAction.CodeFailed]: (who) => `${who} typed a wrong one-time code`,
+  [AuditAction.SessionStart]: (who) => `${who} started the session`,
+  [AuditAction.SessionEnd]: (who) => `${who} ended the session`,
+  [AuditAction.SessionNotes]: (who) => `${who} wrote the resolution notes`,
+  [AuditAction.ConsentViewRequest]: (who) => `${who} asked to see the screen`,
+  [AuditAction.ConsentViewGrant]: (who) => `${who} allowed viewing`,
+  [AuditAction.ConsentViewDeny]: (who) => `${who} declined viewing`,
+  [AuditAction.ConsentControlRequest]: (who) => `${who} asked for control`,
+  [AuditAction.ConsentControlGrant]: (who) => `${who} allowed control`,
+  [AuditAction.ConsentControlDeny]: (who) => `${who} declined control`,
+  [AuditAction.ConsentControlRevoke]: (who) => `${who} took back control`,
+};
+
+/** eventWords says an audit event ({actor, action}) as a sentence. */
+export function eventWords(e) {
+  const who = actorName(e.actor);
+  const say = auditWords[e.action];
+  return say ? say(who) : `${who}: ${e.action}`;
+}
+
+/**
+ * detailWords says an audit event's detail ("source=request",
+ * "reason=view_denied", "category=Printing", a consent reason) in plain
+ * words; a detail it does not know is shown as it is.
+ */
+export function detailWords(detail) {
+  const d = String(detail || '').trim();
+  if (!d) return '';
+  if (Object.hasOwn(consentWords, d)) return consentWords[d];
+  if (d === 'wrong TOTP code') return 'wrong second-factor code';
+  if (d === 'TOTP code reused') return 'second-factor code used twice';
+  const m = /^([a-z_]+)=(.*)$/s.exec(d);
+  if (!m) return d;
+  const [, key, value] = m;
+  switch (key) {
+    case 'source': return value === 'code' ? 'Started from a one-time code' : 'Started from a request';
+    case 'reason': return `Why: ${endWords[value] || consentWords[value] || value}`;
+    case 'category': return `Category: ${value}`;
+    case 'technician': return `Technician: ${actorName(`tech:${value}`)}`;
+    case 'code_id': return `Code number ${value}`;
+    case 'user': {
+      const [user, ...changes] = value.split(' ');
+      return `Technician ${actorName(`tech:${user}`)}${changes.length ? `: ${changes.join(' ').replaceAll(',', ', ')}` : ''}`;
+    }
+    default: return d;
+  }
+}
