@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 func newTestSession(t testing.TB, cfg Config) (*Session, *eventLog, chan<- Signal, <-chan Signal, chan error) {
@@ -34,20 +36,19 @@ func newTestSession(t testing.TB, cfg Config) (*Session, *eventLog, chan<- Signa
 func TestViewConsent(t *testing.T) {
 	tests := []struct {
 		name       string
-		answer     func(c askCall, clock *fakeClock)
-		wantReason string
+		answer     func(t *testing.T, c askCall, clock *fakeClock)
+		wantReason protocol.EndReason
 	}{
-		{"declined", func(c askCall, _ *fakeClock) { c.answer <- false }, ReasonViewDenied},
-		{"no answer in 60 s", func(c askCall, clock *fakeClock) {
-			clock.Advance(59 * time.Second)
-			select {
-			case <-c.ctx.Done():
-				panic("question cancelled before the timeout")
-			case <-time.After(50 * time.Millisecond):
+		{"declined", func(_ *testing.T, c askCall, _ *fakeClock) { c.answer <- false }, protocol.EndViewDenied},
+		{"no answer in 60 s", func(t *testing.T, c askCall, clock *fakeClock) {
+			if n := clock.Advance(59 * time.Second); n != 0 || c.ctx.Err() != nil {
+				t.Errorf("after 59 s: %d timers fired, question error %v; want the question still open", n, c.ctx.Err())
 			}
-			clock.Advance(time.Second)
+			if n := clock.Advance(time.Second); n != 1 {
+				t.Errorf("at 60 s %d timers fired, want the consent timeout", n)
+			}
 			<-c.ctx.Done() // the dialog is told to close
-		}, ReasonNoAnswer},
+		}, protocol.EndNoAnswer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,7 +67,7 @@ func TestViewConsent(t *testing.T) {
 			if want := clock.Now().Add(DefaultConsentTimeout); !c.req.Deadline.Equal(want) {
 				t.Errorf("deadline = %v, want %v", c.req.Deadline, want)
 			}
-			tt.answer(c, clock)
+			tt.answer(t, c, clock)
 			expectSignal(t, fromDesk, SignalViewDeny)
 			end := expectSignal(t, fromDesk, SignalEnd)
 			if err := <-done; err != nil {
@@ -76,7 +77,7 @@ func TestViewConsent(t *testing.T) {
 			if ev.Reason != tt.wantReason {
 				t.Errorf("end reason = %q, want %q", ev.Reason, tt.wantReason)
 			}
-			if end.Reason != "view_denied" {
+			if end.Reason != protocol.EndViewDenied {
 				t.Errorf("end signal reason = %q, want view_denied", end.Reason)
 			}
 			if got := log.states(); len(got) != 3 || got[0] != StateRequested || got[1] != StateWaitingConsent || got[2] != StateEnded {
@@ -101,7 +102,7 @@ func TestStopWhileAsking(t *testing.T) {
 	s.Stop()
 	<-c.ctx.Done()
 	end := expectSignal(t, fromDesk, SignalEnd)
-	if end.Reason != ReasonUser {
+	if end.Reason != protocol.EndUser {
 		t.Errorf("end reason = %q", end.Reason)
 	}
 	<-done
@@ -116,11 +117,11 @@ func TestTechnicianEnds(t *testing.T) {
 	_, log, toDesk, fromDesk, done := newTestSession(t, Config{Consenter: consent, NewSource: newCountingSource(64, 64).factory()})
 	toDesk <- Signal{Type: SignalViewRequest, Peer: "Sam"}
 	consent.next(t)
-	toDesk <- Signal{Type: SignalEnd, Reason: "technician"}
+	toDesk <- Signal{Type: SignalEnd, Reason: protocol.EndTechnician}
 	if err := <-done; err != nil {
 		t.Errorf("Run = %v", err)
 	}
-	if ev := log.waitFor(t, StateEnded); ev.Reason != ReasonTechnician {
+	if ev := log.waitFor(t, StateEnded); ev.Reason != protocol.EndTechnician {
 		t.Errorf("reason = %q", ev.Reason)
 	}
 	select {
@@ -134,19 +135,21 @@ func TestTechnicianEnds(t *testing.T) {
 
 func TestControlRequestIgnoredBeforeViewing(t *testing.T) {
 	consent := newScriptedConsenter()
-	s, _, toDesk, _, _ := newTestSession(t, Config{Consenter: consent, NewSource: newCountingSource(64, 64).factory()})
+	s, _, toDesk, _, done := newTestSession(t, Config{Consenter: consent, NewSource: newCountingSource(64, 64).factory()})
 	toDesk <- Signal{Type: SignalControlRequest, Peer: "Sam"}
 	toDesk <- Signal{Type: SignalViewRequest, Peer: "Sam"}
 	c := consent.next(t)
 	if c.req.Permission != PermissionView {
 		t.Fatalf("first question is %v, want view", c.req.Permission)
 	}
+	s.Stop()
+	<-done
+	// Run has returned, and with it every question it asked.
 	select {
 	case c := <-consent.asked:
 		t.Fatalf("unexpected question %+v", c.req)
-	case <-time.After(100 * time.Millisecond):
+	default:
 	}
-	s.Stop()
 }
 
 func TestSignalingLostEndsSession(t *testing.T) {
@@ -160,7 +163,7 @@ func TestSignalingLostEndsSession(t *testing.T) {
 	if err := <-done; err == nil {
 		t.Error("Run returned nil after the signaling failed")
 	}
-	if ev := log.waitFor(t, StateEnded); ev.Reason != ReasonSignalingLost {
+	if ev := log.waitFor(t, StateEnded); ev.Reason != protocol.EndSignalingLost {
 		t.Errorf("reason = %q", ev.Reason)
 	}
 	if src.opened.Load() != 0 {
@@ -186,8 +189,8 @@ func TestControlConsentTimeout(t *testing.T) {
 	clock.Advance(DefaultConsentTimeout)
 	<-q.ctx.Done()
 	expectSignal(t, fromDesk, SignalControlDeny)
-	if ev := log.waitFor(t, StateViewing); ev.Reason != "control_denied" {
-		t.Errorf("event reason = %q", ev.Reason)
+	if ev := log.waitFor(t, StateViewing); ev.Consent != protocol.ConsentControlDenied {
+		t.Errorf("event consent reason = %q", ev.Consent)
 	}
 	if s.State() != StateViewing {
 		t.Errorf("state = %v, want viewing", s.State())

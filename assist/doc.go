@@ -47,7 +47,11 @@
 //
 // Input is injected with robotgo (RobotgoInjector) into the captured
 // display's coordinates, behind the Injector interface. Keys and buttons
-// the technician still holds when control ends are released.
+// the technician still holds when control ends are released. Nothing the
+// technician sends queues without bound: a wheel event scrolls at most
+// maxWheelSteps notches, at most maxPendingCandidates ICE candidates wait
+// for the answer, and the excess is counted in Stats (WheelCapped,
+// CandidatesDropped).
 //
 // See BENCHMARKS.md for measured costs.
 package assist

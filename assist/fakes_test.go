@@ -46,11 +46,13 @@ func signalPipe() (desk *pipeSignaler, toDesk chan<- Signal, fromDesk <-chan Sig
 }
 
 // countingSource produces synthetic frames with a moving band and counts
-// captures.
+// captures, and the captures after it was closed.
 type countingSource struct {
 	w, h    int
 	calls   atomic.Int64
 	opened  atomic.Int64
+	closed  atomic.Bool
+	late    atomic.Int64 // captures after Close
 	static  atomic.Bool
 	mu      sync.Mutex
 	pix     []byte
@@ -63,6 +65,9 @@ func newCountingSource(w, h int) *countingSource {
 
 func (c *countingSource) Capture() (Frame, error) {
 	c.calls.Add(1)
+	if c.closed.Load() {
+		c.late.Add(1)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.static.Load() {
@@ -76,12 +81,24 @@ func (c *countingSource) Capture() (Frame, error) {
 }
 
 func (c *countingSource) Bounds() image.Rectangle { return image.Rect(0, 0, c.w, c.h) }
-func (c *countingSource) Close() error            { return nil }
+func (c *countingSource) Close() error            { c.closed.Store(true); return nil }
 
 func (c *countingSource) factory() func() (Source, error) {
 	return func() (Source, error) {
 		c.opened.Add(1)
 		return c, nil
+	}
+}
+
+// checkStopped fails t unless src was closed and never captured after
+// that: call it once Run has returned.
+func (c *countingSource) checkStopped(t testing.TB) {
+	t.Helper()
+	if c.opened.Load() > 0 && !c.closed.Load() {
+		t.Error("capture source still open after Run returned")
+	}
+	if n := c.late.Load(); n != 0 {
+		t.Errorf("%d captures after the source was closed", n)
 	}
 }
 
@@ -139,8 +156,8 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
-// Advance moves time forward and fires due timers.
-func (c *fakeClock) Advance(d time.Duration) {
+// Advance moves time forward, fires due timers and says how many.
+func (c *fakeClock) Advance(d time.Duration) (fired int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
@@ -148,11 +165,13 @@ func (c *fakeClock) Advance(d time.Duration) {
 	for _, t := range c.timers {
 		if !t.at.After(c.now) {
 			t.ch <- c.now
+			fired++
 		} else {
 			kept = append(kept, t)
 		}
 	}
 	c.timers = kept
+	return fired
 }
 
 // scriptedConsenter hands each question to the test.

@@ -1,86 +1,278 @@
 package assist
 
 import (
+	"context"
 	"fmt"
-	"time"
+	"log/slog"
+	"sync"
+	"sync/atomic"
 
-	"github.com/pion/ice/v2"
-	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v3"
+
+	"github.com/lifeline-desk/lifeline/assist/inputproto"
 )
 
-// NetworkOptions restrict where the peer connection looks for candidates.
-type NetworkOptions struct {
-	// LoopbackOnly gathers only on the loopback interface (tests, and a
-	// desktop and console on the same machine).
-	LoopbackOnly bool
-	// Interfaces, if set, lists the interface names to gather on ("lo"
-	// included means loopback candidates too).
-	Interfaces []string
-	// DisableMDNS neither resolves the browser's .local candidates nor
-	// hides our own; by default the peer resolves them (QueryOnly).
-	DisableMDNS bool
+// maxPendingCandidates caps the technician's ICE candidates kept until
+// the answer arrives (trickle ICE sends them as they are found, often
+// before it). A browser finds a handful; the rest is dropped, counted and
+// logged.
+const maxPendingCandidates = 64
 
-	// iceFailedAfter shortens ICE's disconnected/failed timeouts (tests).
-	iceFailedAfter time.Duration
+// peer is the session's pion PeerConnection, from view consent to the end:
+// the offer and answer, trickle ICE both ways, the VP8 track and its RTCP
+// feedback, the two data channels (whose input goes to the gate) and the
+// video pipeline that feeds the track. Its methods run on the session's
+// goroutine; pion's callbacks reach that goroutine through events.
+type peer struct {
+	api         *webrtc.API
+	log         *slog.Logger
+	gate        *inputGate
+	controlling func() bool // whether the user allows control now
+
+	// events carries localCandidate, pcState and videoEnded to the
+	// session's goroutine.
+	events  chan any
+	closing chan struct{} // closed by close: posting stops
+
+	pc        *webrtc.PeerConnection
+	track     *webrtc.TrackLocalStaticRTP
+	control   *webrtc.DataChannel
+	remoteSet bool
+	pending   []webrtc.ICECandidateInit // the technician's, until the answer
+	dropped   atomic.Uint64             // candidates over maxPendingCandidates
+
+	vid     atomic.Pointer[video]
+	stopVid func() // set by startVideo: stops the pipeline and waits for it
+	wg      sync.WaitGroup
 }
 
-// vp8Codec is the only codec the session offers. goog-remb makes Chrome
-// send bandwidth estimates; nack/pli let the viewer repair losses.
-var vp8Codec = webrtc.RTPCodecParameters{
-	RTPCodecCapability: webrtc.RTPCodecCapability{
-		MimeType:  webrtc.MimeTypeVP8,
-		ClockRate: 90000,
-		RTCPFeedback: []webrtc.RTCPFeedback{
-			{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"},
-		},
-	},
-	PayloadType: 96,
+type (
+	localCandidate struct{ c webrtc.ICECandidateInit }
+	pcState        struct{ st webrtc.PeerConnectionState }
+	videoEnded     struct{ err error }
+)
+
+func newPeer(api *webrtc.API, gate *inputGate, controlling func() bool, log *slog.Logger) *peer {
+	return &peer{
+		api: api, log: log, gate: gate, controlling: controlling,
+		events:  make(chan any, 64),
+		closing: make(chan struct{}),
+	}
 }
 
-// newAPI builds a pion API with an explicit MediaEngine (VP8 only), the
-// NACK responder and RTCP sender/receiver reports, and a SettingEngine
-// configured from opts. No STUN server is configured anywhere: ICE servers
-// come only from the relay's session.start (its TURN) and Config.
-func newAPI(opts NetworkOptions) (*webrtc.API, error) {
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterCodec(vp8Codec, webrtc.RTPCodecTypeVideo); err != nil {
-		return nil, fmt.Errorf("register VP8: %w", err)
+func (p *peer) post(ev any) {
+	select {
+	case p.events <- ev:
+	case <-p.closing:
 	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(m, ir); err != nil {
-		return nil, fmt.Errorf("configure NACK: %w", err)
+}
+
+// start creates the peer connection with the video track and both data
+// channels, and returns the offer to send.
+func (p *peer) start(iceServers []webrtc.ICEServer) (offer string, err error) {
+	pc, err := p.api.NewPeerConnection(webrtc.Configuration{ICEServers: iceServers})
+	if err != nil {
+		return "", fmt.Errorf("create peer connection: %w", err)
 	}
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
-		return nil, fmt.Errorf("configure RTCP reports: %w", err)
-	}
-	se := webrtc.SettingEngine{}
-	switch {
-	case opts.LoopbackOnly:
-		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-		se.SetIncludeLoopbackCandidate(true)
-		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
-	case len(opts.Interfaces) > 0:
-		allowed := map[string]bool{}
-		for _, n := range opts.Interfaces {
-			allowed[n] = true
+	p.pc = pc
+	// Candidates are gathered only after SetLocalDescription below, and
+	// the session's goroutine reads them after start has returned: the
+	// offer always goes out before them.
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			p.post(localCandidate{c.ToJSON()})
 		}
-		se.SetInterfaceFilter(func(name string) bool { return allowed[name] })
-		if allowed["lo"] {
-			se.SetIncludeLoopbackCandidate(true)
+	})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		p.log.Debug("peer connection state", "state", st)
+		p.post(pcState{st})
+	})
+	track, err := webrtc.NewTrackLocalStaticRTP(vp8Codec.RTPCodecCapability, "screen", "lifeline")
+	if err != nil {
+		return "", fmt.Errorf("create video track: %w", err)
+	}
+	p.track = track
+	sender, err := pc.AddTrack(track)
+	if err != nil {
+		return "", fmt.Errorf("add video track: %w", err)
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.readRTCP(sender)
+	}()
+
+	ordered := true
+	control, err := pc.CreateDataChannel(inputproto.ControlChannel, &webrtc.DataChannelInit{Ordered: &ordered})
+	if err != nil {
+		return "", fmt.Errorf("create control channel: %w", err)
+	}
+	p.control = control
+	control.OnOpen(func() { control.Send(permissionMessage(p.controlling())) })
+	control.OnMessage(func(m webrtc.DataChannelMessage) { p.gate.handle(m.Data, false) })
+	unordered, zero := false, uint16(0)
+	pointer, err := pc.CreateDataChannel(inputproto.PointerChannel, &webrtc.DataChannelInit{Ordered: &unordered, MaxRetransmits: &zero})
+	if err != nil {
+		return "", fmt.Errorf("create pointer channel: %w", err)
+	}
+	pointer.OnMessage(func(m webrtc.DataChannelMessage) { p.gate.handle(m.Data, true) })
+
+	o, err := pc.CreateOffer(nil)
+	if err != nil {
+		return "", fmt.Errorf("create offer: %w", err)
+	}
+	if err := pc.SetLocalDescription(o); err != nil {
+		return "", fmt.Errorf("set local offer: %w", err)
+	}
+	return o.SDP, nil
+}
+
+// setAnswer applies the technician's answer and the candidates that came
+// before it. An answer without an offer, or a second one, is ignored.
+func (p *peer) setAnswer(sdp string) error {
+	if p.pc == nil || p.remoteSet {
+		return nil
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		return fmt.Errorf("set remote answer: %w", err)
+	}
+	p.remoteSet = true
+	for _, c := range p.pending {
+		p.addICE(c)
+	}
+	p.pending = nil
+	return nil
+}
+
+// addCandidate applies one of the technician's candidates, or keeps it
+// until the answer.
+func (p *peer) addCandidate(c webrtc.ICECandidateInit) {
+	if c.Candidate == "" {
+		return // end of candidates
+	}
+	if p.pc != nil && p.remoteSet {
+		p.addICE(c)
+		return
+	}
+	if len(p.pending) >= maxPendingCandidates {
+		p.dropped.Add(1)
+		p.log.Warn("too many ICE candidates before the answer, candidate dropped", "max", maxPendingCandidates)
+		return
+	}
+	p.pending = append(p.pending, c)
+}
+
+func (p *peer) addICE(c webrtc.ICECandidateInit) {
+	if err := p.pc.AddICECandidate(c); err != nil {
+		p.log.Debug("add ICE candidate", "err", err)
+	}
+}
+
+// sendPermission tells the technician's console what it may do.
+func (p *peer) sendPermission(control bool) {
+	if p.control == nil || p.control.ReadyState() != webrtc.DataChannelStateOpen {
+		return
+	}
+	p.control.Send(permissionMessage(control))
+}
+
+func permissionMessage(control bool) []byte {
+	b, _ := inputproto.Marshal(inputproto.Message{Type: inputproto.TypePermission, View: true, Control: control})
+	return b
+}
+
+// streaming reports whether startVideo has run.
+func (p *peer) streaming() bool { return p.stopVid != nil }
+
+// startVideo encodes src onto the track until ctx ends or stopVideo is
+// called; the pipeline's end is posted as videoEnded. src is closed when
+// the pipeline stops.
+func (p *peer) startVideo(ctx context.Context, src Source, cfg videoConfig) {
+	w := newVP8Writer(p.track)
+	v := newVideo(cfg, src, w.write, p.log)
+	p.vid.Store(v)
+	ctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	p.stopVid = func() {
+		cancel()
+		<-stopped
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		err := v.Run(ctx)
+		src.Close()
+		close(stopped)
+		p.post(videoEnded{err})
+	}()
+}
+
+// stopVideo stops the video pipeline, if it runs, and waits until the
+// source is closed: no frame is captured after it returns.
+func (p *peer) stopVideo() {
+	if p.stopVid != nil {
+		p.stopVid()
+	}
+}
+
+// close closes the peer connection and waits for the goroutines the peer
+// started.
+func (p *peer) close() {
+	close(p.closing)
+	if p.pc != nil {
+		if err := p.pc.Close(); err != nil {
+			p.log.Debug("close peer connection", "err", err)
 		}
 	}
-	if d := opts.iceFailedAfter; d > 0 {
-		se.SetICETimeouts(d/2, d, d/4)
+	p.wg.Wait()
+}
+
+// count adds the peer's counters to st.
+func (p *peer) count(st *Stats) {
+	st.CandidatesDropped = p.dropped.Load()
+	if v := p.vid.Load(); v != nil {
+		st.Video = v.Stats()
 	}
-	if opts.DisableMDNS || opts.LoopbackOnly {
-		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+}
+
+// readRTCP drains the sender's RTCP (required for the interceptors) and
+// turns PLI/FIR into keyframes and REMB/receiver reports into bitrate.
+func (p *peer) readRTCP(sender *webrtc.RTPSender) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		if v := p.vid.Load(); v != nil {
+			applyRTCP(v, pkts)
+		}
 	}
-	// The browser's connectivity checks usually arrive before its candidate
-	// has travelled through the relay, so the pair starts out
-	// peer-reflexive; pion's default waits a second before using such a
-	// pair. Accepting it at once takes consent → first frame from ~1.1 s to
-	// ~0.15 s (measured by the journey test).
-	se.SetPrflxAcceptanceMinWait(0)
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+}
+
+// applyRTCP reacts to the viewer's feedback: a keyframe on PLI or FIR;
+// the bitrate follows REMB (90 % of the estimate) and, without REMB,
+// receiver-report loss: more than 10 % lost cuts it by half the loss
+// fraction, less than 2 % lets it grow by 5 % per report (within the
+// configured range).
+func applyRTCP(v *video, pkts []rtcp.Packet) {
+	for _, p := range pkts {
+		switch p := p.(type) {
+		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+			v.RequestKeyframe()
+		case *rtcp.ReceiverEstimatedMaximumBitrate:
+			v.remb.Store(true)
+			v.SetBitrate(int(p.Bitrate / 1000 * 0.9))
+		case *rtcp.ReceiverReport:
+			for _, rep := range p.Reports {
+				lost := float64(rep.FractionLost) / 256
+				switch {
+				case lost > 0.10:
+					v.SetBitrate(int(float64(v.Bitrate()) * (1 - lost/2)))
+				case lost < 0.02 && !v.remb.Load():
+					v.SetBitrate(v.Bitrate() * 105 / 100)
+				}
+			}
+		}
+	}
 }

@@ -3,56 +3,48 @@ package assist
 import (
 	"errors"
 	"io"
-	"math/rand/v2"
 	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
-	"github.com/pion/webrtc/v3"
 )
 
-// rtpMTU is the payload budget per RTP packet (the RTP header is added by
-// pion; SRTP and the transport add their own overhead on top).
+// rtpMTU is the size of one RTP packet, header included, as pion's own
+// sample track uses it; SRTP and the transport add their overhead on top.
 const rtpMTU = 1200
 
-// vp8Writer packetizes VP8 frames onto a TrackLocalStaticRTP with RTP
-// timestamps taken from the capture time. The screen is only encoded when
-// it changes, so frames are irregular: a fixed per-frame duration (as
-// TrackLocalStaticSample uses) would make the viewer's timestamps drift
-// from real time and its jitter buffer hold frames back.
-type vp8Writer struct {
-	track   *webrtc.TrackLocalStaticRTP
-	pay     codecs.VP8Payloader
-	seq     uint16
-	tsBase  uint32
-	started bool
+// rtpPacketWriter is where packets go: the session's TrackLocalStaticRTP,
+// which stamps each with its binding's SSRC and payload type.
+type rtpPacketWriter interface {
+	WriteRTP(*rtp.Packet) error
 }
 
-func newVP8Writer(track *webrtc.TrackLocalStaticRTP) *vp8Writer {
+// vp8Writer packetises VP8 frames with pion's packetizer, each at the RTP
+// timestamp of its capture time. The screen is only encoded when it
+// changes, so frames are irregular: TrackLocalStaticSample's fixed
+// duration per sample would make the viewer's timestamps drift from real
+// time and its jitter buffer hold frames back; instead the packetizer's
+// clock skips to each frame's capture time.
+type vp8Writer struct {
+	out rtpPacketWriter
+	pkt rtp.Packetizer
+	at  time.Duration // capture time of the previous frame
+}
+
+func newVP8Writer(out rtpPacketWriter) *vp8Writer {
 	return &vp8Writer{
-		track:  track,
-		pay:    codecs.VP8Payloader{EnablePictureID: true},
-		seq:    uint16(rand.Uint32()),
-		tsBase: rand.Uint32(),
+		out: out,
+		pkt: rtp.NewPacketizer(rtpMTU, 0, 0, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), vp8Codec.ClockRate),
 	}
 }
 
-// write sends one frame captured at the given offset from the stream's start.
+// write sends one frame captured at the given offset from the stream's
+// start. A track nobody is bound to yet (or any more) takes it silently.
 func (w *vp8Writer) write(f encodedFrame) error {
-	ts := w.tsBase + uint32(f.At*90000/time.Second)
-	payloads := w.pay.Payload(rtpMTU, f.Data)
-	for i, p := range payloads {
-		pkt := rtp.Packet{
-			Header: rtp.Header{
-				Version:        2,
-				Marker:         i == len(payloads)-1,
-				SequenceNumber: w.seq,
-				Timestamp:      ts,
-			},
-			Payload: p,
-		}
-		w.seq++
-		if err := w.track.WriteRTP(&pkt); err != nil {
+	w.pkt.SkipSamples(rtpTicks(f.At) - rtpTicks(w.at))
+	w.at = f.At
+	for _, p := range w.pkt.Packetize(f.Data, 0) {
+		if err := w.out.WriteRTP(p); err != nil {
 			if errors.Is(err, io.ErrClosedPipe) {
 				return nil // no viewer bound yet, or closing
 			}
@@ -60,4 +52,9 @@ func (w *vp8Writer) write(f encodedFrame) error {
 		}
 	}
 	return nil
+}
+
+// rtpTicks is d in the video clock's units.
+func rtpTicks(d time.Duration) uint32 {
+	return uint32(d * time.Duration(vp8Codec.ClockRate) / time.Second)
 }

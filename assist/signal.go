@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/pion/webrtc/v3"
+
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 // SignalType is the kind of a signaling message between the desktop and
@@ -18,10 +20,10 @@ const (
 	SignalSessionStart   SignalType = iota + 1 // in: Peer, ICEServers
 	SignalViewRequest                          // in: Peer (optional)
 	SignalViewGrant                            // out
-	SignalViewDeny                             // out: Reason
+	SignalViewDeny                             // out: Consent
 	SignalControlRequest                       // in
 	SignalControlGrant                         // out
-	SignalControlDeny                          // out: Reason
+	SignalControlDeny                          // out: Consent
 	SignalControlRevoke                        // out
 	SignalOffer                                // out: SDP
 	SignalAnswer                               // in: SDP
@@ -51,7 +53,8 @@ type Signal struct {
 	ICEServers []webrtc.ICEServer // SessionStart: TURN with time-limited credentials
 	SDP        string             // Offer, Answer
 	Candidate  webrtc.ICECandidateInit
-	Reason     string // ViewDeny, ControlDeny, End
+	Consent    protocol.ConsentReason // ViewDeny, ControlDeny (empty: the user said no)
+	Reason     protocol.EndReason     // End
 }
 
 // Signaler carries signaling messages to and from the technician. The
@@ -62,14 +65,3 @@ type Signaler interface {
 	Send(ctx context.Context, s Signal) error
 	Recv(ctx context.Context) (Signal, error)
 }
-
-// End reasons reported in the Ended state event and sent to the technician.
-const (
-	ReasonUser             = "user"              // the user ended the session
-	ReasonTechnician       = "technician"        // the technician (or relay) ended it
-	ReasonViewDenied       = "view_denied"       // the user declined viewing
-	ReasonNoAnswer         = "no_answer"         // no answer to the view request in time
-	ReasonConnectionFailed = "connection_failed" // WebRTC connection failed
-	ReasonSignalingLost    = "signaling_lost"    // the relay connection failed
-	ReasonCaptureFailed    = "capture_failed"
-)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 // State is the phase of a live session.
@@ -49,11 +51,14 @@ type Event struct {
 	State      State
 	Prev       State
 	Technician string // display name, once known
-	// Reason says why: for Ended one of the Reason* constants, for
-	// Viewing after Controlling "revoked" or "released", for a declined
-	// control request "control_denied" (the state stays Viewing).
-	Reason string
-	Time   time.Time
+	// Reason says why the session ended (Ended only). The technician is
+	// told the same, except that EndNoAnswer reaches them as EndViewDenied.
+	Reason protocol.EndReason
+	// Consent says why the state is Viewing again: ConsentRevoked after
+	// Controlling (the user took control back), ConsentControlDenied
+	// after a declined or unanswered control request.
+	Consent protocol.ConsentReason
+	Time    time.Time
 }
 
 // Permission is what a consent request asks for.

@@ -64,33 +64,25 @@ func TestLiveSessionXvfb(t *testing.T) {
 	tech.send(inputproto.Message{Type: inputproto.TypePointerMove, X: 0, Y: 0})
 	tech.send(inputproto.Message{Type: inputproto.TypeKey, Down: true, Code: "KeyW"})
 	waitStats(t, s, "events dropped", func(st Stats) bool { return st.InputDropped >= 2 })
-	if got := rec.Settle(200 * time.Millisecond); len(got) != 6 {
+	s.Stop()
+	<-done
+
+	// Run has returned: the final counters and the X server say what was
+	// injected after the revocation.
+	if s.Stats().InputInjected != n {
+		t.Errorf("injected after revocation")
+	}
+	if got := rec.Sync(t); len(got) != 6 {
 		t.Errorf("X server received events after revocation: %+v", got[6:])
 	}
 	if x, y := xtest.Pointer(t, d); x != 0 || y != 479 {
 		t.Errorf("pointer moved after revocation to %d,%d", x, y)
 	}
-	if s.Stats().InputInjected != n {
-		t.Errorf("injected after revocation")
-	}
-	s.Stop()
-	<-done
 }
 
-// TestInputLatencyXvfb checks data-channel message received → injected
-// into Xvfb by robotgo (p50 ≤ 2 ms), over a real pion data channel.
-func TestInputLatencyXvfb(t *testing.T) {
-	if testing.Short() {
-		t.Skip("latency measurement")
-	}
-	p50, p99, n := measureInputLatency(t, 300)
-	t.Logf("input received → injected: n=%d p50=%v p99=%v", n, p50, p99)
-	if p50 > 2*time.Millisecond {
-		t.Errorf("p50 latency %v over 2 ms", p50)
-	}
-}
-
-// BenchmarkInputLatency reports the same measurement; run with -benchtime=1x.
+// BenchmarkInputLatency measures data-channel message received → injected
+// into Xvfb by robotgo over a real pion data channel (the target is p50
+// ≤ 2 ms, see BENCHMARKS.md); run with -benchtime=1x.
 func BenchmarkInputLatency(b *testing.B) {
 	for b.Loop() {
 		p50, p99, _ := measureInputLatency(b, 1000)
@@ -110,7 +102,7 @@ func measureInputLatency(t testing.TB, n int) (p50, p99 time.Duration, count int
 	s, log, toDesk, fromDesk, done := newTestSession(t, Config{Consenter: consent})
 	var mu sync.Mutex
 	var lat []time.Duration
-	s.onInject = func(received time.Time) {
+	s.gate.onInject = func(received time.Time) {
 		mu.Lock()
 		lat = append(lat, time.Since(received))
 		mu.Unlock()

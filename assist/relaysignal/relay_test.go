@@ -2,10 +2,8 @@ package relaysignal_test
 
 import (
 	"context"
-	"image"
 	"log/slog"
-	"strings"
-	"sync"
+	"reflect"
 	"testing"
 	"time"
 
@@ -14,254 +12,221 @@ import (
 	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/assist/inputproto"
 	"github.com/lifeline-desk/lifeline/assist/relaysignal"
-	"github.com/lifeline-desk/lifeline/assist/vpx"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/relaytest"
 	"github.com/lifeline-desk/lifeline/relay/store"
 )
 
+// The consent ladder itself, media and input are tested in package assist
+// (two in-process peers) and end to end by the app's journey; these tests
+// check only the mapping between assist.Signal and the relay protocol, over
+// a real relay.
+
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// staticSource is a tiny synthetic screen.
-type staticSource struct{ n int }
-
-func (s *staticSource) Capture() (assist.Frame, error) {
-	s.n++
-	pix := make([]byte, 160*120*4)
-	for i := range pix {
-		pix[i] = byte(i*7 + s.n)
-	}
-	return assist.Frame{Pix: pix, Stride: 160 * 4, Width: 160, Height: 120, Format: vpx.BGRA}, nil
-}
-func (s *staticSource) Bounds() image.Rectangle { return image.Rect(0, 0, 160, 120) }
-func (s *staticSource) Close() error            { return nil }
-
-type recInjector struct {
-	mu sync.Mutex
-	in []assist.Input
+// desk is the desktop's side of one session: a relay client that redeemed
+// the technician's code, wrapped in a Signaler.
+type desk struct {
+	t     *testing.T
+	ctx   context.Context
+	sig   *relaysignal.Signaler
+	other chan protocol.Message
 }
 
-func (r *recInjector) Inject(in assist.Input) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.in = append(r.in, in)
-	return nil
-}
-
-func (r *recInjector) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.in)
-}
-
-// TestSessionThroughRelay runs a one-time-code session through the real
-// relay: consent messages, trickle ICE, VP8 frames, control and the end,
-// and checks the relay's audit log.
-func TestSessionThroughRelay(t *testing.T) {
-	r := relaytest.Start(t)
-	tech := r.Login(t)
-	code := tech.CreateCode()
-
+func startSession(t *testing.T, r *relaytest.Relay, tech *relaytest.Tech) *desk {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	rc, err := client.Dial(ctx, "ws"+strings.TrimPrefix(r.URL, "http")+"/ws/client", client.Options{NoReconnect: true, Logger: discard()})
+	t.Cleanup(cancel)
+	rc, err := client.Dial(ctx, r.WSURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rc.Close()
-
-	asked := make(chan assist.ConsentRequest, 4)
-	states := make(chan assist.Event, 32)
-	inj := &recInjector{}
-	sess, err := assist.New(assist.Config{
-		Signaler: relaysignal.New(rc, nil),
-		Consenter: assist.ConsentFunc(func(ctx context.Context, req assist.ConsentRequest) (bool, error) {
-			asked <- req
-			return true, nil
-		}),
-		OnEvent:   func(e assist.Event) { states <- e },
-		NewSource: func() (assist.Source, error) { return &staticSource{}, nil },
-		Injector:  inj,
-		Network:   assist.NetworkOptions{LoopbackOnly: true},
-	}, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	runErr := make(chan error, 1)
-	go func() { runErr <- sess.Run(ctx) }()
-	if _, err := rc.RedeemCode(ctx, code, protocol.ClientInfo{Name: "Ana"}); err != nil {
+	t.Cleanup(func() { rc.Close() })
+	d := &desk{t: t, ctx: ctx, other: make(chan protocol.Message, 64)}
+	d.sig = relaysignal.New(rc, func(m protocol.Message) { d.other <- m })
+	if _, err := rc.RedeemCode(ctx, tech.CreateCode(), protocol.ClientInfo{Name: "Ana"}); err != nil {
 		t.Fatalf("redeem code: %v", err)
 	}
 	tech.Expect(protocol.TypeSessionStart)
+	return d
+}
 
-	// The technician's browser, played by pion.
-	se := webrtc.SettingEngine{}
-	se.SetInterfaceFilter(func(n string) bool { return n == "lo" })
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
-		t.Fatal(err)
+// recv returns the next signal, which must be of type typ.
+func (d *desk) recv(typ assist.SignalType) assist.Signal {
+	d.t.Helper()
+	s, err := d.sig.Recv(d.ctx)
+	if err != nil {
+		d.t.Fatalf("Recv waiting for %v: %v", typ, err)
 	}
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(m))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if s.Type != typ {
+		d.t.Fatalf("Recv = %v %+v, want %v", s.Type, s, typ)
+	}
+	return s
+}
+
+func (d *desk) send(s assist.Signal) {
+	d.t.Helper()
+	if err := d.sig.Send(d.ctx, s); err != nil {
+		d.t.Fatalf("Send %v: %v", s.Type, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// realOffer is an offer as the desktop makes it (VP8 and both data
+// channels), so the relay's limits see a real one.
+func realOffer(t *testing.T) string {
+	t.Helper()
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pc.Close()
-	gotFrame := make(chan struct{}, 1)
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
-			p, _, err := tr.ReadRTP()
-			if err != nil {
-				return
-			}
-			if p.Marker {
-				select {
-				case gotFrame <- struct{}{}:
-				default:
-				}
-			}
-		}
-	})
-	channels := make(chan *webrtc.DataChannel, 2)
-	pc.OnDataChannel(func(dc *webrtc.DataChannel) { dc.OnOpen(func() { channels <- dc }) })
-	var candMu sync.Mutex
-	var pending []webrtc.ICECandidateInit
-	remoteSet := false
-	addCand := func(c *protocol.Candidate) {
-		init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
-		candMu.Lock()
-		defer candMu.Unlock()
-		if !remoteSet {
-			pending = append(pending, init)
-			return
-		}
-		pc.AddICECandidate(init)
-	}
-	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
-		if c == nil {
-			return
-		}
-		j := c.ToJSON()
-		tech.Send(protocol.TypeCandidate, &protocol.Candidate{Candidate: j.Candidate, SDPMid: j.SDPMid, SDPMLineIndex: j.SDPMLineIndex})
-	})
-
-	tech.Send(protocol.TypeViewRequest, &protocol.Consent{})
-	req := <-asked
-	if req.Permission != assist.PermissionView || req.Technician != "Alex (IT)" {
-		t.Errorf("view question = %+v, want from Alex (IT)", req)
-	}
-	tech.Expect(protocol.TypeViewGrant)
-	offer := tech.ExpectWith(protocol.TypeOffer, func(m protocol.Message) {
-		if c, ok := m.Payload.(*protocol.Candidate); ok {
-			addCand(c)
-		}
-	})
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer.Payload.(*protocol.SDP).SDP}); err != nil {
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 		t.Fatal(err)
 	}
-	ans, err := pc.CreateAnswer(nil)
+	for _, label := range []string{inputproto.ControlChannel, inputproto.PointerChannel} {
+		if _, err := pc.CreateDataChannel(label, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, err := pc.CreateOffer(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pc.SetLocalDescription(ans); err != nil {
-		t.Fatal(err)
-	}
-	candMu.Lock()
-	remoteSet = true
-	for _, c := range pending {
-		pc.AddICECandidate(c)
-	}
-	candMu.Unlock()
-	tech.Send(protocol.TypeAnswer, &protocol.SDP{SDP: ans.SDP})
+	return o.SDP
+}
 
-	// Keep consuming candidates while waiting for media.
-	fwd := make(chan protocol.Message, 8)
-	go func() {
-		for m := range tech.Messages() {
-			if m.Type == protocol.TypeCandidate {
-				addCand(m.Payload.(*protocol.Candidate))
-			}
-			if m.Type == protocol.TypeControlGrant || m.Type == protocol.TypeSessionEnd {
-				fwd <- m
-			}
-		}
-	}()
-	select {
-	case <-gotFrame:
-	case <-time.After(20 * time.Second):
-		t.Fatal("no video frame through the relay-signalled connection")
-	}
-	var control *webrtc.DataChannel
-	for control == nil {
-		select {
-		case dc := <-channels:
-			if dc.Label() == inputproto.ControlChannel {
-				control = dc
-			}
-		case <-time.After(20 * time.Second):
-			t.Fatal("control channel did not open")
-		}
-	}
+// consentTypes are one permission's request, deny and grant, on the wire
+// and as signals.
+type consentTypes struct {
+	request, deny, grant          protocol.Type
+	sigRequest, sigDeny, sigGrant assist.SignalType
+}
 
-	tech.Send(protocol.TypeControlRequest, &protocol.Consent{})
-	if req := <-asked; req.Permission != assist.PermissionControl {
-		t.Errorf("second question = %+v", req)
+// consentRound has the technician ask, the desktop decline with reason,
+// the technician ask again and the desktop allow.
+func consentRound(t *testing.T, d *desk, tech *relaytest.Tech, c consentTypes, reason protocol.ConsentReason) {
+	t.Helper()
+	tech.Send(c.request, &protocol.Consent{})
+	if s := d.recv(c.sigRequest); s.Peer != relaytest.DisplayName {
+		t.Errorf("%v peer = %q, want %q", c.sigRequest, s.Peer, relaytest.DisplayName)
 	}
-	select {
-	case m := <-fwd:
-		if m.Type != protocol.TypeControlGrant {
-			t.Fatalf("got %s, want control grant", m.Type)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("no control grant")
+	d.send(assist.Signal{Type: c.sigDeny, Consent: reason})
+	if m := tech.Expect(c.deny); m.Payload.(*protocol.Consent).Reason != reason {
+		t.Errorf("%s = %+v, want reason %q", c.deny, m.Payload, reason)
 	}
-	key, _ := inputproto.Marshal(inputproto.Message{Type: inputproto.TypeKey, Down: true, Code: "KeyA"})
-	deadline := time.Now().Add(10 * time.Second)
-	for inj.count() == 0 && time.Now().Before(deadline) {
-		control.Send(key)
-		time.Sleep(50 * time.Millisecond)
+	tech.Send(c.request, &protocol.Consent{})
+	d.recv(c.sigRequest)
+	d.send(assist.Signal{Type: c.sigGrant})
+	tech.Expect(c.grant)
+}
+
+// TestSignalsThroughRelay walks every signal type both ways through the
+// relay, in an order its consent rules allow, and checks the fields that
+// arrive and what the relay's audit log recorded.
+func TestSignalsThroughRelay(t *testing.T) {
+	r := relaytest.Start(t, relaytest.WithTURN())
+	tech := r.Login(t)
+	d := startSession(t, r, tech)
+
+	// session.start: the technician's display name and the relay's TURN
+	// with time-limited credentials.
+	start := d.recv(assist.SignalSessionStart)
+	if start.Peer != relaytest.DisplayName {
+		t.Errorf("session start peer = %q, want %q", start.Peer, relaytest.DisplayName)
 	}
-	if inj.count() == 0 {
-		t.Fatal("no input injected after control grant")
+	if len(start.ICEServers) != 1 {
+		t.Fatalf("ICE servers = %+v, want the relay's TURN", start.ICEServers)
+	}
+	ice := start.ICEServers[0]
+	if len(ice.URLs) != 1 || ice.URLs[0] != "turn:"+r.TURN.Addr().String()+"?transport=udp" || ice.Username == "" ||
+		ice.Credential == "" || ice.CredentialType != webrtc.ICECredentialTypePassword {
+		t.Errorf("ICE server = %+v, want %s with a password credential", ice, r.TURN.Addr())
 	}
 
+	// View, then (after the media) control: each requested, declined
+	// with a reason, requested again and granted.
+	consentRound(t, d, tech, consentTypes{protocol.TypeViewRequest, protocol.TypeViewDeny, protocol.TypeViewGrant,
+		assist.SignalViewRequest, assist.SignalViewDeny, assist.SignalViewGrant}, protocol.ConsentNoAnswer)
+
+	// Offer, answer and trickle ICE, every field.
+	offer := realOffer(t)
+	d.send(assist.Signal{Type: assist.SignalOffer, SDP: offer})
+	if m := tech.Expect(protocol.TypeOffer); m.Payload.(*protocol.SDP).SDP != offer {
+		t.Errorf("offer changed on the way: %q", m.Payload.(*protocol.SDP).SDP)
+	}
+	deskCand := webrtc.ICECandidateInit{Candidate: "candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host", SDPMid: ptr("0"), SDPMLineIndex: ptr[uint16](0), UsernameFragment: ptr("desk")}
+	d.send(assist.Signal{Type: assist.SignalCandidate, Candidate: deskCand})
+	m := tech.Expect(protocol.TypeCandidate)
+	if got := m.Payload.(*protocol.Candidate); !reflect.DeepEqual(*got, protocol.Candidate{Candidate: deskCand.Candidate, SDPMid: deskCand.SDPMid, SDPMLineIndex: deskCand.SDPMLineIndex, UsernameFragment: deskCand.UsernameFragment}) {
+		t.Errorf("technician got candidate %+v, want %+v", got, deskCand)
+	}
+	tech.Send(protocol.TypeAnswer, &protocol.SDP{SDP: "v=0 answer"})
+	if s := d.recv(assist.SignalAnswer); s.SDP != "v=0 answer" {
+		t.Errorf("answer SDP = %q", s.SDP)
+	}
+	techCand := protocol.Candidate{Candidate: "candidate:2 1 udp 2130706431 127.0.0.1 50001 typ host", SDPMid: ptr("1"), SDPMLineIndex: ptr[uint16](1), UsernameFragment: ptr("tech")}
+	tech.Send(protocol.TypeCandidate, &techCand)
+	if s := d.recv(assist.SignalCandidate); !reflect.DeepEqual(s.Candidate, webrtc.ICECandidateInit{Candidate: techCand.Candidate, SDPMid: techCand.SDPMid, SDPMLineIndex: techCand.SDPMLineIndex, UsernameFragment: techCand.UsernameFragment}) {
+		t.Errorf("desktop got candidate %+v, want %+v", s.Candidate, techCand)
+	}
+
+	consentRound(t, d, tech, consentTypes{protocol.TypeControlRequest, protocol.TypeControlDeny, protocol.TypeControlGrant,
+		assist.SignalControlRequest, assist.SignalControlDeny, assist.SignalControlGrant}, protocol.ConsentUnavailable)
+	d.send(assist.Signal{Type: assist.SignalControlRevoke})
+	tech.Expect(protocol.TypeControlRevoke)
+
+	// What is not signaling goes to OnOther; the technician's end arrives
+	// with its reason, and the desktop's own end afterwards is no error.
+	tech.Send(protocol.TypeChat, &protocol.Chat{Text: "I see it"})
 	tech.Send(protocol.TypeSessionEnd, &protocol.SessionEnd{Reason: protocol.EndTechnician})
-	select {
-	case err := <-runErr:
-		if err != nil {
-			t.Errorf("Run = %v", err)
+	if s := d.recv(assist.SignalEnd); s.Reason != protocol.EndTechnician {
+		t.Errorf("end reason = %q, want %q", s.Reason, protocol.EndTechnician)
+	}
+	var others []protocol.Type
+	chat := false
+	for len(d.other) > 0 {
+		m := <-d.other
+		others = append(others, m.Type)
+		if c, ok := m.Payload.(*protocol.Chat); ok && c.Text == "I see it" && c.From == relaytest.DisplayName {
+			chat = true
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("session did not end")
 	}
-	var last assist.Event
-	for len(states) > 0 {
-		last = <-states
+	if !chat {
+		t.Errorf("OnOther got %v, not the technician's chat", others)
 	}
-	if last.State != assist.StateEnded || last.Reason != assist.ReasonTechnician {
-		t.Errorf("last event = %+v", last)
-	}
+	d.send(assist.Signal{Type: assist.SignalEnd, Reason: protocol.EndUser})
 
 	evs, err := r.Store.Audit(context.Background(), store.AuditFilter{SessionID: tech.Session})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var actions []string
+	got := map[protocol.AuditAction]string{}
 	for _, e := range evs {
-		actions = append(actions, e.Action)
+		got[e.Action] = e.Detail
 	}
-	for _, want := range []string{"consent.view.request", "consent.view.grant", "consent.control.request", "consent.control.grant"} {
-		found := false
-		for _, a := range actions {
-			if a == want {
-				found = true
-			}
+	for action, detail := range map[protocol.AuditAction]protocol.ConsentReason{
+		protocol.AuditViewRequest: "", protocol.AuditViewDeny: protocol.ConsentNoAnswer, protocol.AuditViewGrant: "",
+		protocol.AuditControlRequest: "", protocol.AuditControlDeny: protocol.ConsentUnavailable,
+		protocol.AuditControlGrant: "", protocol.AuditControlRevoke: "",
+	} {
+		if d, ok := got[action]; !ok || d != string(detail) {
+			t.Errorf("audit log %v: %s with detail %q, want %q", got, action, d, detail)
 		}
-		if !found {
-			t.Errorf("audit log %v lacks %s", actions, want)
-		}
+	}
+}
+
+// TestDesktopEndReason checks that the desktop's end reason reaches the
+// technician.
+func TestDesktopEndReason(t *testing.T) {
+	r := relaytest.Start(t)
+	tech := r.Login(t)
+	d := startSession(t, r, tech)
+	d.recv(assist.SignalSessionStart)
+	d.send(assist.Signal{Type: assist.SignalEnd, Reason: protocol.EndCaptureFailed})
+	if m := tech.Expect(protocol.TypeSessionEnd); m.Payload.(*protocol.SessionEnd).Reason != protocol.EndCaptureFailed {
+		t.Errorf("technician got end %+v, want reason %q", m.Payload, protocol.EndCaptureFailed)
 	}
 }

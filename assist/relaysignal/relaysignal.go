@@ -73,7 +73,7 @@ func toSignal(m protocol.Message) (assist.Signal, bool) {
 			Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex, UsernameFragment: p.UsernameFragment,
 		}}, true
 	case *protocol.SessionEnd:
-		return assist.Signal{Type: assist.SignalEnd, Reason: string(p.Reason)}, true
+		return assist.Signal{Type: assist.SignalEnd, Reason: p.Reason}, true
 	}
 	return assist.Signal{}, false
 }
@@ -98,11 +98,11 @@ func (s *Signaler) Send(ctx context.Context, sig assist.Signal) error {
 	case assist.SignalViewGrant:
 		err = s.c.GrantView(ctx)
 	case assist.SignalViewDeny:
-		err = s.c.DenyView(ctx, protocol.ConsentReason(sig.Reason))
+		err = s.c.DenyView(ctx, sig.Consent)
 	case assist.SignalControlGrant:
 		err = s.c.GrantControl(ctx)
 	case assist.SignalControlDeny:
-		err = s.c.DenyControl(ctx, protocol.ConsentReason(sig.Reason))
+		err = s.c.DenyControl(ctx, sig.Consent)
 	case assist.SignalControlRevoke:
 		err = s.c.RevokeControl(ctx)
 	case assist.SignalOffer:
@@ -111,7 +111,7 @@ func (s *Signaler) Send(ctx context.Context, sig assist.Signal) error {
 		c := sig.Candidate
 		err = s.c.SendCandidate(ctx, protocol.Candidate{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment})
 	case assist.SignalEnd:
-		err = s.c.EndSession(ctx, protocol.EndReason(sig.Reason))
+		err = s.c.EndSession(ctx, sig.Reason)
 		if errors.Is(err, client.ErrNoSession) {
 			return nil // the session is already over on the relay's side
 		}

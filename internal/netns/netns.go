@@ -20,6 +20,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/lifeline-desk/lifeline/internal/testenv"
 )
 
 // Env is set to "1" in the re-executed process.
@@ -29,17 +31,24 @@ const Env = "LIFELINE_TEST_NETNS"
 func Inside() bool { return os.Getenv(Env) == "1" }
 
 // Reexec runs this binary again, with the same arguments, under
-// `unshare -n` with only loopback up, and returns its exit code. ok is
-// false — and the caller should run its tests itself — when this process
-// already is that copy, when it is not root, or when unshare or ip is
-// missing (a note says so on standard error).
+// `unshare -n` with only loopback up, and returns its exit code with ok
+// true. When this process already is that copy, ok is false and the caller
+// runs its tests itself. When the namespace cannot be made (not root, or
+// unshare or ip missing) a note on standard error says why and what to
+// install; in CI (testenv.InCI) that is a failure — code 1, ok true, no
+// test runs outside the namespace — elsewhere ok is false and the tests
+// run in the host's network namespace, where CheckIsolated skips.
 func Reexec() (code int, ok bool) {
-	if Inside() || os.Geteuid() != 0 {
+	if Inside() {
 		return 0, false
 	}
 	name := filepath.Base(os.Args[0])
-	if _, err := exec.LookPath("ip"); err != nil || exec.Command("unshare", "-n", "true").Run() != nil {
-		fmt.Fprintf(os.Stderr, "%s: unshare -n or ip not available; running in the host network namespace\n", name)
+	if why := unavailable(); why != "" {
+		if testenv.InCI() {
+			fmt.Fprintf(os.Stderr, "%s: %s; CI must run these tests in a network namespace\n", name, why)
+			return 1, true
+		}
+		fmt.Fprintf(os.Stderr, "%s: %s; running in the host network namespace\n", name, why)
 		return 0, false
 	}
 	args := append([]string{"-n", "sh", "-c", `ip link set lo up && exec "$0" "$@"`, os.Args[0]}, os.Args[1:]...)
@@ -55,6 +64,20 @@ func Reexec() (code int, ok bool) {
 		return 1, true
 	}
 	return 0, true
+}
+
+// unavailable says why Reexec cannot make a namespace, or "" if it can.
+func unavailable() string {
+	if os.Geteuid() != 0 {
+		return "not root, so no network namespace (unshare -n needs root)"
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		return "ip not installed (Debian package iproute2)"
+	}
+	if err := exec.Command("unshare", "-n", "true").Run(); err != nil {
+		return fmt.Sprintf("unshare -n does not run (Debian package util-linux): %v", err)
+	}
+	return ""
 }
 
 // NonLoopback lists the interfaces of the current namespace that are not
@@ -74,12 +97,17 @@ func NonLoopback() ([]string, error) {
 }
 
 // CheckIsolated is the body of a test that checks where the tests run: as
-// root, inside a namespace with nothing but loopback. It skips when Reexec
-// could not run (not root, or no unshare).
+// root, inside a namespace with nothing but loopback. Outside one (Reexec
+// could not make it) the test stops through testenv.Missing: a skip that
+// says why locally, a failure in CI.
 func CheckIsolated(t testing.TB) {
 	t.Helper()
 	if !Inside() {
-		t.Skip("not root or no unshare: running in the host network namespace")
+		why := unavailable()
+		if why == "" {
+			why = "not started through netns.Reexec from TestMain"
+		}
+		testenv.Missing(t, "running in the host network namespace: "+why)
 	}
 	names, err := NonLoopback()
 	if err != nil {

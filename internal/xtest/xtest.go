@@ -24,12 +24,14 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/lifeline-desk/lifeline/internal/testenv"
 )
 
 // Start starts `Xvfb :N -screen 0 WxHx24 -noreset -nolisten tcp` on a free
 // display number, waits until it accepts connections and returns its
-// display string (":N"). The server is stopped in t.Cleanup. The test is
-// skipped if Xvfb is not installed.
+// display string (":N"). The server is stopped in t.Cleanup. Without Xvfb
+// the test stops through testenv.Missing: a skip locally, a failure in CI.
 //
 // The number is reserved with a lock file under /tmp that every test
 // process shares, whatever its network namespace. (Xvfb's own -displayfd
@@ -38,10 +40,7 @@ import (
 // captured each other's screens.)
 func Start(t testing.TB, w, h int) string {
 	t.Helper()
-	bin, err := exec.LookPath("Xvfb")
-	if err != nil {
-		t.Skip("Xvfb not installed (Debian package xvfb)")
-	}
+	bin := testenv.LookPath(t, "Xvfb", "xvfb")
 	for attempt := 0; attempt < 5; attempt++ {
 		n, release, err := reserveDisplay()
 		if err != nil {
@@ -274,8 +273,11 @@ type Event struct {
 // that injected input reached the X server, independent of the injector.
 type Recorder struct {
 	c       *xgb.Conn
+	win     xproto.Window
 	mu      sync.Mutex
 	events  []Event
+	marks   uint32 // sync markers sent
+	seen    uint32 // sync markers received
 	notify  chan struct{}
 	keymap  []xproto.Keysym
 	perCode int
@@ -311,7 +313,7 @@ func NewRecorder(t testing.TB, display string) *Recorder {
 	if err != nil {
 		t.Fatalf("keyboard mapping: %v", err)
 	}
-	r := &Recorder{c: c, notify: make(chan struct{}, 1), keymap: km.Keysyms, perCode: int(km.KeysymsPerKeycode), minCode: setup.MinKeycode}
+	r := &Recorder{c: c, win: win, notify: make(chan struct{}, 1), keymap: km.Keysyms, perCode: int(km.KeysymsPerKeycode), minCode: setup.MinKeycode}
 	// Focus needs the window to be viewable; retry briefly.
 	for i := 0; ; i++ {
 		if err := xproto.SetInputFocusChecked(c, xproto.InputFocusPointerRoot, win, xproto.TimeCurrentTime).Check(); err == nil {
@@ -347,16 +349,28 @@ func (r *Recorder) loop(done chan struct{}) {
 			e = Event{Kind: "button", Down: true, Button: int(ev.Detail), X: int(ev.RootX), Y: int(ev.RootY), State: ev.State}
 		case xproto.ButtonReleaseEvent:
 			e = Event{Kind: "button", Button: int(ev.Detail), X: int(ev.RootX), Y: int(ev.RootY), State: ev.State}
+		case xproto.ClientMessageEvent:
+			if ev.Window == r.win && ev.Format == 32 {
+				r.mu.Lock()
+				r.seen = ev.Data.Data32[0]
+				r.mu.Unlock()
+				r.wake()
+			}
+			continue
 		default:
 			continue
 		}
 		r.mu.Lock()
 		r.events = append(r.events, e)
 		r.mu.Unlock()
-		select {
-		case r.notify <- struct{}{}:
-		default:
-		}
+		r.wake()
+	}
+}
+
+func (r *Recorder) wake() {
+	select {
+	case r.notify <- struct{}{}:
+	default:
 	}
 }
 
@@ -387,6 +401,38 @@ func (r *Recorder) WaitFor(ctx context.Context, n int) []Event {
 		case <-r.notify:
 		case <-ctx.Done():
 			return ev
+		}
+	}
+}
+
+// Sync returns the recorded events once every event the X server generated
+// before the call has arrived, without waiting for quiet: it sends the
+// recorder's own window a marker, which the server delivers after them.
+// Input injected through XTest by a client that has synced (robotgo does)
+// is among them.
+func (r *Recorder) Sync(t testing.TB) []Event {
+	t.Helper()
+	r.mu.Lock()
+	r.marks++
+	mark := r.marks
+	r.mu.Unlock()
+	ev := xproto.ClientMessageEvent{Format: 32, Window: r.win, Data: xproto.ClientMessageDataUnionData32New([]uint32{mark, 0, 0, 0, 0})}
+	// An empty event mask sends the event to the window's creator: us.
+	if err := xproto.SendEventChecked(r.c, false, r.win, xproto.EventMaskNoEvent, string(ev.Bytes())).Check(); err != nil {
+		t.Fatalf("send sync marker: %v", err)
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		r.mu.Lock()
+		done := r.seen >= mark
+		r.mu.Unlock()
+		if done {
+			return r.Events()
+		}
+		select {
+		case <-r.notify:
+		case <-timeout:
+			t.Fatal("the X server did not deliver the sync marker")
 		}
 	}
 }
