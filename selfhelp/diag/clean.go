@@ -84,7 +84,7 @@ func fixCleanTemp(ctx context.Context, cfg *Config) (string, error) {
 	if files == 0 && firstErr != nil {
 		return "", fmt.Errorf("nothing could be deleted: %w", firstErr)
 	}
-	msg := fmt.Sprintf("Deleted %d item(s) and freed %s.", files, humanBytes(uint64(freed)))
+	msg := fmt.Sprintf("Deleted %d item(s) and freed %s.", files, sizeText(uint64(freed)))
 	if files == 0 {
 		msg = "The trash was already empty and there were no old temporary files."
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lifeline-desk/lifeline/internal/testenv"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 )
 
@@ -19,10 +20,13 @@ func startCUPS(t *testing.T) (stop func()) {
 	t.Helper()
 	cupsd, err := exec.LookPath("cupsd")
 	if err != nil {
-		cupsd = "/usr/sbin/cupsd"
+		cupsd = "/usr/sbin/cupsd" // sbin is often not in a user's PATH
 	}
 	if _, err := os.Stat(cupsd); err != nil {
-		t.Fatalf("the print tests need a real CUPS scheduler: install cups-daemon (packaging/setup-deps.sh does): %v", err)
+		testenv.Missing(t, "cupsd not installed (Debian package cups-daemon)")
+	}
+	for _, tool := range []string{"lpstat", "lp", "cancel", "lpadmin", "cupsdisable"} {
+		testenv.LookPath(t, tool, "cups-client")
 	}
 	dir := t.TempDir()
 	for _, d := range []string{"spool", "cache", "state", "log", "ppd", "tmp"} {

@@ -9,6 +9,7 @@
 package diag
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -87,6 +88,15 @@ type Config struct {
 	Home string
 	// TempDir is the temporary folder to clean; empty uses os.TempDir.
 	TempDir string
+	// ProcRoot and SysRoot are where the kernel's procfs and sysfs are
+	// read; empty means /proc and /sys. Tests point them at captured files.
+	ProcRoot, SysRoot string
+	// Root is where fixed paths outside procfs and sysfs are looked up
+	// (/usr/sbin/cupsd, /run/systemd/resolve); empty means /.
+	Root string
+	// Commands runs the programs the checks and fixes use (lpstat, cancel,
+	// xrandr, resolvectl, nscd); nil runs them for real.
+	Commands CommandRunner
 }
 
 // DefaultTimeout bounds a check that has no timeout configured.
@@ -124,7 +134,36 @@ func New(cfg Config) *Runner {
 	if cfg.DiskFailPercent == 0 {
 		cfg.DiskFailPercent = 3
 	}
+	cfg.ProcRoot = cmp.Or(cfg.ProcRoot, "/proc")
+	cfg.SysRoot = cmp.Or(cfg.SysRoot, "/sys")
+	cfg.Root = cmp.Or(cfg.Root, "/")
+	if cfg.Commands == nil {
+		cfg.Commands = execCommands{}
+	}
 	return &Runner{cfg: cfg, checks: platformChecks(), fixes: platformFixes()}
+}
+
+// commonChecks work the same on every platform (they use only Go's net
+// package); platform files add the rest.
+func commonChecks() map[string]checkDef {
+	return map[string]checkDef{
+		CheckInternet:   {"Internet connection", checkInternet},
+		CheckInterfaces: {"Network adapters", checkInterfaces},
+		CheckDNS:        {"Name lookup (DNS)", checkDNS},
+		CheckHTTPS:      {"Secure web connection", checkHTTPS},
+		CheckClock:      {"Clock", checkClock},
+	}
+}
+
+// commonFixes work the same on every platform.
+func commonFixes() map[string]fixDef {
+	return map[string]fixDef{
+		FixCleanTemp: {"Delete temporary files and empty the trash", "Permanently delete your temporary files and everything in the trash? Files in the trash cannot be recovered afterwards.", fixCleanTemp},
+	}
+}
+
+func result(s Status, format string, args ...any) Result {
+	return Result{Status: s, Detail: fmt.Sprintf(format, args...)}
 }
 
 // CheckNames lists every check a guide may name, on any platform.
@@ -182,16 +221,18 @@ func (r *Runner) CheckTitle(name string) string {
 
 // snapshotOrder is the order checks are listed in a snapshot: the network
 // from the adapter outwards, then the machine, then devices.
-var snapshotOrder = []string{
-	CheckInternet, CheckInterfaces, CheckRoute, CheckGateway, CheckDNS, CheckHTTPS, CheckWiFi, CheckVPN,
-	CheckDisk, CheckMemory, CheckCPU, CheckUptime, CheckClock, CheckPrinters, CheckPrintQueue, CheckDisplays, CheckBattery,
+func snapshotOrder() []string {
+	return []string{
+		CheckInternet, CheckInterfaces, CheckRoute, CheckGateway, CheckDNS, CheckHTTPS, CheckWiFi, CheckVPN,
+		CheckDisk, CheckMemory, CheckCPU, CheckUptime, CheckClock, CheckPrinters, CheckPrintQueue, CheckDisplays, CheckBattery,
+	}
 }
 
 // Snapshot runs every available check, a few at a time, and returns the
 // results in a fixed, readable order.
 func (r *Runner) Snapshot(ctx context.Context) []Result {
 	var names []string
-	for _, n := range snapshotOrder {
+	for _, n := range snapshotOrder() {
 		if _, ok := r.checks[n]; ok {
 			names = append(names, n)
 		}

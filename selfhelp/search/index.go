@@ -58,13 +58,16 @@ const (
 	fieldWords    = "words"
 )
 
-// Field boosts: how people describe a problem (title, symptoms) counts more
-// than words that merely appear somewhere in the steps.
-var fieldBoosts = []struct {
+// fieldBoost weighs matches in one field.
+type fieldBoost struct {
 	field string
 	boost float64
-}{
-	{fieldTitle, 3}, {fieldSymptoms, 3}, {fieldKeywords, 2}, {fieldSummary, 1.5}, {fieldBody, 0.6},
+}
+
+// fieldBoosts: how people describe a problem (title, symptoms) counts more
+// than words that merely appear somewhere in the steps.
+func fieldBoosts() []fieldBoost {
+	return []fieldBoost{{fieldTitle, 3}, {fieldSymptoms, 3}, {fieldKeywords, 2}, {fieldSummary, 1.5}, {fieldBody, 0.6}}
 }
 
 // Options configure Open.
@@ -105,7 +108,7 @@ func documentFor(g *guide.Guide) document {
 	}
 	for _, st := range g.Steps {
 		body.WriteString(st.Title + "\n" + st.Text + "\n" + st.Question + "\n")
-		for _, p := range guide.Platforms {
+		for _, p := range guide.Platforms() {
 			if v, ok := st.Variants[p]; ok {
 				body.WriteString(v + "\n")
 			}
@@ -121,15 +124,16 @@ func documentFor(g *guide.Guide) document {
 func ContentHash(lib *guide.Library) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "schema 1\n%s\n", synonymsText)
-	keys := make([]string, 0, len(spellings))
-	for k := range spellings {
+	sp := spellings()
+	keys := make([]string, 0, len(sp))
+	for k := range sp {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(h, "%s=%s\n", k, spellings[k])
+		fmt.Fprintf(h, "%s=%s\n", k, sp[k])
 	}
-	fmt.Fprintln(h, strings.Join(stopWords, ","))
+	fmt.Fprintln(h, strings.Join(stopWords(), ","))
 	for _, g := range lib.All() {
 		d := documentFor(g)
 		fmt.Fprintf(h, "%s\x00%s\x00%q\x00%q\x00%s\x00%s\n", g.ID, d.Title, d.Symptoms, d.Keywords, d.Summary, d.Body)
@@ -140,8 +144,9 @@ func ContentHash(lib *guide.Library) string {
 func buildMapping() (*mapping.IndexMappingImpl, error) {
 	m := bleve.NewIndexMapping()
 	m.ScoringModel = bleveindex.BM25Scoring
-	stops := make([]any, len(stopWords))
-	for i, w := range stopWords {
+	words := stopWords()
+	stops := make([]any, len(words))
+	for i, w := range words {
 		stops[i] = w
 	}
 	if err := m.AddCustomTokenMap("lifeline_stop_map", map[string]any{"type": tokenmap.Name, "tokens": stops}); err != nil {
@@ -226,6 +231,9 @@ func synonymDefs() ([]*bleve.SynonymDefinition, error) {
 func Open(ctx context.Context, lib *guide.Library, opts Options) (*Index, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 2 * time.Second
+	}
+	if err := registerAnalysis(); err != nil {
+		return nil, fmt.Errorf("search analysis: %w", err)
 	}
 	m, err := buildMapping()
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/registry"
 )
 
 // spellingFilter is the name of the token filter that folds the many ways
@@ -13,64 +12,69 @@ import (
 // characters, so highlighted snippets keep the original text and offsets.
 const spellingFilter = "lifeline_spelling"
 
-// spellings maps a run of one to three lower-cased tokens, joined by single
+// spellings maps a run of one to four lower-cased tokens, joined by single
 // spaces, to the word that replaces them. The tokenizer has already split
 // on hyphens and spaces, so "wi-fi" arrives as "wi fi".
-var spellings = map[string]string{
-	"wi fi": "wifi", "wi fi's": "wifi", "wlan": "wifi",
-	"e mail": "email", "e mails": "emails", "e mailed": "emailed",
-	"log in": "signin", "log on": "signin", "sign in": "signin", "sign on": "signin",
-	"logged in": "signin", "logged on": "signin", "signed in": "signin", "signed on": "signin",
-	"logging in": "signin", "logging on": "signin", "signing in": "signin", "signing on": "signin",
-	"login": "signin", "logon": "signin", "signon": "signin", "logins": "signin", "logged into": "signin",
-	"log into": "signin", "sign into": "signin", "signed into": "signin",
-	"log out": "signout", "log off": "signout", "sign out": "signout", "sign off": "signout",
-	"logged out": "signout", "signed out": "signout", "logout": "signout", "logoff": "signout",
-	"pass word": "password", "pass code": "passcode",
-	"off line": "offline", "on line": "online",
-	"set up": "setup", "setting up": "setup", "set it up": "setup",
-	"blue tooth": "bluetooth",
-	"one drive":  "onedrive", "google drive": "gdrive",
-	"web cam": "webcam", "web camera": "webcam",
-	"pop up": "popup", "pop ups": "popup", "popups": "popup",
-	"two factor": "twofactor", "2 factor": "twofactor", "two step": "twofactor", "2 step": "twofactor",
-	"2fa": "twofactor", "multi factor": "mfa", "multifactor": "mfa",
-	"blue screen": "bluescreen", "blue screen of death": "bluescreen",
-	"touch pad": "touchpad", "track pad": "trackpad",
-	"user name": "username", "anti virus": "antivirus", "start up": "startup",
-	"recycle bin": "recyclebin", "recycling bin": "recyclebin",
-	"thumb drive": "thumbdrive", "flash drive": "thumbdrive", "pen drive": "thumbdrive",
-	"memory stick": "thumbdrive", "usb stick": "thumbdrive", "usb drive": "thumbdrive",
-	"share point": "sharepoint", "print spooler": "spooler",
-	"lap top": "laptop", "note book": "notebook", "head set": "headset",
-	"mother board": "motherboard", "up date": "update", "up dates": "updates",
+func spellings() map[string]string {
+	return map[string]string{
+		"wi fi": "wifi", "wi fi's": "wifi", "wlan": "wifi",
+		"e mail": "email", "e mails": "emails", "e mailed": "emailed",
+		"log in": "signin", "log on": "signin", "sign in": "signin", "sign on": "signin",
+		"logged in": "signin", "logged on": "signin", "signed in": "signin", "signed on": "signin",
+		"logging in": "signin", "logging on": "signin", "signing in": "signin", "signing on": "signin",
+		"login": "signin", "logon": "signin", "signon": "signin", "logins": "signin", "logged into": "signin",
+		"log into": "signin", "sign into": "signin", "signed into": "signin",
+		"log out": "signout", "log off": "signout", "sign out": "signout", "sign off": "signout",
+		"logged out": "signout", "signed out": "signout", "logout": "signout", "logoff": "signout",
+		"pass word": "password", "pass code": "passcode",
+		"off line": "offline", "on line": "online",
+		"set up": "setup", "setting up": "setup", "set it up": "setup",
+		"blue tooth": "bluetooth",
+		"one drive":  "onedrive", "google drive": "gdrive",
+		"web cam": "webcam", "web camera": "webcam",
+		"pop up": "popup", "pop ups": "popup", "popups": "popup",
+		"two factor": "twofactor", "2 factor": "twofactor", "two step": "twofactor", "2 step": "twofactor",
+		"2fa": "twofactor", "multi factor": "mfa", "multifactor": "mfa",
+		"blue screen": "bluescreen", "blue screen of death": "bluescreen",
+		"touch pad": "touchpad", "track pad": "trackpad",
+		"user name": "username", "anti virus": "antivirus", "start up": "startup",
+		"recycle bin": "recyclebin", "recycling bin": "recyclebin",
+		"thumb drive": "thumbdrive", "flash drive": "thumbdrive", "pen drive": "thumbdrive",
+		"memory stick": "thumbdrive", "usb stick": "thumbdrive", "usb drive": "thumbdrive",
+		"share point": "sharepoint", "print spooler": "spooler",
+		"lap top": "laptop", "note book": "notebook", "head set": "headset",
+		"mother board": "motherboard", "up date": "update", "up dates": "updates",
+	}
 }
 
 // maxSpellingTokens is the longest key in spellings, in tokens.
 const maxSpellingTokens = 4
 
-// spellingStarts holds the first word of every key, so most tokens are
-// passed through without building candidate keys.
-var spellingStarts = func() map[string]bool {
-	m := make(map[string]bool, len(spellings))
-	for k := range spellings {
-		first, _, _ := strings.Cut(k, " ")
-		m[first] = true
-	}
-	return m
-}()
+// spellingTokenFilter holds the spellings and the first word of every key,
+// so most tokens are passed through without building candidate keys.
+type spellingTokenFilter struct {
+	spellings map[string]string
+	starts    map[string]bool
+}
 
-type spellingTokenFilter struct{}
+func newSpellingTokenFilter() spellingTokenFilter {
+	f := spellingTokenFilter{spellings: spellings(), starts: map[string]bool{}}
+	for k := range f.spellings {
+		first, _, _ := strings.Cut(k, " ")
+		f.starts[first] = true
+	}
+	return f
+}
 
 // Filter merges adjacent tokens that form a known spelling; the merged
 // token spans the original text of all of them. Apostrophes are dropped
 // from terms so "won't" and "wont" are the same word.
-func (spellingTokenFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+func (f spellingTokenFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	in = splitJoined(in)
 	out := in[:0]
 	for i := 0; i < len(in); {
 		merged := false
-		if !spellingStarts[stripApostrophes(string(in[i].Term))] {
+		if !f.starts[stripApostrophes(string(in[i].Term))] {
 			t := in[i]
 			if s := stripApostrophes(string(t.Term)); len(s) != len(t.Term) {
 				t.Term = []byte(s)
@@ -87,7 +91,7 @@ func (spellingTokenFilter) Filter(in analysis.TokenStream) analysis.TokenStream 
 			for k := range n {
 				parts[k] = stripApostrophes(string(in[i+k].Term))
 			}
-			if repl, ok := spellings[strings.Join(parts, " ")]; ok {
+			if repl, ok := f.spellings[strings.Join(parts, " ")]; ok {
 				t := in[i]
 				t.Term = []byte(repl)
 				t.End = in[i+n-1].End
@@ -158,28 +162,25 @@ func adjacent(ts []*analysis.Token) bool {
 	return true
 }
 
-var apostrophes = strings.NewReplacer("'", "", "’", "")
-
 func stripApostrophes(s string) string {
 	if !strings.ContainsAny(s, "'’") {
 		return s
 	}
-	return apostrophes.Replace(s)
+	return strings.Map(func(r rune) rune {
+		if r == '\'' || r == '’' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // stopWords are dropped in addition to Bleve's English list: contractions
 // typed without their apostrophe, and filler that every guide would match.
-var stopWords = []string{
-	"wont", "cant", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "couldnt",
-	"wouldnt", "shouldnt", "hasnt", "havent", "im", "ive", "id", "whats", "theres", "pls",
-	"please", "help", "hi", "hello", "thanks", "thank", "ok", "okay", "anymore", "suddenly",
-	"keeps", "keep", "says", "say", "saying", "get", "got", "getting", "how", "do", "i", "my",
-}
-
-func init() {
-	if err := registry.RegisterTokenFilter(spellingFilter, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
-		return spellingTokenFilter{}, nil
-	}); err != nil {
-		panic(err)
+func stopWords() []string {
+	return []string{
+		"wont", "cant", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "couldnt",
+		"wouldnt", "shouldnt", "hasnt", "havent", "im", "ive", "id", "whats", "theres", "pls",
+		"please", "help", "hi", "hello", "thanks", "thank", "ok", "okay", "anymore", "suddenly",
+		"keeps", "keep", "says", "say", "saying", "get", "got", "getting", "how", "do", "i", "my",
 	}
 }

@@ -57,7 +57,7 @@ func readQueries(t testing.TB, path string) []labelled {
 
 func builtinIndex(t testing.TB) *search.Index {
 	t.Helper()
-	lib, probs, err := guide.Load(assets.Guides(), nil, guide.Known{Checks: diag.CheckNames(), Fixes: diag.FixNames(), Vars: guide.DefaultVars})
+	lib, probs, err := guide.Load(assets.Guides(), nil, guide.Known{Checks: diag.CheckNames(), Fixes: diag.FixNames(), Vars: guide.DefaultVars()})
 	if err != nil {
 		t.Fatal(err)
 	}

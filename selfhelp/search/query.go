@@ -8,11 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/registry"
-	"github.com/blevesearch/bleve/v2/search/highlight"
-	"github.com/blevesearch/bleve/v2/search/highlight/format/plain"
-	"github.com/blevesearch/bleve/v2/search/highlight/fragmenter/simple"
-	simplehl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/simple"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -30,25 +25,6 @@ const (
 	markEnd     = "\ue001"
 	highlighter = "lifeline"
 )
-
-func init() {
-	// Bleve resolves highlighters by name from its process-wide registry.
-	must := func(err error) {
-		if err != nil {
-			panic(err)
-		}
-	}
-	must(registry.RegisterFragmentFormatter("lifeline_marks", func(map[string]any, *registry.Cache) (highlight.FragmentFormatter, error) {
-		return plain.NewFragmentFormatter(markStart, markEnd), nil
-	}))
-	must(registry.RegisterHighlighter(highlighter, func(_ map[string]any, c *registry.Cache) (highlight.Highlighter, error) {
-		f, err := c.FragmentFormatterNamed("lifeline_marks")
-		if err != nil {
-			return nil, err
-		}
-		return simplehl.NewHighlighter(simple.NewFragmenter(140), f, " … "), nil
-	}))
-}
 
 // Segment is a piece of a snippet; Match marks words that matched the query.
 type Segment struct {
@@ -234,7 +210,7 @@ func (ix *Index) build(words []word, allFuzzy, typing bool) query.Query {
 	}
 	all := strings.Join(texts, " ")
 	var clauses []query.Query
-	for _, fb := range fieldBoosts {
+	for _, fb := range fieldBoosts() {
 		mq := bleve.NewMatchQuery(all)
 		mq.SetField(fb.field)
 		mq.SetBoost(fb.boost)

@@ -8,26 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"strings"
 	"time"
 )
-
-// commonChecks work the same on every platform (they use only Go's net
-// package); platform files add the rest.
-func commonChecks() map[string]checkDef {
-	return map[string]checkDef{
-		CheckInternet:   {"Internet connection", checkInternet},
-		CheckInterfaces: {"Network adapters", checkInterfaces},
-		CheckDNS:        {"Name lookup (DNS)", checkDNS},
-		CheckHTTPS:      {"Secure web connection", checkHTTPS},
-		CheckClock:      {"Clock", checkClock},
-	}
-}
-
-func result(s Status, format string, args ...any) Result {
-	return Result{Status: s, Detail: fmt.Sprintf(format, args...)}
-}
 
 // checkInternet walks the chain from adapter to web server and reports the
 // first broken link, so the person knows where the problem is.
@@ -149,61 +132,3 @@ func checkHTTPS(ctx context.Context, cfg *Config) Result {
 	resp.Body.Close()
 	return result(OK, "%s answered in %d ms.", u.Host, time.Since(start).Milliseconds())
 }
-
-// clockSkew thresholds: sign-in systems (Kerberos) refuse clocks more than
-// five minutes off.
-const (
-	clockWarn = 2 * time.Minute
-	clockFail = 5 * time.Minute
-)
-
-func checkClock(ctx context.Context, cfg *Config) Result {
-	if cfg.ClockURL == "" {
-		return result(Unknown, "Lifeline is not connected to the help desk server, so it cannot compare clocks.")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, cfg.ClockURL, nil)
-	if err != nil {
-		return result(Unknown, "The help desk address %q is not valid.", cfg.ClockURL)
-	}
-	sent := time.Now()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return result(Unknown, "The help desk server could not be reached to compare clocks.")
-	}
-	resp.Body.Close()
-	theirs, err := http.ParseTime(resp.Header.Get("Date"))
-	if err != nil {
-		return result(Unknown, "The help desk server did not say what time it is.")
-	}
-	// The Date header has one-second resolution; compare with the middle of
-	// the round trip.
-	ours := sent.Add(time.Since(sent) / 2)
-	skew := ours.Sub(theirs)
-	abs := skew.Abs().Round(time.Second)
-	dir := "fast"
-	if skew < 0 {
-		dir = "slow"
-	}
-	data := map[string]any{"skew_seconds": skew.Seconds()}
-	switch {
-	case abs >= clockFail:
-		return Result{Status: Fail, Detail: fmt.Sprintf("This computer's clock is %s %s. Sign-in and VPN refuse clocks more than 5 minutes off: turn on automatic time.", abs, dir), Data: data}
-	case abs >= clockWarn:
-		return Result{Status: Warn, Detail: fmt.Sprintf("This computer's clock is %s %s. Turn on automatic time before it causes sign-in problems.", abs, dir), Data: data}
-	}
-	return Result{Status: OK, Detail: "The clock is correct.", Data: data}
-}
-
-// runTool runs an external program and reports a missing one distinctly.
-func runTool(ctx context.Context, name string, args ...string) (string, error) {
-	path, err := exec.LookPath(name)
-	if err != nil {
-		return "", errToolMissing{name}
-	}
-	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()
-	return string(out), err
-}
-
-type errToolMissing struct{ name string }
-
-func (e errToolMissing) Error() string { return e.name + " is not installed" }
