@@ -26,10 +26,10 @@ const (
 )
 
 // Platforms lists every known platform in display order.
-var Platforms = []Platform{Windows, MacOS, Linux}
+func Platforms() []Platform { return []Platform{Windows, MacOS, Linux} }
 
 // Valid reports whether p is a known platform.
-func (p Platform) Valid() bool { return slices.Contains(Platforms, p) }
+func (p Platform) Valid() bool { return slices.Contains(Platforms(), p) }
 
 // Label is the human name of the platform.
 func (p Platform) Label() string {

@@ -5,12 +5,16 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 )
 
-// Categories are the sections the desktop app browses by.
-var Categories = []string{
-	"accounts", "network", "email", "collaboration", "security", "printing",
-	"hardware", "performance", "software", "mobile", "remote",
+// Categories returns the sections the desktop app browses by, in display
+// order.
+func Categories() []string {
+	return []string{
+		"accounts", "network", "email", "collaboration", "security", "printing",
+		"hardware", "performance", "software", "mobile", "remote",
+	}
 }
 
 // Known lists the names a guide may refer to.
@@ -53,6 +57,35 @@ func SortProblems(probs []Problem) {
 	})
 }
 
+// systemWords are the words that name an operating system in a step text,
+// case-sensitive and whole words only: "Windows" but not "windows" (of a
+// browser), "Mac" but not "MacBook". Chromebook and the phone systems are
+// left out: they are not platforms a step can have a variant for.
+var systemWords = []struct {
+	word     *regexp.Regexp
+	platform Platform
+}{
+	{regexp.MustCompile(`\bWindows\b`), Windows},
+	{regexp.MustCompile(`\b(Mac|macOS)\b`), MacOS},
+	{regexp.MustCompile(`\b(Linux|Ubuntu|GNOME)\b`), Linux},
+}
+
+// mixedSystems names the operating systems text speaks about ("Windows and
+// macOS") when there are two or more the guide supports, since each could
+// then have its own variant; otherwise it returns "".
+func mixedSystems(g *Guide, text string) string {
+	var named []string
+	for _, sw := range systemWords {
+		if g.Supports(sw.platform) && sw.word.MatchString(text) {
+			named = append(named, sw.platform.Label())
+		}
+	}
+	if len(named) < 2 {
+		return ""
+	}
+	return strings.Join(named[:len(named)-1], ", ") + " and " + named[len(named)-1]
+}
+
 func lintGuide(g *Guide, known Known) []Problem {
 	var probs []Problem
 	add := func(line int, format string, args ...any) {
@@ -80,9 +113,9 @@ func lintGuide(g *Guide, known Known) []Problem {
 		}
 	}
 	if g.Category == "" {
-		add(g.Pos.Line, "missing category (one of %v)", Categories)
-	} else if !slices.Contains(Categories, g.Category) {
-		add(g.Pos.FieldLine("category"), "unknown category %q (one of %v)", g.Category, Categories)
+		add(g.Pos.Line, "missing category (one of %v)", Categories())
+	} else if !slices.Contains(Categories(), g.Category) {
+		add(g.Pos.FieldLine("category"), "unknown category %q (one of %v)", g.Category, Categories())
 	}
 	for i, p := range g.Platforms {
 		if !p.Valid() {
@@ -138,6 +171,14 @@ func lintGuide(g *Guide, known Known) []Problem {
 			checkVars(s.Pos.FieldLine("variant:"+string(p)), text)
 		}
 		checkVars(s.Pos.FieldLine("text"), s.Text)
+		if names := mixedSystems(g, s.Text); names != "" {
+			add(s.Pos.FieldLine("text"), "step %q: text names %s; put each in variants:", s.ID, names)
+		}
+		for _, p := range Platforms() {
+			if names := mixedSystems(g, s.Variants[p]); names != "" {
+				add(s.Pos.FieldLine("variant:"+string(p)), "step %q: %s variant names %s; put each in variants:", s.ID, p, names)
+			}
+		}
 		checkVars(s.Pos.FieldLine("question"), s.Question, s.FixPrompt, s.Title)
 		if len(s.Variants) > 0 && s.Text == "" {
 			for _, p := range g.Platforms {

@@ -2,6 +2,7 @@ package guide_test
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -36,6 +37,8 @@ func TestLintBroken(t *testing.T) {
 		{"missing-summary.yaml", []string{`:1: missing summary`}},
 		{"missing-symptoms.yaml", []string{`:1: missing symptoms: list how people describe this problem in their own words`}},
 		{"missing-title.yaml", []string{`:1: missing title`}},
+		{"mixed-os-text.yaml", []string{`:9: step "first": text names Windows and macOS; put each in variants:`}},
+		{"mixed-os-variant.yaml", []string{`:13: step "first": linux variant names Windows and Linux; put each in variants:`}},
 		{"no-end.yaml", []string{
 			`:16: step "loop-a" has no way to an end ("fixed" or "escalate")`,
 			`:22: step "loop-b" has no way to an end ("fixed" or "escalate")`,
@@ -59,6 +62,50 @@ func TestLintBroken(t *testing.T) {
 			}
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Errorf("lint %s:\ngot  %q\nwant %q", tt.file, got, want)
+			}
+		})
+	}
+}
+
+// TestLintMixedSystems: a step text that names two operating systems the
+// guide runs on is flagged; product names, lower-case "windows", words
+// that merely contain a system's name, and systems the guide doesn't
+// support are not.
+func TestLintMixedSystems(t *testing.T) {
+	tests := []struct {
+		name      string
+		platforms string
+		text      string
+		want      string
+	}{
+		{"windows and mac", "", "Bottom-right on Windows, top-right on a Mac.", "text names Windows and macOS"},
+		{"labels with colons", "", "Windows: Start. macOS: Apple menu.", "text names Windows and macOS"},
+		{"three systems", "", "On Windows, macOS or Ubuntu.", "text names Windows, macOS and Linux"},
+		{"gnome counts as linux", "", "The GNOME menu, or Finder on a Mac.", "text names macOS and Linux"},
+		{"one system", "", "Press the Windows key and type Camera.", ""},
+		{"browser windows", "", "Close all browser windows, then on a Mac press Command + Q.", ""},
+		{"macbook is not mac", "", "On a MacBook, or in the Windows Security box.", ""},
+		{"chromebook is not a platform", "", "On a Chromebook or on Windows.", ""},
+		{"unsupported system", "platforms: [windows, linux]\n", "Windows only; Macs are not covered here.", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "id: mixed\ntitle: T\nsummary: S.\ncategory: printing\n" + tt.platforms +
+				"symptoms:\n  - broken\nsteps:\n  - id: first\n    text: " + strconv.Quote(tt.text) +
+				"\n    question: Q?\n    answers:\n      - label: Yes\n        next: fixed\n"
+			g, probs := guide.Parse("mixed.yaml", []byte(src))
+			if len(probs) > 0 {
+				t.Fatalf("parse: %v", probs)
+			}
+			var got []string
+			for _, p := range guide.Lint([]*guide.Guide{g}, known()) {
+				got = append(got, p.Message)
+			}
+			switch {
+			case tt.want == "" && len(got) != 0:
+				t.Errorf("got %q, want no problem", got)
+			case tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)):
+				t.Errorf("got %q, want one problem containing %q", got, tt.want)
 			}
 		})
 	}

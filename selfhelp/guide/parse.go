@@ -13,11 +13,16 @@ import (
 // MaxFileSize caps a guide file; larger files are refused before parsing.
 const MaxFileSize = 256 << 10
 
-var (
-	guideKeys  = keySet("id", "title", "summary", "category", "platforms", "symptoms", "keywords", "environment", "cause", "start", "steps")
-	stepKeys   = keySet("id", "title", "text", "variants", "check", "fix", "fix_prompt", "question", "answers")
-	answerKeys = keySet("label", "next", "note")
-)
+// The keys each level of a guide file may have.
+func guideKeys() map[string]bool {
+	return keySet("id", "title", "summary", "category", "platforms", "symptoms", "keywords", "environment", "cause", "start", "steps")
+}
+
+func stepKeys() map[string]bool {
+	return keySet("id", "title", "text", "variants", "check", "fix", "fix_prompt", "question", "answers")
+}
+
+func answerKeys() map[string]bool { return keySet("label", "next", "note") }
 
 func keySet(keys ...string) map[string]bool {
 	m := make(map[string]bool, len(keys))
@@ -58,7 +63,7 @@ func Parse(file string, data []byte) (*Guide, []Problem) {
 			}
 		}
 	}
-	unknownKeys(root, guideKeys, "guide")
+	unknownKeys(root, guideKeys(), "guide")
 
 	var g Guide
 	if err := root.Decode(&g); err != nil {
@@ -74,7 +79,7 @@ func Parse(file string, data []byte) (*Guide, []Problem) {
 				probs = append(probs, Problem{File: file, Line: sn.Line, Message: "a step must be a mapping (id:, text:, question:, answers: …)"})
 				continue
 			}
-			unknownKeys(sn, stepKeys, "step")
+			unknownKeys(sn, stepKeys(), "step")
 			if i >= len(g.Steps) {
 				continue
 			}
@@ -94,7 +99,7 @@ func Parse(file string, data []byte) (*Guide, []Problem) {
 					probs = append(probs, Problem{File: file, Line: a.Line, Message: "an answer must be a mapping (label:, next:)"})
 					continue
 				}
-				unknownKeys(a, answerKeys, "answer")
+				unknownKeys(a, answerKeys(), "answer")
 				if j < len(st.Answers) {
 					st.Answers[j].Pos = posOf(a)
 				}

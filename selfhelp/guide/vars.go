@@ -10,31 +10,36 @@ import (
 // Guides never hard-code an organisation's details.
 type Vars map[string]string
 
-// DefaultVars are neutral placeholders used until an organisation configures
-// its own values; they read naturally inside a sentence.
-var DefaultVars = Vars{
-	"helpdesk_name":       "the IT help desk",
-	"helpdesk_phone":      "the help desk's phone number",
-	"helpdesk_email":      "the help desk's email address",
-	"helpdesk_hours":      "office hours",
-	"password_portal_url": "your organisation's password reset page",
-	"software_portal_url": "your organisation's software catalog",
-	"status_page_url":     "the IT status page",
-	"vpn_name":            "the VPN app",
-	"wifi_name":           "your organisation's Wi-Fi network",
-	"guest_wifi_name":     "the guest Wi-Fi network",
-	"mfa_app":             "your authenticator app",
-	"mfa_setup_url":       "your organisation's sign-in security page",
-	"cloud_storage":       "your work cloud storage",
-	"mail_web_url":        "web mail in your browser",
+// DefaultVars returns the neutral placeholders used until an organisation
+// configures its own values; they read naturally inside a sentence. Each
+// call returns a fresh map.
+func DefaultVars() Vars {
+	return Vars{
+		"helpdesk_name":       "the IT help desk",
+		"helpdesk_phone":      "the help desk's phone number",
+		"helpdesk_email":      "the help desk's email address",
+		"helpdesk_hours":      "office hours",
+		"password_portal_url": "your organisation's password reset page",
+		"software_portal_url": "your organisation's software catalog",
+		"status_page_url":     "the IT status page",
+		"vpn_name":            "the VPN app",
+		"wifi_name":           "your organisation's Wi-Fi network",
+		"guest_wifi_name":     "the guest Wi-Fi network",
+		"mfa_app":             "your authenticator app",
+		"mfa_setup_url":       "your organisation's sign-in security page",
+		"cloud_storage":       "your work cloud storage",
+		"mail_web_url":        "web mail in your browser",
+		"recovery_key_url":    "your organisation's recovery key page",
+	}
 }
 
 var varRef = regexp.MustCompile(`\{\{\s*([a-zA-Z0-9_.-]*)\s*\}\}`)
 
 // Merge returns DefaultVars overridden by v's non-empty values.
 func (v Vars) Merge() Vars {
-	out := make(Vars, len(DefaultVars)+len(v))
-	for k, val := range DefaultVars {
+	defaults := DefaultVars()
+	out := make(Vars, len(defaults)+len(v))
+	for k, val := range defaults {
 		out[k] = val
 	}
 	for k, val := range v {
