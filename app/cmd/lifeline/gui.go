@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	fyneapp "fyne.io/fyne/v2/app"
 
-	"github.com/lifeline-desk/lifeline/app/internal/cli"
+	"github.com/lifeline-desk/lifeline/app/internal/bootstrap"
+	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/instance"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
 	"github.com/lifeline-desk/lifeline/app/internal/ui"
+	"github.com/lifeline-desk/lifeline/internal/cliflag"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/guide"
@@ -26,11 +29,15 @@ const appID = "dev.lifeline.desktop"
 // runGUI opens the desktop window.
 func runGUI(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("lifeline", flag.ContinueOnError)
-	var dirs, vars multi
-	fs.Var(&dirs, "guides", "extra guide folder (repeatable; env LIFELINE_GUIDES, colon-separated)")
-	fs.Var(&vars, "var", "organisation variable for guides, NAME=VALUE (repeatable)")
-	relay := fs.String("relay", os.Getenv("LIFELINE_RELAY"), "help desk server address (env LIFELINE_RELAY); overrides the saved setting")
+	sep := string(os.PathListSeparator)
+	dirs := cliflag.NewList(fs, "guides", sep, "extra guide folder (repeatable; env LIFELINE_GUIDES, "+sep+"-separated)")
+	vars := cliflag.NewList(fs, "var", "", "organisation variable for guides, NAME=VALUE (repeatable; env LIFELINE_VAR, one)")
+	relay := fs.String("relay", "", "help desk server address (env LIFELINE_RELAY); overrides the saved setting")
 	if err := fs.Parse(args); err != nil {
+		return 2 // the flag package said why
+	}
+	if err := cliflag.ApplyEnv(fs, nil); err != nil {
+		fmt.Fprintf(os.Stderr, "lifeline: %v\n", err)
 		return 2
 	}
 	if noDesktop() {
@@ -56,11 +63,8 @@ func runGUI(ctx context.Context, args []string) int {
 	if *relay != "" {
 		st.SetRelayURL(*relay)
 	}
-	if env := os.Getenv("LIFELINE_GUIDES"); env != "" {
-		dirs = append(dirs, strings.Split(env, ":")...)
-	}
-	allDirs := append(st.GuideDirs(), dirs...)
-	ix, err := cli.OpenIndex(ctx, allDirs, true, cli.IO{Stdout: os.Stdout, Stderr: os.Stderr})
+	allDirs := append(st.GuideDirs(), dirs.Values...)
+	ix, err := bootstrap.OpenIndex(ctx, allDirs, true, os.Stderr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "Lifeline could not load its guides: %v\n", err)
 		return 1
@@ -68,13 +72,16 @@ func runGUI(ctx context.Context, args []string) int {
 	defer ix.Close()
 
 	gv := guide.Vars{}
-	for _, kv := range vars {
+	for _, kv := range vars.Values {
 		k, v, _ := strings.Cut(kv, "=")
 		gv[strings.TrimSpace(k)] = v
 	}
 	d := diag.New(diag.Config{HTTPSURL: client.HTTPURL(st.RelayURL()), ClockURL: client.HTTPURL(st.RelayURL())})
-	deps := ui.Deps{Index: ix, Diag: d, Settings: st, Vars: gv, Platform: guide.Current, Version: cli.Version}
-	hd, err := newHelpdesk(ctx, st)
+	deps := ui.Deps{Index: ix, Diag: d, Settings: st, Vars: gv, Platform: guide.Current, Version: bootstrap.Version}
+	// Help requests wait for the relay in the app's data folder
+	// (~/.config/fyne/<appID>/outbox on Linux), surviving a restart.
+	outbox := filepath.Join(a.Storage().RootURI().Path(), "outbox")
+	hd, err := helpdesk.New(helpdesk.Config{RelayURL: st.RelayURL(), AppVersion: bootstrap.Version, Store: st, OutboxDir: outbox}, slog.Default())
 	if err != nil {
 		slog.Warn("help desk unavailable", "err", err)
 	} else {
@@ -90,20 +97,14 @@ func runGUI(ctx context.Context, args []string) int {
 		// Benchmarks measure process start → search box ready with this.
 		a.Lifecycle().SetOnStarted(func() { os.WriteFile(probe, []byte("ready\n"), 0o644) })
 	}
-	go func() {
-		<-ctx.Done()
-		a.Quit()
-	}()
+	if ctx.Err() != nil {
+		return 0 // SIGINT or SIGTERM during start-up
+	}
+	// From here Fyne's driver quits on SIGINT and SIGTERM itself; a second
+	// a.Quit from another goroutine raced it and panicked in GLFW, whose
+	// windows were already gone. The deferred hd.Close then ends a live
+	// session as the user's choice.
 	u.ShowAndRun()
 	u.Close()
 	return 0
-}
-
-type multi []string
-
-func (m *multi) String() string { return strings.Join(*m, ",") }
-
-func (m *multi) Set(v string) error {
-	*m = append(*m, v)
-	return nil
 }

@@ -1,13 +1,19 @@
 package main
 
 import (
-	"github.com/lifeline-desk/lifeline/internal/xtest"
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lifeline-desk/lifeline/internal/testenv"
+	"github.com/lifeline-desk/lifeline/internal/xtest"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
 )
 
 // buildBinary compiles the lifeline binary once per test binary.
@@ -109,4 +115,76 @@ func BenchmarkStartToSearchReady(b *testing.B) {
 		cmd.Wait()
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(n), "ms/ready")
+}
+
+// TestQuitWithoutSessionBus: the real window on a private Xvfb with no
+// D-Bus session bus, connected to a relay, quits on SIGTERM with status 0
+// and without a panic (fyne.io/systray used to dereference its nil D-Bus
+// connection at quit).
+func TestQuitWithoutSessionBus(t *testing.T) {
+	testenv.LookPath(t, "Xvfb", "xvfb")
+	testenv.LookPath(t, "xdotool", "xdotool")
+	if _, err := os.Stat(filepath.Join("/run/user", strconv.Itoa(os.Getuid()), "bus")); err == nil {
+		t.Logf("this machine has a session bus at /run/user/%d/bus: the no-bus path is not exercised", os.Getuid())
+	}
+	bin := buildBinary(t)
+	display := xtest.Start(t, 1024, 768)
+	r := relaytest.Start(t)
+	home := t.TempDir()
+	probe := filepath.Join(t.TempDir(), "ready")
+	cmd := exec.Command(bin, "--relay", r.URL)
+	cmd.Env = []string{"DISPLAY=" + display, "HOME=" + home, "LIFELINE_CACHE_DIR=" + t.TempDir(), "LIFELINE_STARTUP_PROBE=" + probe,
+		"PATH=" + os.Getenv("PATH"), "XDG_RUNTIME_DIR=" + home, "LANG=C.UTF-8"} // no DBUS_SESSION_BUS_ADDRESS
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(probe); err == nil {
+			break
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("lifeline exited before its window was ready: %v\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the window never became ready\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Fyne stops the tray at quit only when one of its windows has the
+	// focus, which nothing gives it on a bare Xvfb.
+	focus := exec.Command("xdotool", "search", "--sync", "--name", "Lifeline", "windowfocus", "--sync")
+	focus.Env = []string{"DISPLAY=" + display, "PATH=" + os.Getenv("PATH")}
+	if out, err := focus.CombinedOutput(); err != nil {
+		t.Fatalf("focus the window: %v\n%s", err, out)
+	}
+	time.Sleep(200 * time.Millisecond) // the focus event reaches the window
+
+	outbox := filepath.Join(home, ".config", "fyne", appID, "outbox")
+	if fi, err := os.Stat(outbox); err != nil || !fi.IsDir() {
+		t.Errorf("the help desk outbox %s was not created: %v", outbox, err)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if code := cmd.ProcessState.ExitCode(); code != 0 {
+			t.Errorf("exit status %d (%v), want 0\n%s", code, err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("lifeline did not quit within 20 s of SIGTERM\n%s", stderr.String())
+	}
+	if out := stderr.String(); strings.Contains(out, "panic") || strings.Contains(out, "nil pointer") {
+		t.Errorf("quitting panicked:\n%s", out)
+	}
 }

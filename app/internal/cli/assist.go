@@ -3,8 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,8 +12,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lifeline-desk/lifeline/app/internal/bootstrap"
+	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
 	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/assist/relaysignal"
+	"github.com/lifeline-desk/lifeline/internal/cliflag"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
@@ -30,19 +31,18 @@ import (
 // technician has control, typing "r" + Enter takes it back and "q" + Enter
 // ends the session.
 func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("assist", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	relayURL := fs.String("relay", envOr("LIFELINE_RELAY", ""), "relay address, e.g. https://help.example.org (env LIFELINE_RELAY)")
+	fs := newFlags("assist", IO{Stderr: stderr})
+	relayURL := fs.String("relay", "", "relay address, e.g. https://help.example.org (env LIFELINE_RELAY)")
 	code := fs.String("code", "", "one-time code the technician read out")
 	request := fs.String("request", "", "describe the problem; puts you in the help desk queue")
-	name := fs.String("name", envOr("LIFELINE_NAME", os.Getenv("USER")), "your name as the technician sees it (env LIFELINE_NAME)")
-	contact := fs.String("contact", envOr("LIFELINE_CONTACT", ""), "how to reach you: phone, e-mail, room (env LIFELINE_CONTACT)")
+	name := fs.String("name", os.Getenv("USER"), "your name as the technician sees it (env LIFELINE_NAME)")
+	contact := fs.String("contact", "", "how to reach you: phone, e-mail, room (env LIFELINE_CONTACT)")
 	display := fs.Int("display", 0, "display to share (0 = primary)")
 	bitrate := fs.Int("max-bitrate", 2000, "maximum video bitrate in kbit/s")
-	iceIfaces := fs.String("ice-interfaces", envOr("LIFELINE_ICE_INTERFACES", ""), "comma-separated network interfaces for the video connection, e.g. eth0 or lo; default all but loopback (env LIFELINE_ICE_INTERFACES)")
+	iceIfaces := cliflag.NewList(fs, "ice-interfaces", ",", "network interfaces for the video connection, e.g. eth0 or lo (repeatable or comma-separated); default all but loopback (env LIFELINE_ICE_INTERFACES)")
 	verbose := fs.Bool("verbose", false, "log details to stderr")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", ErrUsage, err)
+	if err := parse(fs, args, nil); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 || *relayURL == "" || (*code == "") == (*request == "") {
 		return fmt.Errorf("%w: lifeline assist --relay URL (--code CODE | --request TEXT)", ErrUsage)
@@ -61,7 +61,8 @@ func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	rc, err := client.Dial(dctx, wsURL, client.Options{Logger: log})
 	cancel()
 	if err != nil {
-		return fmt.Errorf("cannot reach the help desk relay at %s: %w. Check the address and your network, then try again", *relayURL, err)
+		log.Debug("dial relay", "url", wsURL, "err", err)
+		return fmt.Errorf("%w (help desk address %s)", plainerr.Error(err), *relayURL)
 	}
 	defer rc.Close()
 
@@ -95,10 +96,10 @@ func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			case assist.StateRequested:
 				out.printf("Connected to the help desk.\n")
 			case assist.StateViewing:
-				switch e.Reason {
-				case "revoked":
+				switch e.Consent {
+				case protocol.ConsentRevoked:
 					out.printf("You took back control. %s can still see your screen.\n", technician)
-				case "control_denied":
+				case protocol.ConsentControlDenied:
 					out.printf("%s does not control your computer. They can still see your screen.\n", technician)
 				default:
 					out.printf("%s can now see your screen. Press Ctrl+C (or type q and Enter) to stop.\n", technician)
@@ -106,15 +107,16 @@ func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			case assist.StateControlling:
 				out.printf("%s now controls your mouse and keyboard. Type r and Enter to take back control, q and Enter to end.\n", technician)
 			case assist.StateEnded:
-				out.printf("Session ended (%s).\n", describeEnd(e.Reason))
+				out.printf("Session ended (%s).\n", plainerr.Ending(e.Reason))
 			}
 		},
 		Display:     *display,
 		BitrateKbps: *bitrate,
-		Network:     assist.NetworkOptions{Interfaces: splitList(*iceIfaces)},
+		Network:     assist.NetworkOptions{Interfaces: iceIfaces.Values},
 	}, log)
 	if err != nil {
-		return err
+		log.Debug("live session setup", "err", err)
+		return plainerr.Error(fmt.Errorf("%w: %w", plainerr.ErrLiveHelp, err))
 	}
 	term.onCommand = func(cmd string) {
 		switch cmd {
@@ -128,7 +130,7 @@ func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	runErr := make(chan error, 1)
 	go func() { runErr <- sess.Run(ctx) }()
 
-	info := protocol.ClientInfo{Name: *name, Contact: *contact, OS: runtime.GOOS + "/" + runtime.GOARCH, AppVersion: Version}
+	info := protocol.ClientInfo{Name: *name, Contact: *contact, OS: runtime.GOOS + "/" + runtime.GOARCH, AppVersion: bootstrap.Version}
 	if *code != "" {
 		_, err = rc.RedeemCode(ctx, *code, info)
 	} else {
@@ -141,16 +143,11 @@ func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		sess.Stop()
 		<-runErr
-		var re *client.Error
-		switch {
-		case errors.As(err, &re) && re.Code == protocol.CodeBadCode:
-			return errors.New("that code was not accepted: check the digits, or ask the technician for a new code")
-		case errors.As(err, &re) && re.Code == protocol.CodeRateLimited:
-			return fmt.Errorf("too many attempts: wait %v, then try again", re.RetryAfter.Round(time.Second))
-		case ctx.Err() != nil:
-			return nil
+		if ctx.Err() != nil {
+			return nil // Ctrl+C
 		}
-		return fmt.Errorf("the help desk relay refused the request: %w", err)
+		log.Debug("relay refused", "err", err)
+		return plainerr.Error(err)
 	}
 	err = <-runErr
 	if ctx.Err() != nil && *request != "" && rc.SessionID() == "" {
@@ -159,37 +156,10 @@ func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		rc.CancelRequest(cctx)
 		cancel()
 	}
-	return err
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
+	if err != nil {
+		log.Debug("live session", "err", err)
 	}
-	return out
-}
-
-func describeEnd(reason string) string {
-	switch reason {
-	case assist.ReasonUser:
-		return "you ended it"
-	case assist.ReasonTechnician:
-		return "the technician ended it"
-	case assist.ReasonViewDenied:
-		return "you declined"
-	case assist.ReasonNoAnswer:
-		return "no answer within 60 seconds, so it was declined"
-	case assist.ReasonConnectionFailed:
-		return "the connection to the technician failed"
-	case assist.ReasonSignalingLost:
-		return "the connection to the help desk was lost"
-	case assist.ReasonCaptureFailed:
-		return "the screen could not be captured"
-	}
-	return reason
+	return plainerr.Error(err)
 }
 
 // printer serialises writes from the session's and the terminal's goroutines.

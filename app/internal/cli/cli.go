@@ -9,11 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime/debug"
-)
 
-// Version is set at build time with -ldflags "-X .../cli.Version=v1.2.3".
-var Version = "dev"
+	"github.com/lifeline-desk/lifeline/app/internal/bootstrap"
+	"github.com/lifeline-desk/lifeline/internal/cliflag"
+)
 
 // ErrUsage marks a command-line mistake; main exits with status 2.
 var ErrUsage = errors.New("usage")
@@ -68,11 +67,7 @@ func Usage(w io.Writer) {
 }
 
 func cmdVersion(_ context.Context, _ []string, s IO) error {
-	v := Version
-	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		v = bi.Main.Version
-	}
-	fmt.Fprintf(s.Stdout, "lifeline %s\n", v)
+	fmt.Fprintf(s.Stdout, "lifeline %s\n", bootstrap.BuildVersion())
 	return nil
 }
 
@@ -83,9 +78,10 @@ func newFlags(name string, s IO) *flag.FlagSet {
 	return fs
 }
 
-// parse runs fs.Parse and maps -h and bad flags to ErrUsage.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+// parse parses args and the LIFELINE_* environment (see cliflag; rename
+// may be nil) and maps -h and bad flags to ErrUsage.
+func parse(fs *flag.FlagSet, args []string, rename map[string]string) error {
+	if err := cliflag.Parse(fs, args, rename); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	return nil

@@ -13,10 +13,10 @@ import (
 func cmdDiagnose(ctx context.Context, args []string, s IO) error {
 	fs := newFlags("diagnose", s)
 	asJSON := fs.Bool("json", false, "print the results as JSON")
-	checkURL := fs.String("check-url", envOr("LIFELINE_CHECK_URL", ""), "web address the DNS and HTTPS checks test (env LIFELINE_CHECK_URL; usually the relay)")
-	clockURL := fs.String("clock-url", envOr("LIFELINE_RELAY", ""), "server whose clock the clock check compares with (env LIFELINE_RELAY)")
+	checkURL := fs.String("check-url", "", "web address the DNS and HTTPS checks test (env LIFELINE_CHECK_URL; usually the relay)")
+	clockURL := fs.String("clock-url", "", "server whose clock the clock check compares with (env LIFELINE_RELAY)")
 	timeout := fs.Duration("timeout", diag.DefaultTimeout, "time limit for each check")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, map[string]string{"clock-url": "LIFELINE_RELAY"}); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -3,18 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
+	"os"
 
+	"github.com/lifeline-desk/lifeline/app/internal/bootstrap"
 	"github.com/lifeline-desk/lifeline/assets"
-	"github.com/lifeline-desk/lifeline/selfhelp/diag"
+	"github.com/lifeline-desk/lifeline/internal/cliflag"
 	"github.com/lifeline-desk/lifeline/selfhelp/guide"
 )
-
-// Known is what guides may refer to: the checks, fixes and variables this
-// build has.
-func Known() guide.Known {
-	return guide.Known{Checks: diag.CheckNames(), Fixes: diag.FixNames(), Vars: guide.DefaultVars}
-}
 
 func cmdGuides(ctx context.Context, args []string, s IO) error {
 	if len(args) == 0 {
@@ -33,7 +28,7 @@ func cmdGuides(ctx context.Context, args []string, s IO) error {
 // problem as file:line: message.
 func guidesLint(args []string, s IO) error {
 	fs := newFlags("guides lint", s)
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, nil); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -49,7 +44,7 @@ func guidesLint(args []string, s IO) error {
 		all = append(all, gs...)
 		probs = append(probs, ps...)
 	}
-	probs = append(probs, guide.Lint(all, Known())...)
+	probs = append(probs, guide.Lint(all, bootstrap.Known())...)
 	guide.SortProblems(probs)
 	for _, p := range probs {
 		fmt.Fprintln(s.Stdout, p)
@@ -64,12 +59,11 @@ func guidesLint(args []string, s IO) error {
 
 func guidesList(args []string, s IO) error {
 	fs := newFlags("guides list", s)
-	var dirs multiFlag
-	fs.Var(&dirs, "guides", "extra guide folder (repeatable)")
-	if err := parse(fs, args); err != nil {
+	dirs := cliflag.NewList(fs, "guides", string(os.PathListSeparator), "extra guide folder (repeatable; env LIFELINE_GUIDES, "+string(os.PathListSeparator)+"-separated)")
+	if err := parse(fs, args, nil); err != nil {
 		return err
 	}
-	lib, probs, err := guide.Load(assets.Guides(), dirs, Known())
+	lib, probs, err := guide.Load(assets.Guides(), dirs.Values, bootstrap.Known())
 	if err != nil {
 		return err
 	}
@@ -79,15 +73,5 @@ func guidesList(args []string, s IO) error {
 	for _, g := range lib.All() {
 		fmt.Fprintf(s.Stdout, "%-28s %-13s %s\n", g.ID, g.Category, g.Title)
 	}
-	return nil
-}
-
-// multiFlag is a repeatable string flag.
-type multiFlag []string
-
-func (m *multiFlag) String() string { return strings.Join(*m, ",") }
-
-func (m *multiFlag) Set(v string) error {
-	*m = append(*m, v)
 	return nil
 }

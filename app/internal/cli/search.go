@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 
-	"github.com/lifeline-desk/lifeline/assets"
-	"github.com/lifeline-desk/lifeline/selfhelp/guide"
-	"github.com/lifeline-desk/lifeline/selfhelp/search"
+	"github.com/lifeline-desk/lifeline/app/internal/bootstrap"
+	"github.com/lifeline-desk/lifeline/internal/cliflag"
 )
 
 // jsonResult is the documented --json output of lifeline search.
@@ -27,10 +27,9 @@ func cmdSearch(ctx context.Context, args []string, s IO) error {
 	fs := newFlags("search", s)
 	asJSON := fs.Bool("json", false, `print {"query": ..., "hits": [{"id", "title", "score"}]}`)
 	limit := fs.Int("limit", 5, "number of results")
-	var dirs multiFlag
-	fs.Var(&dirs, "guides", "extra guide folder (repeatable)")
+	dirs := cliflag.NewList(fs, "guides", string(os.PathListSeparator), "extra guide folder (repeatable; env LIFELINE_GUIDES, "+string(os.PathListSeparator)+"-separated)")
 	noCache := fs.Bool("no-cache", false, "build the index in memory instead of using the on-disk cache")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, nil); err != nil {
 		return err
 	}
 	q := strings.Join(fs.Args(), " ")
@@ -40,7 +39,7 @@ func cmdSearch(ctx context.Context, args []string, s IO) error {
 	if *limit < 1 {
 		return fmt.Errorf("%w: --limit must be at least 1", ErrUsage)
 	}
-	ix, err := OpenIndex(ctx, dirs, !*noCache, s)
+	ix, err := bootstrap.OpenIndex(ctx, dirs.Values, !*noCache, s.Stderr)
 	if err != nil {
 		return err
 	}
@@ -66,22 +65,4 @@ func cmdSearch(ctx context.Context, args []string, s IO) error {
 		fmt.Fprintf(s.Stdout, "%d. %s  [%s]\n   %s\n", i+1, h.Title, h.ID, h.SnippetText("*", "*"))
 	}
 	return nil
-}
-
-// OpenIndex loads the built-in guides plus extra folders and opens the
-// search index, cached on disk under the user's cache folder when cache is
-// true. Guide problems are printed as warnings; the rest still loads.
-func OpenIndex(ctx context.Context, extraDirs []string, cache bool, s IO) (*search.Index, error) {
-	lib, probs, err := guide.Load(assets.Guides(), extraDirs, Known())
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range probs {
-		fmt.Fprintf(s.Stderr, "warning: %s (guide skipped)\n", p)
-	}
-	opts := search.Options{}
-	if cache {
-		opts.CacheDir = IndexCacheDir()
-	}
-	return search.Open(ctx, lib, opts)
 }

@@ -1,8 +1,7 @@
 package helpdesk
 
 import (
-	"errors"
-
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/runner"
 )
@@ -28,11 +27,11 @@ const (
 	EventQueued                         // Position (0 when unknown)
 	EventPending                        // saved locally, will be sent when the relay is back
 	EventConsent                        // Consent
-	EventSession                        // Session
+	EventSession                        // Session, Technician; End for SessionEnded, Change for SessionViewing
 	EventChat                           // From, Text
 	EventTaken                          // Technician took the request
 	EventRequestClosed                  // Text: why (resolved, cancelled)
-	EventError                          // Text: plain-words problem
+	EventError                          // Err (phrase it with plainerr.Message), or Text: plain-words problem
 )
 
 // SessionState is the live-session state shown in the banner.
@@ -73,7 +72,10 @@ type Event struct {
 	Session    SessionState
 	Technician string
 	From, Text string
+	// End says why the session ended (SessionEnded).
+	End protocol.EndReason
+	// Change says why the session is back to viewing: control revoked,
+	// released or denied ("" when viewing starts).
+	Change protocol.ConsentReason
+	Err    error
 }
-
-// ErrOffline is returned when the relay cannot be reached right now.
-var ErrOffline = errors.New("the help desk cannot be reached right now")

@@ -89,11 +89,13 @@ func (s *Settings) AddRecentGuide(id string) {
 	s.p.SetStringList(keyRecentGuides, recent[:min(len(recent), maxRecent)])
 }
 
-// PendingEscalation is a help request (JSON) waiting to be sent because the
-// relay was unreachable; empty when there is none.
+// PendingEscalation is the id and resume token (JSON) of the help request
+// the relay accepted and still holds open, so a restarted app re-attaches
+// to it; empty when there is none. Requests not yet accepted wait in the
+// help desk's outbox folder, not here.
 func (s *Settings) PendingEscalation() string { return s.p.String(keyPending) }
 
-// SetPendingEscalation stores (or, with "", clears) the waiting request.
+// SetPendingEscalation stores (or, with "", clears) the open request.
 func (s *Settings) SetPendingEscalation(v string) { s.p.SetString(keyPending, v) }
 
 func nonEmpty(in []string) []string {

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
 )
 
 // chatPanel is the conversation with the technician, shown beside the
@@ -37,7 +39,7 @@ func newChatPanel(u *UI) *chatPanel {
 		u.goBackground(func(ctx context.Context) {
 			if err := u.deps.Helpdesk.SendChat(ctx, text); err != nil {
 				u.do(func() {
-					c.add(lang.L("Lifeline"), lang.L("Your message could not be sent: {{.Err}}", map[string]any{"Err": err.Error()}))
+					c.add(lang.L("Lifeline"), lang.L("Your message could not be sent. {{.Why}}", map[string]any{"Why": lang.L(plainerr.Message(err))}))
 				})
 			}
 		})

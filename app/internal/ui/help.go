@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
+	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/runner"
 )
@@ -185,7 +186,7 @@ func (h *helpScreen) submit() {
 				h.showWaiting(lang.L("The help desk can't be reached right now. Your request is saved and will be sent automatically as soon as the connection is back."))
 			default:
 				h.send.Enable()
-				h.waiting.SetText(lang.L("Your request could not be sent: {{.Err}}. Please try again, or call the help desk.", map[string]any{"Err": err.Error()}))
+				h.waiting.SetText(lang.L("Your request could not be sent. {{.Why}}", map[string]any{"Why": lang.L(plainerr.Message(err))}))
 			}
 		})
 	})
@@ -199,7 +200,7 @@ func (h *helpScreen) showWaiting(msg string) {
 			err := h.u.deps.Helpdesk.CancelRequest(ctx)
 			h.u.do(func() {
 				if err != nil {
-					h.waiting.SetText(lang.L("The request could not be cancelled: {{.Err}}", map[string]any{"Err": err.Error()}))
+					h.waiting.SetText(lang.L("The request could not be cancelled. {{.Why}}", map[string]any{"Why": lang.L(plainerr.Message(err))}))
 					return
 				}
 				h.u.showHome()
@@ -220,10 +221,14 @@ func (h *helpScreen) taken(technician string) {
 	h.waiting.SetText(lang.L("{{.Who}} from the help desk has your request and will contact you shortly. Keep Lifeline open.", map[string]any{"Who": technician}))
 }
 
+// queued shows that the help desk has the request: right after sending,
+// or once a request kept while the help desk was unreachable got there.
 func (h *helpScreen) queued(position int) {
 	if position > 0 {
 		h.waiting.SetText(lang.L("Your request is with the help desk. You are number {{.N}} in the queue.", map[string]any{"N": position}))
+		return
 	}
+	h.waiting.SetText(lang.L("Your request is with the help desk. Keep Lifeline open: a technician will contact you here or by phone."))
 }
 
 func stepSummary(s runner.StepRecord) fyne.CanvasObject {

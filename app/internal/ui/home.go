@@ -193,7 +193,7 @@ func (h *homeScreen) refreshLists() {
 		}
 	}
 	var acc []*widget.AccordionItem
-	for _, cat := range guide.Categories {
+	for _, cat := range guide.Categories() {
 		gs := byCat[cat]
 		if len(gs) == 0 {
 			continue

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lifeline-desk/lifeline/internal/netns"
+	"github.com/lifeline-desk/lifeline/internal/testenv"
 )
 
 // TestMain runs the package's tests, as root, inside a fresh network
@@ -21,5 +22,8 @@ func TestMain(m *testing.M) {
 // TestNetworkIsolated checks what the tests run in: as root, a network
 // namespace with nothing but loopback.
 func TestNetworkIsolated(t *testing.T) {
+	if !netns.Inside() {
+		testenv.Missing(t, "needs root and unshare -n (Debian packages util-linux, iproute2)")
+	}
 	netns.CheckIsolated(t)
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/internal/netns"
+	"github.com/lifeline-desk/lifeline/internal/testenv"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
@@ -100,6 +101,11 @@ func TestJourney(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the journey builds the relay and starts Chromium and Xvfb")
 	}
+	// What the journey needs: in CI a missing piece fails it.
+	testenv.LookPath(t, "Xvfb", "xvfb")
+	if !netns.Inside() {
+		testenv.Missing(t, "the journey runs as root inside unshare -n with only loopback (Debian packages util-linux, iproute2)")
+	}
 	start := time.Now()
 	var m journeyMetrics
 
@@ -131,7 +137,7 @@ func TestJourney(t *testing.T) {
 	relayURL := startRelayBinary(t)
 	<-browserUp
 	if errors.Is(b.err, consoletest.ErrNoChromium) {
-		t.Skip("chromium not installed (packaging/setup-deps.sh installs it)")
+		testenv.Missing(t, "chromium not installed (Debian package chromium)")
 	}
 	if b.err != nil {
 		t.Fatal(b.err)
@@ -140,7 +146,7 @@ func TestJourney(t *testing.T) {
 	// The desktop: the real window connected to the relay through the real
 	// help desk connection, with ICE on loopback only and no mDNS.
 	u := newTestUI(t, nil)
-	desk, err := helpdesk.New(helpdesk.Config{RelayURL: relayURL, AppVersion: "test", Store: u.deps.Settings, MinRetry: 10 * time.Millisecond,
+	desk, err := helpdesk.New(helpdesk.Config{RelayURL: relayURL, AppVersion: "test", Store: u.deps.Settings, OutboxDir: t.TempDir(), MinRetry: 10 * time.Millisecond,
 		Session: assist.Config{Network: assist.NetworkOptions{LoopbackOnly: true, DisableMDNS: true}}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -345,6 +351,7 @@ func TestJourney(t *testing.T) {
 	// 6. The technician ends the session and saves notes; the audit trail
 	// lists every step in order.
 	tb.Click(".session:not([hidden]) button.danger")
+	tb.Click(".session:not([hidden]) dialog.confirm[open] button.danger") // "End the session with …?"
 	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
 		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionEnded
 	})
@@ -564,10 +571,7 @@ func (p *overPainter) fill(t *testing.T, col color.RGBA, r image.Rectangle) {
 // URL once /healthz answers. The relay is stopped with SIGTERM at the end.
 func startRelayBinary(t *testing.T) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is needed to build lifeline-relay")
-	}
+	goBin := testenv.LookPath(t, "go", "golang-go")
 	root, err := exec.Command(goBin, "env", "GOMOD").Output()
 	if err != nil || strings.TrimSpace(string(root)) == "" {
 		t.Fatalf("go env GOMOD: %v", err)

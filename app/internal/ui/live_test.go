@@ -2,6 +2,8 @@ package ui
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/assist"
+	"github.com/lifeline-desk/lifeline/internal/testenv"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/relaytest"
@@ -19,10 +22,11 @@ import (
 // real helpdesk.Desk, sharing a private Xvfb screen.
 func liveUI(t *testing.T) (*UI, *relaytest.Relay, chan helpdesk.Event) {
 	t.Helper()
+	testenv.LookPath(t, "Xvfb", "xvfb")
 	t.Setenv("DISPLAY", xtest.Start(t, 640, 480))
 	r := relaytest.Start(t)
 	u := newTestUI(t, nil)
-	d, err := helpdesk.New(helpdesk.Config{RelayURL: r.URL, AppVersion: "test", Store: u.deps.Settings, MinRetry: 10 * time.Millisecond,
+	d, err := helpdesk.New(helpdesk.Config{RelayURL: r.URL, AppVersion: "test", Store: u.deps.Settings, OutboxDir: t.TempDir(), MinRetry: 10 * time.Millisecond,
 		Session: assist.Config{Network: assist.NetworkOptions{LoopbackOnly: true, DisableMDNS: true}}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -155,16 +159,27 @@ func TestLiveCodeConsent(t *testing.T) {
 	}
 }
 
-// TestLiveOfflineRequestIsKept: with the relay unreachable the request is
-// kept and the person told so; nothing typed is lost.
+// TestLiveOfflineRequestIsKept: with the help desk unreachable the
+// request is kept on disk and the person told so; when the relay comes
+// back it is delivered, and the waiting screen changes from "can't be
+// reached" to the queue position.
 func TestLiveOfflineRequestIsKept(t *testing.T) {
+	r := relaytest.Start(t)
+	r.Stop()
 	u := newTestUI(t, nil)
-	d, err := helpdesk.New(helpdesk.Config{RelayURL: "http://127.0.0.1:1", Store: u.deps.Settings, MinRetry: time.Hour}, nil)
+	outbox := t.TempDir()
+	d, err := helpdesk.New(helpdesk.Config{RelayURL: r.URL, Store: u.deps.Settings, OutboxDir: outbox,
+		MinRetry: 10 * time.Millisecond, MaxRetry: 100 * time.Millisecond}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
+	events := make(chan helpdesk.Event, 64)
+	u.onEvent = func(ev helpdesk.Event) { events <- ev }
 	u.deps.Helpdesk = d
+	u.watchHelpdesk()
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventConnection && !ev.Online })
+
 	u.showHelp(nil, "my screen is black")
 	test.Type(u.help.name, "Sam")
 	done := make(chan struct{}, 1)
@@ -174,7 +189,17 @@ func TestLiveOfflineRequestIsKept(t *testing.T) {
 	if !strings.Contains(u.help.waiting.Text, "saved and will be sent automatically") {
 		t.Errorf("waiting text %q", u.help.waiting.Text)
 	}
-	if saved := u.deps.Settings.PendingEscalation(); !strings.Contains(saved, "my screen is black") {
-		t.Errorf("request not kept: %q", saved)
+	files, _ := filepath.Glob(filepath.Join(outbox, "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("the outbox holds %v, want one request", files)
+	}
+	if b, _ := os.ReadFile(files[0]); !strings.Contains(string(b), "my screen is black") {
+		t.Errorf("request not kept: %s", b)
+	}
+
+	r.Restart()
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventQueued })
+	if got, want := u.help.waiting.Text, "You are number 1 in the queue"; !strings.Contains(got, want) {
+		t.Errorf("after delivery the waiting text is %q, want it to contain %q", got, want)
 	}
 }

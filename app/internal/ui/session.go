@@ -13,7 +13,10 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
+	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 // ConsentTimeout is how long a consent request waits before it counts as
@@ -48,7 +51,7 @@ func (u *UI) showCode() {
 			u.do(func() {
 				connect.Enable()
 				if err != nil {
-					status.SetText(plainError(err))
+					status.SetText(lang.L(plainerr.Message(err)))
 					return
 				}
 				status.SetText(lang.L("Connected. Your technician will now ask to see your screen."))
@@ -69,14 +72,6 @@ func digitsOnly(s string) string {
 		}
 		return -1
 	}, s)
-}
-
-// plainError phrases a help-desk error for the person.
-func plainError(err error) string {
-	if err == helpdesk.ErrOffline {
-		return lang.L("The help desk can't be reached right now. Check your internet connection and try again.")
-	}
-	return err.Error()
 }
 
 // consentDialog asks for permission with a visible countdown; no answer in
@@ -116,7 +111,7 @@ func (u *UI) showConsent(req helpdesk.ConsentRequest) *consentDialog {
 		c.d.Hide()
 		u.goBackground(func(ctx context.Context) {
 			if err := u.deps.Helpdesk.Answer(ctx, req, allow); err != nil {
-				u.do(func() { dialog.ShowInformation(lang.L("Lifeline"), plainError(err), u.win) })
+				u.do(func() { dialog.ShowInformation(lang.L("Lifeline"), lang.L(plainerr.Message(err)), u.win) })
 			}
 		})
 	}
@@ -180,13 +175,13 @@ func (u *UI) setSession(state helpdesk.SessionState, technician string) {
 		}
 		label := widget.NewLabelWithStyle(msg, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		stop := widget.NewButtonWithIcon(lang.L("Stop sharing"), theme.MediaStopIcon(), func() {
-			u.goBackground(func(ctx context.Context) { u.deps.Helpdesk.StopSharing(ctx) })
+			u.goBackground(func(context.Context) { u.deps.Helpdesk.StopSharing() })
 		})
 		stop.Importance = widget.DangerImportance
 		right := container.NewHBox()
 		if state == helpdesk.SessionControlling {
 			take := widget.NewButtonWithIcon(lang.L("Take back control"), theme.CancelIcon(), func() {
-				u.goBackground(func(ctx context.Context) { u.deps.Helpdesk.RevokeControl(ctx) })
+				u.goBackground(func(context.Context) { u.deps.Helpdesk.RevokeControl() })
 			})
 			take.Importance = widget.WarningImportance
 			right.Add(take)
@@ -202,7 +197,8 @@ func (u *UI) setSession(state helpdesk.SessionState, technician string) {
 
 // showSession shows what is happening in the live session in the main
 // area; the banner above stays visible whatever screen is open.
-func (u *UI) showSession(state helpdesk.SessionState, technician, reason string) {
+func (u *UI) showSession(ev helpdesk.Event) {
+	state, technician := ev.Session, ev.Technician
 	if technician == "" {
 		technician = lang.L("The technician")
 	}
@@ -211,7 +207,7 @@ func (u *UI) showSession(state helpdesk.SessionState, technician, reason string)
 	case helpdesk.SessionViewing:
 		title = lang.L("{{.Who}} is looking at your screen", map[string]any{"Who": technician})
 		text = lang.L("They can see everything on your screen but cannot click or type. Use the chat on the right, or talk on the phone. Press “Stop sharing” at the top whenever you want.")
-		if reason == "revoked" {
+		if ev.Change == protocol.ConsentRevoked {
 			text = lang.L("You took back control. {{.Who}} can still see your screen and has to ask again to control it.", map[string]any{"Who": technician})
 		}
 	case helpdesk.SessionControlling:

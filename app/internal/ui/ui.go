@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"image/color"
+	"log/slog"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -17,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
+	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
 	"github.com/lifeline-desk/lifeline/assets"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
@@ -96,7 +98,11 @@ func New(a fyne.App, deps Deps) *UI {
 	u.win.SetOnClosed(u.Close)
 	u.showHome()
 	u.watchHelpdesk()
-	if d, ok := a.(desktop.App); ok {
+	if d, ok := a.(desktop.App); !ok {
+		// the test driver: no tray
+	} else if !trayAvailable() {
+		slog.Info("no D-Bus session bus: Lifeline runs without a tray icon")
+	} else {
 		show := func(f func()) func() {
 			return func() {
 				u.win.Show()
@@ -215,14 +221,16 @@ func (u *UI) watchHelpdesk() {
 						u.help.taken(ev.Technician)
 					case helpdesk.EventSession:
 						u.setSession(ev.Session, ev.Technician)
-						u.showSession(ev.Session, ev.Technician, ev.Text)
+						u.showSession(ev)
 					case helpdesk.EventChat:
 						u.chat(ev.From, ev.Text)
 					case helpdesk.EventConnection:
 						u.setOnline(ev.Online, ev.Text)
 					case helpdesk.EventRequestClosed, helpdesk.EventError:
-						if ev.Text != "" {
-							u.notify(ev.Text)
+						if ev.Err != nil {
+							u.notify(lang.L(plainerr.Message(ev.Err)))
+						} else if ev.Text != "" {
+							u.notify(lang.L(ev.Text))
 						}
 					}
 					if u.onEvent != nil {

@@ -29,7 +29,7 @@ func newTestUIB(b *testing.B) *UI { return newTestUITB(b, nil) }
 func newTestUITB(t testing.TB, hd Helpdesk) *UI {
 	t.Helper()
 	a := test.NewTempApp(t)
-	lib, probs, err := guide.Load(assets.Guides(), nil, guide.Known{Checks: diag.CheckNames(), Fixes: diag.FixNames(), Vars: guide.DefaultVars})
+	lib, probs, err := guide.Load(assets.Guides(), nil, guide.Known{Checks: diag.CheckNames(), Fixes: diag.FixNames(), Vars: guide.DefaultVars()})
 	if err != nil || len(probs) > 0 {
 		t.Fatal(err, probs)
 	}
@@ -265,6 +265,6 @@ func TestConsentDialogMarkup(t *testing.T) {
 func TestSessionBannerMarkup(t *testing.T) {
 	u := newTestUI(t, nil)
 	u.setSession(helpdesk.SessionControlling, "Alex from IT")
-	u.showSession(helpdesk.SessionControlling, "Alex from IT", "")
+	u.showSession(helpdesk.Event{Kind: helpdesk.EventSession, Session: helpdesk.SessionControlling, Technician: "Alex from IT"})
 	test.AssertRendersToMarkup(t, "session-controlling.xml", u.win.Canvas())
 }

@@ -1,0 +1,95 @@
+package helpdesk
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/selfhelp/runner"
+)
+
+// toProtocol maps what the person agreed to send onto the wire format.
+func toProtocol(hr HelpRequest) protocol.RequestSubmit {
+	req := protocol.RequestSubmit{
+		ClientInfo:  protocol.ClientInfo{Name: hr.Name, Contact: hr.Contact, OS: hr.OS, AppVersion: hr.AppVersion},
+		Description: hr.Description,
+	}
+	if g := hr.Guide; g != nil {
+		gc := &protocol.GuideContext{GuideID: g.GuideID, GuideTitle: g.GuideTitle}
+		for _, s := range g.Steps {
+			gs := protocol.GuideStep{StepID: s.StepID, Title: s.Title, Answer: s.Answer}
+			if s.Check != nil {
+				gs.Check = &protocol.CheckResult{Name: s.Check.Name, Status: string(s.Check.Status), Detail: s.Check.Detail}
+			}
+			if f := s.Fix; f != nil {
+				if f.Accepted {
+					gs.Answer = strings.TrimSpace(gs.Answer + " · Lifeline fix " + f.Name + ": " + f.Result + f.Error)
+				} else {
+					gs.Answer = strings.TrimSpace(gs.Answer + " · fix " + f.Name + " declined")
+				}
+			}
+			gc.Steps = append(gc.Steps, gs)
+		}
+		gc.Steps = gc.Steps[:min(len(gc.Steps), protocol.MaxItems)]
+		req.Guide = gc
+		if g.Note != "" {
+			req.Description += "\n\nFrom the guide: " + g.Note
+		}
+	}
+	for _, r := range hr.Diagnostics {
+		req.Diagnostics = append(req.Diagnostics, protocol.CheckResult{Name: r.Name, Status: string(r.Status), Detail: r.Detail})
+	}
+	req.Diagnostics = req.Diagnostics[:min(len(req.Diagnostics), protocol.MaxItems)]
+	return req
+}
+
+// toOutcome maps how a guide ended onto the wire format.
+func toOutcome(rec runner.Record) protocol.OutcomeReport {
+	kind := protocol.OutcomeAbandoned
+	switch rec.Outcome {
+	case runner.Fixed:
+		kind = protocol.OutcomeFixed
+	case runner.Escalated:
+		kind = protocol.OutcomeEscalated
+	}
+	step := ""
+	if n := len(rec.Steps); n > 0 {
+		step = rec.Steps[n-1].StepID
+	}
+	return protocol.OutcomeReport{Kind: kind, GuideID: rec.GuideID, StepID: step}
+}
+
+// ReportOutcome tells the help desk how a guide ended (best effort: an
+// outcome is not worth keeping when the relay is away).
+func (d *Desk) ReportOutcome(ctx context.Context, rec runner.Record) {
+	d.report(ctx, toOutcome(rec))
+}
+
+// ReportNoResults tells the help desk a search found nothing (best
+// effort).
+func (d *Desk) ReportNoResults(ctx context.Context, query string) {
+	d.report(ctx, protocol.OutcomeReport{Kind: protocol.OutcomeNoResults, Query: query})
+}
+
+func (d *Desk) report(ctx context.Context, r protocol.OutcomeReport) {
+	rc := d.client()
+	if rc == nil {
+		return
+	}
+	r.OS, r.AppVersion = osInfo(), d.cfg.AppVersion
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rc.ReportOutcome(ctx, r); err != nil {
+		d.log.Debug("report outcome", "kind", r.Kind, "err", err)
+	}
+}
+
+// info is the ClientInfo of a redeemed code: no name or contact, which
+// the person gives the technician on the phone.
+func (d *Desk) info() protocol.ClientInfo {
+	return protocol.ClientInfo{OS: osInfo(), AppVersion: d.cfg.AppVersion}
+}
+
+func osInfo() string { return runtime.GOOS + "/" + runtime.GOARCH }
