@@ -93,10 +93,7 @@ func (l *ladder) loop() (protocol.EndReason, error) {
 			}
 			reason, end, err = l.answered(a.allowed && a.err == nil)
 		case <-l.ask.expired():
-			reason, end, err = l.answered(false)
-			if reason == protocol.EndViewDenied {
-				reason = protocol.EndNoAnswer
-			}
+			reason, end, err = l.expired()
 		case ev := <-s.peer.events:
 			reason, end, err = l.peerEvent(ev)
 		}
@@ -175,6 +172,26 @@ func (l *ladder) forget() {
 	}
 }
 
+// expired applies the timeout of the open question: no answer in time is
+// a decline.
+func (l *ladder) expired() (reason protocol.EndReason, end bool, err error) {
+	if l.ask.perm == PermissionView {
+		l.forget()
+		l.declineView(protocol.ConsentNoAnswer)
+		return "", false, nil
+	}
+	return l.answered(false)
+}
+
+// declineView tells the technician that viewing was declined (why is
+// ConsentNoAnswer after the timeout, "" when the user said no) and goes
+// back to Requested: the session stays open, chat goes on, and the
+// technician may ask again. Nothing was captured.
+func (l *ladder) declineView(why protocol.ConsentReason) {
+	l.pump.send(Signal{Type: SignalViewDeny, Consent: why})
+	l.s.emit(Event{State: StateRequested, Technician: l.technician, Consent: why})
+}
+
 // answered applies the user's answer to the open question.
 func (l *ladder) answered(allowed bool) (reason protocol.EndReason, end bool, err error) {
 	s := l.s
@@ -183,8 +200,8 @@ func (l *ladder) answered(allowed bool) (reason protocol.EndReason, end bool, er
 	switch q.perm {
 	case PermissionView:
 		if !allowed {
-			l.pump.send(Signal{Type: SignalViewDeny})
-			return protocol.EndViewDenied, true, nil
+			l.declineView("")
+			return "", false, nil
 		}
 		l.pump.send(Signal{Type: SignalViewGrant})
 		s.emit(Event{State: StateViewing, Technician: l.technician})

@@ -2,6 +2,7 @@ package assist
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -33,13 +34,16 @@ func newTestSession(t testing.TB, cfg Config) (*Session, *eventLog, chan<- Signa
 	return s, log, toDesk, fromDesk, done
 }
 
+// TestViewConsent: a declined or unanswered view request tells the
+// technician and leaves the session open, without capturing; the
+// technician may ask again, and the second request is asked again.
 func TestViewConsent(t *testing.T) {
 	tests := []struct {
-		name       string
-		answer     func(t *testing.T, c askCall, clock *fakeClock)
-		wantReason protocol.EndReason
+		name   string
+		answer func(t *testing.T, c askCall, clock *fakeClock)
+		want   protocol.ConsentReason // on the deny signal and the event
 	}{
-		{"declined", func(_ *testing.T, c askCall, _ *fakeClock) { c.answer <- false }, protocol.EndViewDenied},
+		{"declined", func(_ *testing.T, c askCall, _ *fakeClock) { c.answer <- false }, ""},
 		{"no answer in 60 s", func(t *testing.T, c askCall, clock *fakeClock) {
 			if n := clock.Advance(59 * time.Second); n != 0 || c.ctx.Err() != nil {
 				t.Errorf("after 59 s: %d timers fired, question error %v; want the question still open", n, c.ctx.Err())
@@ -48,7 +52,7 @@ func TestViewConsent(t *testing.T) {
 				t.Errorf("at 60 s %d timers fired, want the consent timeout", n)
 			}
 			<-c.ctx.Done() // the dialog is told to close
-		}, protocol.EndNoAnswer},
+		}, protocol.ConsentNoAnswer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,21 +71,44 @@ func TestViewConsent(t *testing.T) {
 			if want := clock.Now().Add(DefaultConsentTimeout); !c.req.Deadline.Equal(want) {
 				t.Errorf("deadline = %v, want %v", c.req.Deadline, want)
 			}
+			log.waitFor(t, StateWaitingConsent)
 			tt.answer(t, c, clock)
+			if deny := expectSignal(t, fromDesk, SignalViewDeny); deny.Consent != tt.want {
+				t.Errorf("deny signal reason = %q, want %q", deny.Consent, tt.want)
+			}
+			ev := log.waitFor(t, StateRequested)
+			if ev.Prev != StateWaitingConsent || ev.Consent != tt.want || ev.Technician != "Alex (IT)" {
+				t.Errorf("after the decline: %+v, want Requested from WaitingConsent with reason %q", ev, tt.want)
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("the session ended after a decline: Run = %v", err)
+			default:
+			}
+
+			// The technician asks again: the question is put again.
+			toDesk <- Signal{Type: SignalViewRequest}
+			again := consent.next(t)
+			if again.req.Permission != PermissionView {
+				t.Fatalf("second question = %+v, want view", again.req)
+			}
+			again.answer <- false
 			expectSignal(t, fromDesk, SignalViewDeny)
-			end := expectSignal(t, fromDesk, SignalEnd)
+			log.waitFor(t, StateRequested)
+
+			s.Stop()
+			if end := expectSignal(t, fromDesk, SignalEnd); end.Reason != protocol.EndUser {
+				t.Errorf("end signal reason = %q, want user", end.Reason)
+			}
 			if err := <-done; err != nil {
 				t.Errorf("Run = %v, want nil", err)
 			}
-			ev := log.waitFor(t, StateEnded)
-			if ev.Reason != tt.wantReason {
-				t.Errorf("end reason = %q, want %q", ev.Reason, tt.wantReason)
+			if ev := log.waitFor(t, StateEnded); ev.Reason != protocol.EndUser {
+				t.Errorf("end reason = %q, want user", ev.Reason)
 			}
-			if end.Reason != protocol.EndViewDenied {
-				t.Errorf("end signal reason = %q, want view_denied", end.Reason)
-			}
-			if got := log.states(); len(got) != 3 || got[0] != StateRequested || got[1] != StateWaitingConsent || got[2] != StateEnded {
-				t.Errorf("states = %v", got)
+			want := []State{StateRequested, StateWaitingConsent, StateRequested, StateWaitingConsent, StateRequested, StateEnded}
+			if got := log.states(); !slices.Equal(got, want) {
+				t.Errorf("states = %v, want %v", got, want)
 			}
 			if n, m := src.opened.Load(), src.calls.Load(); n != 0 || m != 0 {
 				t.Errorf("source opened %d times, captured %d frames without view consent", n, m)

@@ -18,7 +18,9 @@
 //
 // A session starts in StateRequested. When the technician asks to view,
 // the Consenter is asked (with the technician's display name); no answer
-// within Config.ConsentTimeout (60 s) is a decline and ends the session.
+// within Config.ConsentTimeout (60 s) is a decline. A decline does not end
+// the session: it goes back to StateRequested, chat goes on, and a later
+// view request is asked again.
 // Only after "allow" is the capture source opened: no frame is captured
 // before view consent. Control is a second, separate question; input that
 // arrives before it, after a revocation or after a denial is dropped and

@@ -11,10 +11,13 @@ import (
 // State is the phase of a live session.
 //
 //	Requested ──view request──▶ WaitingConsent ──allow──▶ Viewing ⇄ Controlling
-//	    │                            │ deny/timeout           │           │
-//	    └────────────────────────────┴────────────────────────┴───────────┴──▶ Ended
+//	  │   ▲                          │                        │           │
+//	  │   └───────deny/timeout───────┘                        │           │
+//	  └───────────────────────────────────────────────────────┴───────────┴──▶ Ended
 //
-// Viewing → Controlling needs a second, separate consent; Controlling →
+// A declined (or unanswered) view request leaves the session open: the
+// chat goes on and the technician may ask again. Viewing → Controlling
+// needs a second, separate consent; Controlling →
 // Viewing happens when the user revokes control (the technician must ask
 // again). Any state ends on Stop, on the technician's end, or on a
 // failure.
@@ -56,7 +59,9 @@ type Event struct {
 	Reason protocol.EndReason
 	// Consent says why the state is Viewing again: ConsentRevoked after
 	// Controlling (the user took control back), ConsentControlDenied
-	// after a declined or unanswered control request.
+	// after a declined or unanswered control request. Back in Requested
+	// after WaitingConsent, viewing was declined: ConsentNoAnswer when
+	// nobody answered in time, "" when the user said no.
 	Consent protocol.ConsentReason
 	Time    time.Time
 }

@@ -11,16 +11,16 @@ import (
 
 // The console tells the technician what the caller clicks to type in a
 // code with the words on the desktop window's button, exactly. The label
-// is a literal in app/internal/ui/home.go (the button with the login
-// icon); the test reads it from the source.
+// is the constant ui.CodeButtonLabel in app/internal/ui/ui.go; the test
+// reads it from the source.
 func TestCodeButtonWording(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "app", "internal", "ui", "home.go"))
+	src, err := os.ReadFile(filepath.Join("..", "..", "app", "internal", "ui", "ui.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`widget\.NewButtonWithIcon\(lang\.L\("([^"]+)"\),\s*theme\.LoginIcon\(\)`).FindSubmatch(src)
+	m := regexp.MustCompile(`const CodeButtonLabel = "([^"]+)"`).FindSubmatch(src)
 	if m == nil {
-		t.Fatal(`app/internal/ui/home.go: no widget.NewButtonWithIcon(lang.L("…"), theme.LoginIcon(), …): where is the code button now?`)
+		t.Fatal(`app/internal/ui/ui.go: no const CodeButtonLabel = "…": where is the code button's label now?`)
 	}
 	label := string(m[1])
 	page, err := fs.ReadFile(FS(), "index.html")

@@ -133,7 +133,9 @@
 //
 //  1. T sends consent.view.request. C shows "NAME wants to see your screen"
 //     and answers consent.view.grant or consent.view.deny (the client treats
-//     60 s without an answer as a deny and sends consent.view.deny).
+//     60 s without an answer as a deny and sends consent.view.deny with
+//     reason "no_answer"). A deny does not end the session: chat goes on and
+//     T may send consent.view.request again.
 //  2. After consent.view.grant, C (the offerer: it owns the video track)
 //     creates the PeerConnection and sends signal.offer; T answers with
 //     signal.answer; both trickle signal.candidate. The relay refuses

@@ -433,3 +433,48 @@ func TestAdminUsers(t *testing.T) {
 		t.Fatalf("disabled user still logged in: %d", st)
 	}
 }
+
+// TestViewDenyKeepsSession: after consent.view.deny the session stays open:
+// chat goes both ways, media is still refused, and the technician may ask
+// again; only a grant lets signaling through.
+func TestViewDenyKeepsSession(t *testing.T) {
+	r := startRelay(t)
+	r.addTech("alex", false)
+	tc := r.login("alex")
+	sid, cl, con := fullSession(t, r, tc)
+
+	con.SendMessage(protocol.TypeViewRequest, "", sid, &protocol.Consent{})
+	cl.Next(protocol.TypeViewRequest)
+	cl.SendMessage(protocol.TypeViewDeny, "", "", &protocol.Consent{Reason: protocol.ConsentNoAnswer})
+	if reason := con.Next(protocol.TypeViewDeny).Payload.(*protocol.Consent).Reason; reason != protocol.ConsentNoAnswer {
+		t.Fatalf("deny reason %q, want no_answer", reason)
+	}
+	cl.SendMessage(protocol.TypeOffer, "o1", sid, &protocol.SDP{SDP: "v=0 offer"})
+	cl.NextError(protocol.CodeNotAllowed)
+	cl.SendMessage(protocol.TypeChat, "", "", &protocol.Chat{Text: "not now, sorry"})
+	if ch := con.Next(protocol.TypeChat).Payload.(*protocol.Chat); ch.Text != "not now, sorry" {
+		t.Fatalf("chat after the decline = %+v", ch)
+	}
+	con.SendMessage(protocol.TypeChat, "", sid, &protocol.Chat{Text: "ok, tell me when"})
+	cl.Next(protocol.TypeChat)
+
+	con.SendMessage(protocol.TypeViewRequest, "", sid, &protocol.Consent{})
+	cl.Next(protocol.TypeViewRequest)
+	cl.SendMessage(protocol.TypeViewGrant, "", "", &protocol.Consent{})
+	con.Next(protocol.TypeViewGrant)
+	cl.SendMessage(protocol.TypeOffer, "", sid, &protocol.SDP{SDP: "v=0 offer"})
+	con.Next(protocol.TypeOffer)
+
+	want := []protocol.AuditAction{protocol.AuditRequestTaken, protocol.AuditSessionStart, protocol.AuditViewRequest, protocol.AuditViewDeny,
+		protocol.AuditViewRequest, protocol.AuditViewGrant}
+	if got := r.auditActions(sid); !slices.Equal(got, want) {
+		t.Fatalf("audit actions\n got %v\nwant %v", got, want)
+	}
+	var detail struct {
+		Session sessionRecord `json:"session"`
+	}
+	tc.do("GET", "/api/sessions/"+sid, nil, &detail)
+	if detail.Session.EndedAt != nil {
+		t.Fatalf("the decline ended the session: %+v", detail.Session)
+	}
+}

@@ -53,6 +53,9 @@ func (ls *liveSession) step(t protocol.Type) string {
 		}
 		ls.viewRequested = true
 	case protocol.TypeViewGrant, protocol.TypeViewDeny:
+		// A deny leaves the session open: the technician may ask again.
+		// NOTE: a cool-down between repeated view requests (against
+		// prompt bombing) belongs to the hardening issue, not here.
 		if !ls.viewRequested {
 			return "viewing was not requested"
 		}

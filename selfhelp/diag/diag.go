@@ -28,15 +28,22 @@ const (
 	Unknown Status = "unknown"
 )
 
-// Result is what a check found.
+// Result is what a check found. Detail is for the person, in plain words;
+// Technical, when set, is the same finding for the technician (adapter
+// names, addresses, process ids, the URL that was fetched).
 type Result struct {
-	Name   string        `json:"name"`
-	Title  string        `json:"title"`
-	Status Status        `json:"status"`
-	Detail string        `json:"detail"`
-	Data   any           `json:"data,omitempty"`
-	Took   time.Duration `json:"took_ns"`
+	Name      string        `json:"name"`
+	Title     string        `json:"title"`
+	Status    Status        `json:"status"`
+	Detail    string        `json:"detail"`
+	Technical string        `json:"technical,omitempty"`
+	Data      any           `json:"data,omitempty"`
+	Took      time.Duration `json:"took_ns"`
 }
+
+// ForTechnician is the finding as the technician should read it: the
+// technical detail when there is one, else the plain one.
+func (r Result) ForTechnician() string { return cmp.Or(r.Technical, r.Detail) }
 
 // Check names, as guides refer to them.
 const (
@@ -79,6 +86,9 @@ type Config struct {
 	// ClockURL is a server whose Date header the clock check compares with
 	// (usually the relay).
 	ClockURL string
+	// VPNExpected says the organisation expects a VPN connection: only then
+	// is the VPN check's "no VPN" a warning.
+	VPNExpected bool
 	// Timeout bounds each check; zero means DefaultTimeout.
 	Timeout time.Duration
 	// DiskWarnPercent and DiskFailPercent are the free-space thresholds.
@@ -148,9 +158,9 @@ func New(cfg Config) *Runner {
 func commonChecks() map[string]checkDef {
 	return map[string]checkDef{
 		CheckInternet:   {"Internet connection", checkInternet},
-		CheckInterfaces: {"Network adapters", checkInterfaces},
-		CheckDNS:        {"Name lookup (DNS)", checkDNS},
-		CheckHTTPS:      {"Secure web connection", checkHTTPS},
+		CheckInterfaces: {"Network connection", checkInterfaces},
+		CheckDNS:        {"Finding the help desk by name", checkDNS},
+		CheckHTTPS:      {"Connection to the help desk", checkHTTPS},
 		CheckClock:      {"Clock", checkClock},
 	}
 }

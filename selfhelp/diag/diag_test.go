@@ -47,6 +47,17 @@ func TestHTTPSCheck(t *testing.T) {
 			if res.Status != tt.want {
 				t.Errorf("got %s (%s), want %s", res.Status, res.Detail, tt.want)
 			}
+			// The person reads what was checked, in plain words; the
+			// technician reads the address and whether it was encrypted.
+			if res.Title != "Connection to the help desk" || strings.Contains(res.Detail, "127.0.0.1") || strings.Contains(res.Detail, "HTTP") {
+				t.Errorf("title %q, detail %q: want plain words", res.Title, res.Detail)
+			}
+			if plain := strings.Contains(res.Technical, "plain HTTP, not encrypted"); tt.url != "" && plain != strings.HasPrefix(tt.url, "http:") {
+				t.Errorf("technical %q for %s", res.Technical, tt.url)
+			}
+			if tt.url != "" && !strings.Contains(res.Technical, tt.url) {
+				t.Errorf("technical %q does not name %s", res.Technical, tt.url)
+			}
 		})
 	}
 }

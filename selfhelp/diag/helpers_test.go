@@ -79,6 +79,10 @@ type checkCase struct {
 	env       map[string]string
 	status    diag.Status
 	detail    string
+	// technical is what the technician is sent ("" when only detail).
+	technical string
+	// vpnExpected sets Config.VPNExpected.
+	vpnExpected bool
 }
 
 // config is a diag.Config for the case's machine.
@@ -99,7 +103,7 @@ func (c checkCase) config(t *testing.T) (diag.Config, *fakeCommands) {
 	}
 	cmds := newFakeCommands(c.replies)
 	dir := filepath.Join("testdata", c.dir)
-	return diag.Config{ProcRoot: filepath.Join(dir, "proc"), SysRoot: filepath.Join(dir, "sys"), Root: root, Commands: cmds}, cmds
+	return diag.Config{ProcRoot: filepath.Join(dir, "proc"), SysRoot: filepath.Join(dir, "sys"), Root: root, Commands: cmds, VPNExpected: c.vpnExpected}, cmds
 }
 
 func runCheckCases(t *testing.T, cases []checkCase) {
@@ -108,8 +112,8 @@ func runCheckCases(t *testing.T, cases []checkCase) {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, _ := c.config(t)
 			res := diag.New(cfg).Check(context.Background(), c.check)
-			if res.Status != c.status || res.Detail != c.detail {
-				t.Errorf("got %s %q\nwant %s %q", res.Status, res.Detail, c.status, c.detail)
+			if res.Status != c.status || res.Detail != c.detail || res.Technical != c.technical {
+				t.Errorf("got %s %q (technical %q)\nwant %s %q (technical %q)", res.Status, res.Detail, res.Technical, c.status, c.detail, c.technical)
 			}
 		})
 	}

@@ -72,9 +72,9 @@ func checkInterfaces(_ context.Context, _ *Config) Result {
 		}
 	}
 	if len(up) == 0 {
-		return Result{Status: Fail, Detail: "No network adapter is connected. Check that Wi-Fi is on or the network cable is plugged in."}
+		return Result{Status: Fail, Detail: "This computer is not connected to a network. Check that Wi-Fi is on or the network cable is plugged in."}
 	}
-	return Result{Status: OK, Detail: "Connected: " + strings.Join(up, ", ") + ".", Data: up}
+	return Result{Status: OK, Detail: "This computer is connected to a network.", Technical: "Adapters up: " + strings.Join(up, ", ") + ".", Data: up}
 }
 
 // target is the host the DNS and HTTPS checks use.
@@ -94,30 +94,36 @@ func target(cfg *Config) (host string, u *url.URL) {
 func checkDNS(ctx context.Context, cfg *Config) Result {
 	host, _ := target(cfg)
 	if host == "" {
-		return result(Unknown, "No test address is set up, so Lifeline cannot test name lookups.")
+		return result(Unknown, "No help desk address is set up, so Lifeline cannot test this.")
 	}
 	if ip := net.ParseIP(host); ip != nil {
-		return result(OK, "The test address is a number (%s), so no name lookup is needed.", host)
+		return Result{Status: OK, Detail: "The help desk's address needs no look-up.", Technical: fmt.Sprintf("DNS: %s is an IP address; nothing to resolve.", host)}
 	}
 	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
 	if err != nil {
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			return result(Fail, "The name %s could not be found. Name lookups (DNS) are not working, or the name is wrong.", host)
+			return Result{Status: Fail, Detail: "This computer could not find the help desk by its name. Finding websites by name is not working on this network, or the address in Settings is wrong.",
+				Technical: fmt.Sprintf("DNS: %s not found (NXDOMAIN).", host)}
 		}
-		return result(Fail, "Looking up %s failed: name lookups (DNS) are not working on this network.", host)
+		return Result{Status: Fail, Detail: "This computer could not look up the help desk's name: finding websites by name is not working on this network.",
+			Technical: fmt.Sprintf("DNS: looking up %s failed: %v.", host, err)}
 	}
-	return Result{Status: OK, Detail: fmt.Sprintf("%s was found (%s).", host, addrs[0]), Data: addrs}
+	return Result{Status: OK, Detail: "This computer found the help desk by its name.", Technical: fmt.Sprintf("DNS: %s → %s.", host, strings.Join(addrs, ", ")), Data: addrs}
 }
 
 func checkHTTPS(ctx context.Context, cfg *Config) Result {
 	_, u := target(cfg)
 	if u == nil {
-		return result(Unknown, "No test address is set up, so Lifeline cannot test web connections.")
+		return result(Unknown, "No help desk address is set up, so Lifeline cannot test the connection to it.")
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.String(), nil)
 	if err != nil {
-		return result(Unknown, "The test address %q is not valid.", cfg.HTTPSURL)
+		return Result{Status: Unknown, Detail: "The help desk address in Settings is not valid.", Technical: fmt.Sprintf("HEAD %q: %v.", cfg.HTTPSURL, err)}
+	}
+	plain := ""
+	if u.Scheme == "http" {
+		plain = " (plain HTTP, not encrypted)"
 	}
 	client := &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	start := time.Now()
@@ -125,10 +131,13 @@ func checkHTTPS(ctx context.Context, cfg *Config) Result {
 	if err != nil {
 		var certErr *tls.CertificateVerificationError
 		if errors.As(err, &certErr) {
-			return result(Warn, "%s answered, but its security certificate was not accepted. A hotel or guest network sign-in page, a proxy, or a wrong clock can cause this.", u.Host)
+			return Result{Status: Warn, Detail: "The help desk answered, but its security certificate was not accepted. A hotel or guest network sign-in page, a proxy, or a wrong clock can cause this.",
+				Technical: fmt.Sprintf("HEAD %s: %v.", u, err)}
 		}
-		return result(Fail, "%s could not be reached. Websites will not load until this works.", u.Host)
+		return Result{Status: Fail, Detail: "The help desk could not be reached from this computer. Websites may not load either until this works.",
+			Technical: fmt.Sprintf("HEAD %s%s: %v.", u, plain, err)}
 	}
 	resp.Body.Close()
-	return result(OK, "%s answered in %d ms.", u.Host, time.Since(start).Milliseconds())
+	ms := time.Since(start).Milliseconds()
+	return Result{Status: OK, Detail: "The help desk answered.", Technical: fmt.Sprintf("HEAD %s%s: %s in %d ms.", u, plain, resp.Status, ms)}
 }

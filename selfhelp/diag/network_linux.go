@@ -66,9 +66,11 @@ func checkRoute(_ context.Context, cfg *Config) Result {
 	}
 	r := routes[0]
 	if r.gateway.IsUnspecified() {
-		return Result{Status: OK, Detail: fmt.Sprintf("Traffic to the internet goes out through %s.", r.iface), Data: r.iface}
+		return Result{Status: OK, Detail: "This computer has a way out to the internet.",
+			Technical: fmt.Sprintf("Default route: dev %s (point to point).", r.iface), Data: r.iface}
 	}
-	return Result{Status: OK, Detail: fmt.Sprintf("Traffic to the internet goes through the router at %s (%s).", r.gateway, r.iface), Data: r.gateway.String()}
+	return Result{Status: OK, Detail: "This computer has a way out to the internet, through the router.",
+		Technical: fmt.Sprintf("Default route: via %s dev %s.", r.gateway, r.iface), Data: r.gateway.String()}
 }
 
 // checkGateway asks whether the router answers: a complete ARP entry, or
@@ -89,8 +91,9 @@ func checkGateway(ctx context.Context, cfg *Config) Result {
 		}
 		return result(Fail, "There is no router to test: this computer has no route to the internet.")
 	}
+	answers := Result{Status: OK, Detail: "The router answers.", Technical: fmt.Sprintf("Gateway %s answers.", gw.gateway)}
 	if arpComplete(cfg, gw.gateway) {
-		return result(OK, "The router at %s answers.", gw.gateway)
+		return answers
 	}
 	var d net.Dialer
 	for _, port := range []string{"53", "80", "443"} {
@@ -99,13 +102,14 @@ func checkGateway(ctx context.Context, cfg *Config) Result {
 		cancel()
 		if err == nil {
 			c.Close()
-			return result(OK, "The router at %s answers.", gw.gateway)
+			return answers
 		}
 		if errors.Is(err, syscall.ECONNREFUSED) {
-			return result(OK, "The router at %s answers.", gw.gateway)
+			return answers
 		}
 	}
-	return result(Fail, "The router at %s does not answer. Restart the router if you are at home, or move closer to it.", gw.gateway)
+	return Result{Status: Fail, Detail: "The router does not answer. Restart the router if you are at home, or move closer to it.",
+		Technical: fmt.Sprintf("Gateway %s: no neighbour entry and no answer on TCP 53, 80 or 443.", gw.gateway)}
 }
 
 // arpComplete reports whether the kernel's neighbour table holds a complete
@@ -150,9 +154,10 @@ func checkWiFi(_ context.Context, cfg *Config) Result {
 		if cfg.readSys("class/net", n, "operstate") == "up" {
 			q := wifiQuality(cfg, n)
 			if q >= 0 && q < 30 {
-				return Result{Status: Warn, Detail: fmt.Sprintf("Wi-Fi is connected (%s) but the signal is weak (%d%%). Move closer to the access point.", n, q), Data: q}
+				return Result{Status: Warn, Detail: fmt.Sprintf("Wi-Fi is connected but the signal is weak (%d%%). Move closer to the Wi-Fi router.", q),
+					Technical: fmt.Sprintf("%s up, link quality %d%%.", n, q), Data: q}
 			}
-			return Result{Status: OK, Detail: fmt.Sprintf("Wi-Fi is connected (%s).", n), Data: q}
+			return Result{Status: OK, Detail: "Wi-Fi is connected.", Technical: fmt.Sprintf("%s up, link quality %d%%.", n, q), Data: q}
 		}
 	}
 	return result(Fail, "Wi-Fi is on but not connected to a network. Choose your network from the Wi-Fi menu.")
@@ -209,9 +214,12 @@ func checkVPN(_ context.Context, cfg *Config) Result {
 		}
 	}
 	if len(found) == 0 {
-		return result(Warn, "No VPN connection is active on this computer.")
+		if cfg.VPNExpected {
+			return result(Warn, "No VPN connection is active on this computer. Your organisation expects one: connect the VPN, then try again.")
+		}
+		return result(OK, "No VPN is in use. That is fine: your organisation does not need one here.")
 	}
-	return Result{Status: OK, Detail: fmt.Sprintf("A VPN connection is active (%s).", strings.Join(found, ", ")), Data: found}
+	return Result{Status: OK, Detail: "A VPN connection is active.", Technical: "VPN adapters up: " + strings.Join(found, ", ") + ".", Data: found}
 }
 
 func fixFlushDNS(ctx context.Context, cfg *Config) (string, error) {

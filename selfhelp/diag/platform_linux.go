@@ -8,7 +8,7 @@ func platformChecks() map[string]checkDef {
 	m := commonChecks()
 	maps.Copy(m, map[string]checkDef{
 		CheckRoute:      {"Route to the internet", checkRoute},
-		CheckGateway:    {"Router (gateway)", checkGateway},
+		CheckGateway:    {"Router", checkGateway},
 		CheckWiFi:       {"Wi-Fi", checkWiFi},
 		CheckVPN:        {"VPN", checkVPN},
 		CheckDisk:       {"Free disk space", checkDisk},

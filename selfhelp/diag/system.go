@@ -66,18 +66,43 @@ func busiest(procs []Process) []Process {
 	return out[:min(5, len(out))]
 }
 
+// kernelThreads start the names of the kernel's own workers, which show
+// in /proc like programs.
+func kernelThreads() []string {
+	return []string{"kworker/", "ksoftirqd/", "kswapd", "kthreadd", "kdamond", "migration/", "rcu_", "irq/", "kcompactd", "khugepaged", "jbd2/"}
+}
+
+// notAProgram reports whether p is Lifeline itself (pid self, or a
+// lifeline binary such as "lifeline-e5c7fc"), a kernel thread or an
+// anonymous memory file name ("memfd:sealed-91"): nothing the person could
+// close, so never named as the busiest program.
+func notAProgram(p Process, self int) bool {
+	name := strings.ToLower(p.Name)
+	if p.PID == self || name == "" || strings.HasPrefix(name, "lifeline") || strings.HasPrefix(name, "memfd:") || strings.HasPrefix(name, "[") {
+		return true
+	}
+	for _, k := range kernelThreads() {
+		if strings.HasPrefix(name, k) {
+			return true
+		}
+	}
+	return false
+}
+
 // cpuResult names the busiest programs; one using most of the processor is
 // worth a warning.
 func cpuResult(procs []Process) Result {
 	if len(procs) == 0 {
 		return Result{Status: OK, Detail: "No program is keeping the processor busy.", Data: procs}
 	}
-	var parts []string
+	var parts, tech []string
 	for _, p := range procs {
 		parts = append(parts, fmt.Sprintf("%s %.0f%%", p.Name, p.CPUPercent))
+		tech = append(tech, fmt.Sprintf("%s (pid %d) %.1f%%", p.Name, p.PID, p.CPUPercent))
 	}
+	technical := fmt.Sprintf("Share of one processor over %s: %s.", cpuWindow, strings.Join(tech, ", "))
 	if procs[0].CPUPercent >= 80 {
-		return Result{Status: Warn, Detail: fmt.Sprintf("%s is using most of the processor. Busiest: %s.", procs[0].Name, strings.Join(parts, ", ")), Data: procs}
+		return Result{Status: Warn, Detail: fmt.Sprintf("%s is using most of the processor. Busiest: %s.", procs[0].Name, strings.Join(parts, ", ")), Technical: technical, Data: procs}
 	}
-	return Result{Status: OK, Detail: "Busiest programs: " + strings.Join(parts, ", ") + ".", Data: procs}
+	return Result{Status: OK, Detail: "Busiest programs: " + strings.Join(parts, ", ") + ".", Technical: technical, Data: procs}
 }

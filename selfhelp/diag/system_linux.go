@@ -71,7 +71,8 @@ func cpuTimes(ctx context.Context) map[int32]cpuSample {
 }
 
 // cpuShares is each process's share of one processor between two samples
-// taken window apart, the busiest five named.
+// taken window apart, the busiest five named. Lifeline itself and kernel
+// work are left out: they are not programs the person can close.
 func cpuShares(ctx context.Context, before, after map[int32]cpuSample, window time.Duration) []Process {
 	var procs []Process
 	for pid, a := range after {
@@ -79,11 +80,17 @@ func cpuShares(ctx context.Context, before, after map[int32]cpuSample, window ti
 			procs = append(procs, Process{PID: int(pid), CPUPercent: (a.seconds - b.seconds) / window.Seconds() * 100})
 		}
 	}
-	procs = busiest(procs)
-	for i := range procs {
-		procs[i].Name, _ = after[int32(procs[i].PID)].proc.NameWithContext(ctx)
+	named := procs[:0]
+	for _, p := range procs {
+		if p.CPUPercent <= 0.5 {
+			continue
+		}
+		p.Name, _ = after[int32(p.PID)].proc.NameWithContext(ctx)
+		if !notAProgram(p, os.Getpid()) {
+			named = append(named, p)
+		}
 	}
-	return procs
+	return busiest(named)
 }
 
 func checkCPU(ctx context.Context, cfg *Config) Result {

@@ -75,9 +75,15 @@ type View struct {
 	Answers  []string `json:"answers"`
 	Check    string   `json:"check,omitempty"`
 	Fix      *FixRequest
-	// Number is this step's position on the path (1-based); Remaining is
-	// the fewest steps still needed to reach an end.
-	Number, Remaining int
+	// Result is the step's check result once it has run (RunCheck); Text
+	// then no longer says that Lifeline is checking.
+	Result *CheckRecord `json:"result,omitempty"`
+	// Suggested is the answer the check result points to, or
+	// NoSuggestion. The other answers stay available to override it.
+	Suggested int `json:"suggested"`
+	// Number is this step's position on the path (1-based); Total is the
+	// most steps the path can still come to ("Step 2 of at most 6").
+	Number, Total int
 }
 
 // CheckRecord is a check result as carried in the record.
@@ -169,8 +175,15 @@ func (r *Runner) Current() (View, bool) {
 		Text:      r.vars.Expand(st.TextFor(r.cfg.Platform)),
 		Question:  r.vars.Expand(st.Question),
 		Check:     st.Check,
+		Suggested: NoSuggestion,
 		Number:    len(r.rec.Steps),
-		Remaining: r.remaining(st.ID),
+	}
+	v.Total = v.Number + r.longestToEnd(st.ID)
+	if c := r.rec.Steps[len(r.rec.Steps)-1].Check; c != nil && st.Check != "" {
+		res := *c
+		v.Result = &res
+		v.Text = withoutProgressLine(v.Text)
+		v.Suggested = suggest(st, r.vars, res)
 	}
 	for _, a := range st.Answers {
 		v.Answers = append(v.Answers, r.vars.Expand(a.Label))
@@ -185,27 +198,6 @@ func (r *Runner) Current() (View, bool) {
 		}
 	}
 	return v, true
-}
-
-// remaining is the fewest answers from step id to an end.
-func (r *Runner) remaining(id string) int {
-	dist := map[string]int{id: 0}
-	queue := []string{id}
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
-		st, _ := r.g.Step(cur)
-		for _, a := range st.Answers {
-			if a.Next == guide.EndFixed || a.Next == guide.EndEscalate {
-				return dist[cur]
-			}
-			if _, seen := dist[a.Next]; !seen {
-				dist[a.Next] = dist[cur] + 1
-				queue = append(queue, a.Next)
-			}
-		}
-	}
-	return 0
 }
 
 // RunCheck runs the current step's check and records its result. It may

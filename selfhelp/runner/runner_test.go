@@ -133,8 +133,8 @@ func TestRunnerVariantsAndVars(t *testing.T) {
 		if v.Fix == nil || v.Fix.Prompt != "Cancel your waiting jobs? Call 555-0100 if unsure." {
 			t.Errorf("fix prompt: %+v", v.Fix)
 		}
-		if v.Number != 1 || v.Remaining != 0 {
-			t.Errorf("progress %d/%d", v.Number, v.Remaining)
+		if v.Number != 1 || v.Total != 2 {
+			t.Errorf("progress %d of %d, want 1 of 2", v.Number, v.Total)
 		}
 	}
 }

@@ -84,8 +84,8 @@ type Options struct {
 type Index struct {
 	idx       bleve.Index
 	lib       *guide.Library
-	vocab     map[string]bool // every unstemmed word indexed
-	stemVocab map[string]bool // every stemmed term indexed
+	vocab     map[string]uint64 // every unstemmed word indexed: how many guides hold it
+	stemVocab map[string]bool   // every stemmed term indexed
 	stemmer   analysis.Analyzer
 	worder    analysis.Analyzer
 	tmpDir    string
@@ -382,13 +382,14 @@ func (ix *Index) prepare() error {
 	return nil
 }
 
-func (ix *Index) fieldTerms(field string) (map[string]bool, error) {
+// fieldTerms maps each term of field to the number of guides holding it.
+func (ix *Index) fieldTerms(field string) (map[string]uint64, error) {
 	d, err := ix.idx.FieldDict(field)
 	if err != nil {
 		return nil, fmt.Errorf("read terms of %s: %w", field, err)
 	}
 	defer d.Close()
-	terms := make(map[string]bool)
+	terms := make(map[string]uint64)
 	for {
 		e, err := d.Next()
 		if err != nil {
@@ -397,7 +398,7 @@ func (ix *Index) fieldTerms(field string) (map[string]bool, error) {
 		if e == nil {
 			return terms, nil
 		}
-		terms[e.Term] = true
+		terms[e.Term] = e.Count
 	}
 }
 

@@ -44,6 +44,9 @@ func spellings() map[string]string {
 		"share point": "sharepoint", "print spooler": "spooler",
 		"lap top": "laptop", "note book": "notebook", "head set": "headset",
 		"mother board": "motherboard", "up date": "update", "up dates": "updates",
+		"out of office": "outofoffice", "out of the office": "outofoffice", "ooo": "outofoffice", "oof": "outofoffice",
+		"auto reply": "autoreply", "auto replies": "autoreply", "automatic reply": "autoreply",
+		"automatic replies": "autoreply", "autoreplies": "autoreply",
 	}
 }
 

@@ -3,12 +3,14 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bleveindex "github.com/blevesearch/bleve_index_api"
 )
 
 // MaxQueryLen caps the search text; longer input is cut, not refused.
@@ -67,7 +69,25 @@ type Results struct {
 
 type word struct {
 	text  string // unstemmed, normalised
+	count uint64 // guides holding the unstemmed word
 	known bool   // the index has this word or its stem
+	typos []typo // other terms within the allowed typos, none sharing its stem
+}
+
+// alternatives are the typo terms searched along with w: all of them for a
+// word the index does not know or when typo tolerance applies to every
+// word, and for a rare word only the terms far more guides hold.
+func (w word) alternatives(allFuzzy bool) []typo {
+	if allFuzzy || !w.known {
+		return w.typos
+	}
+	var out []typo
+	for _, t := range w.typos {
+		if w.count > 0 && t.count >= rareRatio*w.count {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // Search finds the guides best matching text, best first. Text is taken
@@ -84,7 +104,10 @@ func (ix *Index) Search(ctx context.Context, text string, limit int) (Results, e
 		}
 	}
 	res := Results{Query: text}
-	words := ix.words(text)
+	words, err := ix.words(text)
+	if err != nil {
+		return res, err
+	}
 	if len(words) == 0 {
 		res.Took = time.Since(start)
 		return res, nil
@@ -108,7 +131,20 @@ func (ix *Index) Search(ctx context.Context, text string, limit int) (Results, e
 	return res, nil
 }
 
-func (ix *Index) words(text string) []word {
+func (ix *Index) words(text string) ([]word, error) {
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer r.Close()
+	fr, ok := r.(bleveindex.IndexReaderFuzzy)
+	if !ok {
+		return nil, fmt.Errorf("search: index reader %T has no fuzzy term dictionary", r)
+	}
 	var out []word
 	seen := map[string]bool{}
 	for _, w := range terms(ix.worder, text) {
@@ -116,27 +152,23 @@ func (ix *Index) words(text string) []word {
 			continue
 		}
 		seen[w] = true
-		known := ix.vocab[w]
-		if !known {
-			for _, s := range terms(ix.stemmer, w) {
-				known = known || ix.stemVocab[s]
+		wd := word{text: w, count: ix.vocab[w], known: ix.vocab[w] > 0}
+		stems := terms(ix.stemmer, w)
+		for _, s := range stems {
+			wd.known = wd.known || ix.stemVocab[s]
+		}
+		typos, err := ix.typos(fr, w)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range typos {
+			if !slices.Equal(terms(ix.stemmer, t.term), stems) {
+				wd.typos = append(wd.typos, t)
 			}
 		}
-		out = append(out, word{text: w, known: known})
+		out = append(out, wd)
 	}
-	return out
-}
-
-// fuzziness is Meilisearch's rule: no typo below 5 letters, one from 5,
-// two from 9.
-func fuzziness(w string) int {
-	switch n := utf8.RuneCountInString(w); {
-	case n >= 9:
-		return 2
-	case n >= 5:
-		return 1
-	}
-	return 0
+	return out, nil
 }
 
 func (ix *Index) run(ctx context.Context, q query.Query, limit int) ([]Hit, error) {
@@ -198,11 +230,11 @@ func segments(frag string) []Segment {
 	return out
 }
 
-// build makes the query: per field, a match of all the words (so a field
-// that holds more of them scores more), boosted by field; fuzzy matches on
-// the unstemmed words for words the index does not know (or for every
-// word when allFuzzy); a prefix match on the word being typed; and a
-// phrase bonus in symptoms and title.
+// build makes the query: per field, a disjunction with one clause per word
+// (so a field that holds more of the words scores more), boosted by field;
+// a word's clause also matches its typo alternatives, each scored by the
+// alternative's own BM25 weight times typoWeight; a prefix match on the word
+// being typed; and a phrase bonus in symptoms and title.
 func (ix *Index) build(words []word, allFuzzy, typing bool) query.Query {
 	texts := make([]string, len(words))
 	for i, w := range words {
@@ -211,28 +243,19 @@ func (ix *Index) build(words []word, allFuzzy, typing bool) query.Query {
 	all := strings.Join(texts, " ")
 	var clauses []query.Query
 	for _, fb := range fieldBoosts() {
-		mq := bleve.NewMatchQuery(all)
-		mq.SetField(fb.field)
-		mq.SetBoost(fb.boost)
-		clauses = append(clauses, mq)
-	}
-	var extra []query.Query
-	for i, w := range words {
-		if k := fuzziness(w.text); k > 0 && (!w.known || allFuzzy) {
-			fq := bleve.NewFuzzyQuery(w.text)
-			fq.SetField(fieldWords)
-			fq.SetFuzziness(k)
-			fq.SetBoost(1.5)
-			extra = append(extra, fq)
+		per := make([]query.Query, len(words))
+		for i, w := range words {
+			per[i] = wordQuery(w, w.alternatives(allFuzzy), fb)
 		}
-		if typing && i == len(words)-1 && !w.known && utf8.RuneCountInString(w.text) >= 3 {
-			pq := bleve.NewPrefixQuery(w.text)
-			pq.SetField(fieldWords)
-			extra = append(extra, pq)
-		}
+		clauses = append(clauses, bleve.NewDisjunctionQuery(per...))
 	}
-	if len(extra) > 0 {
-		clauses = append(clauses, bleve.NewDisjunctionQuery(extra...))
+	if len(words) > 1 {
+		clauses = append(clauses, coverage(words, allFuzzy))
+	}
+	if last := words[len(words)-1]; typing && !last.known && utf8.RuneCountInString(last.text) >= 3 {
+		pq := bleve.NewPrefixQuery(last.text)
+		pq.SetField(fieldWords)
+		clauses = append(clauses, pq)
 	}
 	if len(words) > 1 {
 		for _, f := range []string{fieldSymptoms, fieldTitle} {
@@ -243,4 +266,51 @@ func (ix *Index) build(words []word, allFuzzy, typing bool) query.Query {
 		}
 	}
 	return bleve.NewDisjunctionQuery(clauses...)
+}
+
+// coverageBoost weighs the bonus for a guide that matches every word.
+const coverageBoost = 3
+
+// coverage matches only guides that hold every word (or one of its typo
+// alternatives) in one of the fields people describe problems with, so a
+// guide about both "outlook" and "crashes" outranks one that only says
+// "crash" in many ways. Meilisearch's first ranking rule is the same: more
+// of the query's words matched first.
+func coverage(words []word, allFuzzy bool) query.Query {
+	per := make([]query.Query, len(words))
+	for i, w := range words {
+		per[i] = wordQuery(w, w.alternatives(allFuzzy), fieldBoost{fieldWords, coverageBoost})
+	}
+	return bleve.NewConjunctionQuery(per...)
+}
+
+// wordQuery matches w, and its typo alternatives, in one field. Bleve
+// multiplies a disjunction's score by the share of its clauses that
+// matched; a guide is not meant to hold every alternative of one word, so
+// each boost is scaled by the number of alternatives to undo that.
+func wordQuery(w word, alts []typo, fb fieldBoost) query.Query {
+	match := func(text string, boost float64) query.Query {
+		mq := bleve.NewMatchQuery(text)
+		mq.SetField(fb.field)
+		mq.SetBoost(boost)
+		return mq
+	}
+	if len(alts) == 0 {
+		return match(w.text, fb.boost)
+	}
+	n := float64(len(alts))
+	if w.known {
+		n++
+	}
+	var qs []query.Query
+	if w.known {
+		qs = append(qs, match(w.text, fb.boost*n))
+	}
+	for _, t := range alts {
+		qs = append(qs, match(t.term, fb.boost*n*typoWeight(t.dist)))
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return bleve.NewDisjunctionQuery(qs...)
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/bleve/v2/search/highlight"
 	"github.com/blevesearch/bleve/v2/search/highlight/format/plain"
-	"github.com/blevesearch/bleve/v2/search/highlight/fragmenter/simple"
 	simplehl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/simple"
 )
 
@@ -32,6 +31,6 @@ var registerAnalysis = sync.OnceValue(func() error {
 		if err != nil {
 			return nil, err
 		}
-		return simplehl.NewHighlighter(simple.NewFragmenter(140), f, " … "), nil
+		return simplehl.NewHighlighter(newWordFragmenter(), f, " … "), nil
 	})
 })

@@ -190,3 +190,50 @@ func TestContentHashStable(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchTransposedLettersAreOneTypo: swapping two adjacent letters is
+// one typo (Damerau–Levenshtein), so a 5-to-8-letter word still matches.
+func TestSearchTransposedLettersAreOneTypo(t *testing.T) {
+	ix := openFixture(t, search.Options{})
+	for _, q := range []string{"pritner", "prniter offline", "otulook"} {
+		want := "printer-offline"
+		if q == "otulook" {
+			want = "email-not-arriving"
+		}
+		if got := top(t, ix, q); got != want {
+			t.Errorf("%q: top hit %q, want %q", q, got, want)
+		}
+	}
+}
+
+// TestSearchSnippetCutsAtWordBoundaries: a snippet taken from the middle of
+// a long summary starts and ends on whole words.
+func TestSearchSnippetCutsAtWordBoundaries(t *testing.T) {
+	long := "A message someone sent never arrived, or what you send stays in the Outbox, and the inbox looks " +
+		"empty although colleagues say they wrote. Check Junk and Other, rules and mailbox space, offline mode " +
+		"and big attachments, then try again from another device before calling the help desk about it."
+	lib := guide.NewLibrary([]*guide.Guide{{ID: "mail", Title: "Mail", Summary: long,
+		Steps: []guide.Step{{ID: "s", Text: "x", Question: "?", Answers: []guide.Answer{{Label: "ok", Next: "fixed"}}}}}})
+	ix, err := search.Open(context.Background(), lib, search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	res, err := ix.Search(context.Background(), "offline", 1)
+	if err != nil || len(res.Hits) == 0 {
+		t.Fatal(err, res.Hits)
+	}
+	got := res.Hits[0].SnippetText("[", "]")
+	if !strings.Contains(got, "[offline]") {
+		t.Fatalf("snippet %q lacks the match", got)
+	}
+	words := map[string]bool{}
+	for _, w := range strings.Fields(strings.NewReplacer("[", "", "]", "", ",", "", ".", "").Replace(long)) {
+		words[w] = true
+	}
+	for _, w := range strings.Fields(strings.NewReplacer("[", "", "]", "", ",", "", ".", "", "…", "").Replace(got)) {
+		if !words[w] {
+			t.Errorf("snippet %q holds the cut word %q", got, w)
+		}
+	}
+}

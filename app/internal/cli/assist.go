@@ -94,6 +94,10 @@ func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			}
 			switch e.State {
 			case assist.StateRequested:
+				if e.Prev == assist.StateWaitingConsent {
+					out.printf("Nothing was shared. %s can ask again; type q and Enter to end the session.\n", technician)
+					break
+				}
 				out.printf("Connected to the help desk.\n")
 			case assist.StateViewing:
 				switch e.Consent {

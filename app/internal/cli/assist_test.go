@@ -140,7 +140,8 @@ func TestAssistCommandWithRelay(t *testing.T) {
 
 // TestAssistCommandRequestDeclined puts a request in the queue with
 // --request, lets the technician take it, and declines viewing on the
-// terminal: the command ends cleanly without ever capturing.
+// terminal: nothing is captured, the session stays open until the user
+// ends it with q.
 func TestAssistCommandRequestDeclined(t *testing.T) {
 	t.Setenv("DISPLAY", ":4242") // no X server: capture would fail loudly
 	r := relaytest.Start(t)
@@ -166,6 +167,9 @@ func TestAssistCommandRequestDeclined(t *testing.T) {
 	stdout.waitFor(t, "Alex (IT) wants to see your screen. Allow? [y/N]")
 	io.WriteString(stdinW, "\n") // Enter alone: the default is no
 	tech.Expect(protocol.TypeViewDeny)
+	stdout.waitFor(t, "Nothing was shared. Alex (IT) can ask again; type q and Enter to end the session.")
+	io.WriteString(stdinW, "q\n")
+	tech.Expect(protocol.TypeSessionEnd)
 	select {
 	case err := <-done:
 		if err != nil {
@@ -174,7 +178,7 @@ func TestAssistCommandRequestDeclined(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("cmdAssist did not return after the decline")
 	}
-	stdout.waitFor(t, "Session ended (you declined).")
+	stdout.waitFor(t, "Session ended (you ended it).")
 	if strings.Contains(stdout.String(), "can now see your screen") {
 		t.Errorf("output claims viewing:\n%s", stdout.String())
 	}

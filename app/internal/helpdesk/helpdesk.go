@@ -67,6 +67,7 @@ type Desk struct {
 	sess       *assist.Session
 	technician string
 	live       bool // a technician started the current session
+	shared     bool // the technician saw the screen in the current session
 	asks       map[string]chan bool
 	nextAsk    int
 }

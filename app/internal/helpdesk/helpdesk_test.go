@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
 	"github.com/lifeline-desk/lifeline/assist"
@@ -247,15 +248,84 @@ func TestConsentQuestion(t *testing.T) {
 		t.Fatal(err)
 	}
 	tech.Expect(protocol.TypeViewDeny)
-	ended := waitEvent(t, d, func(ev Event) bool { return ev.Kind == EventSession && ev.Session == SessionEnded })
-	if ended.End != protocol.EndViewDenied {
-		t.Errorf("ended with %q, want %q", ended.End, protocol.EndViewDenied)
+	declined := waitEvent(t, d, func(ev Event) bool { return ev.Kind == EventSession && ev.Session != SessionWaiting })
+	if declined.Session != SessionDeclined || declined.Technician != relaytest.DisplayName || declined.Change != "" {
+		t.Errorf("after the decline: %+v, want SessionDeclined by %s", declined, relaytest.DisplayName)
 	}
 	if err := d.Answer(ctx, q, true); !errors.Is(err, plainerr.ErrExpired) {
 		t.Errorf("a second answer = %v, want ErrExpired", err)
 	}
+
+	// The session goes on: chat both ways, with the relay's time.
+	if err := d.SendChat(ctx, "not now, sorry"); err != nil {
+		t.Fatalf("chat after the decline: %v", err)
+	}
+	if ch := tech.Expect(protocol.TypeChat).Payload.(*protocol.Chat); ch.Text != "not now, sorry" {
+		t.Errorf("the technician got %+v", ch)
+	}
+	tech.Send(protocol.TypeChat, protocol.Chat{Text: "I'll ask again in a minute"})
+	line := waitEvent(t, d, kind(EventChat))
+	if line.Text != "I'll ask again in a minute" || line.From != relaytest.DisplayName || line.At.IsZero() {
+		t.Errorf("chat event %+v, want the technician's line with a time", line)
+	}
+
+	// The technician asks again and the question is put again.
+	tech.Send(protocol.TypeViewRequest, protocol.Consent{})
+	again := waitEvent(t, d, kind(EventConsent)).Consent
+	if again.Kind != ConsentView || again.ID == q.ID {
+		t.Fatalf("second question %+v", again)
+	}
+	if err := d.Answer(ctx, again, false); err != nil {
+		t.Fatal(err)
+	}
+	tech.Expect(protocol.TypeViewDeny)
+	waitEvent(t, d, func(ev Event) bool { return ev.Kind == EventSession && ev.Session == SessionDeclined })
+
+	tech.Send(protocol.TypeSessionEnd, protocol.SessionEnd{})
+	ended := waitEvent(t, d, func(ev Event) bool { return ev.Kind == EventSession && ev.Session == SessionEnded })
+	if ended.End != protocol.EndTechnician {
+		t.Errorf("ended with %q, want %q", ended.End, protocol.EndTechnician)
+	}
 	if raw := st.PendingEscalation(); raw != "" {
 		t.Errorf("the store keeps %q after the session", raw)
+	}
+}
+
+// TestWrongCodes: wrong codes over a real relay are answered in full
+// sentences; once the relay rate-limits, the sentence says how long to
+// wait, and the wait grows.
+func TestWrongCodes(t *testing.T) {
+	_, d, _ := connectedDesk(t)
+	ctx := context.Background()
+	var msgs []string
+	var waits []time.Duration
+	for range 5 {
+		err := d.RedeemCode(ctx, "111222333")
+		var re *client.Error
+		if !errors.As(err, &re) {
+			t.Fatalf("RedeemCode(wrong) = %v, want a relay error", err)
+		}
+		msgs = append(msgs, plainerr.Message(err))
+		if re.Code == protocol.CodeRateLimited {
+			waits = append(waits, re.RetryAfter)
+		} else if re.Code != protocol.CodeBadCode {
+			t.Fatalf("code %q, want bad_code or rate_limited", re.Code)
+		}
+	}
+	for i, m := range msgs {
+		if m == "" || !unicode.IsUpper([]rune(m)[0]) || !strings.HasSuffix(m, ".") || strings.Contains(m, "relay:") || strings.Contains(m, "wrong or has expired") {
+			t.Errorf("message %d %q is not a plain full sentence", i, m)
+		}
+	}
+	if want := "That code was not accepted. Check the digits with your technician, or ask for a new code. After a few wrong codes you have to wait a little before trying again."; msgs[0] != want {
+		t.Errorf("first wrong code: %q, want %q", msgs[0], want)
+	}
+	if len(waits) == 0 {
+		t.Fatalf("five wrong codes were never rate-limited: %q", msgs)
+	}
+	last := msgs[len(msgs)-1]
+	if w := waits[len(waits)-1]; w <= 0 || !strings.Contains(last, "Please wait ") || !strings.Contains(last, "second") {
+		t.Errorf("rate-limited message %q (retry after %v) does not say how long to wait", last, w)
 	}
 }
 
@@ -302,7 +372,8 @@ func TestToProtocol(t *testing.T) {
 			{StepID: "restart", Title: "Restart the spooler", Answer: "no", Fix: &runner.FixRecord{Name: "printing.restart"}},
 		}}
 	got := toProtocol(HelpRequest{Name: "Sam", Contact: "ext 1", Description: "printer says offline", Guide: rec, OS: "Linux", AppVersion: "1.2",
-		Diagnostics: []diag.Result{{Name: "network.internet", Status: diag.OK, Detail: "reachable"}}})
+		Diagnostics: []diag.Result{{Name: "network.internet", Status: diag.OK, Detail: "reachable"},
+			{Name: "network.interfaces", Status: diag.OK, Detail: "This computer is connected to a network.", Technical: "Adapters up: eth0 (192.0.2.2)."}}})
 	if got.Name != "Sam" || got.Contact != "ext 1" || got.OS != "Linux" || got.AppVersion != "1.2" {
 		t.Errorf("client info %+v", got.ClientInfo)
 	}
@@ -322,7 +393,9 @@ func TestToProtocol(t *testing.T) {
 	if a := g.Steps[2].Answer; a != "no · fix printing.restart declined" {
 		t.Errorf("declined fix answer %q", a)
 	}
-	if len(got.Diagnostics) != 1 || got.Diagnostics[0] != (protocol.CheckResult{Name: "network.internet", Status: "ok", Detail: "reachable"}) {
+	// The technician gets the technical detail where there is one.
+	if len(got.Diagnostics) != 2 || got.Diagnostics[0] != (protocol.CheckResult{Name: "network.internet", Status: "ok", Detail: "reachable"}) ||
+		got.Diagnostics[1] != (protocol.CheckResult{Name: "network.interfaces", Status: "ok", Detail: "Adapters up: eth0 (192.0.2.2)."}) {
 		t.Errorf("diagnostics %+v", got.Diagnostics)
 	}
 	if err := got.Validate(); err != nil {

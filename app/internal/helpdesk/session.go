@@ -61,7 +61,7 @@ func (d *Desk) onOther(m protocol.Message) {
 		d.save(saved{})
 		d.kickFlush()
 	case *protocol.Chat:
-		d.emit(Event{Kind: EventChat, From: p.From, Text: p.Text})
+		d.emit(Event{Kind: EventChat, From: p.From, Text: p.Text, At: p.At})
 	case *protocol.Error:
 		if p.Code == protocol.CodeNotFound && m.ID == "resume" {
 			d.save(saved{}) // the saved request is over on the relay's side
@@ -80,23 +80,31 @@ func (d *Desk) onSessionEvent(e assist.Event) {
 	}
 	ev := Event{Kind: EventSession, Technician: e.Technician}
 	switch e.State {
+	case assist.StateRequested:
+		if e.Prev != assist.StateWaitingConsent {
+			return // the session is set up; nothing to show yet
+		}
+		ev.Session, ev.Change = SessionDeclined, e.Consent
 	case assist.StateWaitingConsent:
 		ev.Session = SessionWaiting
 	case assist.StateViewing:
 		ev.Session, ev.Change = SessionViewing, e.Consent
+		d.mu.Lock()
+		d.shared = true
+		d.mu.Unlock()
 	case assist.StateControlling:
 		ev.Session = SessionControlling
 	case assist.StateEnded:
 		d.mu.Lock()
-		live := d.live
-		d.live = false
+		live, shared := d.live, d.shared
+		d.live, d.shared = false, false
 		d.mu.Unlock()
 		if !live {
 			// No technician came: the session was only stopped (Close),
 			// and the waiting request must stay kept.
 			return
 		}
-		ev.Session, ev.End = SessionEnded, e.Reason
+		ev.Session, ev.End, ev.Shared = SessionEnded, e.Reason, shared
 		d.save(saved{}) // the relay resolves the request with its session
 		d.kickFlush()
 	default:

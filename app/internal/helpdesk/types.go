@@ -1,6 +1,8 @@
 package helpdesk
 
 import (
+	"time"
+
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/runner"
@@ -27,8 +29,8 @@ const (
 	EventQueued                         // Position (0 when unknown)
 	EventPending                        // saved locally, will be sent when the relay is back
 	EventConsent                        // Consent
-	EventSession                        // Session, Technician; End for SessionEnded, Change for SessionViewing
-	EventChat                           // From, Text
+	EventSession                        // Session, Technician; End for SessionEnded, Change for SessionViewing and SessionDeclined
+	EventChat                           // From, Text, At
 	EventTaken                          // Technician took the request
 	EventRequestClosed                  // Text: why (resolved, cancelled)
 	EventError                          // Err (phrase it with plainerr.Message), or Text: plain-words problem
@@ -41,6 +43,7 @@ type SessionState int
 const (
 	SessionNone SessionState = iota
 	SessionWaiting
+	SessionDeclined // viewing was declined (or not answered in time); the session goes on
 	SessionViewing
 	SessionControlling
 	SessionEnded
@@ -75,7 +78,13 @@ type Event struct {
 	// End says why the session ended (SessionEnded).
 	End protocol.EndReason
 	// Change says why the session is back to viewing: control revoked,
-	// released or denied ("" when viewing starts).
+	// released or denied ("" when viewing starts); for SessionDeclined,
+	// ConsentNoAnswer when nobody answered in time ("" when declined).
 	Change protocol.ConsentReason
-	Err    error
+	// Shared says, for SessionEnded, whether the technician saw the screen
+	// at all in that session.
+	Shared bool
+	// At is when a chat message was sent, as the relay stamped it.
+	At  time.Time
+	Err error
 }

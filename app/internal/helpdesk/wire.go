@@ -39,7 +39,7 @@ func toProtocol(hr HelpRequest) protocol.RequestSubmit {
 		}
 	}
 	for _, r := range hr.Diagnostics {
-		req.Diagnostics = append(req.Diagnostics, protocol.CheckResult{Name: r.Name, Status: string(r.Status), Detail: r.Detail})
+		req.Diagnostics = append(req.Diagnostics, protocol.CheckResult{Name: r.Name, Status: string(r.Status), Detail: r.ForTechnician()})
 	}
 	req.Diagnostics = req.Diagnostics[:min(len(req.Diagnostics), protocol.MaxItems)]
 	return req

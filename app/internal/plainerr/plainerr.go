@@ -123,12 +123,12 @@ func Code(c protocol.ErrorCode, retryAfter time.Duration) string {
 	case protocol.CodeNotFound:
 		return "The help desk no longer has that request or session; it may have been closed. Send a new request if you still need help."
 	case protocol.CodeBadCode:
-		return "That code was not accepted. Check the digits with your technician, or ask for a new code."
+		return "That code was not accepted. Check the digits with your technician, or ask for a new code. After a few wrong codes you have to wait a little before trying again."
 	case protocol.CodeRateLimited:
 		if retryAfter > 0 {
-			return "Too many tries. Please wait " + wait(retryAfter) + " and try again."
+			return "Too many wrong tries. Please wait " + wait(retryAfter) + ", then try again."
 		}
-		return "Too many tries. Please wait a minute and try again."
+		return "Too many wrong tries. Please wait a minute, then try again."
 	case protocol.CodeInternal:
 		return "The help desk's server had a problem. Try again in a few minutes; if it keeps happening, call your help desk."
 	}

@@ -50,8 +50,8 @@ func TestRateLimitedSaysHowLongToWait(t *testing.T) {
 		after time.Duration
 		want  string
 	}{
-		{0, "wait a minute"}, {300 * time.Millisecond, "wait 1 second "}, {1400 * time.Millisecond, "wait 1 second "},
-		{20 * time.Second, "wait 20 seconds"}, {90 * time.Second, "wait 2 minutes"}, {time.Minute, "wait 1 minute "},
+		{0, "wait a minute"}, {300 * time.Millisecond, "wait 1 second,"}, {1400 * time.Millisecond, "wait 1 second,"},
+		{20 * time.Second, "wait 20 seconds"}, {90 * time.Second, "wait 2 minutes"}, {time.Minute, "wait 1 minute,"},
 	} {
 		err := fmt.Errorf("redeem: %w", &client.Error{Code: protocol.CodeRateLimited, Message: "slow down", RetryAfter: tt.after})
 		if got := Message(err); !strings.Contains(got, tt.want) {

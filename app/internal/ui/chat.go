@@ -4,6 +4,7 @@ import (
 	"context"
 	"image/color"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -18,6 +19,7 @@ import (
 // chatPanel is the conversation with the technician, shown beside the
 // current screen while a request or session is open.
 type chatPanel struct {
+	relayout func() // lays the window out again after the panel is shown or hidden
 	root     *fyne.Container
 	messages *fyne.Container
 	scroll   *container.Scroll
@@ -25,7 +27,11 @@ type chatPanel struct {
 }
 
 func newChatPanel(u *UI) *chatPanel {
-	c := &chatPanel{messages: container.NewVBox()}
+	c := &chatPanel{messages: container.NewVBox(), relayout: func() {
+		if content := u.win.Content(); content != nil {
+			content.Refresh()
+		}
+	}}
 	c.scroll = container.NewVScroll(c.messages)
 	c.entry = widget.NewEntry()
 	c.entry.SetPlaceHolder(lang.L("Type a message"))
@@ -35,11 +41,11 @@ func newChatPanel(u *UI) *chatPanel {
 			return
 		}
 		c.entry.SetText("")
-		c.add(lang.L("You"), text)
+		c.add(lang.L("You"), text, time.Now())
 		u.goBackground(func(ctx context.Context) {
 			if err := u.deps.Helpdesk.SendChat(ctx, text); err != nil {
 				u.do(func() {
-					c.add(lang.L("Lifeline"), lang.L("Your message could not be sent. {{.Why}}", map[string]any{"Why": lang.L(plainerr.Message(err))}))
+					c.add(lang.L("Lifeline"), lang.L("Your message could not be sent. {{.Why}}", map[string]any{"Why": lang.L(plainerr.Message(err))}), time.Now())
 				})
 			}
 		})
@@ -54,18 +60,52 @@ func newChatPanel(u *UI) *chatPanel {
 	return c
 }
 
-func (c *chatPanel) add(from, text string) {
-	l := widget.NewLabel(from + ": " + text)
+// add shows a line "14:05 Alex (IT): text", at in local time.
+func (c *chatPanel) add(from, text string, at time.Time) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	l := widget.NewLabel(at.Local().Format("15:04") + " " + from + ": " + text)
 	l.Wrapping = fyne.TextWrapWord
 	c.messages.Add(l)
-	c.root.Show()
+	c.open()
 	c.scroll.ScrollToBottom()
 }
 
-// chat shows a message from the technician.
-func (u *UI) chat(from, text string) {
+// open shows the chat while a session (or a conversation) exists.
+func (c *chatPanel) open() {
+	if !c.root.Visible() {
+		c.root.Show()
+		c.relayout()
+	}
+}
+
+// close clears and hides the chat when the session ends: a new session
+// starts with an empty one.
+func (c *chatPanel) close() {
+	c.messages.RemoveAll()
+	c.entry.SetText("")
+	if c.root.Visible() {
+		c.root.Hide()
+		c.relayout()
+	}
+}
+
+// lines is what the chat shows, one string a line.
+func (c *chatPanel) lines() []string {
+	var out []string
+	for _, o := range c.messages.Objects {
+		if l, ok := o.(*widget.Label); ok {
+			out = append(out, l.Text)
+		}
+	}
+	return out
+}
+
+// chat shows a message from the technician, sent at at.
+func (u *UI) chat(from, text string, at time.Time) {
 	if from == "" {
 		from = lang.L("Technician")
 	}
-	u.chatPanel.add(from, text)
+	u.chatPanel.add(from, text, at)
 }

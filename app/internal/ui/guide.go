@@ -26,8 +26,10 @@ type guideScreen struct {
 	progress *widget.Label
 	body     *fyne.Container
 	back     *widget.Button
+	still    *widget.Button // "Still not working"
 
-	onCheckDone func(diag.Result) // test hook
+	onCheckDone func(diag.Result)  // test hook
+	checks      runner.Diagnostics // test hook: nil runs the real checks
 }
 
 func newGuideScreen(u *UI) *guideScreen {
@@ -40,9 +42,9 @@ func newGuideScreen(u *UI) *guideScreen {
 	s.back = widget.NewButtonWithIcon(lang.L("Back"), theme.NavigateBackIcon(), s.goBack)
 	fixed := widget.NewButtonWithIcon(lang.L("That fixed it"), theme.ConfirmIcon(), func() { s.finish(runner.Fixed) })
 	fixed.Importance = widget.SuccessImportance
-	still := widget.NewButtonWithIcon(lang.L("Still not working"), theme.HelpIcon(), func() { s.finish(runner.Escalated) })
-	still.Importance = widget.WarningImportance
-	footer := container.NewBorder(nil, nil, s.back, container.NewHBox(fixed, still))
+	s.still = widget.NewButtonWithIcon(lang.L("Still not working"), theme.HelpIcon(), func() { s.finish(runner.Escalated) })
+	s.still.Importance = widget.WarningImportance
+	footer := container.NewBorder(nil, nil, s.back, container.NewHBox(fixed, s.still))
 	s.root = container.NewBorder(
 		container.NewVBox(s.title, s.progress, widget.NewSeparator()),
 		container.NewVBox(widget.NewSeparator(), footer),
@@ -53,10 +55,14 @@ func newGuideScreen(u *UI) *guideScreen {
 }
 
 func (s *guideScreen) start(g *guide.Guide, query string) {
+	var checks runner.Diagnostics = s.u.deps.Diag
+	if s.checks != nil {
+		checks = s.checks
+	}
 	r, err := runner.New(g, runner.Config{
 		Platform: s.u.deps.Platform,
 		Vars:     s.u.deps.Vars,
-		Diag:     s.u.deps.Diag,
+		Diag:     checks,
 		Confirm:  s.confirmFix,
 	})
 	if err != nil {
@@ -74,11 +80,7 @@ func (s *guideScreen) render() {
 	if !ok {
 		return
 	}
-	if v.Remaining > 0 {
-		s.progress.SetText(lang.L("Step {{.N}} · at least {{.More}} more", map[string]any{"N": v.Number, "More": v.Remaining}))
-	} else {
-		s.progress.SetText(lang.L("Step {{.N}}", map[string]any{"N": v.Number}))
-	}
+	s.progress.SetText(progressText(v))
 	s.back.Enable()
 	if v.Number == 1 {
 		s.back.SetText(lang.L("All guides"))
@@ -92,10 +94,14 @@ func (s *guideScreen) render() {
 		t.Wrapping = fyne.TextWrapWord
 		s.body.Add(t)
 	}
+	if v.Result != nil {
+		// The result stands where "Lifeline is checking…" stood.
+		s.body.Add(resultRow(diag.Result{Status: v.Result.Status, Detail: v.Result.Detail}))
+	}
 	text := widget.NewRichTextFromMarkdown(v.Text)
 	text.Wrapping = fyne.TextWrapWord
 	s.body.Add(text)
-	if v.Check != "" {
+	if v.Check != "" && v.Result == nil {
 		s.body.Add(s.checkCard(v.Check))
 	}
 	if v.Fix != nil {
@@ -106,21 +112,58 @@ func (s *guideScreen) render() {
 		q.Wrapping = fyne.TextWrapWord
 		s.body.Add(q)
 	}
+	if hint := answerHint(v); hint != "" {
+		l := widget.NewLabel(hint)
+		l.Wrapping = fyne.TextWrapWord
+		s.body.Add(l)
+	}
 	for i, a := range v.Answers {
 		b := widget.NewButton(a, func() { s.answer(i) })
 		b.Alignment = widget.ButtonAlignLeading
+		if i == v.Suggested {
+			b.Importance = widget.HighImportance
+			b.Icon = theme.NavigateNextIcon()
+		}
 		s.body.Add(b)
 	}
+	s.still.Importance = widget.WarningImportance
+	if unmatchedProblem(v) {
+		s.still.Importance = widget.HighImportance
+	}
+	s.still.Refresh()
 	s.body.Refresh()
 }
 
-// checkCard runs the step's check in the background with a spinner, then
-// shows the result in plain words.
+// progressText is the one progress style of every guide.
+func progressText(v runner.View) string {
+	return lang.L("Step {{.N}} of at most {{.M}}", map[string]any{"N": v.Number, "M": v.Total})
+}
+
+// unmatchedProblem: the check found a problem that none of the answers
+// speaks of.
+func unmatchedProblem(v runner.View) bool {
+	return v.Result != nil && v.Suggested == runner.NoSuggestion && (v.Result.Status == diag.Warn || v.Result.Status == diag.Fail)
+}
+
+// answerHint tells the person how the check result relates to the answers.
+func answerHint(v runner.View) string {
+	switch {
+	case v.Result != nil && v.Suggested != runner.NoSuggestion:
+		return lang.L("Lifeline's result points to the highlighted answer. Choose another one if it doesn't fit.")
+	case unmatchedProblem(v):
+		return lang.L("If no answer fits, do what the result says, or choose “Still not working” to send it to the help desk.")
+	}
+	return ""
+}
+
+// checkCard runs the step's check in the background with a spinner; the
+// step is then shown again with the result in plain words.
 func (s *guideScreen) checkCard(name string) fyne.CanvasObject {
 	spinner := widget.NewProgressBarInfinite()
 	label := widget.NewLabel(lang.L("Checking: {{.Check}}…", map[string]any{"Check": s.u.deps.Diag.CheckTitle(name)}))
 	card := container.NewVBox(label, spinner)
 	run := s.run
+	step, _ := run.Current()
 	s.u.goBackground(func(ctx context.Context) {
 		res, err := run.RunCheck(ctx)
 		s.u.do(func() {
@@ -128,8 +171,12 @@ func (s *guideScreen) checkCard(name string) fyne.CanvasObject {
 				return
 			}
 			spinner.Stop()
-			card.Objects = []fyne.CanvasObject{resultRow(res)}
-			card.Refresh()
+			if cur, ok := run.Current(); ok && cur.StepID == step.StepID && cur.Result != nil {
+				s.render()
+			} else {
+				card.Objects = []fyne.CanvasObject{resultRow(res)}
+				card.Refresh()
+			}
 			if s.onCheckDone != nil {
 				s.onCheckDone(res)
 			}
@@ -241,7 +288,7 @@ func (s *guideScreen) ended(o runner.Outcome) {
 	msg := widget.NewLabelWithStyle(lang.L("Great — glad that's sorted!"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	msg.SizeName = theme.SizeNameSubHeadingText
 	sub := widget.NewLabelWithStyle(lang.L("If it happens again, search for it here any time."), fyne.TextAlignCenter, fyne.TextStyle{})
-	home := widget.NewButtonWithIcon(lang.L("Back to start"), theme.HomeIcon(), s.u.showHome)
+	home := widget.NewButtonWithIcon(lang.L("Back to start"), theme.HomeIcon(), s.u.startOver)
 	home.Importance = widget.HighImportance
 	s.u.setScreen(container.NewCenter(container.NewVBox(widget.NewIcon(theme.ConfirmIcon()), msg, sub, container.NewCenter(home))))
 }

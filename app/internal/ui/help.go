@@ -135,7 +135,7 @@ func (h *helpScreen) open(rec *runner.Record, query string) {
 			spinner.Hide()
 			h.diagDetail.Objects = nil
 			for _, r := range snap {
-				h.diagDetail.Add(widget.NewLabel(fmt.Sprintf("%s %s: %s", statusMark(r.Status), r.Title, r.Detail)))
+				h.diagDetail.Add(diagLine(r))
 			}
 			h.diagDetail.Refresh()
 			h.shareDiag.SetText(lang.L("A check of this computer ({{.N}} results)", map[string]any{"N": len(snap)}))
@@ -240,7 +240,7 @@ func stepSummary(s runner.StepRecord) fyne.CanvasObject {
 		line += " → " + s.Answer
 	}
 	if s.Check != nil {
-		line += fmt.Sprintf(" (%s %s)", statusMark(s.Check.Status), s.Check.Detail)
+		line += fmt.Sprintf(" (%s: %s)", statusMark(s.Check.Status), s.Check.Detail)
 	}
 	if s.Fix != nil {
 		if s.Fix.Accepted {
@@ -254,16 +254,26 @@ func stepSummary(s runner.StepRecord) fyne.CanvasObject {
 	return l
 }
 
+// statusMark says a check's outcome in a word, never a bare symbol.
 func statusMark(s diag.Status) string {
 	switch s {
 	case diag.OK:
-		return "✓"
+		return "✓ " + lang.L("Fine")
 	case diag.Warn:
-		return "!"
+		return "! " + lang.L("Worth a look")
 	case diag.Fail:
-		return "✗"
+		return "✗ " + lang.L("Problem")
 	}
-	return "?"
+	return lang.L("Not checked")
+}
+
+// diagLine is one check in the preview, as the person reads it: the
+// outcome, what was checked and the plain-words finding. The technical
+// detail goes to the technician only.
+func diagLine(r diag.Result) *widget.Label {
+	l := widget.NewLabel(fmt.Sprintf("%s · %s: %s", statusMark(r.Status), r.Title, r.Detail))
+	l.Wrapping = fyne.TextWrapWord
+	return l
 }
 
 func indent(o fyne.CanvasObject) fyne.CanvasObject {

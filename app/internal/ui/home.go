@@ -64,7 +64,7 @@ func newHomeScreen(u *UI) *homeScreen {
 	h.browse = container.NewVBox()
 	h.results = container.NewStack()
 
-	code := widget.NewButtonWithIcon(lang.L("A technician gave me a code"), theme.LoginIcon(), func() { u.showCode() })
+	code := widget.NewButtonWithIcon(lang.L(CodeButtonLabel), theme.LoginIcon(), func() { u.showCode() })
 	h.root = container.NewBorder(
 		container.NewVBox(heading, h.entry),
 		container.NewVBox(widget.NewSeparator(), container.NewHBox(code)),
@@ -216,10 +216,18 @@ func (h *homeScreen) refreshLists() {
 
 func (h *homeScreen) guideButton(g *guide.Guide) fyne.CanvasObject {
 	id := g.ID
-	b := widget.NewButton(g.Title, func() { h.u.openGuide(id) })
-	b.Alignment = widget.ButtonAlignLeading
+	return wrappingButton(g.Title, func() { h.u.openGuide(id) })
+}
+
+// wrappingButton is a flat button whose text wraps to the window's width
+// (a Fyne button's text never wraps, and a long guide title would widen
+// the window): a wrapping label over a text-less button that takes taps.
+func wrappingButton(text string, tapped func()) fyne.CanvasObject {
+	b := widget.NewButton("", tapped)
 	b.Importance = widget.LowImportance
-	return b
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return container.NewStack(b, l)
 }
 
 func sectionLabel(s string) fyne.CanvasObject {

@@ -232,7 +232,7 @@ func TestJourney(t *testing.T) {
 		}
 	}
 	for _, d := range req.Diagnostics {
-		wantDetail = append(wantDetail, d.Detail)
+		wantDetail = append(wantDetail, d.ForTechnician()) // the technician reads the technical detail
 	}
 	for _, w := range wantDetail {
 		if !strings.Contains(detail, w) {

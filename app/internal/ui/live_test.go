@@ -88,8 +88,10 @@ func TestLiveEscalation(t *testing.T) {
 	}
 }
 
-// TestLiveCodeConsent: code → consent → decline, then allow viewing, allow
-// control and take it back, each answer reaching the technician.
+// TestLiveCodeConsent: code → consent → decline (the session stays open,
+// chat goes on), then the technician asks again: allow viewing, allow
+// control and take it back, each answer reaching the technician; the
+// chat is cleared when the session ends.
 func TestLiveCodeConsent(t *testing.T) {
 	u, r, events := liveUI(t)
 	tech := r.Login(t)
@@ -107,30 +109,32 @@ func TestLiveCodeConsent(t *testing.T) {
 		waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventConsent })
 		return u.lastConsent
 	}
+	session := func(st helpdesk.SessionState) {
+		t.Helper()
+		waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventSession && ev.Session == st })
+	}
 	c := ask(protocol.TypeViewRequest)
 	if !strings.Contains(c.title, relaytest.DisplayName+" wants to see your screen") {
 		t.Errorf("dialog title %q", c.title)
 	}
 	test.Tap(c.decline)
 	tech.Expect(protocol.TypeViewDeny)
-	// Declining ends the session, as in Quick Assist: the technician needs
-	// a new code to try again.
-	tech.Expect(protocol.TypeSessionEnd)
-	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
-		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionEnded
-	})
+	// Declining leaves the session open: nothing is shared, the chat goes
+	// on and the technician may ask again.
+	session(helpdesk.SessionDeclined)
+	if got := renderedText(u.content); !strings.Contains(got, "Nothing was shared") {
+		t.Errorf("after the decline the window says:\n%s", got)
+	}
+	tech.Send(protocol.TypeChat, protocol.Chat{Text: "No problem, tell me when"})
+	waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventChat })
+	if lines := u.chatPanel.lines(); !u.chatPanel.root.Visible() || len(lines) != 1 || !strings.HasSuffix(lines[0], relaytest.DisplayName+": No problem, tell me when") {
+		t.Errorf("chat visible=%v lines %q", u.chatPanel.root.Visible(), lines)
+	}
 
-	u.showCode()
-	code = tech.CreateCode()
-	test.Type(findEntry(t, u.content), code)
-	test.Tap(findButton(t, u.content, "Connect"))
-	tech.Expect(protocol.TypeSessionStart)
 	c = ask(protocol.TypeViewRequest)
 	test.Tap(c.allow)
 	tech.Expect(protocol.TypeViewGrant)
-	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
-		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionViewing
-	})
+	session(helpdesk.SessionViewing)
 	findButton(t, u.banner, "Stop sharing")
 
 	c = ask(protocol.TypeControlRequest)
@@ -139,23 +143,23 @@ func TestLiveCodeConsent(t *testing.T) {
 	}
 	test.Tap(c.allow)
 	tech.Expect(protocol.TypeControlGrant)
-	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
-		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionControlling
-	})
+	session(helpdesk.SessionControlling)
 
 	test.Tap(findButton(t, u.banner, "Take back control"))
 	tech.Expect(protocol.TypeControlRevoke)
-	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
-		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionViewing
-	})
+	session(helpdesk.SessionViewing)
 
 	test.Tap(findButton(t, u.banner, "Stop sharing"))
 	tech.Expect(protocol.TypeSessionEnd)
-	waitEvent(t, u, events, func(ev helpdesk.Event) bool {
-		return ev.Kind == helpdesk.EventSession && ev.Session == helpdesk.SessionEnded
-	})
+	session(helpdesk.SessionEnded)
 	if len(u.banner.Objects) != 0 {
 		t.Error("banner still shown after the session ended")
+	}
+	if got := renderedText(u.content); !strings.Contains(got, "can no longer see or control your computer") {
+		t.Errorf("after the end the window says:\n%s", got)
+	}
+	if u.chatPanel.root.Visible() || len(u.chatPanel.lines()) != 0 {
+		t.Errorf("after the end the chat is visible=%v with %q", u.chatPanel.root.Visible(), u.chatPanel.lines())
 	}
 }
 

@@ -34,6 +34,7 @@ func (u *UI) showCode() {
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
 	var connect *widget.Button
+	tries := 0 // failed tries, so a repeated answer reads as a new one
 	submit := func() {
 		code := digitsOnly(entry.Text)
 		if len(code) < 9 {
@@ -51,7 +52,12 @@ func (u *UI) showCode() {
 			u.do(func() {
 				connect.Enable()
 				if err != nil {
-					status.SetText(lang.L(plainerr.Message(err)))
+					tries++
+					msg := lang.L(plainerr.Message(err))
+					if tries > 1 {
+						msg = lang.L("Try {{.N}}: {{.Message}}", map[string]any{"N": tries, "Message": msg})
+					}
+					status.SetText(msg)
 					return
 				}
 				status.SetText(lang.L("Connected. Your technician will now ask to see your screen."))
@@ -196,26 +202,52 @@ func (u *UI) setSession(state helpdesk.SessionState, technician string) {
 }
 
 // showSession shows what is happening in the live session in the main
-// area; the banner above stays visible whatever screen is open.
+// area; the banner above stays visible whatever screen is open. The chat
+// is shown while the session lasts and cleared when it ends.
 func (u *UI) showSession(ev helpdesk.Event) {
 	state, technician := ev.Session, ev.Technician
 	if technician == "" {
 		technician = lang.L("The technician")
 	}
+	who := map[string]any{"Who": technician}
 	var title, text string
+	var action *widget.Button
 	switch state {
+	case helpdesk.SessionWaiting:
+		u.chatPanel.open()
+		return // the consent dialog asks
+	case helpdesk.SessionDeclined:
+		u.chatPanel.open()
+		title = lang.L("Nothing was shared")
+		if ev.Change == protocol.ConsentNoAnswer {
+			text = lang.L("You did not answer in time, so {{.Who}} cannot see your screen. You can keep writing in the chat on the right; if you change your mind, they can ask again.", who)
+		} else {
+			text = lang.L("You declined, so {{.Who}} cannot see your screen. You can keep writing in the chat on the right; if you change your mind, they can ask again.", who)
+		}
+		action = widget.NewButtonWithIcon(lang.L("End the session"), theme.CancelIcon(), func() {
+			u.goBackground(func(context.Context) { u.deps.Helpdesk.StopSharing() })
+		})
 	case helpdesk.SessionViewing:
-		title = lang.L("{{.Who}} is looking at your screen", map[string]any{"Who": technician})
+		u.chatPanel.open()
+		title = lang.L("{{.Who}} is looking at your screen", who)
 		text = lang.L("They can see everything on your screen but cannot click or type. Use the chat on the right, or talk on the phone. Press “Stop sharing” at the top whenever you want.")
 		if ev.Change == protocol.ConsentRevoked {
-			text = lang.L("You took back control. {{.Who}} can still see your screen and has to ask again to control it.", map[string]any{"Who": technician})
+			text = lang.L("You took back control. {{.Who}} can still see your screen and has to ask again to control it.", who)
 		}
 	case helpdesk.SessionControlling:
-		title = lang.L("{{.Who}} is controlling your computer", map[string]any{"Who": technician})
-		text = lang.L("Please don't use the mouse or keyboard while they work. Press “Take back control” at the top at any moment.")
+		u.chatPanel.open()
+		title = lang.L("{{.Who}} is controlling your computer", who)
+		text = lang.L("{{.Who}} is working on your screen: please leave the mouse to them. You can still type in the chat on the right. Press “Take back control” at the top at any moment.", who)
 	case helpdesk.SessionEnded:
+		u.chatPanel.close()
 		title = lang.L("The session has ended")
-		text = lang.L("{{.Who}} can no longer see or control your computer.", map[string]any{"Who": technician})
+		if ev.Shared {
+			text = lang.L("{{.Who}} can no longer see or control your computer.", who)
+		} else {
+			text = lang.L("Nothing was shared: {{.Who}} never saw your screen.", who)
+		}
+		action = widget.NewButtonWithIcon(lang.L("Back to start"), theme.HomeIcon(), u.showHome)
+		action.Importance = widget.HighImportance
 	default:
 		return
 	}
@@ -225,10 +257,8 @@ func (u *UI) showSession(ev helpdesk.Event) {
 	body := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{})
 	body.Wrapping = fyne.TextWrapWord
 	box := container.NewVBox(heading, body)
-	if state == helpdesk.SessionEnded {
-		home := widget.NewButtonWithIcon(lang.L("Back to start"), theme.HomeIcon(), u.showHome)
-		home.Importance = widget.HighImportance
-		box.Add(container.NewCenter(home))
+	if action != nil {
+		box.Add(container.NewCenter(action))
 	}
 	u.setScreen(container.NewCenter(container.NewGridWrap(fyne.NewSize(460, 200), box)))
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
@@ -11,12 +12,18 @@ import (
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
 )
 
-// showSettings edits the relay address, name and contact, theme and extra
-// guide folders.
-func (u *UI) showSettings() {
+// settingsForm is what Settings shows: the person's own details and
+// appearance, and, folded away under "Advanced", what the organisation's
+// IT team sets up (the help desk address and extra guide folders). save
+// stores what is on screen.
+type settingsForm struct {
+	root     fyne.CanvasObject
+	advanced *widget.Accordion
+	save     func()
+}
+
+func newSettingsForm(u *UI) *settingsForm {
 	st := u.deps.Settings
-	relay := widget.NewEntry()
-	relay.SetText(st.RelayURL())
 	name := widget.NewEntry()
 	name.SetText(st.Name())
 	contact := widget.NewEntry()
@@ -32,27 +39,45 @@ func (u *UI) showSettings() {
 	}
 	themeSel := widget.NewRadioGroup(names, nil)
 	themeSel.SetSelected(current)
+
+	relay := widget.NewEntry()
+	relay.SetText(st.RelayURL())
 	dirs := widget.NewMultiLineEntry()
 	dirs.SetText(strings.Join(st.GuideDirs(), "\n"))
 	dirs.SetPlaceHolder(lang.L("One folder per line"))
-	items := []*widget.FormItem{
-		widget.NewFormItem(lang.L("Help desk server"), relay),
+	note := widget.NewLabel(lang.L("Your IT team sets these up. You don't need to change them."))
+	note.Wrapping = fyne.TextWrapWord
+	org := container.NewVBox(note, widget.NewForm(
+		widget.NewFormItem(lang.L("Help desk address"), relay),
+		widget.NewFormItem(lang.L("More guide folders"), dirs),
+	))
+	f := &settingsForm{advanced: widget.NewAccordion(widget.NewAccordionItem(lang.L("Advanced (for your IT team)"), org))}
+	f.root = container.NewVBox(widget.NewForm(
 		widget.NewFormItem(lang.L("Your name"), name),
 		widget.NewFormItem(lang.L("Phone or email"), contact),
 		widget.NewFormItem(lang.L("Appearance"), themeSel),
-		widget.NewFormItem(lang.L("Extra guide folders"), dirs),
-	}
-	d := dialog.NewForm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), items, func(ok bool) {
-		if !ok {
-			return
-		}
+	), f.advanced)
+	f.save = func() {
 		st.SetRelayURL(relay.Text)
 		st.SetName(name.Text)
 		st.SetContact(contact.Text)
 		st.SetTheme(themes[themeSel.Selected])
 		st.SetGuideDirs(strings.Split(dirs.Text, "\n"))
 		applyTheme(u.app, st.Theme())
-		dialog.ShowInformation(lang.L("Settings saved"), lang.L("A new help desk server or guide folder is used from the next start of Lifeline."), u.win)
+	}
+	return f
+}
+
+// showSettings edits the name and contact, theme and, under Advanced, the
+// help desk address and extra guide folders.
+func (u *UI) showSettings() {
+	f := newSettingsForm(u)
+	d := dialog.NewCustomConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), container.NewVScroll(f.root), func(ok bool) {
+		if !ok {
+			return
+		}
+		f.save()
+		dialog.ShowInformation(lang.L("Settings saved"), lang.L("A new help desk address or guide folder is used from the next start of Lifeline."), u.win)
 	}, u.win)
 	d.Resize(fyne.NewSize(560, 480))
 	d.Show()

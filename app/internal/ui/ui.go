@@ -6,7 +6,6 @@ package ui
 
 import (
 	"context"
-	"image/color"
 	"log/slog"
 	"sync"
 
@@ -25,6 +24,36 @@ import (
 	"github.com/lifeline-desk/lifeline/selfhelp/guide"
 	"github.com/lifeline-desk/lifeline/selfhelp/search"
 )
+
+// CodeButtonLabel is the button (and tray entry) for a code read out by a
+// technician. The technician console tells the caller to click it by these
+// exact words; relay/console's wording test reads this declaration.
+const CodeButtonLabel = "A technician gave me a code"
+
+// WindowWidth is the window's width on every screen: the content wraps
+// to it rather than widening the window when a screen or the chat opens.
+const WindowWidth = 820
+
+const windowHeight = 640
+
+// fixedWidth gives its content one minimum width whatever the screen
+// asks for, so switching screens never resizes the window.
+type fixedWidth struct{ width float32 }
+
+func (l fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(l.width, h)
+}
+
+func (l fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
 
 // Deps are the values the window works with.
 type Deps struct {
@@ -48,6 +77,7 @@ type UI struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	main      *fyne.Container // everything in the window, inside the fixed width
 	content   *fyne.Container // the current screen
 	banner    *fyne.Container // the live-session banner, empty when none
 	status    *widget.Label   // connection to the help desk
@@ -75,7 +105,7 @@ func New(a fyne.App, deps Deps) *UI {
 	icon := fyne.NewStaticResource("lifeline.png", assets.Icon())
 	a.SetIcon(icon)
 	u.win = a.NewWindow(lang.L("Lifeline — IT help"))
-	u.win.Resize(fyne.NewSize(820, 640))
+	u.win.Resize(fyne.NewSize(WindowWidth, windowHeight))
 	u.win.SetMaster()
 
 	u.content = container.NewStack()
@@ -88,13 +118,14 @@ func New(a fyne.App, deps Deps) *UI {
 	liveHelp := widget.NewButtonWithIcon(lang.L("Get live help"), theme.HelpIcon(), func() { u.showHelp(nil, "") })
 	liveHelp.Importance = widget.HighImportance
 	settingsBtn := widget.NewButtonWithIcon("", theme.SettingsIcon(), u.showSettings)
-	homeBtn := widget.NewButtonWithIcon(lang.L("Start"), theme.HomeIcon(), u.showHome)
+	homeBtn := widget.NewButtonWithIcon(lang.L("Start"), theme.HomeIcon(), u.startOver)
 	title := widget.NewLabelWithStyle(lang.L("Lifeline"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewBorder(nil, nil, container.NewHBox(homeBtn, title), container.NewHBox(liveHelp, settingsBtn))
 	u.status = widget.NewLabel("")
 	u.status.Wrapping = fyne.TextWrapWord
 	u.status.Hide()
-	u.win.SetContent(container.NewBorder(container.NewVBox(u.banner, top, widget.NewSeparator()), u.status, nil, u.chatPanel.root, u.content))
+	u.main = container.NewBorder(container.NewVBox(u.banner, top, widget.NewSeparator()), u.status, nil, u.chatPanel.root, u.content)
+	u.win.SetContent(container.New(fixedWidth{WindowWidth}, u.main))
 	u.win.SetOnClosed(u.Close)
 	u.showHome()
 	u.watchHelpdesk()
@@ -113,7 +144,7 @@ func New(a fyne.App, deps Deps) *UI {
 		d.SetSystemTrayMenu(fyne.NewMenu(lang.L("Lifeline"),
 			fyne.NewMenuItem(lang.L("Get help"), show(u.showHome)),
 			fyne.NewMenuItem(lang.L("Get live help"), show(func() { u.showHelp(nil, "") })),
-			fyne.NewMenuItem(lang.L("A technician gave me a code"), show(u.showCode)),
+			fyne.NewMenuItem(lang.L(CodeButtonLabel), show(u.showCode)),
 		))
 		d.SetSystemTrayIcon(icon)
 	}
@@ -159,6 +190,13 @@ func (u *UI) showHome() {
 	u.win.Canvas().Focus(u.home.entry)
 }
 
+// startOver is "Start": home with an empty search box, so new words are
+// not added to the last search.
+func (u *UI) startOver() {
+	u.home.entry.SetText("")
+	u.showHome()
+}
+
 func (u *UI) openGuide(id string) {
 	g, ok := u.deps.Index.Library().Get(id)
 	if !ok {
@@ -169,26 +207,7 @@ func (u *UI) openGuide(id string) {
 	u.setScreen(u.guide.root)
 }
 
-func applyTheme(a fyne.App, t settings.Theme) {
-	switch t {
-	case settings.ThemeDark:
-		a.Settings().SetTheme(forcedVariant{theme.DefaultTheme(), theme.VariantDark})
-	case settings.ThemeLight:
-		a.Settings().SetTheme(forcedVariant{theme.DefaultTheme(), theme.VariantLight})
-	default:
-		a.Settings().SetTheme(theme.DefaultTheme())
-	}
-}
-
-// forcedVariant pins the default theme to light or dark.
-type forcedVariant struct {
-	fyne.Theme
-	variant fyne.ThemeVariant
-}
-
-func (f forcedVariant) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
-	return f.Theme.Color(n, f.variant)
-}
+func applyTheme(a fyne.App, t settings.Theme) { a.Settings().SetTheme(newTheme(t)) }
 
 // watchHelpdesk turns help-desk events into screen changes.
 func (u *UI) watchHelpdesk() {
@@ -223,7 +242,7 @@ func (u *UI) watchHelpdesk() {
 						u.setSession(ev.Session, ev.Technician)
 						u.showSession(ev)
 					case helpdesk.EventChat:
-						u.chat(ev.From, ev.Text)
+						u.chat(ev.From, ev.Text, ev.At)
 					case helpdesk.EventConnection:
 						u.setOnline(ev.Online, ev.Text)
 					case helpdesk.EventRequestClosed, helpdesk.EventError:

@@ -76,7 +76,8 @@ func TestQueueShowsContext(t *testing.T) {
 
 // TestTakeRace: two technicians take the same request at the same moment;
 // the browser loses (its request is held until the colleague's take went
-// through) and says so plainly. Then it takes another one with the keyboard.
+// through) and says so plainly. Then it takes another one with the keyboard;
+// the caller declines viewing, and the technician may ask again.
 func TestTakeRace(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := consoletest.OpenTab(t, 60*time.Second)
@@ -122,21 +123,24 @@ func TestTakeRace(t *testing.T) {
 	omar.expect(t, protocol.TypeViewRequest)
 	tb.Wait("the waiting status", `document.querySelector('.session-status').textContent === 'Waiting for Omar to allow viewing…'`, 10*time.Second)
 
-	// Omar declines: said in plain words, then the session ends and the
-	// close-out form is offered.
+	// Omar declines: said in plain words; the session stays open and the
+	// technician may ask again.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := omar.c.DenyView(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
-	tb.Wait("the decline", `document.querySelector('.session-status').textContent === 'Omar declined. They did not allow viewing.'`, 10*time.Second)
-	if err := omar.c.EndSession(ctx, protocol.EndViewDenied); err != nil {
+	tb.Wait("the decline", `document.querySelector('.session-status').textContent === 'Omar declined. You can ask again.'`, 10*time.Second)
+	if !tb.Poll(`!document.querySelector('.session .toolbar button.primary').disabled && !document.querySelector('.session .toolbar button.primary').hidden && document.querySelector('.session .closeout').hidden`, 2*time.Second) {
+		t.Error("after the decline the ask button is not offered, or the close-out is shown")
+	}
+	tb.Click(".session .toolbar button.primary")
+	omar.expect(t, protocol.TypeViewRequest)
+	tb.Wait("the second ask", `document.querySelector('.session-status').textContent === 'Waiting for Omar to allow viewing…'`, 10*time.Second)
+	if err := omar.c.DenyView(ctx, protocol.ConsentNoAnswer); err != nil {
 		t.Fatal(err)
 	}
-	tb.Wait("the end", `!document.querySelector('.session .closeout').hidden`, 10*time.Second)
-	if got := tb.Text(".session-status"); got != "Omar declined. They did not allow viewing. Write the resolution notes to close the record." {
-		t.Errorf("status after the end = %q", got)
-	}
+	tb.Wait("the unanswered ask", `document.querySelector('.session-status').textContent === 'Omar did not answer in time. You can ask again.'`, 10*time.Second)
 }
 
 // TestUserStopsSharing: the user ends the session from their banner.

@@ -7,7 +7,7 @@ import { post, put } from './api.js';
 import * as ip from './inputproto.js';
 import { renderContext } from './context.js';
 import { QualityWatch, videoSample } from './quality.js';
-import { EndReason, ErrorCode } from './vocab.js';
+import { ConsentReason, EndReason, ErrorCode } from './vocab.js';
 
 export const CATEGORIES = ['Printing', 'Network / Wi-Fi', 'Email / Outlook', 'Accounts / passwords', 'Hardware',
   'Software / installing', 'Performance', 'Other'];
@@ -132,6 +132,7 @@ export class LiveSession {
     const live = !this.ended;
     this.viewBtn.hidden = this.viewState === 'granted' || !live;
     this.viewBtn.disabled = this.viewState === 'asking';
+    this.viewBtn.textContent = this.viewState === 'denied' ? 'Ask again to see the screen' : 'Ask to see the screen';
     this.controlBtn.hidden = !live;
     this.controlBtn.disabled = this.viewState !== 'granted' || this.controlState !== 'none';
     this.controlBtn.textContent = this.controlState === 'asking' ? 'Waiting for an answer…' : 'Request control';
@@ -183,8 +184,11 @@ export class LiveSession {
         this.ensurePeer();
         break;
       case 'consent.view.deny':
+        // The session stays open: chat goes on and the button asks again.
         this.viewState = 'denied';
-        this.setStatus(`${this.peer} declined. They did not allow viewing.`, 'error');
+        this.setStatus(d.reason === ConsentReason.NoAnswer
+          ? `${this.peer} did not answer in time. You can ask again.`
+          : `${this.peer} declined. You can ask again.`, 'error');
         break;
       case 'consent.control.grant':
         this.controlState = 'granted';
