@@ -110,3 +110,8 @@ windows-msi: windows-exe ## dist/lifeline-<version>-windows-amd64.msi (wixl)
 
 test-windows: windows ## the Windows build under Wine: headless commands vs Linux, the MSI
 	cd packaging/windows && $(GO) test -count=1 -timeout 30m ./...
+
+FUZZTIME ?= 10m
+.PHONY: fuzz
+fuzz: ## every fuzz target (packaging/fuzz.sh) for FUZZTIME each, 10 minutes by default
+	FUZZTIME=$(FUZZTIME) GO=$(GO) packaging/fuzz.sh

@@ -1,6 +1,8 @@
 // Package auth provides what the relay needs to authenticate technicians:
-// argon2id password hashes, a login throttle with temporary lockout, TOTP
-// second factors and random tokens.
+// argon2id password hashes and a gate that bounds how many run at once
+// (HashGate), TOTP second factors, random tokens, and the server secret
+// kept in a key file outside the database with the keys derived from it
+// (code hashes, TOTP secret encryption).
 package auth
 
 import (

@@ -8,9 +8,11 @@
 package codes
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -49,10 +51,24 @@ func Normalize(code string) string {
 	}, code)
 }
 
+// Hasher turns codes into their stored form: HMAC-SHA256 under a key
+// kept outside the database (the relay's key file), so that a copy of the
+// database does not let anyone recover live codes by trying all 10⁹.
+type Hasher struct{ key []byte }
+
+// NewHasher returns a Hasher with key (at least 16 bytes).
+func NewHasher(key []byte) (Hasher, error) {
+	if len(key) < 16 {
+		return Hasher{}, errors.New("codes: hash key too short")
+	}
+	return Hasher{key: append([]byte(nil), key...)}, nil
+}
+
 // Hash returns the stored form of a code.
-func Hash(code string) []byte {
-	h := sha256.Sum256([]byte(Normalize(code)))
-	return h[:]
+func (h Hasher) Hash(code string) []byte {
+	m := hmac.New(sha256.New, h.key)
+	m.Write([]byte(Normalize(code)))
+	return m.Sum(nil)
 }
 
 // Equal compares two hashes in constant time.

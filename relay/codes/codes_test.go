@@ -1,6 +1,7 @@
 package codes
 
 import (
+	"crypto/sha256"
 	"testing"
 	"time"
 
@@ -36,8 +37,28 @@ func TestNormalizeFormat(t *testing.T) {
 	if got := Format("123456789"); got != "123 456 789" {
 		t.Fatalf("Format = %q", got)
 	}
-	if !Equal(Hash("123 456 789"), Hash("123456789")) || Equal(Hash("123456789"), Hash("123456780")) {
+}
+
+func TestHasherKeyed(t *testing.T) {
+	h, err := NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := NewHasher([]byte("fedcba9876543210fedcba9876543210"))
+	if !Equal(h.Hash("123 456 789"), h.Hash("123456789")) || Equal(h.Hash("123456789"), h.Hash("123456780")) {
 		t.Fatal("Hash/Equal")
+	}
+	// Keyed: another key gives another hash, and none is the plain SHA-256
+	// a database reader could brute-force.
+	if Equal(h.Hash("123456789"), other.Hash("123456789")) {
+		t.Fatal("hash does not depend on the key")
+	}
+	plain := sha256.Sum256([]byte("123456789"))
+	if Equal(h.Hash("123456789"), plain[:]) {
+		t.Fatal("hash is unkeyed SHA-256")
+	}
+	if _, err := NewHasher([]byte("short")); err == nil {
+		t.Fatal("short key accepted")
 	}
 }
 

@@ -107,3 +107,65 @@ func TestKeyedSweepsIdleKeys(t *testing.T) {
 		t.Fatalf("locked key waits %v, want 1s", w)
 	}
 }
+
+func TestChargeLockout(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	k := New(Lockout{MaxFailures: 3, Window: time.Minute, Lockout: 10 * time.Minute}, func() time.Time { return now })
+	// Refunded attempts (successes) never lock, however close together,
+	// and later refunds apply too.
+	for range 10 {
+		c := k.Charge("a")
+		if c.Refused != 0 || c.Locked != 0 {
+			t.Fatalf("refunded attempts: %+v", c)
+		}
+		now = now.Add(time.Millisecond)
+		c.Refund()
+	}
+	// Three charged attempts go ahead, the third locks; the fourth is refused.
+	for i := range 3 {
+		c := k.Charge("a")
+		if c.Refused != 0 {
+			t.Fatalf("attempt %d refused", i)
+		}
+		if got, want := c.Locked != 0, i == 2; got != want {
+			t.Fatalf("attempt %d locked = %v", i, got)
+		}
+		if i == 2 {
+			c.Refund() // a lock, once tripped, stays
+		}
+	}
+	if c := k.Charge("a"); c.Refused != 10*time.Minute {
+		t.Fatalf("after lock: %+v", c)
+	}
+	if w := k.Wait("a"); w != 10*time.Minute {
+		t.Fatalf("wait = %v", w)
+	}
+}
+
+func TestFailAtReplays(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	now := start.Add(2 * time.Second)
+	k := New(Lockout{MaxFailures: 3, Window: time.Minute, Lockout: 10 * time.Minute}, func() time.Time { return now })
+	for i := range 3 {
+		k.FailAt("a", start.Add(time.Duration(i)*time.Second/2))
+	}
+	if w := k.Wait("a"); w != 10*time.Minute-2*time.Second+time.Second {
+		t.Fatalf("wait after replay = %v", w)
+	}
+}
+
+func TestChargeClean(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	k := New(Lockout{MaxFailures: 3, Window: time.Minute, Lockout: 10 * time.Minute}, func() time.Time { return now })
+	first := k.Charge("a")
+	if !first.Clean {
+		t.Fatal("first attempt not clean")
+	}
+	// A second attempt while the first runs (charged, not refunded) is not.
+	if c := k.Charge("a"); c.Clean {
+		t.Fatal("attempt after a charged one is clean")
+	}
+	if c := k.Charge("b"); !c.Clean {
+		t.Fatal("other key not clean")
+	}
+}

@@ -54,7 +54,7 @@
 //	code.redeem              C→R         CodeRedeem
 //	outcome.report           C→R         OutcomeReport (reply: ack)
 //	ack                      R→C         (none)
-//	queue.snapshot           R→T         QueueSnapshot (sent on connect)
+//	queue.snapshot           R→T         QueueSnapshot (sent on connect, in parts 1 … n)
 //	queue.added              R→T         QueueItem
 //	queue.updated            R→T         QueueItem (state or presence changed; state ≠ waiting means: remove from queue)
 //	session.start            R→C, R→T    SessionStart
@@ -203,11 +203,35 @@
 //	bad_code             one-time code wrong, expired or already used
 //	rate_limited         too many attempts; data.retry_after_ms says when to retry
 //	internal             the relay failed (storage); retry later
+//	too_large            the help request would be stored larger than MaxQueueItemSize (socket stays open)
+//	queue_incomplete     R→T: part of the queue could not be sent; load it with GET /api/requests
+//
+// # A busy queue
+//
+// queue.snapshot comes in parts that each fit one message: part 1 of n
+// replaces the console's queue, parts 2 … n add to it, and nothing else is
+// sent between them. A request is refused at request.submit with error
+// "too_large" (socket left open) when its QueueItem would encode over
+// [MaxQueueItemSize]: escaping can make it several times what the desktop
+// sent. Should the relay ever fail to encode a queue message, consoles get
+// error "queue_incomplete" (no id) and reload the queue over HTTP
+// (GET /api/requests); the relay logs and counts it
+// (lifeline_ws_send_failures_total).
+//
+// # Rates
+//
+// The relay caps the sockets one address may hold open on each endpoint
+// (more are answered HTTP 429), the messages one socket may send (past the
+// rate: error "rate_limited", then the socket is closed with 1008), and per
+// address the request.submit / request.cancel and outcome.report messages
+// (past the rate: error "rate_limited" with retry_after_ms, socket left
+// open, nothing stored).
 //
 // # Limits
 //
 // Message ≤ 64 KiB. Envelope id and session ≤ 64 bytes. Name, contact,
 // os, app_version ≤ 200 bytes; idempotency_key ≤ 64 bytes; description ≤ 8000 bytes; guide steps ≤ 200;
 // diagnostics ≤ 200; each step/check text field ≤ 2000 bytes; SDP ≤ 48 KiB;
-// candidate ≤ 1000 bytes; chat text ≤ 4000 bytes; code ≤ 32 characters.
+// candidate ≤ 1000 bytes; chat text ≤ 4000 bytes; code ≤ 32 characters;
+// a help request as stored (its encoded QueueItem) ≤ 60 KiB.
 package protocol

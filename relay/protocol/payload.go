@@ -37,6 +37,9 @@ type GuideContext struct {
 	GuideID    string      `json:"guide_id"`
 	GuideTitle string      `json:"guide_title,omitempty"`
 	Steps      []GuideStep `json:"steps,omitempty"`
+	// Note is the guide author's note for the technician where the person
+	// left the guide: never part of the person's own words.
+	Note string `json:"note,omitempty"`
 }
 
 func (g *GuideContext) validate() error {
@@ -44,6 +47,9 @@ func (g *GuideContext) validate() error {
 		return err
 	}
 	if err := check("guide_title", g.GuideTitle, MaxShortText, false); err != nil {
+		return err
+	}
+	if err := check("note", g.Note, MaxItemText, false); err != nil {
 		return err
 	}
 	if len(g.Steps) > MaxItems {
@@ -218,9 +224,15 @@ type QueueItem struct {
 	Diagnostics []CheckResult `json:"diagnostics,omitempty"`
 }
 
-// QueueSnapshot (R→T) is the whole waiting queue, oldest first.
+// QueueSnapshot (R→T) is the waiting queue, oldest first, in one or more
+// parts (a busy queue does not fit one message): part 1 replaces what the
+// console shows, parts 2 … parts add to it, in order, with nothing else
+// between them. Part and Parts are 0 from relays before parts existed,
+// which sent one message.
 type QueueSnapshot struct {
 	Requests []QueueItem `json:"requests"`
+	Part     int         `json:"part,omitempty"`
+	Parts    int         `json:"parts,omitempty"`
 }
 
 // ICEServer is one entry of RTCConfiguration.iceServers.

@@ -30,6 +30,14 @@ const (
 	MaxResumeTokenLen = 128
 )
 
+// MaxQueueItemSize is the largest help request the relay keeps, measured
+// as its QueueItem encodes (JSON escaping can make a request's stored form
+// several times the size of what the desktop sent: each '<' becomes
+// \u003c). It leaves room for the envelope and for session.start, which
+// carries the request to the technician. A request.submit over it is
+// refused with error "too_large".
+const MaxQueueItemSize = MaxMessageSize - 4<<10
+
 // Type is a message type.
 type Type string
 
@@ -234,6 +242,71 @@ func ErrorMessage(id string, code ErrorCode, msg string) []byte {
 		b, _ = Encode(TypeError, id, "", &Error{Code: code})
 	}
 	return b
+}
+
+// ErrItemTooLarge is returned by CheckItemSize.
+var ErrItemTooLarge = errors.New("help request too large")
+
+// CheckItemSize reports whether it encodes within MaxQueueItemSize;
+// an error wraps ErrItemTooLarge.
+func CheckItemSize(it *QueueItem) error {
+	b, err := json.Marshal(it)
+	if err != nil {
+		return fmt.Errorf("encode help request: %w", err)
+	}
+	if len(b) > MaxQueueItemSize {
+		return fmt.Errorf("%w: %d bytes encoded, over %d", ErrItemTooLarge, len(b), MaxQueueItemSize)
+	}
+	return nil
+}
+
+// snapshotWire is QueueSnapshot with its items already encoded.
+type snapshotWire struct {
+	Requests []json.RawMessage `json:"requests"`
+	Part     int               `json:"part"`
+	Parts    int               `json:"parts"`
+}
+
+// snapshotRoom is what a queue.snapshot needs besides its items: the
+// envelope, the part numbers and a comma per item (added per item).
+const snapshotRoom = 256
+
+// SnapshotParts encodes the waiting queue items (oldest first) as
+// queue.snapshot messages of part 1 … n, each within MaxMessageSize and
+// in queue order; an empty queue is one empty part. An item that does not
+// fit a message on its own is left out and its id returned in omitted
+// (the console then loads the queue over HTTP).
+func SnapshotParts(items []QueueItem) (msgs [][]byte, omitted []string, err error) {
+	var groups [][]json.RawMessage
+	var cur []json.RawMessage
+	size := 0
+	for i := range items {
+		b, err := json.Marshal(&items[i])
+		if err != nil || len(b) > MaxMessageSize-snapshotRoom {
+			omitted = append(omitted, items[i].ID)
+			continue
+		}
+		if len(cur) > 0 && size+len(b)+1 > MaxMessageSize-snapshotRoom {
+			groups = append(groups, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, b)
+		size += len(b) + 1
+	}
+	if len(cur) > 0 || len(groups) == 0 {
+		groups = append(groups, cur)
+	}
+	for i, g := range groups {
+		if g == nil {
+			g = []json.RawMessage{}
+		}
+		b, err := Encode(TypeQueueSnapshot, "", "", &snapshotWire{Requests: g, Part: i + 1, Parts: len(groups)})
+		if err != nil {
+			return nil, omitted, err
+		}
+		msgs = append(msgs, b)
+	}
+	return msgs, omitted, nil
 }
 
 var errEmpty = errors.New("empty")

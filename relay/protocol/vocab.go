@@ -24,12 +24,13 @@ const (
 	EndClientDisconnected EndReason = "client_disconnected" // the relay saw the desktop disconnect
 	EndRelayRestart       EndReason = "relay_restart"       // the relay restarted under a running session
 	EndRelayShutdown      EndReason = "relay_shutdown"      // the relay shut down
+	EndAccessRevoked      EndReason = "access_revoked"      // the technician logged out, was disabled or demoted, or changed the password
 )
 
 // EndReasons lists every end reason, in the order above.
 func EndReasons() []EndReason {
 	return []EndReason{EndUser, EndTechnician, EndViewDenied, EndNoAnswer, EndConnectionFailed,
-		EndCaptureFailed, EndSignalingLost, EndConnectionLost, EndClientDisconnected, EndRelayRestart, EndRelayShutdown}
+		EndCaptureFailed, EndSignalingLost, EndConnectionLost, EndClientDisconnected, EndRelayRestart, EndRelayShutdown, EndAccessRevoked}
 }
 
 // ConsentReason qualifies a consent step: the reason of a consent.* payload
@@ -67,6 +68,7 @@ const (
 	AuditRequestCreated AuditAction = "request.created"
 	AuditRequestTaken   AuditAction = "request.taken"
 	AuditRequestCancel  AuditAction = "request.cancelled"
+	AuditRequestExpired AuditAction = "request.expired" // waited past the retention period; the relay dropped it
 	AuditCodeCreated    AuditAction = "code.created"
 	AuditCodeCancelled  AuditAction = "code.cancelled"
 	AuditCodeUsed       AuditAction = "code.used"
@@ -87,7 +89,7 @@ const (
 func AuditActions() []AuditAction {
 	return []AuditAction{AuditLogin, AuditLoginFailed, AuditLoginLocked, AuditLogout, AuditUserCreated,
 		AuditUserUpdated, AuditUserPassword, AuditTOTPEnabled, AuditTOTPDisabled, AuditRequestCreated,
-		AuditRequestTaken, AuditRequestCancel, AuditCodeCreated, AuditCodeCancelled, AuditCodeUsed,
+		AuditRequestTaken, AuditRequestCancel, AuditRequestExpired, AuditCodeCreated, AuditCodeCancelled, AuditCodeUsed,
 		AuditCodeFailed, AuditSessionStart, AuditSessionEnd, AuditSessionNotes, AuditViewRequest,
 		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke}
 }
@@ -105,12 +107,14 @@ const (
 	CodeBadCode            ErrorCode = "bad_code"            // the one-time code is wrong, used or expired
 	CodeRateLimited        ErrorCode = "rate_limited"        // too many attempts; retry_after_ms says when
 	CodeInternal           ErrorCode = "internal"            // the relay failed; try again later
+	CodeTooLarge           ErrorCode = "too_large"           // the help request is too large to keep; send a shorter one
+	CodeQueueIncomplete    ErrorCode = "queue_incomplete"    // part of the queue could not be sent; load it with GET /api/requests
 )
 
 // ErrorCodes lists every error code, in the order above.
 func ErrorCodes() []ErrorCode {
 	return []ErrorCode{CodeBadMessage, CodeUnsupportedVersion, CodeUnknownType, CodeNotAllowed,
-		CodeNotFound, CodeBadCode, CodeRateLimited, CodeInternal}
+		CodeNotFound, CodeBadCode, CodeRateLimited, CodeInternal, CodeTooLarge, CodeQueueIncomplete}
 }
 
 // Actor is who did something, as the audit log and chat transcripts record
@@ -118,10 +122,15 @@ func ErrorCodes() []ErrorCode {
 // Lopez") or the relay itself.
 type Actor string
 
-// ActorRelay is the relay itself; ActorUser a desktop user with no name.
+// ActorRelay is the relay itself; ActorUser a desktop user with no name;
+// ActorLoginAttempt a console login attempt that failed or was refused:
+// the name as typed is not yet verified, so it goes (bounded and quoted)
+// into the event's detail, never into the actor, where it could read
+// "tech:alex".
 const (
-	ActorRelay Actor = "relay"
-	ActorUser  Actor = "user"
+	ActorRelay        Actor = "relay"
+	ActorUser         Actor = "user"
+	ActorLoginAttempt Actor = "login-attempt"
 )
 
 // TechActor is the actor of a technician's own action.
@@ -134,7 +143,3 @@ func UserActor(name string) Actor {
 	}
 	return Actor("user:" + name)
 }
-
-// LoginActor is the actor of a console login attempt: the user name as
-// typed, not yet verified (so neither TechActor nor an account).
-func LoginActor(username string) Actor { return Actor(username) }

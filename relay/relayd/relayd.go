@@ -12,9 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,11 +40,29 @@ type Options struct {
 	TURNExternalIP string   // address advertised for relayed candidates
 	TURNURLs       []string // advertised TURN URLs (external coturn, or override)
 	TURNSecret     []byte   // shared secret; empty: generated once and kept in DataDir
+	TURNTLSListen  string   // turns: address with the relay's certificate (TLSCert/TLSKey); "" none
+	TURNAllowPeers []string // CIDRs TURN clients may always relay to (e.g. an office network)
 
-	TrustProxy      bool // use X-Forwarded-For for client addresses
-	Retention       time.Duration
+	// PublicURL is the URL people use (the proxy's, behind one); https
+	// makes the login cookie Secure (__Host-) and turns on HSTS.
+	PublicURL string
+	// TrustProxy believes X-Forwarded-For from loopback peers (a proxy on
+	// this machine); TrustedProxies lists further proxy addresses or CIDRs.
+	TrustProxy      bool
+	TrustedProxies  []string
+	Retention       server.Retention
 	Origins         []string
 	ShutdownTimeout time.Duration
+	HTTP            server.HTTPLimits
+
+	// MetricsListen is the address of a separate /metrics listener; ""
+	// or "off": none. Without MetricsToken it must be a loopback address.
+	MetricsListen string
+	// MetricsToken, when set, is required as a bearer token for /metrics,
+	// which is then also served on the main address.
+	MetricsToken string
+	// MetricsReady, if set, is called with the metrics listener's address.
+	MetricsReady func(addr string)
 
 	DemoOut io.Writer
 	// Ready, if set, is called with the listening address once serving.
@@ -68,6 +88,12 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	if useTLS && (o.TLSCert == "" || o.TLSKey == "") {
 		return errors.New("give both --tls-cert and --tls-key")
 	}
+	if o.MetricsListen == "off" {
+		o.MetricsListen = ""
+	}
+	if o.MetricsListen != "" && o.MetricsToken == "" && !IsLoopback(o.MetricsListen) {
+		return fmt.Errorf("refusing public metrics on %s: listen on a loopback address or give --metrics-token-file", o.MetricsListen)
+	}
 	if !useTLS && !IsLoopback(o.Listen) && !o.InsecureHTTP {
 		return fmt.Errorf("refusing plain HTTP on %s: give --tls-cert and --tls-key, listen on 127.0.0.1 behind a TLS proxy, or pass --insecure-http", o.Listen)
 	}
@@ -92,10 +118,25 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 			return err
 		}
 	}
-	cfg := server.Config{Store: st, SecureCookies: useTLS, OriginPatterns: o.Origins, TURNSecret: secret, Retention: o.Retention, TrustProxy: o.TrustProxy}
+	proxies, err := ParseProxies(o.TrustedProxies, o.TrustProxy)
+	if err != nil {
+		return err
+	}
+	origins := o.Origins
+	if o.PublicURL != "" {
+		if u, err := url.Parse(o.PublicURL); err == nil && u.Host != "" {
+			origins = append(slices.Clip(origins), u.Host)
+		}
+	}
+	cfg := server.Config{Store: st, SecureCookies: useTLS, PublicURL: o.PublicURL, OriginPatterns: origins, TURNSecret: secret,
+		Retention: o.Retention, TrustedProxies: proxies, HTTP: o.HTTP, MetricsToken: o.MetricsToken}
 	var ts *turnserver.Server
 	if o.TURNListen != "" && o.TURNListen != "off" {
-		ts, err = turnserver.New(turnserver.Config{Listen: o.TURNListen, ExternalIP: o.TURNExternalIP, Secret: secret}, log)
+		tcfg, tlsHost, err := turnConfig(o, secret)
+		if err != nil {
+			return err
+		}
+		ts, err = turnserver.New(tcfg, log)
 		if err != nil {
 			return err
 		}
@@ -110,7 +151,7 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 					host = "127.0.0.1"
 				}
 			}
-			cfg.TURNURLs = []string{"turn:" + net.JoinHostPort(host, strconv.Itoa(ts.Addr().Port)) + "?transport=udp"}
+			cfg.TURNURLs = ts.URLs(host, tlsHost)
 		}
 	}
 	if len(o.TURNURLs) > 0 {
@@ -120,14 +161,16 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if ts != nil {
+		ts.SetSessions(srv.TURNSessions()) // credentials and peers of live sessions only
+	}
 
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		srv.Shutdown(context.Background())
 		return fmt.Errorf("listen %s: %w", o.Listen, err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := srv.HTTPServer()
 	if useTLS {
 		cert, err := tls.LoadX509KeyPair(o.TLSCert, o.TLSKey)
 		if err != nil {
@@ -138,8 +181,26 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, hs.TLSConfig)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	var ms *http.Server
+	if o.MetricsListen != "" {
+		mln, err := net.Listen("tcp", o.MetricsListen)
+		if err != nil {
+			hs.Close()
+			srv.Shutdown(context.Background())
+			return fmt.Errorf("listen %s (metrics): %w", o.MetricsListen, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		ms = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			IdleTimeout: time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go func() { errc <- ms.Serve(mln) }()
+		log.Info("metrics listening", "url", "http://"+mln.Addr().String()+"/metrics", "token", o.MetricsToken != "")
+		if o.MetricsReady != nil {
+			o.MetricsReady(mln.Addr().String())
+		}
+	}
 	scheme := "http"
 	if useTLS {
 		scheme = "https"
@@ -162,10 +223,38 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	if e := hs.Shutdown(sctx); e != nil {
 		log.Warn("http shutdown", "err", e)
 	}
+	if ms != nil {
+		ms.Close()
+	}
 	if e := srv.Shutdown(sctx); e != nil {
 		log.Warn("relay shutdown", "err", e)
 	}
 	return err
+}
+
+// ParseProxies reads trusted proxy addresses or CIDRs; loopback adds
+// 127.0.0.0/8 and ::1 (a proxy on this machine).
+func ParseProxies(list []string, loopback bool) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	if loopback {
+		out = append(out, netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
+	}
+	for _, v := range list {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: want an IP address or CIDR", v)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 func loadOrCreateSecret(path string) ([]byte, error) {
@@ -288,4 +377,33 @@ func withStore(ctx context.Context, dataDir string, f func(store.Accounts) error
 	}
 	defer st.Close()
 	return f(st)
+}
+
+// turnConfig is the embedded TURN server's configuration: UDP and TCP
+// on TURNListen, TLS on TURNTLSListen with the relay's certificate (whose
+// first DNS name the turns: URL carries), and the peer allow-list.
+func turnConfig(o Options, secret []byte) (cfg turnserver.Config, tlsHost string, err error) {
+	cfg = turnserver.Config{Listen: o.TURNListen, TCP: true, ExternalIP: o.TURNExternalIP, Secret: secret, TLSListen: o.TURNTLSListen}
+	for _, v := range o.TURNAllowPeers {
+		p, err := netip.ParsePrefix(strings.TrimSpace(v))
+		if err != nil {
+			return cfg, "", fmt.Errorf("TURN allowed peers %q: want a CIDR such as 10.1.0.0/16", v)
+		}
+		cfg.AllowPeers = append(cfg.AllowPeers, p.Masked())
+	}
+	if o.TURNTLSListen == "" {
+		return cfg, "", nil
+	}
+	if o.TLSCert == "" || o.TLSKey == "" {
+		return cfg, "", errors.New("--turn-tls-listen needs --tls-cert and --tls-key")
+	}
+	cert, err := tls.LoadX509KeyPair(o.TLSCert, o.TLSKey)
+	if err != nil {
+		return cfg, "", fmt.Errorf("load TLS key pair for TURN: %w", err)
+	}
+	cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if cert.Leaf != nil && len(cert.Leaf.DNSNames) > 0 {
+		tlsHost = cert.Leaf.DNSNames[0]
+	}
+	return cfg, tlsHost, nil
 }

@@ -89,8 +89,9 @@ func WithDataDir(dir string) Option { return func(o *options) { o.dir = dir } }
 // WithAddr listens on addr instead of 127.0.0.1:0.
 func WithAddr(addr string) Option { return func(o *options) { o.addr = addr } }
 
-// WithTURN starts an embedded TURN server on 127.0.0.1 (loopback peers
-// allowed) and announces it in every session.start.
+// WithTURN starts an embedded TURN server on 127.0.0.1 (UDP, and TCP on
+// the same port; loopback peers of the session allowed) and announces
+// its UDP URL in every session.start.
 func WithTURN() Option { return func(o *options) { o.turn = true } }
 
 // WithoutTechnician skips the default administrator.
@@ -140,7 +141,7 @@ func Start(t testing.TB, opts ...Option) *Relay {
 	}
 	r := &Relay{t: t, o: o, Dir: o.dir, Addr: o.addr}
 	if o.turn {
-		ts, err := turnserver.New(turnserver.Config{Listen: "127.0.0.1:0", Secret: TURNSecret, AllowLoopbackPeers: true}, o.log)
+		ts, err := turnserver.New(turnserver.Config{Listen: "127.0.0.1:0", TCP: true, Secret: TURNSecret, AllowLoopbackPeers: true}, o.log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,6 +194,9 @@ func (r *Relay) start() {
 	r.Addr = ln.Addr().String()
 	r.URL = "http://" + r.Addr
 	r.Store, r.Server = st, srv
+	if r.TURN != nil {
+		r.TURN.SetSessions(srv.TURNSessions()) // live sessions and their parties' addresses
+	}
 	r.hs = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	r.done = make(chan struct{})
 	go func(hs *http.Server, done chan struct{}) {

@@ -15,7 +15,6 @@ import (
 )
 
 const (
-	cookieName = "lifeline_session"
 	csrfHeader = "X-CSRF-Token"
 	maxBody    = 64 << 10
 )
@@ -28,12 +27,12 @@ type principal struct {
 var errUnauthenticated = errors.New("unauthenticated")
 
 func (s *Server) authenticate(r *http.Request) (principal, error) {
-	ck, err := r.Cookie(cookieName)
-	if err != nil || ck.Value == "" {
+	token := s.loginToken(r)
+	if token == "" {
 		return principal{}, errUnauthenticated
 	}
 	ctx := r.Context()
-	l, err := s.accounts.LoginByToken(ctx, auth.HashToken(ck.Value))
+	l, err := s.accounts.LoginByToken(ctx, auth.HashToken(token))
 	if err != nil || !s.now().Before(l.ExpiresAt) {
 		return principal{}, errUnauthenticated
 	}

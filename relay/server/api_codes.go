@@ -12,6 +12,10 @@ import (
 	"github.com/lifeline-desk/lifeline/relay/store"
 )
 
+// codeHash is the stored form of a one-time code: HMAC-SHA256 under the
+// key derived from the relay's key file.
+func (s *Server) codeHash(code string) []byte { return s.acct.codes.Hash(code) }
+
 func (s *Server) handleCreateCode(w http.ResponseWriter, r *http.Request, p principal) {
 	code, err := codes.Generate(s.cfg.CodeDigits)
 	if err != nil {
@@ -19,7 +23,7 @@ func (s *Server) handleCreateCode(w http.ResponseWriter, r *http.Request, p prin
 		return
 	}
 	now := s.now()
-	c := store.Code{Hash: codes.Hash(code), TechID: p.tech.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.CodeTTL)}
+	c := store.Code{Hash: s.codeHash(code), TechID: p.tech.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.CodeTTL)}
 	if err := s.codeBook.CreateCode(r.Context(), &c); err != nil {
 		writeError(w, http.StatusInternalServerError, apiInternal, "could not create a code")
 		return

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lifeline-desk/lifeline/relay/auth"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/store"
 )
@@ -78,46 +77,66 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, p prin
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	ctx := r.Context()
-	t, err := s.accounts.Technician(ctx, id)
-	if err != nil {
+	if _, err := s.accounts.Technician(ctx, id); err != nil {
 		writeError(w, http.StatusNotFound, apiNotFound, "no such user")
 		return
 	}
+	// Only the columns this request changes are written: a concurrent
+	// change of another column (a password change) cannot undo it.
+	var patch store.TechnicianPatch
 	var changes []string
 	if req.DisplayName != nil {
-		t.DisplayName = *req.DisplayName
+		if len(*req.DisplayName) > 100 {
+			writeError(w, http.StatusBadRequest, apiBadRequest, "display name: at most 100 characters")
+			return
+		}
+		patch.DisplayName = req.DisplayName
 		changes = append(changes, "display_name")
 	}
 	if req.Admin != nil {
-		t.Admin = *req.Admin
-		changes = append(changes, fmt.Sprintf("admin=%t", t.Admin))
+		patch.Admin = req.Admin
+		changes = append(changes, fmt.Sprintf("admin=%t", *req.Admin))
 	}
 	if req.Disabled != nil {
-		t.Disabled = *req.Disabled
-		changes = append(changes, fmt.Sprintf("disabled=%t", t.Disabled))
+		patch.Disabled = req.Disabled
+		changes = append(changes, fmt.Sprintf("disabled=%t", *req.Disabled))
 	}
 	if req.Password != nil {
-		if len(*req.Password) < auth.MinPasswordLen {
-			writeError(w, http.StatusBadRequest, apiWeakPassword, fmt.Sprintf("use at least %d characters", auth.MinPasswordLen))
+		h, ok := s.hashNew(w, r, *req.Password)
+		if !ok {
 			return
 		}
-		if t.PasswordHash, err = s.cfg.Password.Hash(*req.Password); err != nil {
-			writeError(w, http.StatusInternalServerError, apiInternal, "could not set the password")
-			return
-		}
+		patch.PasswordHash = &h
 		changes = append(changes, "password")
 	}
 	if req.ResetTOTP {
-		t.TOTPEnabled, t.TOTPSecret = false, ""
+		off, none := false, ""
+		patch.TOTPEnabled, patch.TOTPSecret = &off, &none
 		changes = append(changes, "totp_reset")
 	}
-	if err := s.accounts.UpdateTechnician(ctx, t); err != nil {
+	t, err := s.patch(ctx, id, patch)
+	if err != nil {
 		writeError(w, http.StatusInternalServerError, apiInternal, "could not update the user")
 		return
 	}
-	if t.Disabled || req.Password != nil {
-		s.accounts.DeleteLogins(ctx, t.ID)
+	// Disabling, a new password and demotion end the account's logins,
+	// console sockets and live sessions at once.
+	if why := revokeReason(req.Disabled, req.Password != nil, req.Admin); why != "" {
+		s.revoke(ctx, t, nil, why)
 	}
 	s.audit(ctx, store.AuditEvent{Actor: protocol.TechActor(p.tech.Username), Action: protocol.AuditUserUpdated, Address: s.clientAddr(r), Detail: "user=" + t.Username + " " + strings.Join(changes, ",")})
 	writeJSON(w, http.StatusOK, toUserJSON(t))
+}
+
+// revokeReason says why an admin change revokes the account's access, or "".
+func revokeReason(disabled *bool, password bool, admin *bool) string {
+	switch {
+	case disabled != nil && *disabled:
+		return "disabled"
+	case password:
+		return "password reset by an administrator"
+	case admin != nil && !*admin:
+		return "demoted"
+	}
+	return ""
 }

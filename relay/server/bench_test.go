@@ -112,6 +112,7 @@ func BenchmarkIdleClientMemory(b *testing.B) {
 	}
 	reg := prometheus.NewRegistry()
 	r := startRelay(b, relaytest.WithConfig(func(c *server.Config) { c.Registry = reg }))
+	r.Server.SetSocketLimits(server.Unlimited) // 10,000 sockets from one loopback address
 	for b.Loop() {
 		before, rssBefore := heapAndStacks(), rssBytes()
 		cmd := exec.Command(os.Args[0], "-test.run=^TestBenchDialer$", "-test.count=1")
@@ -220,6 +221,7 @@ func BenchmarkNotifyLatency(b *testing.B) {
 	const clients = 1000
 	raiseFDLimit(4*clients + 512)
 	r := startRelay(b)
+	r.Server.SetSocketLimits(server.Unlimited) // 1,000 sockets, 2,000 requests from one loopback address
 	r.addTech("alex", false)
 	con := r.login("alex").ws()
 	peers := make([]*relaytest.Socket, clients)

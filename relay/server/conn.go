@@ -4,20 +4,24 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/lifeline-desk/lifeline/relay/auth"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
-// sendQueue is how many outgoing messages may wait for a slow peer before
-// the relay drops the connection.
-const sendQueue = 64
+// sendQueue is how many outgoing messages may wait for a slow desktop
+// before the relay drops the connection; techSendQueue the same for a
+// console, which gets the queue snapshot in many parts at once.
+const (
+	sendQueue     = 64
+	techSendQueue = 1024
+)
 
 // wsConn is one WebSocket with its writer goroutine. Writes go through send
 // so no caller ever blocks on a slow peer.
@@ -35,24 +39,9 @@ type wsConn struct {
 	readCtx    context.Context
 	readCancel context.CancelFunc
 	log        *slog.Logger
-}
-
-// clientAddr is the peer's IP: the TCP peer, or with Config.TrustProxy the
-// last address in X-Forwarded-For (the one the trusted proxy appended).
-func (s *Server) clientAddr(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	guard      *socketGuard  // counts refusals and failed sends; nil in hub tests
+	limiter    *rate.Limiter // messages this socket may send
+	tooSlow    atomic.Bool   // the send queue overflowed
 }
 
 func (s *Server) newConn(ws *websocket.Conn, r *http.Request, kind string) *wsConn {
@@ -60,11 +49,18 @@ func (s *Server) newConn(ws *websocket.Conn, r *http.Request, kind string) *wsCo
 	ctx, cancel := context.WithCancel(s.ctx)
 	readCtx, readCancel := context.WithCancel(context.Background())
 	addr := s.clientAddr(r)
-	return &wsConn{s: s, ws: ws, addr: addr, kind: kind, send: make(chan []byte, sendQueue), ctx: ctx, cancel: cancel,
-		readCtx: readCtx, readCancel: readCancel, log: s.log.With("conn", kind, "addr", addr)}
+	queue := sendQueue
+	if kind == "tech" {
+		queue = techSendQueue
+	}
+	return &wsConn{s: s, ws: ws, addr: addr, kind: kind, send: make(chan []byte, queue), ctx: ctx, cancel: cancel,
+		readCtx: readCtx, readCancel: readCancel, log: s.log.With("conn", kind, "addr", addr),
+		guard: s.hub.guard, limiter: s.hub.guard.messageLimiter()}
 }
 
-// enqueue queues b for sending; a peer that does not keep up is disconnected.
+// enqueue queues b for sending; a peer that does not keep up is
+// disconnected (logged and counted). A nil b is a message that could not
+// be encoded, which s.encode has already logged and counted.
 func (c *wsConn) enqueue(b []byte) {
 	if b == nil {
 		return
@@ -72,7 +68,10 @@ func (c *wsConn) enqueue(b []byte) {
 	select {
 	case c.send <- b:
 	default:
-		c.log.Warn("peer too slow, closing connection")
+		if c.tooSlow.CompareAndSwap(false, true) { // once: it is being closed
+			c.guard.sendFailed("slow_peer")
+			c.log.Warn("peer too slow, closing connection")
+		}
 		c.cancel()
 	}
 }
@@ -141,6 +140,15 @@ func (c *wsConn) readLoop(handle func(protocol.Message)) {
 			}
 			return
 		}
+		if c.ctx.Err() != nil {
+			return // being closed (a slow peer, or the relay shutting down)
+		}
+		if !c.limiter.AllowN(c.s.now(), 1) {
+			c.guard.refuse(c.kind, refusedMessageRate)
+			c.log.Warn("message flood, closing connection")
+			c.fatal("", protocol.CodeRateLimited, "too many messages; the connection was closed", websocket.StatusPolicyViolation)
+			return
+		}
 		if typ != websocket.MessageText {
 			c.s.m.messages.WithLabelValues(c.kind, "bad").Inc()
 			c.fatal("", protocol.CodeBadMessage, "binary frames are not part of the protocol", websocket.StatusUnsupportedData)
@@ -186,12 +194,15 @@ func (c *wsConn) run(handle func(protocol.Message), done func()) {
 	c.ws.CloseNow()
 }
 
-// encode builds a message; encoding our own structs cannot fail except for
-// size, which is logged and the message dropped.
+// encode builds a message. Encoding the relay's own structs fails only
+// for size; that is logged and counted (lifeline_ws_send_failures_total
+// reason "encode") and nil returned, which enqueue skips and a console
+// broadcast replaces with error queue_incomplete.
 func (s *Server) encode(typ protocol.Type, id, session string, payload any) []byte {
 	b, err := protocol.Encode(typ, id, session, payload)
 	if err != nil {
-		s.log.Error("encode message", "type", typ, "err", err)
+		s.hub.guard.sendFailed("encode")
+		s.log.Error("message not sent: cannot encode", "type", typ, "session", session, "err", err)
 		return nil
 	}
 	return b

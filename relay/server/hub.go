@@ -1,6 +1,8 @@
 package server
 
 import (
+	"errors"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -19,6 +21,10 @@ import (
 type hub struct {
 	encode func(typ protocol.Type, id, session string, payload any) []byte
 	ice    func(sessionID string) []protocol.ICEServer
+	guard  *socketGuard
+	log    *slog.Logger
+	// incomplete tells consoles that a queue message could not be sent.
+	incomplete []byte
 
 	mu       sync.Mutex
 	closing  bool
@@ -31,12 +37,13 @@ type hub struct {
 
 func newHub(encode func(protocol.Type, string, string, any) []byte, ice func(string) []protocol.ICEServer, waiting []protocol.QueueItem) *hub {
 	return &hub{
-		encode: encode, ice: ice,
-		clients:  make(map[*clientConn]struct{}),
-		byReq:    make(map[string]*clientConn),
-		techs:    make(map[int64]map[*techConn]struct{}),
-		sessions: make(map[string]*liveSession),
-		queue:    waiting,
+		encode: encode, ice: ice, guard: newSocketGuard(),
+		incomplete: protocol.ErrorMessage("", protocol.CodeQueueIncomplete, "part of the queue could not be sent live; reloading it"),
+		clients:    make(map[*clientConn]struct{}),
+		byReq:      make(map[string]*clientConn),
+		techs:      make(map[int64]map[*techConn]struct{}),
+		sessions:   make(map[string]*liveSession),
+		queue:      waiting,
 	}
 }
 
@@ -246,9 +253,16 @@ func (h *hub) attachLocked(ls *liveSession, c *clientConn) {
 func (h *hub) techStartLocked(ls *liveSession) []byte {
 	it := ls.request
 	it.Online = ls.client != nil
-	return h.encode(protocol.TypeSessionStart, "", ls.id, &protocol.SessionStart{
+	start := protocol.SessionStart{
 		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.peerName(), Role: protocol.RoleAnswerer, ICEServers: h.ice(ls.id), Request: &it,
-	})
+	}
+	if b := h.encode(protocol.TypeSessionStart, "", ls.id, &start); b != nil {
+		return b
+	}
+	// A request stored before requests were size-capped: the session
+	// starts all the same, its context is on GET /api/requests/{id}.
+	start.Request = &protocol.QueueItem{ID: it.ID, State: it.State, Source: it.Source, CreatedAt: it.CreatedAt, Online: it.Online, Name: it.Name}
+	return h.encode(protocol.TypeSessionStart, "", ls.id, &start)
 }
 
 // admitMessage checks a session message m from one party of ls against
@@ -341,18 +355,40 @@ func (h *hub) addTech(tc *techConn) {
 		h.techs[id] = make(map[*techConn]struct{})
 	}
 	h.techs[id][tc] = struct{}{}
-	snap := protocol.QueueSnapshot{Requests: make([]protocol.QueueItem, 0, len(h.queue))}
+	items := make([]protocol.QueueItem, 0, len(h.queue))
 	for _, it := range h.queue {
 		it.Online = h.byReq[it.ID] != nil
-		snap.Requests = append(snap.Requests, it)
+		items = append(items, it)
 	}
-	tc.enqueue(h.encode(protocol.TypeQueueSnapshot, "", "", &snap))
+	// In parts, each within the frame cap: a busy queue fills many.
+	parts, omitted, err := protocol.SnapshotParts(items)
+	if err != nil {
+		h.logQueueLoss("queue.snapshot: "+err.Error(), nil)
+		parts = nil
+	}
+	// Room is kept for the session.start messages and what follows.
+	if room := cap(tc.send) - len(h.sessions) - 16; len(parts) > room {
+		h.logQueueLoss("queue.snapshot: more parts than the console's send queue holds", nil)
+		parts, err = parts[:max(room, 0)], errSnapshotCut
+	}
+	for _, b := range parts {
+		tc.enqueue(b)
+	}
+	if len(omitted) > 0 {
+		h.logQueueLoss("queue.snapshot: request too large for a message", omitted)
+	}
+	if err != nil || len(omitted) > 0 {
+		tc.enqueue(h.incomplete)
+	}
 	for _, ls := range h.sessions {
 		if ls.techID == id {
 			tc.enqueue(h.techStartLocked(ls))
 		}
 	}
 }
+
+// errSnapshotCut: the snapshot was cut short.
+var errSnapshotCut = errors.New("queue snapshot cut short")
 
 func (h *hub) removeTech(tc *techConn) {
 	h.mu.Lock()
@@ -388,7 +424,13 @@ func (h *hub) removeWaitingLocked(reqID string) {
 	}
 }
 
+// broadcastLocked queues b on every console; b is nil when it could not
+// be encoded (s.encode logged and counted it), and the consoles are told
+// to reload the queue instead.
 func (h *hub) broadcastLocked(b []byte) {
+	if b == nil {
+		b = h.incomplete
+	}
 	for _, conns := range h.techs {
 		for tc := range conns {
 			tc.enqueue(b)

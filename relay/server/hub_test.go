@@ -1,7 +1,9 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +101,38 @@ func TestHubQueueAndSessionStart(t *testing.T) {
 	}
 	if _, ok := h.end(ls); ok {
 		t.Fatal("a session ended twice")
+	}
+}
+
+// A console registering on a busy queue gets it in parts, then its
+// sessions; a request too large for any message is replaced by
+// queue_incomplete, and a queue announcement that cannot be encoded too.
+func TestHubSnapshotInParts(t *testing.T) {
+	h := testHub()
+	desc := strings.Repeat("x", 1400)
+	for i := range 200 {
+		h.queue = append(h.queue, protocol.QueueItem{ID: fmt.Sprintf("r-%d", i), State: store.StateWaiting, Description: desc})
+	}
+	h.queue = append(h.queue, protocol.QueueItem{ID: "r-huge", State: store.StateWaiting, Description: strings.Repeat("<", 20000)})
+	tech := store.Technician{ID: 7, Username: "alex", DisplayName: "Alex"}
+	ls := newLiveSession("s-1", tech, store.Request{ID: "r-x", State: store.StateTaken}, time.Now())
+	h.sessions[ls.id] = ls
+	con := &techConn{wsConn: &wsConn{send: make(chan []byte, techSendQueue), cancel: func() {}, log: slog.New(slog.DiscardHandler)}, tech: tech}
+	h.addTech(con)
+	got := sent(t, con.wsConn)
+	n := 0
+	for len(got) > 0 && got[0].Type == protocol.TypeQueueSnapshot {
+		n += len(got[0].Payload.(*protocol.QueueSnapshot).Requests)
+		got = got[1:]
+	}
+	if n != 200 || len(got) != 2 || got[0].Type != protocol.TypeError || got[0].Payload.(*protocol.Error).Code != protocol.CodeQueueIncomplete ||
+		got[1].Type != protocol.TypeSessionStart {
+		t.Fatalf("after %d requests in the snapshot: %v, want queue_incomplete then session.start", n, types(got))
+	}
+
+	h.encode = func(protocol.Type, string, string, any) []byte { return nil } // nothing encodes
+	h.announce(protocol.QueueItem{ID: "r-1", State: store.StateTaken})
+	if got := sent(t, con.wsConn); len(got) != 1 || got[0].Payload.(*protocol.Error).Code != protocol.CodeQueueIncomplete {
+		t.Fatalf("failed announcement: %v", types(got))
 	}
 }

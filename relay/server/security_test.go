@@ -148,7 +148,7 @@ func TestLoginLockout(t *testing.T) {
 		t.Fatalf("address not locked: %d", st)
 	}
 	evs, _ := r.Store.Audit(context.Background(), store.AuditFilter{Action: protocol.AuditLoginFailed})
-	if len(evs) != 25 || evs[0].Actor != "alex" || evs[0].Address == "" {
+	if len(evs) != 25 || evs[0].Actor != protocol.ActorLoginAttempt || evs[0].Address == "" {
 		t.Fatalf("login.failed events: %d %+v", len(evs), evs[0])
 	}
 }
@@ -224,14 +224,14 @@ func TestTOTP(t *testing.T) {
 	r.addTech("alex", false)
 	tc := r.login("alex")
 	var setup map[string]string
-	if st := tc.do("POST", "/api/me/totp/setup", nil, &setup); st != 200 || setup["secret"] == "" {
+	if st := tc.do("POST", "/api/me/totp/setup", map[string]string{"password": "alex-password"}, &setup); st != 200 || setup["secret"] == "" {
 		t.Fatalf("setup %d %v", st, setup)
 	}
-	if st := tc.do("POST", "/api/me/totp/enable", map[string]string{"code": "000000"}, nil); st != http.StatusBadRequest {
+	if st := tc.do("POST", "/api/me/totp/enable", map[string]string{"password": "alex-password", "code": "000000"}, nil); st != http.StatusBadRequest {
 		t.Fatalf("enable with a wrong code: %d", st)
 	}
 	code, _ := auth.TOTPCode(setup["secret"], r.clock.Now())
-	if st := tc.do("POST", "/api/me/totp/enable", map[string]string{"code": code}, nil); st != http.StatusNoContent {
+	if st := tc.do("POST", "/api/me/totp/enable", map[string]string{"password": "alex-password", "code": code}, nil); st != http.StatusNoContent {
 		t.Fatalf("enable: %d", st)
 	}
 	anon := r.anonymous()

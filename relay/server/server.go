@@ -15,13 +15,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"regexp"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/lifeline-desk/lifeline/relay/auth"
 	"github.com/lifeline-desk/lifeline/relay/codes"
@@ -38,11 +40,17 @@ type Config struct {
 	// Now is the clock (tests inject one); default time.Now.
 	Now func() time.Time
 
-	// TrustProxy takes the client address from X-Forwarded-For (set it only
-	// behind a reverse proxy that sets the header), so per-address limits
-	// and audit addresses see the real client.
-	TrustProxy bool
-	// SecureCookies marks the login cookie Secure (set when serving TLS).
+	// PublicURL is the address people use to reach the relay, e.g.
+	// "https://help.example.org" (behind a proxy, the proxy's). With
+	// https (or SecureCookies) the login cookie is Secure and named
+	// "__Host-lifeline_session", and every response carries HSTS.
+	PublicURL string
+	// TrustedProxies are the peers whose X-Forwarded-For is believed
+	// (reverse proxies). From any other peer the socket address counts,
+	// for per-address limits and audit addresses alike.
+	TrustedProxies []netip.Prefix
+	// SecureCookies marks the login cookie Secure (set when serving TLS
+	// directly); an https PublicURL does the same.
 	SecureCookies bool
 	// OriginPatterns are extra allowed Origin host patterns for /ws/tech
 	// (same-host is always allowed), e.g. when a reverse proxy rewrites Host.
@@ -74,16 +82,67 @@ type Config struct {
 	AccountLockout limit.Lockout
 	AddressLockout limit.Lockout
 
-	// Retention deletes records older than this (0 keeps everything).
-	Retention time.Duration
+	// Retention says how long each kind of record is kept (see Retention).
+	Retention Retention
 	// PingInterval is the WebSocket keep-alive period; default 30 s.
 	PingInterval time.Duration
 	// WriteTimeout bounds every WebSocket write; default 10 s.
 	WriteTimeout time.Duration
 	// Console is served at "/"; default the embedded console.
 	Console fs.FS
-	// Registry receives the metrics; default a new registry (served at /metrics).
+	// Registry receives the metrics; default a new registry.
 	Registry *prometheus.Registry
+
+	// HTTP are the limits of the http.Server that HTTPServer builds.
+	HTTP HTTPLimits
+	// MetricsToken, when set, serves /metrics on the main handler to
+	// requests with "Authorization: Bearer <MetricsToken>". Empty: the
+	// main handler has no /metrics; serve MetricsHandler on a separate
+	// (loopback) listener instead.
+	MetricsToken string
+	// ConsentTimeout is how long the relay keeps a view or control
+	// question open before it counts as declined (no_answer); default
+	// 65 s: the desktop asks for 60 s, the relay closes the question
+	// 5 s later should the desktop not answer.
+	ConsentTimeout time.Duration
+	// DenyCooldown is the wait before the technician may ask again after
+	// the user's second decline of the same question in a session (the
+	// first decline allows one immediate second ask); it doubles with
+	// every further decline up to MaxDenyCooldown. Defaults 30 s and 10 min.
+	DenyCooldown    time.Duration
+	MaxDenyCooldown time.Duration
+
+	// KeyFile is the server secret's file (HMAC of one-time codes,
+	// encryption of TOTP secrets), created mode 0600 on first start;
+	// default relay.key beside the database.
+	KeyFile string
+	// HashGate bounds the password hashes computed at once (see auth.HashGate).
+	HashGate auth.GateConfig
+}
+
+// HTTPLimits bound what one HTTP connection may hold: the time to send
+// the request header, to send a whole request (not WebSockets, which
+// live long), an idle keep-alive, and the header size.
+type HTTPLimits struct {
+	ReadHeaderTimeout time.Duration // default 10 s
+	ReadTimeout       time.Duration // default 30 s; WebSocket routes clear it
+	IdleTimeout       time.Duration // default 2 min
+	MaxHeaderBytes    int           // default 16 KiB
+}
+
+func (l *HTTPLimits) setDefaults() {
+	if l.ReadHeaderTimeout <= 0 {
+		l.ReadHeaderTimeout = 10 * time.Second
+	}
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = 30 * time.Second
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = 2 * time.Minute
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = 16 << 10
+	}
 }
 
 // Server is the relay.
@@ -92,6 +151,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	handler http.Handler
+	secure  bool // Secure __Host- cookie and HSTS (https PublicURL or SecureCookies)
 
 	// The store, by the role each part of the server uses.
 	accounts store.Accounts
@@ -104,6 +164,9 @@ type Server struct {
 
 	hub  *hub       // sockets, queue order and running sessions
 	totp *totpGuard // TOTP replay guard
+	acct *accounts  // hash gate, key-file secrets, re-auth throttle (users.go)
+
+	turnPeers turnPeers // candidate addresses per session, for the TURN server (turnpeers.go)
 
 	codeLimiter *codes.Limiter
 	accountLock *limit.Keyed // failed logins per account name
@@ -118,15 +181,20 @@ type Server struct {
 
 // upkeep is what the server needs of the store beyond the records.
 type upkeep interface {
-	// Prune deletes records older than before.
-	Prune(ctx context.Context, before time.Time) error
+	// ExpireWaiting marks waiting requests not changed since before
+	// expired and returns their ids.
+	ExpireWaiting(ctx context.Context, before, at time.Time) ([]string, error)
+	// PruneRecords deletes the records older than their cut-offs.
+	PruneRecords(ctx context.Context, c store.Cutoffs) (store.PruneResult, error)
 	Ping(ctx context.Context) error
 }
 
 type metrics struct {
-	failedLogins prometheus.Counter
-	codeAttempts *prometheus.CounterVec
-	messages     *prometheus.CounterVec
+	failedLogins  prometheus.Counter
+	codeAttempts  *prometheus.CounterVec
+	messages      *prometheus.CounterVec
+	auditFailures prometheus.Counter
+	pruned        *prometheus.CounterVec
 }
 
 // New opens a relay on cfg.Store. Sessions left open by a previous process
@@ -171,10 +239,25 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.AddressLockout.MaxFailures == 0 {
 		cfg.AddressLockout.MaxFailures = 20
 	}
+	cfg.HTTP.setDefaults()
+	cfg.Retention.setDefaults()
+	if cfg.ConsentTimeout <= 0 {
+		cfg.ConsentTimeout = 65 * time.Second
+	}
+	if cfg.DenyCooldown <= 0 {
+		cfg.DenyCooldown = 30 * time.Second
+	}
+	if cfg.MaxDenyCooldown < cfg.DenyCooldown {
+		cfg.MaxDenyCooldown = max(10*time.Minute, cfg.DenyCooldown)
+	}
+	secure, err := secureURL(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
 	sctx, cancel := context.WithCancel(context.Background())
 	st := cfg.Store
 	s := &Server{
-		cfg: cfg, log: log, now: cfg.Now,
+		cfg: cfg, log: log, now: cfg.Now, secure: secure || cfg.SecureCookies,
 		accounts: st, queue: st, records: st, auditLog: st, codeBook: st, outcomes: st, upkeep: st,
 		totp:        newTOTPGuard(),
 		codeLimiter: codes.NewLimiter(cfg.CodeLimiter),
@@ -182,18 +265,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		addrLock:    limit.New(cfg.AddressLockout, cfg.Now),
 		ctx:         sctx, cancel: cancel,
 	}
+	if err := s.initAccounts(ctx); err != nil {
+		cancel()
+		return nil, err
+	}
 	waiting, err := s.recoverState(ctx)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	s.hub = newHub(s.encode, s.iceServers, waiting)
+	s.initSockets() // socket limits and their metrics (socketlimits.go)
 	s.registerMetrics()
 	s.handler = s.routes()
-	if cfg.Retention > 0 {
-		s.wg.Add(1)
-		go s.pruneLoop()
-	}
+	s.wg.Add(1)
+	go s.pruneLoop()
 	return s, nil
 }
 
@@ -251,7 +337,9 @@ func (s *Server) registerMetrics() {
 	s.m.failedLogins = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "lifeline", Name: "failed_logins_total", Help: "Failed console logins."})
 	s.m.codeAttempts = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "lifeline", Name: "code_attempts_total", Help: "One-time code attempts by result (ok, failed, limited)."}, []string{"result"})
 	s.m.messages = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "lifeline", Name: "ws_messages_total", Help: "WebSocket messages received by endpoint and result."}, []string{"endpoint", "result"})
-	r.MustRegister(s.m.failedLogins, s.m.codeAttempts, s.m.messages)
+	s.m.auditFailures = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "lifeline", Name: "audit_write_failures_total", Help: "Audit events that could not be written (consent steps are then refused)."})
+	s.m.pruned = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "lifeline", Name: "pruned_records_total", Help: "Records expired or deleted by the retention job, by kind."}, []string{"kind"})
+	r.MustRegister(s.m.failedLogins, s.m.codeAttempts, s.m.messages, s.m.auditFailures, s.m.pruned)
 	if st := s.cfg.TURNStats; st != nil {
 		counter := func(name, help string, f func() int64, labels prometheus.Labels) {
 			r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "lifeline", Name: name, Help: help, ConstLabels: labels}, func() float64 { return float64(f()) }))
@@ -261,22 +349,7 @@ func (s *Server) registerMetrics() {
 		counter("turn_bytes_total", "Bytes relayed by the embedded TURN server.", st.BytesOut.Load, prometheus.Labels{"direction": "out"})
 		counter("turn_auth_failures_total", "TURN requests refused for bad credentials.", st.AuthFailures.Load, nil)
 		gauge("turn_active_allocations", "TURN allocations open now.", func() float64 { return float64(st.ActiveAllocation.Load()) })
-	}
-}
-
-func (s *Server) pruneLoop() {
-	defer s.wg.Done()
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if err := s.upkeep.Prune(s.ctx, s.now().Add(-s.cfg.Retention)); err != nil && s.ctx.Err() == nil {
-			s.log.Error("prune old records", "err", err)
-		}
-		select {
-		case <-s.ctx.Done():
-			return
-		case <-t.C:
-		}
+		s.registerTURNRefusals(st) // turnpeers.go
 	}
 }
 
@@ -309,12 +382,43 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /ws/client", s.handleClientWS)
-	mux.HandleFunc("GET /ws/tech", s.handleTechWS)
+	mux.Handle("GET /metrics", s.mainMetrics())
+	mux.HandleFunc("GET /ws/client", longLived(s.handleClientWS))
+	mux.HandleFunc("GET /ws/tech", longLived(s.handleTechWS))
 	s.apiRoutes(mux)
 	mux.Handle("GET /", http.FileServerFS(s.cfg.Console))
-	return securityHeaders(mux)
+	return s.securityHeaders(mux)
+}
+
+// HTTPServer is the http.Server to serve Handler with: header, request
+// and idle timeouts and a header size cap (Config.HTTP), so a client that
+// trickles its request (slowloris) is cut.
+func (s *Server) HTTPServer() *http.Server {
+	l := s.cfg.HTTP
+	return &http.Server{Handler: s.handler, ReadHeaderTimeout: l.ReadHeaderTimeout, ReadTimeout: l.ReadTimeout,
+		IdleTimeout: l.IdleTimeout, MaxHeaderBytes: l.MaxHeaderBytes, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+}
+
+// longLived lifts the request read deadline (http.Server.ReadTimeout)
+// for a WebSocket route: the socket lives for hours and has its own
+// keep-alive and message limits.
+func longLived(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+		h(w, r)
+	}
+}
+
+// secureURL validates a public URL and reports whether it is https.
+func secureURL(public string) (bool, error) {
+	if public == "" {
+		return false, nil
+	}
+	u, err := url.Parse(public)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return false, fmt.Errorf("server: public URL %q: want http(s)://host[:port]", public)
+	}
+	return u.Scheme == "https", nil
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
@@ -331,9 +435,12 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ready\n"))
 }
 
-func securityHeaders(h http.Handler) http.Handler {
+func (s *Server) securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
+		if s.secure {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "no-referrer")
@@ -358,12 +465,40 @@ func contentSecurityPolicy(host string) string {
 // hostRE accepts a Host header safe to echo into the policy.
 var hostRE = regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
 
-// audit writes an audit event, filling the time; failures are logged.
-func (s *Server) audit(ctx context.Context, e store.AuditEvent) {
+// Bounds of an audit row's free-text fields.
+const (
+	maxAuditActor  = 128
+	maxAuditDetail = 1024
+	truncMark      = "…[truncated]"
+)
+
+// audit writes an audit event, filling the time and truncating long
+// fields (marked); a failure is logged, counted and returned, so that a
+// consent step can be refused rather than go unaudited.
+func (s *Server) audit(ctx context.Context, e store.AuditEvent) error {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
+	e.Actor = protocol.Actor(truncate(string(e.Actor), maxAuditActor))
+	e.Detail = truncate(e.Detail, maxAuditDetail)
+	e.Address = truncate(e.Address, 64)
 	if err := s.auditLog.AddAudit(context.WithoutCancel(ctx), e); err != nil {
+		s.m.auditFailures.Inc()
 		s.log.Error("write audit event", "action", e.Action, "err", err)
+		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}
+	return nil
+}
+
+// truncate cuts s to at most n bytes on a UTF-8 boundary, ending in
+// truncMark when it cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len(truncMark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + truncMark
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -28,6 +29,16 @@ type liveSession struct {
 	viewGranted      bool
 	controlRequested bool
 	controlGranted   bool
+	view, control    question // the relay's side of each question
+}
+
+// question is the relay's bookkeeping of one kind of consent question
+// (view or control) in a session, against prompt bombing: the open
+// question's timer and the declines so far. Guarded by hub.mu.
+type question struct {
+	open   chan struct{} // closed when the open question is answered or closed; nil when none is open
+	denies int           // declines (and unanswered questions) so far
+	until  time.Time     // no new question before this
 }
 
 func newLiveSession(id string, tech store.Technician, r store.Request, now time.Time) *liveSession {
@@ -53,9 +64,8 @@ func (ls *liveSession) step(t protocol.Type) string {
 		}
 		ls.viewRequested = true
 	case protocol.TypeViewGrant, protocol.TypeViewDeny:
-		// A deny leaves the session open: the technician may ask again.
-		// NOTE: a cool-down between repeated view requests (against
-		// prompt bombing) belongs to the hardening issue, not here.
+		// A deny leaves the session open: the technician may ask again,
+		// within the cool-down of relaySessionMessage.
 		if !ls.viewRequested {
 			return "viewing was not requested"
 		}
@@ -193,6 +203,13 @@ func (s *Server) relaySessionMessage(ctx context.Context, ls *liveSession, fromT
 		return
 	}
 	now := s.now()
+	kind := kindOf(m.Type)
+	if isAsk(m.Type) {
+		if wait := s.hub.askWait(ls, kind, now); wait > 0 {
+			reply(protocol.CodeRateLimited, fmt.Sprintf("the user said no; you can ask again in %s", wait.Round(time.Second)))
+			return
+		}
+	}
 	b, refused := s.hub.admitMessage(ls, fromTech, m, now)
 	if refused != "" {
 		reply(protocol.CodeNotAllowed, refused)
@@ -202,8 +219,26 @@ func (s *Server) relaySessionMessage(ctx context.Context, ls *liveSession, fromT
 	// Record before forwarding: what a party sees is already in the log.
 	ctx = context.WithoutCancel(ctx)
 	if action, ok := consentAction(m.Type); ok {
-		s.audit(ctx, store.AuditEvent{At: now, Actor: actor, Action: action, Address: addr, RequestID: ls.requestID, SessionID: ls.id,
+		err := s.audit(ctx, store.AuditEvent{At: now, Actor: actor, Action: action, Address: addr, RequestID: ls.requestID, SessionID: ls.id,
 			Detail: string(m.Payload.(*protocol.Consent).Reason)})
+		if err != nil && widensAccess(m.Type) {
+			// Fail closed: a step that would give access and cannot be
+			// audited does not happen. A decline or revoke still does.
+			s.hub.undoStep(ls, m.Type)
+			reply(protocol.CodeInternal, "the relay could not record this step, so it was not passed on; try again later")
+			return
+		}
+		switch m.Type {
+		case protocol.TypeViewRequest, protocol.TypeControlRequest:
+			if ch := s.hub.openQuestion(ls, kind); ch != nil {
+				s.wg.Add(1)
+				go s.closeUnanswered(ls, kind, ch)
+			}
+		case protocol.TypeViewGrant, protocol.TypeControlGrant:
+			s.hub.answered(ls, kind, false, now, s.denyCooldown)
+		case protocol.TypeViewDeny, protocol.TypeControlDeny:
+			s.hub.answered(ls, kind, true, now, s.denyCooldown)
+		}
 		if m.Type == protocol.TypeViewGrant || m.Type == protocol.TypeControlGrant {
 			if err := s.records.MarkGrant(ctx, ls.id, m.Type == protocol.TypeControlGrant, now); err != nil {
 				s.log.Error("record grant", "session", ls.id, "err", err)
@@ -214,6 +249,7 @@ func (s *Server) relaySessionMessage(ctx context.Context, ls *liveSession, fromT
 			s.log.Error("store chat", "session", ls.id, "err", err)
 		}
 	}
+	s.noteSignalled(ls.id, m) // the TURN server lets the other party reach these (turnpeers.go)
 	s.hub.forward(ls, fromTech, b)
 }
 
@@ -237,6 +273,7 @@ func (s *Server) endSession(ctx context.Context, ls *liveSession, by party, acto
 	if !ok {
 		return
 	}
+	s.hub.closeQuestions(ls)
 	// Record first, then tell the parties.
 	ctx = context.WithoutCancel(ctx)
 	now := s.now()
@@ -258,4 +295,183 @@ func (s *Server) setState(ctx context.Context, reqID, to string, from ...string)
 	if err := s.queue.SetRequestState(context.WithoutCancel(ctx), reqID, to, s.now(), from...); err != nil && !errors.Is(err, store.ErrConflict) {
 		s.log.Error("set request state", "request", reqID, "state", to, "err", err)
 	}
+}
+
+// --- consent questions: cool-down after declines, the relay's timeout
+
+type consentKind int
+
+const (
+	kindNone consentKind = iota
+	kindView
+	kindControl
+)
+
+func kindOf(t protocol.Type) consentKind {
+	switch t {
+	case protocol.TypeViewRequest, protocol.TypeViewGrant, protocol.TypeViewDeny:
+		return kindView
+	case protocol.TypeControlRequest, protocol.TypeControlGrant, protocol.TypeControlDeny:
+		return kindControl
+	}
+	return kindNone
+}
+
+func isAsk(t protocol.Type) bool {
+	return t == protocol.TypeViewRequest || t == protocol.TypeControlRequest
+}
+
+// widensAccess reports whether a consent step gives the technician more
+// than before (a question on the user's screen counts): such a step is
+// refused when it cannot be audited.
+func widensAccess(t protocol.Type) bool {
+	switch t {
+	case protocol.TypeViewRequest, protocol.TypeViewGrant, protocol.TypeControlRequest, protocol.TypeControlGrant:
+		return true
+	}
+	return false
+}
+
+func (ls *liveSession) question(k consentKind) *question {
+	if k == kindControl {
+		return &ls.control
+	}
+	return &ls.view
+}
+
+// denyCooldown is the wait after the n-th decline of a question: none
+// after the first (one second ask at once), then DenyCooldown, doubling
+// up to MaxDenyCooldown.
+func (s *Server) denyCooldown(n int) time.Duration {
+	if n < 2 {
+		return 0
+	}
+	d := s.cfg.DenyCooldown
+	for i := 2; i < n && d < s.cfg.MaxDenyCooldown; i++ {
+		d *= 2
+	}
+	return min(d, s.cfg.MaxDenyCooldown)
+}
+
+// askWait is how long the technician must still wait before asking k again.
+func (h *hub) askWait(ls *liveSession, k consentKind, now time.Time) time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return ls.question(k).until.Sub(now)
+}
+
+// openQuestion starts the relay's clock on a question just put to the
+// user; it returns the channel closed when the question is answered.
+func (h *hub) openQuestion(ls *liveSession, k consentKind) chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.sessions[ls.id] != ls {
+		return nil
+	}
+	q := ls.question(k)
+	if q.open != nil {
+		close(q.open)
+	}
+	q.open = make(chan struct{})
+	return q.open
+}
+
+// answered closes the open question of kind k; a decline counts towards
+// the cool-down.
+func (h *hub) answered(ls *liveSession, k consentKind, denied bool, now time.Time, cooldown func(int) time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	answerLocked(ls.question(k), denied, now, cooldown)
+}
+
+func answerLocked(q *question, denied bool, now time.Time, cooldown func(int) time.Duration) {
+	if q.open != nil {
+		close(q.open)
+		q.open = nil
+	}
+	if denied {
+		q.denies++
+		q.until = now.Add(cooldown(q.denies))
+	}
+}
+
+// timeOut closes question ch of kind k as declined (no answer), unless it
+// was answered or the session ended meanwhile; it reports whether it did.
+func (h *hub) timeOut(ls *liveSession, k consentKind, ch chan struct{}, now time.Time, cooldown func(int) time.Duration) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	q := ls.question(k)
+	if h.sessions[ls.id] != ls || q.open != ch {
+		return false
+	}
+	deny := protocol.TypeViewDeny
+	if k == kindControl {
+		deny = protocol.TypeControlDeny
+	}
+	ls.step(deny)
+	answerLocked(q, true, now, cooldown)
+	return true
+}
+
+// undoStep takes back a consent step that could not be audited: a
+// question is not put, a grant is not given (the question stays open, so
+// the relay's timeout still answers the technician).
+func (h *hub) undoStep(ls *liveSession, t protocol.Type) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.sessions[ls.id] != ls {
+		return
+	}
+	switch t {
+	case protocol.TypeViewRequest:
+		ls.viewRequested = false
+	case protocol.TypeViewGrant:
+		ls.viewGranted, ls.viewRequested = false, true
+	case protocol.TypeControlRequest:
+		ls.controlRequested = false
+	case protocol.TypeControlGrant:
+		ls.controlGranted, ls.controlRequested = false, true
+	}
+}
+
+// closeQuestions stops the timers of an ended session's questions.
+func (h *hub) closeQuestions(ls *liveSession) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, q := range []*question{&ls.view, &ls.control} {
+		if q.open != nil {
+			close(q.open)
+			q.open = nil
+		}
+	}
+}
+
+// closeUnanswered enforces the consent timeout: a question the desktop
+// leaves unanswered for Config.ConsentTimeout is declined by the relay
+// (reason no_answer, audited with the relay as actor) and the technician
+// is told, whatever the desktop does.
+func (s *Server) closeUnanswered(ls *liveSession, k consentKind, ch chan struct{}) {
+	defer s.wg.Done()
+	t := time.NewTimer(s.cfg.ConsentTimeout)
+	defer t.Stop()
+	select {
+	case <-s.ctx.Done():
+		return
+	case <-ch:
+		return
+	case <-t.C:
+	}
+	now := s.now()
+	if !s.hub.timeOut(ls, k, ch, now, s.denyCooldown) {
+		return
+	}
+	deny := protocol.TypeViewDeny
+	if k == kindControl {
+		deny = protocol.TypeControlDeny
+	}
+	action, _ := consentAction(deny)
+	s.audit(s.ctx, store.AuditEvent{At: now, Actor: protocol.ActorRelay, Action: action, RequestID: ls.requestID, SessionID: ls.id,
+		Detail: string(protocol.ConsentNoAnswer)})
+	s.log.Info("consent question unanswered", "session", ls.id, "kind", deny)
+	s.hub.forward(ls, false, s.encode(deny, "", ls.id, &protocol.Consent{Reason: protocol.ConsentNoAnswer}))
 }

@@ -1,35 +1,36 @@
 package server
 
 import (
-	"sync"
-	"time"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lifeline-desk/lifeline/relay/store"
 )
 
-// totpReplayWindow is how long an accepted TOTP code stays spent: a code
-// is valid for up to 90 s, so a second use inside this window is a replay.
-const totpReplayWindow = 2 * time.Minute
-
-// totpGuard accepts each TOTP code once per technician. It is safe for
-// concurrent use.
+// totpGuard accepts each TOTP time step once per technician, and never a
+// step older than the last one accepted. The last step is kept in the
+// store (technicians.totp_last_step), so a restart does not reopen a code
+// that was already used.
 type totpGuard struct {
-	mu   sync.Mutex
-	last map[int64]totpUse // the last accepted code per technician
-}
-
-type totpUse struct {
-	code string
-	at   time.Time
-}
-
-func newTOTPGuard() *totpGuard { return &totpGuard{last: make(map[int64]totpUse)} }
-
-// claim spends code for techID at now; false if it was already spent.
-func (g *totpGuard) claim(techID int64, code string, now time.Time) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if last, ok := g.last[techID]; ok && last.code == code && now.Sub(last.at) < totpReplayWindow {
-		return false
+	st interface {
+		ClaimTOTPStep(ctx context.Context, id, step int64) error
 	}
-	g.last[techID] = totpUse{code: code, at: now}
-	return true
+}
+
+func newTOTPGuard() *totpGuard { return &totpGuard{} }
+
+// errTOTPReused is returned by claim for a code already used.
+var errTOTPReused = errors.New("TOTP code already used")
+
+// claim spends the time step step of techID's codes.
+func (g *totpGuard) claim(ctx context.Context, techID, step int64) error {
+	err := g.st.ClaimTOTPStep(context.WithoutCancel(ctx), techID, step)
+	if errors.Is(err, store.ErrConflict) {
+		return errTOTPReused
+	}
+	if err != nil {
+		return fmt.Errorf("claim TOTP step: %w", err)
+	}
+	return nil
 }

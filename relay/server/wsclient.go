@@ -28,6 +28,9 @@ type clientConn struct {
 // msgNoLongerOpen answers a resume of a request that cannot be resumed.
 const msgNoLongerOpen = "that help request is no longer open; send a new one"
 
+// msgTooLarge answers a help request too large to keep.
+const msgTooLarge = "your message is too long for the help desk; shorten what you wrote (or leave out the pasted text) and send it again"
+
 func (c *clientConn) actor() protocol.Actor { return protocol.UserActor(c.name) }
 
 func (s *Server) handleClientWS(w http.ResponseWriter, r *http.Request) {
@@ -36,6 +39,12 @@ func (s *Server) handleClientWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.wg.Done()
+	release, ok := s.hub.guard.openConn("client", s.clientAddr(r))
+	if !ok {
+		refuseConn(w)
+		return
+	}
+	defer release()
 
 	ws, err := websocket.Accept(w, r, nil)
 	if err != nil {
@@ -67,6 +76,12 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 		return
 	}
 	ctx := c.ctx
+	switch m.Type {
+	case protocol.TypeRequestSubmit, protocol.TypeRequestCancel, protocol.TypeOutcomeReport:
+		if !s.throttle(c, m.ID, m.Type) {
+			return
+		}
+	}
 	switch p := m.Payload.(type) {
 	case *protocol.RequestSubmit:
 		s.submit(ctx, c, m.ID, p)
@@ -116,6 +131,15 @@ func (s *Server) submit(ctx context.Context, c *clientConn, id string, p *protoc
 	}
 	if len(p.Diagnostics) > 0 {
 		r.Diagnostics, _ = json.Marshal(p.Diagnostics)
+	}
+	// Capped by the size it is kept and shown at, escapes and all, so that
+	// it reaches every console (queue.added, session.start).
+	it := queueItem(r, true)
+	if err := protocol.CheckItemSize(&it); err != nil {
+		s.hub.guard.refuse("client", refusedTooLarge)
+		c.log.Warn("help request refused", "err", err)
+		c.replyError(id, protocol.CodeTooLarge, msgTooLarge)
+		return
 	}
 	// Persisted before acknowledged.
 	if err := s.queue.CreateRequest(ctx, &r); err != nil {
@@ -207,7 +231,7 @@ func (s *Server) redeem(ctx context.Context, c *clientConn, id string, p *protoc
 		c.replyError(id, protocol.CodeInternal, "the help desk could not check the code; try again in a minute")
 		return
 	}
-	want := codes.Hash(p.Code)
+	want := s.codeHash(p.Code)
 	var match *store.Code
 	for i := range active { // compare with every code, no early exit
 		if codes.Equal(active[i].Hash, want) && match == nil {

@@ -27,6 +27,12 @@ func (s *Server) handleTechWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.wg.Done()
+	release, ok := s.hub.guard.openConn("tech", s.clientAddr(r))
+	if !ok {
+		refuseConn(w)
+		return
+	}
+	defer release()
 
 	// Origin must be the relay's own host (or an allowed pattern): a page on
 	// another site cannot drive a technician's console socket.

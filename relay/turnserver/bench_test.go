@@ -12,8 +12,8 @@ import (
 // UDP peer on loopback. MB/s is the offered rate; delivered_MB/s and
 // loss_% what reached the peer.
 func BenchmarkRelayThroughput(b *testing.B) {
-	s := newTestServer(b)
-	user, pass := Credentials([]byte("s3cret"), "bench", time.Hour, time.Now())
+	s, _ := newTestServer(b)
+	user, pass := Credentials(testSecret, "bench", time.Hour, time.Now())
 	c := newClient(b, s, user, pass)
 	relay, err := c.Allocate()
 	if err != nil {

@@ -10,7 +10,8 @@
 // Every flag can also be set with an environment variable: LIFELINE_ and
 // the flag name in upper case with '-' as '_' (--turn-external-ip →
 // LIFELINE_TURN_EXTERNAL_IP). Secrets are never flag values: the TURN secret
-// comes from --turn-secret-file or LIFELINE_TURN_SECRET, passwords from a
+// comes from --turn-secret-file or LIFELINE_TURN_SECRET, the metrics token
+// from --metrics-token-file or LIFELINE_METRICS_TOKEN, passwords from a
 // prompt or standard input.
 package main
 
@@ -32,6 +33,7 @@ import (
 
 	"github.com/lifeline-desk/lifeline/internal/cliflag"
 	"github.com/lifeline-desk/lifeline/relay/relayd"
+	"github.com/lifeline-desk/lifeline/relay/server"
 )
 
 func main() {
@@ -102,22 +104,54 @@ func newLogger(level, format string) (*slog.Logger, error) {
 }
 
 func serve(args []string) error {
+	o, log, err := serveOptions(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return relayd.Run(ctx, o, log)
+}
+
+// serveOptions reads the serve flags, their LIFELINE_* variables and the
+// secret files.
+func serveOptions(args []string) (relayd.Options, *slog.Logger, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var o relayd.Options
-	turnURLs, origins := &cliflag.List{Sep: ","}, &cliflag.List{Sep: ","}
-	var secretFile, logLevel, logFormat string
+	turnURLs, origins, proxies := &cliflag.List{Sep: ","}, &cliflag.List{Sep: ","}, &cliflag.List{Sep: ","}
+	var secretFile, metricsTokenFile, logLevel, logFormat string
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "HTTP(S) listen address")
 	fs.StringVar(&o.DataDir, "data", "lifeline-data", "data directory (SQLite database, TURN secret)")
 	fs.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&o.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&o.InsecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (behind a TLS proxy)")
-	fs.BoolVar(&o.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind a reverse proxy)")
+	fs.StringVar(&o.PublicURL, "public-url", "", "URL people use to reach the relay (behind a proxy, the proxy's); https makes the cookie Secure and adds HSTS")
+	fs.BoolVar(&o.TrustProxy, "trust-proxy", false, "believe X-Forwarded-For from a reverse proxy on this machine (loopback)")
+	fs.Var(proxies, "trusted-proxy", "reverse proxy addresses or CIDRs whose X-Forwarded-For is believed, comma-separated")
+	fs.StringVar(&o.MetricsListen, "metrics-listen", "127.0.0.1:9464", "separate /metrics listener (loopback unless a token is set), or 'off'")
+	fs.StringVar(&metricsTokenFile, "metrics-token-file", "", "file holding a bearer token for /metrics (or LIFELINE_METRICS_TOKEN); also serves /metrics on --listen")
 	fs.BoolVar(&o.Demo, "demo", false, "create the 'demo' admin with a random password, printed once")
-	fs.StringVar(&o.TURNListen, "turn-listen", ":3478", "embedded TURN server UDP address, or 'off'")
+	fs.StringVar(&o.TURNListen, "turn-listen", ":3478", "embedded TURN server address (UDP and TCP), or 'off'")
+	fs.StringVar(&o.TURNTLSListen, "turn-tls-listen", "", "also serve TURN over TLS (turns:) here with --tls-cert/--tls-key, e.g. :5349")
+	turnAllow := &cliflag.List{Sep: ","}
+	fs.Var(turnAllow, "turn-allow-peers", "CIDRs TURN clients may relay to besides the session's parties (private ranges are refused otherwise), comma-separated")
 	fs.StringVar(&o.TURNExternalIP, "turn-external-ip", "", "public IP advertised by the embedded TURN server")
 	fs.Var(turnURLs, "turn-url", "TURN URL(s) sent to clients, comma-separated (e.g. an external coturn); default: the embedded server")
 	fs.StringVar(&secretFile, "turn-secret-file", "", "file holding the TURN shared secret (coturn static-auth-secret); or LIFELINE_TURN_SECRET; default: generated in the data dir")
-	fs.DurationVar(&o.Retention, "retention", 365*24*time.Hour, "delete records older than this (0 keeps everything)")
+	retention := map[string]*time.Duration{}
+	for _, r := range []struct {
+		name string
+		def  time.Duration
+		what string
+	}{
+		{"waiting", server.DefaultWaitingRetention, "a waiting request nobody took expires after this"},
+		{"transcripts", server.DefaultTranscriptRetention, "keep chat transcripts this long"},
+		{"sessions", server.DefaultSessionRetention, "keep ended sessions, notes and closed requests (names, contacts, descriptions) this long"},
+		{"audit", server.DefaultAuditRetention, "keep the audit log this long"},
+		{"outcomes", server.DefaultOutcomeRetention, "keep anonymous self-help outcomes this long"},
+	} {
+		retention[r.name] = fs.Duration("retention-"+r.name, r.def, r.what+" (0 keeps forever)")
+	}
 	fs.Var(origins, "origin", "extra allowed Origin host patterns for the console socket, comma-separated")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long to wait for connections on shutdown")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
@@ -127,25 +161,47 @@ func serve(args []string) error {
 		fs.PrintDefaults()
 	}
 	if _, err := parse(fs, args); err != nil {
-		return err
+		return o, nil, err
 	}
-	o.TURNURLs, o.Origins = turnURLs.Values, origins.Values
+	o.TURNURLs, o.Origins, o.TrustedProxies = turnURLs.Values, origins.Values, proxies.Values
+	o.TURNAllowPeers = turnAllow.Values
+	forever := func(d time.Duration) time.Duration {
+		if d == 0 {
+			return -1 // server.Retention: negative keeps forever
+		}
+		return d
+	}
+	o.Retention = server.Retention{Waiting: forever(*retention["waiting"]), Transcripts: forever(*retention["transcripts"]),
+		Sessions: forever(*retention["sessions"]), Audit: forever(*retention["audit"]), Outcomes: forever(*retention["outcomes"])}
 	log, err := newLogger(logLevel, logFormat)
 	if err != nil {
-		return err
+		return o, nil, err
 	}
 	if secretFile != "" {
 		b, err := os.ReadFile(secretFile)
 		if err != nil {
-			return fmt.Errorf("read TURN secret: %w", err)
+			return o, nil, fmt.Errorf("read TURN secret: %w", err)
 		}
 		o.TURNSecret = []byte(strings.TrimSpace(string(b)))
 	} else if v := os.Getenv("LIFELINE_TURN_SECRET"); v != "" {
 		o.TURNSecret = []byte(v)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return relayd.Run(ctx, o, log)
+	if metricsTokenFile != "" {
+		b, err := os.ReadFile(metricsTokenFile)
+		if err != nil {
+			return o, nil, fmt.Errorf("read metrics token: %w", err)
+		}
+		o.MetricsToken = strings.TrimSpace(string(b))
+		if o.MetricsToken == "" {
+			return o, nil, fmt.Errorf("metrics token file %s is empty", metricsTokenFile)
+		}
+	} else if v := os.Getenv("LIFELINE_METRICS_TOKEN"); v != "" {
+		o.MetricsToken = v
+	}
+	if os.Getenv("LIFELINE_RETENTION") != "" {
+		log.Warn("LIFELINE_RETENTION is no longer read; use the --retention-* settings (LIFELINE_RETENTION_WAITING, _TRANSCRIPTS, _SESSIONS, _AUDIT, _OUTCOMES)")
+	}
+	return o, log, nil
 }
 
 func user(args []string) error {

@@ -5,6 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/lifeline-desk/lifeline/relay/server"
 )
 
 func TestParseFlagsAndEnv(t *testing.T) {
@@ -40,5 +43,28 @@ func TestReadPasswordFromPipe(t *testing.T) {
 	pw, err := readPassword(in, os.Stderr)
 	if err != nil || pw != "s3cret-password" {
 		t.Fatalf("got %q %v", pw, err)
+	}
+}
+
+func TestServeOptions(t *testing.T) {
+	t.Setenv("LIFELINE_METRICS_TOKEN", "tok-from-env")
+	t.Setenv("LIFELINE_PUBLIC_URL", "https://help.example.org")
+	o, _, err := serveOptions([]string{"--retention-transcripts", "0", "--retention-waiting", "48h", "--trusted-proxy", "10.0.0.5,192.168.0.0/16", "--trust-proxy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.MetricsToken != "tok-from-env" || o.PublicURL != "https://help.example.org" || o.MetricsListen != "127.0.0.1:9464" {
+		t.Errorf("metrics/public URL options %+v", o)
+	}
+	if o.Retention.Transcripts >= 0 || o.Retention.Waiting != 48*time.Hour || o.Retention.Sessions != server.DefaultSessionRetention {
+		t.Errorf("retention %+v: want transcripts forever (negative), waiting 48h, sessions the default", o.Retention)
+	}
+	if !o.TrustProxy || len(o.TrustedProxies) != 2 {
+		t.Errorf("proxies %v %v", o.TrustProxy, o.TrustedProxies)
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, nil, 0o600)
+	if _, _, err := serveOptions([]string{"--metrics-token-file", empty}); err == nil {
+		t.Error("an empty metrics token file was accepted")
 	}
 }

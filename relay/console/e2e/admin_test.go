@@ -72,11 +72,11 @@ func TestAuditView(t *testing.T) {
 	tb.Wait("audit rows", `document.querySelectorAll('#audit-table tbody tr').length >= 2`, 10*time.Second)
 	// On screen in words and display names; the codes stay on the row.
 	rows := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('#audit-table tbody tr')].map(tr => tr.cells[2].textContent + ' | ' + tr.cells[1].textContent)`)
-	if len(rows) < 2 || rows[0] != "Failed sign-in as alex | alex" || rows[1] != "Alex from IT signed in | Alex from IT" {
+	if len(rows) < 2 || rows[0] != "Failed sign-in as alex | Sign-in attempt" || rows[1] != "Alex from IT signed in | Alex from IT" {
 		t.Errorf("audit rows = %q", rows)
 	}
 	codes := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('#audit-table tbody tr')].map(tr => tr.dataset.action + ' ' + tr.dataset.actor)`)
-	if len(codes) < 2 || codes[0] != "login.failed alex" || codes[1] != "login tech:alex" {
+	if len(codes) < 2 || codes[0] != "login.failed login-attempt" || codes[1] != "login tech:alex" {
 		t.Errorf("audit row codes = %q", codes)
 	}
 	tb.TypeInto("#a-action", "login\r")

@@ -12,13 +12,20 @@ import (
 )
 
 // guideNoteRequest is a request as the desktop sends it after a guide
-// escalated with a note for the technician: the note glued onto the
-// person's words (app/internal/helpdesk toProtocol), with the guide's
-// hard line breaks and a variable left unfilled.
-func guideNoteRequest(name string) protocol.RequestSubmit {
+// escalated with a note for the technician: the note in guide.note, with
+// the guide's hard line breaks and a variable left unfilled (a desktop
+// older than guide.note, or a custom guide). The legacy form, the note
+// glued onto the person's words after "From the guide: ", must read the
+// same.
+func guideNoteRequest(name string, legacy bool) protocol.RequestSubmit {
 	req := printerRequest(name)
-	req.Description = "printer says offline since this morning\n\nFrom the guide: Printer still offline after a power cycle and\n" +
+	const note = "Printer still offline after a power cycle and\n" +
 		"clearing the queue. Check it is on the correct network ({{wifi_name}}) and\nhas an address.\n\nUser is at desk 4.11."
+	if legacy {
+		req.Description += "\n\nFrom the guide: " + note
+	} else {
+		req.Guide.Note = note
+	}
 	return req
 }
 
@@ -26,10 +33,19 @@ func guideNoteRequest(name string) protocol.RequestSubmit {
 // technician are shown apart, labelled, reflowed, without the unfilled
 // variable: in the queue, in the session and in the history.
 func TestGuideNoteApart(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		legacy bool
+	}{{"guide.note", false}, {"glued to the description", true}} {
+		t.Run(tc.name, func(t *testing.T) { testGuideNoteApart(t, tc.legacy) })
+	}
+}
+
+func testGuideNoteApart(t *testing.T, legacy bool) {
 	r := startRelay(t, nil)
 	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
-	ana := r.submit(guideNoteRequest("Ana Silva"))
+	ana := r.submit(guideNoteRequest("Ana Silva", legacy))
 	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
 
 	const words = "printer says offline since this morning"
@@ -65,7 +81,9 @@ func TestGuideNoteApart(t *testing.T) {
 	tb.Wait("the session", `document.querySelector('.session:not([hidden]) .guide-stop')`, 10*time.Second)
 	ana.expect(t, protocol.TypeViewRequest)
 	check("session", ".session:not([hidden]) .session-side .context")
-	tb.Screenshot(screenshots, "session-context")
+	if !legacy {
+		tb.Screenshot(screenshots, "session-context")
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -85,7 +103,9 @@ func TestGuideNoteApart(t *testing.T) {
 	if top := consoletest.Eval[float64](tb, `(document.querySelector('#history-detail .guide-stop').scrollIntoView({ block: 'center' }), document.querySelector('#main').scrollTop)`); top == 0 {
 		t.Log("the history detail did not scroll")
 	}
-	tb.Screenshot(screenshots, "history-guide-note")
+	if !legacy {
+		tb.Screenshot(screenshots, "history-guide-note")
+	}
 
 	// What is stored and exported is what the desktop sent.
 	var rec struct {
@@ -94,7 +114,7 @@ func TestGuideNoteApart(t *testing.T) {
 		} `json:"request"`
 	}
 	sid := consoletest.Eval[string](tb, `document.querySelector('#history-table tbody tr').dataset.id`)
-	if st := r.SignIn(t, adminUser, adminPass).Call("GET", "/api/sessions/"+sid, nil, &rec); st != http.StatusOK || rec.Request.Description != guideNoteRequest("").Description {
+	if st := r.SignIn(t, adminUser, adminPass).Call("GET", "/api/sessions/"+sid, nil, &rec); st != http.StatusOK || rec.Request.Description != guideNoteRequest("", legacy).Description {
 		t.Errorf("stored description (%d) = %q", st, rec.Request.Description)
 	}
 }

@@ -72,6 +72,7 @@ func TestTOTP(t *testing.T) {
 		t.Error("admin tab shown to a technician")
 	}
 	tb.Click(`.tab[data-view="account"]`)
+	tb.TypeInto("#totp-setup-pass", techPass)
 	tb.Click("#totp-setup")
 	tb.Wait("the secret", `document.querySelector('#totp-secret').textContent.length > 10`, 10*time.Second)
 	secret := strings.ReplaceAll(tb.Text("#totp-secret"), " ", "")

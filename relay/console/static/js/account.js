@@ -25,6 +25,7 @@ export function render(u) {
     ? 'On: signing in asks for a code from your authenticator app.'
     : 'Off: signing in needs only your password. Turning it on is strongly recommended.';
   $('#totp-setup').hidden = u.totp_enabled;
+  $('#totp-setup-pass-row').hidden = u.totp_enabled;
   $('#totp-disable-form').hidden = !u.totp_enabled;
   if (u.totp_enabled) $('#totp-enroll').hidden = true;
 }
@@ -52,21 +53,22 @@ async function changePassword(e) {
 async function setupTOTP() {
   const msg = $('#totp-msg');
   try {
-    const r = await post('/api/me/totp/setup');
+    const r = await post('/api/me/totp/setup', { password: $('#totp-setup-pass').value });
     $('#totp-secret').textContent = r.secret.replace(/(.{4})/g, '$1 ').trim();
     $('#totp-url').textContent = r.url;
     $('#totp-enroll').hidden = false;
     $('#totp-code').focus();
     say(msg, '');
   } catch (err) {
-    say(msg, err.message, 'error');
+    say(msg, err.code === 'invalid_credentials' ? 'The password is wrong. Type it again.' : err.message, 'error');
   }
 }
 
 async function enableTOTP() {
   const msg = $('#totp-msg');
   try {
-    await post('/api/me/totp/enable', { code: $('#totp-code').value.trim() });
+    await post('/api/me/totp/enable', { password: $('#totp-setup-pass').value, code: $('#totp-code').value.trim() });
+    $('#totp-setup-pass').value = '';
     say(msg, 'Second factor turned on. Next time you sign in, have your phone ready.', 'ok');
     await refresh();
   } catch (err) {

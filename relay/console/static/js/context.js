@@ -7,8 +7,9 @@ export function displayName(item) {
   return (item && item.name) || 'Unnamed user';
 }
 
-// The desktop appends the guide's note for the technician to the
-// description after this marker (app/internal/helpdesk toProtocol).
+// Desktops before protocol field guide.note appended the guide's note for
+// the technician to the description after this marker; requests stored
+// then still read apart.
 const guideNoteMarker = 'From the guide: ';
 
 /**
@@ -64,7 +65,9 @@ export function renderContext(item, { compact = false } = {}) {
   fact('App version', item.app_version);
   fact('Asked at', fmtTime(item.created_at));
   fact('Came in by', item.source === 'code' ? 'one-time code' : 'help request');
-  const { words, note } = splitDescription(item.description);
+  const split = splitDescription(item.description);
+  const words = split.words;
+  const note = (item.guide && item.guide.note) || split.note;
   f.append(el('h3', { text: 'What they wrote' }),
     el('p', { class: 'description', text: words || '(nothing written)' }));
   if (note) f.append(guideStop(item.guide, note));

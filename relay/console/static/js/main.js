@@ -3,6 +3,7 @@
 import { el, $, $$, say, fmtWait, fmtClock } from './dom.js';
 import { api, get, post, del, setCSRF, setUnauthenticatedHandler, serverNow } from './api.js';
 import { RelaySocket } from './socket.js';
+import { ErrorCode } from './vocab.js';
 import { renderContext, displayName, splitDescription } from './context.js';
 import { learnNames } from './words.js';
 import { LiveSession } from './session.js';
@@ -178,10 +179,12 @@ function onMessage(m) {
   const d = m.data || {};
   switch (m.type) {
     case 'queue.snapshot':
-      state.queue.clear();
+      // Parts 1 … parts in a row (a busy queue does not fit one message);
+      // part 1 (or a relay without parts) starts the queue afresh.
+      if (!(d.part > 1)) state.queue.clear();
       for (const it of d.requests || []) state.queue.set(it.id, it);
       renderQueue();
-      resyncSessions();
+      if (!d.parts || d.part === d.parts) resyncSessions();
       break;
     case 'queue.added':
     case 'queue.updated':
@@ -201,6 +204,10 @@ function onMessage(m) {
       startSession(d);
       break;
     case 'error': {
+      if (d.code === ErrorCode.QueueIncomplete && !m.id) {
+        reloadQueue();
+        break;
+      }
       const sid = state.sent.get(m.id) || m.session;
       const s = sid && state.sessions.get(sid);
       if (s) s.refused(d);
@@ -213,6 +220,26 @@ function onMessage(m) {
 }
 
 // --- queue
+
+// reloadQueue loads the waiting queue over HTTP, when the relay could not
+// send part of it on the socket (error queue_incomplete).
+let reloading = null;
+async function reloadQueue() {
+  if (reloading) return reloading;
+  reloading = (async () => {
+    try {
+      const items = await get('/api/requests?state=waiting');
+      state.queue.clear();
+      for (const it of items || []) if (it.state === 'waiting') state.queue.set(it.id, it);
+      renderQueue();
+    } catch (err) {
+      queueNotice('', `Part of the queue could not be shown: ${err.message}`, 'error');
+    } finally {
+      reloading = null;
+    }
+  })();
+  return reloading;
+}
 
 // A notice about one request in #queue-msg is news for a moment only: it
 // clears itself after noticeMS, or as soon as another request in the queue

@@ -16,6 +16,7 @@ export const EndReason = Object.freeze({
   ClientDisconnected: 'client_disconnected',
   RelayRestart: 'relay_restart',
   RelayShutdown: 'relay_shutdown',
+  AccessRevoked: 'access_revoked',
 });
 
 /** What qualifies a consent step (protocol.ConsentReason, protocol.ConsentReasons). */
@@ -41,6 +42,7 @@ export const AuditAction = Object.freeze({
   RequestCreated: 'request.created',
   RequestTaken: 'request.taken',
   RequestCancelled: 'request.cancelled',
+  RequestExpired: 'request.expired',
   CodeCreated: 'code.created',
   CodeCancelled: 'code.cancelled',
   CodeUsed: 'code.used',
@@ -67,4 +69,6 @@ export const ErrorCode = Object.freeze({
   BadCode: 'bad_code',
   RateLimited: 'rate_limited',
   Internal: 'internal',
+  TooLarge: 'too_large',
+  QueueIncomplete: 'queue_incomplete',
 });

@@ -41,7 +41,16 @@ export function actorName(actor) {
   if (a.startsWith('user:')) return a.slice(5) || 'The user';
   if (a === 'user') return 'The user';
   if (a === 'relay') return 'Lifeline relay';
+  if (a === 'login-attempt') return 'Sign-in attempt';
   return a;
+}
+
+// typedName is the user name a sign-in attempt typed, from its detail
+// (name="..." as the relay quotes it), or ''.
+function typedName(detail) {
+  const m = /^name=("(?:[^"\\]|\\.)*")/.exec(String(detail || ''));
+  if (!m) return '';
+  try { return JSON.parse(m[1]); } catch { return m[1].slice(1, -1); }
 }
 
 // endWords names every EndReason in a few words (console_test.go checks
@@ -58,6 +67,7 @@ export const endWords = {
   [EndReason.ClientDisconnected]: 'user disconnected',
   [EndReason.RelayRestart]: 'relay restart',
   [EndReason.RelayShutdown]: 'relay shutdown',
+  [EndReason.AccessRevoked]: 'sign-in revoked',
 };
 
 // consentWords names every ConsentReason, the detail of a consent event.
@@ -84,6 +94,7 @@ const auditWords = {
   [AuditAction.RequestCreated]: (who) => `${who} asked for help`,
   [AuditAction.RequestTaken]: (who) => `${who} took the request`,
   [AuditAction.RequestCancelled]: (who) => `${who} cancelled the request`,
+  [AuditAction.RequestExpired]: (who) => `${who} closed the request: no technician took it in time`,
   [AuditAction.CodeCreated]: (who) => `${who} created a one-time code`,
   [AuditAction.CodeCancelled]: (who) => `${who} cancelled a one-time code`,
   [AuditAction.CodeUsed]: (who) => `${who} typed in a one-time code`,
@@ -102,7 +113,7 @@ const auditWords = {
 
 /** eventWords says an audit event ({actor, action}) as a sentence. */
 export function eventWords(e) {
-  const who = actorName(e.actor);
+  const who = e.actor === 'login-attempt' ? (typedName(e.detail) || 'an unknown name') : actorName(e.actor);
   const say = auditWords[e.action];
   return say ? say(who) : `${who}: ${e.action}`;
 }
@@ -127,6 +138,7 @@ export function detailWords(detail) {
     case 'category': return `Category: ${value}`;
     case 'technician': return `Technician: ${actorName(`tech:${value}`)}`;
     case 'code_id': return `Code number ${value}`;
+    case 'name': return `Typed: ${value}`;
     case 'user': {
       const [user, ...changes] = value.split(' ');
       return `Technician ${actorName(`tech:${user}`)}${changes.length ? `: ${changes.join(' ').replaceAll(',', ', ')}` : ''}`;
