@@ -5,17 +5,26 @@
 #   packaging/setup-deps.sh            build + test packages
 #   packaging/setup-deps.sh build      only what `go build` needs
 #   packaging/setup-deps.sh bench      test packages plus ffmpeg (benchmark reference)
+#   packaging/setup-deps.sh windows    the Windows cross-build and Wine test toolchain
 set -euo pipefail
 
 build_pkgs=(gcc pkg-config curl libgl1-mesa-dev xorg-dev libxtst-dev libxkbcommon-dev libxkbcommon-x11-dev libpng-dev libvpx-dev libyuv-dev)
-test_pkgs=(xvfb xdotool x11-xserver-utils x11-utils chromium imagemagick util-linux iproute2 cups-client cups-daemon)
+# wine and the mingw C compiler: the Windows checks' tests cross-build and run
+# under Wine (selfhelp/diag TestUnderWine, its ProcessPrng shim).
+test_pkgs=(xvfb xdotool x11-xserver-utils x11-utils chromium imagemagick util-linux iproute2 cups-client cups-daemon wine wine64 gcc-mingw-w64-x86-64)
 bench_pkgs=(ffmpeg)
+# mingw cross compilers, Wine to run the tests, wixl/msitools for the MSI,
+# yasm/cmake for the libvpx/libyuv cross-build (packaging/windows/deps.sh),
+# dpkg-dev for `apt-get source`, osslsigncode for Authenticode signing,
+# imagemagick for the installer icon.
+windows_pkgs=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 wixl msitools yasm cmake dpkg-dev xz-utils osslsigncode xvfb imagemagick)
 
 case "${1:-test}" in
   build) want=("${build_pkgs[@]}") ;;
   test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
   bench) want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+  windows) want=("${build_pkgs[@]}" "${windows_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|windows]" >&2; exit 2 ;;
 esac
 
 missing=()

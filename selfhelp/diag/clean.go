@@ -16,6 +16,43 @@ const tempAge = 24 * time.Hour
 // fixCleanTemp empties the user's trash and removes the user's own
 // temporary files older than a day.
 func fixCleanTemp(ctx context.Context, cfg *Config) (string, error) {
+	return cleanTemp(ctx, cfg, emptyTrashDirs, "trash")
+}
+
+// trashEmptier empties the user's trash (home is the user's home folder)
+// and says how many items and bytes it removed; err is the first thing it
+// could not remove.
+type trashEmptier func(ctx context.Context, home string) (items int, freed int64, err error)
+
+// emptyTrashDirs empties the freedesktop and macOS trash folders.
+func emptyTrashDirs(ctx context.Context, home string) (items int, freed int64, firstErr error) {
+	for _, dir := range trashDirs(home) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if ctx.Err() != nil {
+				return items, freed, ctx.Err()
+			}
+			p := filepath.Join(dir, e.Name())
+			size := dirSize(p)
+			if err := os.RemoveAll(p); err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+			freed += size
+			items++
+		}
+	}
+	return items, freed, firstErr
+}
+
+// cleanTemp empties the trash (called trashName in the message) and
+// removes the user's temporary files older than a day.
+func cleanTemp(ctx context.Context, cfg *Config, emptyTrash trashEmptier, trashName string) (string, error) {
 	home := cfg.Home
 	if home == "" {
 		var err error
@@ -27,9 +64,10 @@ func fixCleanTemp(ctx context.Context, cfg *Config) (string, error) {
 	if tmp == "" {
 		tmp = os.TempDir()
 	}
-	var freed int64
-	var files int
-	var firstErr error
+	files, freed, firstErr := emptyTrash(ctx, home)
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
 	remove := func(path string, info fs.FileInfo) {
 		if err := os.RemoveAll(path); err != nil {
 			if firstErr == nil {
@@ -39,27 +77,6 @@ func fixCleanTemp(ctx context.Context, cfg *Config) (string, error) {
 		}
 		freed += info.Size()
 		files++
-	}
-	for _, dir := range trashDirs(home) {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			if ctx.Err() != nil {
-				return "", ctx.Err()
-			}
-			p := filepath.Join(dir, e.Name())
-			size := dirSize(p)
-			if err := os.RemoveAll(p); err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				continue
-			}
-			freed += size
-			files++
-		}
 	}
 	uid := os.Getuid()
 	cutoff := time.Now().Add(-tempAge)
@@ -86,7 +103,7 @@ func fixCleanTemp(ctx context.Context, cfg *Config) (string, error) {
 	}
 	msg := fmt.Sprintf("Deleted %d item(s) and freed %s.", files, sizeText(uint64(freed)))
 	if files == 0 {
-		msg = "The trash was already empty and there were no old temporary files."
+		msg = fmt.Sprintf("The %s was already empty and there were no old temporary files.", trashName)
 	}
 	if firstErr != nil {
 		msg += " Some files were in use or protected and were left alone."

@@ -15,14 +15,19 @@ import (
 // checkInternet walks the chain from adapter to web server and reports the
 // first broken link, so the person knows where the problem is.
 func checkInternet(ctx context.Context, cfg *Config) Result {
-	chain := []checkFunc{checkInterfaces}
-	if route, ok := platformChecks()[CheckRoute]; ok {
-		chain = append(chain, route.run)
+	var chain []checkFunc
+	checks := platformChecks()
+	for _, name := range []string{CheckInterfaces, CheckRoute, CheckGateway, CheckDNS, CheckHTTPS} {
+		if c, ok := checks[name]; ok {
+			chain = append(chain, c.run)
+		}
 	}
-	if gw, ok := platformChecks()[CheckGateway]; ok {
-		chain = append(chain, gw.run)
-	}
-	chain = append(chain, checkDNS, checkHTTPS)
+	return internetChain(ctx, cfg, chain)
+}
+
+// internetChain runs the links of the chain in order and answers with the
+// first broken one.
+func internetChain(ctx context.Context, cfg *Config, chain []checkFunc) Result {
 	var warn *Result
 	tested, untested := 0, 0
 	for _, c := range chain {
@@ -57,24 +62,18 @@ func checkInterfaces(_ context.Context, _ *Config) Result {
 	if err != nil {
 		return result(Unknown, "Lifeline could not list the network adapters: %v", err)
 	}
-	var up []string
+	ads := make([]adapter, 0, len(ifs))
 	for _, ifc := range ifs {
-		if ifc.Flags&net.FlagLoopback != 0 || ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagRunning == 0 {
-			continue
-		}
+		a := adapter{Name: ifc.Name, Loopback: ifc.Flags&net.FlagLoopback != 0, Up: ifc.Flags&net.FlagUp != 0 && ifc.Flags&net.FlagRunning != 0}
 		addrs, _ := ifc.Addrs()
-		for _, a := range addrs {
-			ipn, ok := a.(*net.IPNet)
-			if ok && (ipn.IP.To4() != nil || ipn.IP.IsGlobalUnicast()) && !ipn.IP.IsLinkLocalUnicast() {
-				up = append(up, fmt.Sprintf("%s (%s)", ifc.Name, ipn.IP))
-				break
+		for _, addr := range addrs {
+			if ipn, ok := addr.(*net.IPNet); ok {
+				a.Addrs = append(a.Addrs, ipn.IP)
 			}
 		}
+		ads = append(ads, a)
 	}
-	if len(up) == 0 {
-		return Result{Status: Fail, Detail: "This computer is not connected to a network. Check that Wi-Fi is on or the network cable is plugged in."}
-	}
-	return Result{Status: OK, Detail: "This computer is connected to a network.", Technical: "Adapters up: " + strings.Join(up, ", ") + ".", Data: up}
+	return interfacesResult(ads)
 }
 
 // target is the host the DNS and HTTPS checks use.

@@ -5,19 +5,11 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 )
-
-type defaultRoute struct {
-	iface   string
-	gateway net.IP
-}
 
 // defaultRoutes reads the IPv4 and IPv6 default routes from procfs.
 func defaultRoutes(cfg *Config) []defaultRoute {
@@ -60,56 +52,14 @@ func eachLine(path string, fn func(fields []string)) {
 }
 
 func checkRoute(_ context.Context, cfg *Config) Result {
-	routes := defaultRoutes(cfg)
-	if len(routes) == 0 {
-		return result(Fail, "This computer has no route to the internet. It is connected to a network that gives it no way out, or not connected at all.")
-	}
-	r := routes[0]
-	if r.gateway.IsUnspecified() {
-		return Result{Status: OK, Detail: "This computer has a way out to the internet.",
-			Technical: fmt.Sprintf("Default route: dev %s (point to point).", r.iface), Data: r.iface}
-	}
-	return Result{Status: OK, Detail: "This computer has a way out to the internet, through the router.",
-		Technical: fmt.Sprintf("Default route: via %s dev %s.", r.gateway, r.iface), Data: r.gateway.String()}
+	return routeResult(defaultRoutes(cfg))
 }
 
-// checkGateway asks whether the router answers: a complete ARP entry, or
-// any reply (even a refusal) to a TCP connection, proves it is there. No
-// raw sockets, so no special rights are needed.
+// checkGateway asks whether the router answers (see gatewayResult), first
+// in the kernel's neighbour table.
 func checkGateway(ctx context.Context, cfg *Config) Result {
-	routes := defaultRoutes(cfg)
-	var gw *defaultRoute
-	for _, r := range routes {
-		if !r.gateway.IsUnspecified() {
-			gw = &r
-			break
-		}
-	}
-	if gw == nil {
-		if len(routes) > 0 {
-			return result(OK, "This connection has no separate router to test.")
-		}
-		return result(Fail, "There is no router to test: this computer has no route to the internet.")
-	}
-	answers := Result{Status: OK, Detail: "The router answers.", Technical: fmt.Sprintf("Gateway %s answers.", gw.gateway)}
-	if arpComplete(cfg, gw.gateway) {
-		return answers
-	}
 	var d net.Dialer
-	for _, port := range []string{"53", "80", "443"} {
-		dctx, cancel := context.WithTimeout(ctx, time.Second)
-		c, err := d.DialContext(dctx, "tcp", net.JoinHostPort(gw.gateway.String(), port))
-		cancel()
-		if err == nil {
-			c.Close()
-			return answers
-		}
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return answers
-		}
-	}
-	return Result{Status: Fail, Detail: "The router does not answer. Restart the router if you are at home, or move closer to it.",
-		Technical: fmt.Sprintf("Gateway %s: no neighbour entry and no answer on TCP 53, 80 or 443.", gw.gateway)}
+	return gatewayResult(ctx, defaultRoutes(cfg), func(ip net.IP) bool { return arpComplete(cfg, ip) }, d.DialContext)
 }
 
 // arpComplete reports whether the kernel's neighbour table holds a complete
@@ -144,23 +94,16 @@ func checkWiFi(_ context.Context, cfg *Config) Result {
 			wireless = append(wireless, n)
 		}
 	}
-	if rfkillBlocked(cfg, "wlan") {
-		return result(Fail, "Wi-Fi is switched off: airplane mode is on, or the Wi-Fi switch or key (often Fn + F2 or a key with an antenna icon) is off.")
-	}
-	if len(wireless) == 0 {
-		return result(Unknown, "Lifeline did not find a Wi-Fi adapter on this computer. If it should have one, it may be switched off.")
-	}
+	links := make([]wifiLink, 0, len(wireless))
 	for _, n := range wireless {
-		if cfg.readSys("class/net", n, "operstate") == "up" {
-			q := wifiQuality(cfg, n)
-			if q >= 0 && q < 30 {
-				return Result{Status: Warn, Detail: fmt.Sprintf("Wi-Fi is connected but the signal is weak (%d%%). Move closer to the Wi-Fi router.", q),
-					Technical: fmt.Sprintf("%s up, link quality %d%%.", n, q), Data: q}
-			}
-			return Result{Status: OK, Detail: "Wi-Fi is connected.", Technical: fmt.Sprintf("%s up, link quality %d%%.", n, q), Data: q}
+		up := cfg.readSys("class/net", n, "operstate") == "up"
+		q := -1
+		if up {
+			q = wifiQuality(cfg, n)
 		}
+		links = append(links, wifiLink{Name: n, Connected: up, Quality: q})
 	}
-	return result(Fail, "Wi-Fi is on but not connected to a network. Choose your network from the Wi-Fi menu.")
+	return wifiResult(links, rfkillBlocked(cfg, "wlan"))
 }
 
 // wifiQuality reads the link quality from /proc/net/wireless as a
@@ -213,13 +156,7 @@ func checkVPN(_ context.Context, cfg *Config) Result {
 			found = append(found, n)
 		}
 	}
-	if len(found) == 0 {
-		if cfg.VPNExpected {
-			return result(Warn, "No VPN connection is active on this computer. Your organisation expects one: connect the VPN, then try again.")
-		}
-		return result(OK, "No VPN is in use. That is fine: your organisation does not need one here.")
-	}
-	return Result{Status: OK, Detail: "A VPN connection is active.", Technical: "VPN adapters up: " + strings.Join(found, ", ") + ".", Data: found}
+	return vpnResult(found, cfg.VPNExpected)
 }
 
 func fixFlushDNS(ctx context.Context, cfg *Config) (string, error) {

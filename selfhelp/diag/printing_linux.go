@@ -8,13 +8,6 @@ import (
 	"strings"
 )
 
-// Printer is one print queue.
-type Printer struct {
-	Name    string `json:"name"`
-	State   string `json:"state"`
-	Default bool   `json:"default,omitempty"`
-}
-
 // cupsError turns a CUPS command that could not reach CUPS into the check's
 // answer; failed is false when CUPS answered.
 func cupsError(cfg *Config, out string, err error) (r Result, failed bool) {
@@ -27,7 +20,7 @@ func cupsError(cfg *Config, out string, err error) (r Result, failed bool) {
 	if !cupsInstalled(cfg) {
 		return result(Unknown, "No printing service is installed on this computer, so nothing can print yet."), true
 	}
-	return result(Fail, "The printing service on this computer is not running. Restarting the computer usually starts it again."), true
+	return printingStopped(), true
 }
 
 // cupsInstalled reports whether a CUPS scheduler exists here or is
@@ -60,12 +53,12 @@ func parsePrinters(out string) []Printer {
 		fs := strings.Fields(line)
 		switch {
 		case len(fs) >= 3 && fs[0] == "printer":
-			state := "idle"
+			state := printerIdle
 			switch {
 			case strings.Contains(line, "disabled"):
-				state = "offline"
+				state = printerOffline
 			case strings.Contains(line, "printing"):
-				state = "printing"
+				state = printerPrinting
 			}
 			ps = append(ps, Printer{Name: fs[1], State: state})
 		case strings.HasPrefix(line, "system default destination:"):
@@ -83,26 +76,7 @@ func checkPrinters(ctx context.Context, cfg *Config) Result {
 	if !ok {
 		return r
 	}
-	if len(ps) == 0 {
-		return result(Warn, "No printers are set up on this computer. Add one before printing.")
-	}
-	status := OK
-	var parts []string
-	for _, p := range ps {
-		d := ""
-		if p.Default {
-			d = ", default"
-		}
-		parts = append(parts, fmt.Sprintf("%s (%s%s)", p.Name, p.State, d))
-		if p.State == "offline" {
-			status = Warn
-		}
-	}
-	detail := "Printers: " + strings.Join(parts, ", ") + "."
-	if status == Warn {
-		detail += " A printer marked offline will not print until it is back on line."
-	}
-	return Result{Status: status, Detail: detail, Data: ps}
+	return printersResult(ps)
 }
 
 // queuedJobs lists waiting job ids (lpstat -o).
@@ -130,13 +104,7 @@ func checkPrintQueue(ctx context.Context, cfg *Config) Result {
 	if !ok {
 		return r
 	}
-	switch len(jobs) {
-	case 0:
-		return Result{Status: OK, Detail: "No print jobs are waiting.", Data: 0}
-	case 1:
-		return Result{Status: Warn, Detail: "1 print job is waiting.", Data: 1}
-	}
-	return Result{Status: Warn, Detail: fmt.Sprintf("%d print jobs are waiting.", len(jobs)), Data: len(jobs)}
+	return printQueueResult(len(jobs))
 }
 
 func fixClearPrintQueue(ctx context.Context, cfg *Config) (string, error) {
@@ -145,14 +113,11 @@ func fixClearPrintQueue(ctx context.Context, cfg *Config) (string, error) {
 		return "", errors.New(r.Detail)
 	}
 	if len(jobs) == 0 {
-		return "There were no print jobs waiting.", nil
+		return clearedMessage(0, 0), nil
 	}
 	if out, err := cfg.run(ctx, "cancel", "-a"); err != nil {
 		return "", fmt.Errorf("cancel print jobs: %s: %w", strings.TrimSpace(out), err)
 	}
 	left, _, _ := queuedJobs(ctx, cfg)
-	if len(left) > 0 {
-		return fmt.Sprintf("Cancelled %d print job(s); %d belong to someone else and are still waiting.", len(jobs)-len(left), len(left)), nil
-	}
-	return fmt.Sprintf("Cancelled %d print job(s). The queue is empty.", len(jobs)), nil
+	return clearedMessage(len(jobs), len(left)), nil
 }

@@ -32,7 +32,7 @@ func diskResult(vols []Volume, cfg *Config) Result {
 			s = Warn
 		}
 		status = worse(status, s)
-		parts = append(parts, fmt.Sprintf("%s: %s free of %s (%.0f%%)", v.Mount, sizeText(v.FreeBytes), sizeText(v.TotalBytes), v.FreePercent))
+		parts = append(parts, fmt.Sprintf("%s %s free of %s (%.0f%%)", volumeLabel(v.Mount), sizeText(v.FreeBytes), sizeText(v.TotalBytes), v.FreePercent))
 	}
 	detail := strings.Join(parts, "; ") + "."
 	switch status {
@@ -42,6 +42,15 @@ func diskResult(vols []Volume, cfg *Config) Result {
 		detail = "A disk is getting full. " + detail
 	}
 	return Result{Status: status, Detail: detail, Data: vols}
+}
+
+// volumeLabel names a volume in a sentence: "/home:", or "Drive C:" for
+// a Windows drive letter.
+func volumeLabel(mount string) string {
+	if len(mount) == 2 && mount[1] == ':' {
+		return "Drive " + mount
+	}
+	return mount + ":"
 }
 
 // worse is the more serious of two statuses.
