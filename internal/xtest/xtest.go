@@ -478,3 +478,27 @@ func (r *Recorder) ExpectNoInput(t testing.TB, display string, act func()) {
 		t.Errorf("the pointer moved: %d,%d → %d,%d", px, py, nx, ny)
 	}
 }
+
+// CloseWindow asks window w to close the way a window manager's close
+// button does: a WM_DELETE_WINDOW client message (ICCCM 4.2.8.1), which
+// the toolkit turns into its own close handling, unlike destroying the
+// window from outside.
+func CloseWindow(t testing.TB, display string, w uint32) {
+	t.Helper()
+	c := Conn(t, display)
+	atom := func(name string) xproto.Atom {
+		r, err := xproto.InternAtom(c, false, uint16(len(name)), name).Reply()
+		if err != nil {
+			t.Fatalf("intern %s: %v", name, err)
+		}
+		return r.Atom
+	}
+	protocols, del := atom("WM_PROTOCOLS"), atom("WM_DELETE_WINDOW")
+	ev := xproto.ClientMessageEvent{
+		Format: 32, Window: xproto.Window(w), Type: protocols,
+		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(del), uint32(xproto.TimeCurrentTime), 0, 0, 0}),
+	}
+	if err := xproto.SendEventChecked(c, false, xproto.Window(w), xproto.EventMaskNoEvent, string(ev.Bytes())).Check(); err != nil {
+		t.Fatalf("send WM_DELETE_WINDOW to window %d: %v", w, err)
+	}
+}

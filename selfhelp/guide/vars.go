@@ -74,3 +74,29 @@ func referencedVars(s string) []string {
 	}
 	return names
 }
+
+// parenRef is a variable standing alone in brackets: "(… {{wifi_name}})".
+var parenRef = regexp.MustCompile(`\s*\(\s*\{\{\s*([a-zA-Z0-9_.-]*)\s*\}\}\s*\)`)
+
+// Note renders an author's note for the technician from v, the values the
+// organisation actually set (not merged with the defaults). A note is
+// written as one paragraph per blank line, so single line breaks become
+// spaces. A variable the organisation left unset is dropped where it
+// stands alone in brackets, "correct network ({{wifi_name}})" reading
+// "correct network", and otherwise takes the neutral default: the
+// technician is never shown a placeholder as if it were a value.
+func (v Vars) Note(s string) string {
+	set := func(name string) bool { return strings.TrimSpace(v[name]) != "" }
+	s = parenRef.ReplaceAllStringFunc(s, func(m string) string {
+		if name := parenRef.FindStringSubmatch(m)[1]; !set(name) {
+			return ""
+		}
+		return m
+	})
+	s = v.Merge().Expand(s)
+	paras := strings.Split(strings.TrimSpace(s), "\n\n")
+	for i, p := range paras {
+		paras[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return strings.Join(paras, "\n\n")
+}

@@ -279,7 +279,7 @@ func (r *Runner) Answer(i int) (Outcome, error) {
 	case guide.EndFixed, guide.EndEscalate:
 		r.current = ""
 		r.rec.Outcome = Outcome(a.Next)
-		r.rec.Note = r.vars.Expand(a.Note)
+		r.rec.Note = r.cfg.Vars.Note(a.Note)
 		r.rec.EndedAt = r.cfg.Now()
 		return r.rec.Outcome, nil
 	}

@@ -118,10 +118,28 @@ func BenchmarkStartToSearchReady(b *testing.B) {
 }
 
 // TestQuitWithoutSessionBus: the real window on a private Xvfb with no
-// D-Bus session bus, connected to a relay, quits on SIGTERM with status 0
-// and without a panic (fyne.io/systray used to dereference its nil D-Bus
-// connection at quit).
+// D-Bus session bus, connected to a relay, quits with status 0 and without
+// a panic (fyne.io/systray used to dereference its nil D-Bus connection at
+// quit), whether it is told to by SIGTERM or by the window's close button.
 func TestQuitWithoutSessionBus(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		quit func(t *testing.T, cmd *exec.Cmd, display string, window uint32)
+	}{
+		{"SIGTERM", func(t *testing.T, cmd *exec.Cmd, _ string, _ uint32) {
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"window closed", func(t *testing.T, _ *exec.Cmd, display string, window uint32) {
+			xtest.CloseWindow(t, display, window)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testQuit(t, tc.quit) })
+	}
+}
+
+func testQuit(t *testing.T, quit func(t *testing.T, cmd *exec.Cmd, display string, window uint32)) {
 	testenv.LookPath(t, "Xvfb", "xvfb")
 	testenv.LookPath(t, "xdotool", "xdotool")
 	if _, err := os.Stat(filepath.Join("/run/user", strconv.Itoa(os.Getuid()), "bus")); err == nil {
@@ -165,6 +183,13 @@ func TestQuitWithoutSessionBus(t *testing.T) {
 	if out, err := focus.CombinedOutput(); err != nil {
 		t.Fatalf("focus the window: %v\n%s", err, out)
 	}
+	find := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Lifeline")
+	find.Env = focus.Env
+	out, err := find.Output()
+	window, perr := strconv.ParseUint(strings.Fields(string(out) + " 0")[0], 10, 32)
+	if err != nil || perr != nil || window == 0 {
+		t.Fatalf("find the window: %v %v %q", err, perr, out)
+	}
 	time.Sleep(200 * time.Millisecond) // the focus event reaches the window
 
 	outbox := filepath.Join(home, ".config", "fyne", appID, "outbox")
@@ -172,9 +197,7 @@ func TestQuitWithoutSessionBus(t *testing.T) {
 		t.Errorf("the help desk outbox %s was not created: %v", outbox, err)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
+	quit(t, cmd, display, uint32(window))
 	select {
 	case err := <-exited:
 		if code := cmd.ProcessState.ExitCode(); code != 0 {
@@ -182,7 +205,7 @@ func TestQuitWithoutSessionBus(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
-		t.Fatalf("lifeline did not quit within 20 s of SIGTERM\n%s", stderr.String())
+		t.Fatalf("lifeline did not quit within 20 s\n%s", stderr.String())
 	}
 	if out := stderr.String(); strings.Contains(out, "panic") || strings.Contains(out, "nil pointer") {
 		t.Errorf("quitting panicked:\n%s", out)

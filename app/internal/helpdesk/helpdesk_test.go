@@ -377,11 +377,11 @@ func TestToProtocol(t *testing.T) {
 	if got.Name != "Sam" || got.Contact != "ext 1" || got.OS != "Linux" || got.AppVersion != "1.2" {
 		t.Errorf("client info %+v", got.ClientInfo)
 	}
-	if want := "printer says offline\n\nFrom the guide: the light blinks orange"; got.Description != want {
-		t.Errorf("description %q, want %q", got.Description, want)
+	if want := "printer says offline"; got.Description != want {
+		t.Errorf("description %q, want only the person's words %q", got.Description, want)
 	}
 	g := got.Guide
-	if g == nil || g.GuideID != "printer-offline" || g.GuideTitle != "Printer offline" || len(g.Steps) != 3 {
+	if g == nil || g.GuideID != "printer-offline" || g.GuideTitle != "Printer offline" || g.Note != "the light blinks orange" || len(g.Steps) != 3 {
 		t.Fatalf("guide %+v", g)
 	}
 	if c := g.Steps[0].Check; c == nil || c.Name != "printing.queue" || c.Status != "warn" || c.Detail != "3 jobs stuck" || g.Steps[0].Answer != "yes" {

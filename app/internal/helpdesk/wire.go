@@ -17,7 +17,7 @@ func toProtocol(hr HelpRequest) protocol.RequestSubmit {
 		Description: hr.Description,
 	}
 	if g := hr.Guide; g != nil {
-		gc := &protocol.GuideContext{GuideID: g.GuideID, GuideTitle: g.GuideTitle}
+		gc := &protocol.GuideContext{GuideID: g.GuideID, GuideTitle: g.GuideTitle, Note: g.Note}
 		for _, s := range g.Steps {
 			gs := protocol.GuideStep{StepID: s.StepID, Title: s.Title, Answer: s.Answer}
 			if s.Check != nil {
@@ -34,9 +34,6 @@ func toProtocol(hr HelpRequest) protocol.RequestSubmit {
 		}
 		gc.Steps = gc.Steps[:min(len(gc.Steps), protocol.MaxItems)]
 		req.Guide = gc
-		if g.Note != "" {
-			req.Description += "\n\nFrom the guide: " + g.Note
-		}
 	}
 	for _, r := range hr.Diagnostics {
 		req.Diagnostics = append(req.Diagnostics, protocol.CheckResult{Name: r.Name, Status: string(r.Status), Detail: r.ForTechnician()})

@@ -126,9 +126,13 @@ func Code(c protocol.ErrorCode, retryAfter time.Duration) string {
 		return "That code was not accepted. Check the digits with your technician, or ask for a new code. After a few wrong codes you have to wait a little before trying again."
 	case protocol.CodeRateLimited:
 		if retryAfter > 0 {
-			return "Too many wrong tries. Please wait " + wait(retryAfter) + ", then try again."
+			return "Too many tries in a short time. Please wait " + wait(retryAfter) + ", then try again."
 		}
-		return "Too many wrong tries. Please wait a minute, then try again."
+		return "Too many tries in a short time. Please wait a minute, then try again."
+	case protocol.CodeTooLarge:
+		return "Your request is too long for the help desk to keep. Shorten what you wrote and send it again, or call your help desk."
+	case protocol.CodeQueueIncomplete:
+		return "The help desk could not send everything just now. Please try again in a moment."
 	case protocol.CodeInternal:
 		return "The help desk's server had a problem. Try again in a few minutes; if it keeps happening, call your help desk."
 	}
@@ -174,6 +178,8 @@ func Ending(r protocol.EndReason) string {
 		return "the help desk's server restarted"
 	case protocol.EndRelayShutdown:
 		return "the help desk's server shut down"
+	case protocol.EndAccessRevoked:
+		return "the technician was signed out of the help desk"
 	}
 	return "for a reason Lifeline does not know"
 }

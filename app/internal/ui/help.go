@@ -80,10 +80,11 @@ func (h *helpScreen) open(rec *runner.Record, query string) {
 	preview := container.NewVBox(sectionLabel(lang.L("What will be sent (untick anything you'd rather not share)")))
 	h.guideDetail = container.NewVBox()
 	if rec != nil {
-		h.shareGuide = widget.NewCheck(lang.LocalizePlural("The guide you followed: {{.Title}} ({{.N}} steps)", len(rec.Steps), map[string]any{"Title": rec.GuideTitle, "N": len(rec.Steps)}), nil)
+		text := lang.L("The guide you followed: {{.Title}} ({{.N}} steps)", map[string]any{"Title": rec.GuideTitle, "N": len(rec.Steps)})
 		if len(rec.Steps) == 1 {
-			h.shareGuide.SetText(lang.L("The guide you followed: {{.Title}} (1 step)", map[string]any{"Title": rec.GuideTitle}))
+			text = lang.L("The guide you followed: {{.Title}} (1 step)", map[string]any{"Title": rec.GuideTitle})
 		}
+		h.shareGuide = widget.NewCheck(text, nil)
 		h.shareGuide.SetChecked(true)
 		for _, s := range rec.Steps {
 			h.guideDetail.Add(stepSummary(s))

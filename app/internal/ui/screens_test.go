@@ -3,6 +3,9 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,6 +33,7 @@ func TestScreensKeepWindowWidth(t *testing.T) {
 		if got := u.main.MinSize().Width; got > WindowWidth {
 			t.Errorf("%s: the screen needs %.0f px, more than the window's %d", name, got, WindowWidth)
 		}
+		saveScreen(t, u, name)
 	}
 	check("home")
 	typeAndWait(t, u, "printer says offline")
@@ -56,6 +60,26 @@ func TestScreensKeepWindowWidth(t *testing.T) {
 	}
 	u.startOver()
 	check("home with chat")
+}
+
+// saveScreen writes what the window shows to $LIFELINE_SCREENS_DIR/name.png
+// (Fyne's software renderer) so a person can look at every screen; it
+// does nothing when the variable is unset.
+func saveScreen(t *testing.T, u *UI, name string) {
+	t.Helper()
+	dir := os.Getenv("LIFELINE_SCREENS_DIR")
+	if dir == "" {
+		return
+	}
+	u.win.Resize(fyne.NewSize(WindowWidth, 640))
+	f, err := os.Create(filepath.Join(dir, strings.NewReplacer(" ", "-", "/", "-").Replace(name)+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, u.win.Canvas().Capture()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // fixedChecks answers every check with one result, through the real
