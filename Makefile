@@ -17,9 +17,10 @@ run: ## start the relay (demo account) and the desktop app
 	@$(MAKE) --no-print-directory build
 	packaging/quickstart.sh
 
-test: setup ## everything CI runs: vet, all tests with the race detector, then the packages
+test: setup ## everything CI runs: vet, all tests with the race detector, 10 s of each fuzz target, then the packages
 	$(GO) vet ./...
 	packaging/with-display.sh $(GO) test -race -timeout 25m ./...
+	FUZZTIME=10s GO=$(GO) packaging/fuzz.sh
 	@$(MAKE) --no-print-directory dist
 
 setup: ## install missing system packages (Debian/Ubuntu)
