@@ -175,3 +175,22 @@ func TestNamesMatchTheGuideVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestTheMSIWritesEveryName: the installer has a public property and a
+// registry value under the policy key for every name Load reads, so IT can
+// set each one with msiexec.
+func TestTheMSIWritesEveryName(t *testing.T) {
+	wxs, err := os.ReadFile(filepath.Join("..", "..", "..", "packaging", "windows", "lifeline.wxs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range orgconfig.Names() {
+		value := `Key="SOFTWARE\Policies\Lifeline" Name="` + name + `" Type="string" Value="[` + strings.ToUpper(name) + `]"`
+		if !strings.Contains(string(wxs), value) {
+			t.Errorf("lifeline.wxs writes no %s from %s", name, strings.ToUpper(name))
+		}
+		if !strings.Contains(string(wxs), `<Property Id="`+strings.ToUpper(name)+`">`) {
+			t.Errorf("lifeline.wxs has no property %s", strings.ToUpper(name))
+		}
+	}
+}
