@@ -10,6 +10,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// readTimeout bounds how long the running copy waits for another copy's
+// message.
+const readTimeout = time.Second
+
 // PipeName is the named pipe the copy with the given id listens on: one per
 // user and Windows session (fast user switching and Remote Desktop give the
 // same user several), e.g. \\.\pipe\dev.lifeline.desktop-1-S-1-5-21-….
@@ -59,7 +63,9 @@ func Acquire(id string) (*Lock, error) {
 		}
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
-	var stopped atomic.Bool
+	// stopped asks the serving goroutine to end; idle says it is not in
+	// (or about to enter) ConnectNamedPipe, so nothing needs waking.
+	var stopped, idle atomic.Bool
 	wait := func() bool {
 		for !stopped.Load() {
 			// ERROR_PIPE_CONNECTED: a copy connected before this call;
@@ -67,20 +73,31 @@ func Acquire(id string) (*Lock, error) {
 			err := windows.ConnectNamedPipe(h, nil)
 			if err != nil && !errors.Is(err, windows.ERROR_PIPE_CONNECTED) && !errors.Is(err, windows.ERROR_NO_DATA) {
 				if stopped.Load() {
-					return false
+					break
 				}
 				time.Sleep(50 * time.Millisecond)
 				windows.DisconnectNamedPipe(h)
 				continue
 			}
-			// Read what the other copy sent (until it closes) before
-			// disconnecting, so its write never fails half-way.
+			// Read what the other copy sent before disconnecting, so
+			// its write never fails half-way; a client that connects and
+			// sends nothing is cut off after readTimeout (disconnecting
+			// ends the blocked read) so it cannot hold the one instance.
+			fired := make(chan struct{})
+			cut := time.AfterFunc(readTimeout, func() { windows.DisconnectNamedPipe(h); close(fired) })
 			var buf [64]byte
 			var n uint32
 			windows.ReadFile(h, buf[:], &n, nil)
+			if !cut.Stop() {
+				<-fired
+			}
 			windows.DisconnectNamedPipe(h)
-			return !stopped.Load()
+			if stopped.Load() {
+				break
+			}
+			return true
 		}
+		idle.Store(true)
 		return false
 	}
 	stop := func() {
@@ -88,10 +105,15 @@ func Acquire(id string) (*Lock, error) {
 		// ConnectNamedPipe blocks; connecting to it ourselves is what ends
 		// it. Retry while another copy holds the one instance.
 		for range 40 {
-			if c, err := dial(path); err == nil || !errors.Is(err, windows.ERROR_PIPE_BUSY) {
-				if err == nil {
-					windows.CloseHandle(c)
-				}
+			if idle.Load() {
+				return
+			}
+			c, err := dial(path)
+			if err == nil {
+				windows.CloseHandle(c)
+				return
+			}
+			if !errors.Is(err, windows.ERROR_PIPE_BUSY) {
 				return
 			}
 			time.Sleep(25 * time.Millisecond)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/windows"
+
 	"github.com/lifeline-desk/lifeline/app/internal/instance"
 )
 
@@ -140,4 +142,50 @@ func TestWindowsSimultaneousStarts(t *testing.T) {
 		t.Fatalf("after release: %v", err)
 	}
 	again.Release()
+}
+
+// TestWindowsSilentClient: a process of the same user that connects to the
+// pipe and sends nothing neither keeps a later copy from reaching the
+// running one nor keeps the running one from quitting.
+func TestWindowsSilentClient(t *testing.T) {
+	id := fmt.Sprintf("test.app.%d", time.Now().UnixNano())
+	first, err := instance.Acquire(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	activated := make(chan struct{}, 8)
+	first.OnActivate(func() { activated <- struct{}{} })
+	name, _ := instance.PipeName(id)
+	p, _ := windows.UTF16PtrFromString(name)
+	silent, err := windows.CreateFile(p, windows.GENERIC_WRITE, 0, nil, windows.OPEN_EXISTING, 0, 0)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer windows.CloseHandle(silent)
+	select { // the silent one counts as a start once cut off
+	case <-activated:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a client that sends nothing holds the pipe")
+	}
+	start := time.Now()
+	if _, err := instance.Acquire(id); !errors.Is(err, instance.ErrRunning) {
+		t.Fatalf("copy after the silent client: %v", err)
+	}
+	select {
+	case <-activated:
+	case <-time.After(3 * time.Second):
+		t.Fatal("first copy was not asked to show itself")
+	}
+	t.Logf("second copy got through in %v", time.Since(start))
+
+	silent2, err := windows.CreateFile(p, windows.GENERIC_WRITE, 0, nil, windows.OPEN_EXISTING, 0, 0)
+	if err != nil {
+		t.Fatalf("connect again: %v", err)
+	}
+	defer windows.CloseHandle(silent2)
+	start = time.Now()
+	first.Release()
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("Release with a silent client connected took %v", took)
+	}
 }

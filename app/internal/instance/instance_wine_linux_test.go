@@ -35,7 +35,7 @@ func TestUnderWine(t *testing.T) {
 	}
 	res := p.Run(t, "", t.TempDir(), 2*time.Minute, exe, "-test.v", "-test.run", "^TestWindows")
 	out := string(res.Stdout) + string(res.Stderr)
-	for _, name := range []string{"TestWindowsPipeName", "TestWindowsSecondProcess", "TestWindowsSimultaneousStarts", "TestWindowsSameProcess"} {
+	for _, name := range []string{"TestWindowsPipeName", "TestWindowsSecondProcess", "TestWindowsSimultaneousStarts", "TestWindowsSameProcess", "TestWindowsSilentClient"} {
 		if !strings.Contains(out, "--- PASS: "+name) {
 			t.Errorf("%s did not pass", name)
 		}
