@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
@@ -69,7 +70,8 @@ func ReadRegistry(root registry.Key, path string) (Config, error) {
 				v = x
 			}
 		}
-		if err := cfg.set(name, v, at); err != nil {
+		// Registry names are case-insensitive, as Windows treats them.
+		if err := cfg.set(strings.ToLower(name), v, at); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -31,12 +31,13 @@ func TestWindowsRegistryValues(t *testing.T) {
 	k.SetExpandStringValue("cloud_storage", `%SystemDrive%\Shared`)
 	k.SetDWordValue("helpdesk_hours", 9)
 	k.SetStringValue("helpdesk_phon", "+44 20 7946 0001")
+	k.SetStringValue("Helpdesk_Name", "Example IT") // as a GPO editor may write it
 
 	got, err := orgconfig.ReadRegistry(registry.CURRENT_USER, path)
 	if got.RelayURL != "https://help.example.org" {
 		t.Errorf("relay %q", got.RelayURL)
 	}
-	want := guide.Vars{"helpdesk_phone": "+44 20 7946 0000", "cloud_storage": os.Getenv("SystemDrive") + `\Shared`}
+	want := guide.Vars{"helpdesk_phone": "+44 20 7946 0000", "helpdesk_name": "Example IT", "cloud_storage": os.Getenv("SystemDrive") + `\Shared`}
 	if !reflect.DeepEqual(got.Vars, want) {
 		t.Errorf("vars %v, want %v", got.Vars, want)
 	}
