@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 
 	fyneapp "fyne.io/fyne/v2/app"
@@ -15,6 +14,7 @@ import (
 	"github.com/lifeline-desk/lifeline/app/internal/bootstrap"
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/instance"
+	"github.com/lifeline-desk/lifeline/app/internal/orgconfig"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
 	"github.com/lifeline-desk/lifeline/app/internal/ui"
 	"github.com/lifeline-desk/lifeline/internal/cliflag"
@@ -26,13 +26,14 @@ import (
 // appID identifies Lifeline's preferences and its single instance.
 const appID = "dev.lifeline.desktop"
 
-// runGUI opens the desktop window.
-func runGUI(ctx context.Context, args []string) int {
+// runGUI opens the desktop window. org's values are the defaults no flag
+// or saved setting changes.
+func runGUI(ctx context.Context, args []string, org orgconfig.Config) int {
 	fs := flag.NewFlagSet("lifeline", flag.ContinueOnError)
 	sep := string(os.PathListSeparator)
 	dirs := cliflag.NewList(fs, "guides", sep, "extra guide folder (repeatable; env LIFELINE_GUIDES, "+sep+"-separated)")
-	vars := cliflag.NewList(fs, "var", "", "organisation variable for guides, NAME=VALUE (repeatable; env LIFELINE_VAR, one)")
-	relay := fs.String("relay", "", "help desk server address (env LIFELINE_RELAY); overrides the saved setting")
+	vars := cliflag.NewList(fs, "var", "", "organisation variable for guides, NAME=VALUE (repeatable; env LIFELINE_VAR, one); not for ones the organisation set")
+	relay := fs.String("relay", "", "help desk server address (env LIFELINE_RELAY); overrides the saved setting, not the organisation's")
 	if err := fs.Parse(args); err != nil {
 		return 2 // the flag package said why
 	}
@@ -60,8 +61,9 @@ func runGUI(ctx context.Context, args []string) int {
 
 	a := fyneapp.NewWithID(appID)
 	st := settings.New(a.Preferences())
-	if *relay != "" {
-		st.SetRelayURL(*relay)
+	st.LockRelayURL(org.RelayURL)
+	if *relay != "" && !st.SetRelayURL(*relay) && *relay != org.RelayURL {
+		slog.Warn("--relay is not used: your organisation has set the help desk address on this computer", "relay", org.RelayURL)
 	}
 	allDirs := append(st.GuideDirs(), dirs.Values...)
 	ix, err := bootstrap.OpenIndex(ctx, allDirs, true, os.Stderr)
@@ -76,11 +78,18 @@ func runGUI(ctx context.Context, args []string) int {
 		k, v, _ := strings.Cut(kv, "=")
 		gv[strings.TrimSpace(k)] = v
 	}
+	for k, v := range gv {
+		if set, ok := org.Vars[k]; ok && set != v {
+			slog.Warn("--var is not used: your organisation has set this one on this computer", "name", k, "value", set)
+		}
+	}
+	gv = org.ApplyVars(gv)
 	d := diag.New(diag.Config{HTTPSURL: client.HTTPURL(st.RelayURL()), ClockURL: client.HTTPURL(st.RelayURL())})
 	deps := ui.Deps{Index: ix, Diag: d, Settings: st, Vars: gv, Platform: guide.Current, Version: bootstrap.Version}
-	// Help requests wait for the relay in the app's data folder
-	// (~/.config/fyne/<appID>/outbox on Linux), surviving a restart.
-	outbox := filepath.Join(a.Storage().RootURI().Path(), "outbox")
+	// Help requests wait for the relay in a folder of this computer's,
+	// surviving a restart: ~/.config/fyne/<appID>/outbox on Linux,
+	// %LOCALAPPDATA%\Lifeline\outbox on Windows.
+	outbox := bootstrap.OutboxDir(a.Storage().RootURI().Path())
 	hd, err := helpdesk.New(helpdesk.Config{RelayURL: st.RelayURL(), AppVersion: bootstrap.Version, Store: st, OutboxDir: outbox}, slog.Default())
 	if err != nil {
 		slog.Warn("help desk unavailable", "err", err)

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/lifeline-desk/lifeline/app/internal/cli"
+	"github.com/lifeline-desk/lifeline/app/internal/orgconfig"
 	"github.com/lifeline-desk/lifeline/app/internal/quietinit"
 )
 
@@ -25,14 +26,15 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) int {
-	s := cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		cli.Usage(os.Stdout)
 		return 0
 	}
+	org := loadOrg()
 	if len(args) == 0 || args[0][0] == '-' {
-		return runGUI(ctx, args)
+		return runGUI(ctx, args, org)
 	}
+	s := cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Org: org}
 	cmd, ok := cli.Lookup(args[0])
 	if !ok {
 		fmt.Fprintf(os.Stderr, "lifeline: unknown command %q\n\n", args[0])
@@ -52,4 +54,15 @@ func run(ctx context.Context, args []string) int {
 		fmt.Fprintf(os.Stderr, "lifeline %s: %v\n", cmd.Name, err)
 		return 1
 	}
+}
+
+// loadOrg reads the organisation's machine-wide configuration (orgconfig:
+// HKLM\SOFTWARE\Policies\Lifeline on Windows, /etc/lifeline/config.yaml
+// on Linux). Mistakes in it are logged and the rest applies.
+func loadOrg() orgconfig.Config {
+	org, err := orgconfig.Load()
+	if err != nil {
+		slog.Warn("some of the organisation's settings for Lifeline could not be used; the others apply", "err", err)
+	}
+	return org
 }

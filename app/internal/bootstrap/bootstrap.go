@@ -37,10 +37,15 @@ func Known() guide.Known {
 }
 
 // IndexCacheDir is where the search index is cached:
-// $LIFELINE_CACHE_DIR/index, else the user's cache folder's
-// lifeline/index, else one under the temporary folder.
+// $LIFELINE_CACHE_DIR/index, else LocalDataDir's index (Windows:
+// %LOCALAPPDATA%\Lifeline\index), else the user's cache folder's
+// lifeline/index (~/.cache/lifeline/index on Linux), else one under the
+// temporary folder.
 func IndexCacheDir() string {
 	if d := os.Getenv("LIFELINE_CACHE_DIR"); d != "" {
+		return filepath.Join(d, "index")
+	}
+	if d := LocalDataDir(); d != "" {
 		return filepath.Join(d, "index")
 	}
 	base, err := os.UserCacheDir()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lifeline-desk/lifeline/app/internal/bootstrap"
+	"github.com/lifeline-desk/lifeline/app/internal/orgconfig"
 	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
 	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/assist/relaysignal"
@@ -30,9 +31,9 @@ import (
 // ends the session cleanly when ctx is cancelled (Ctrl+C). While the
 // technician has control, typing "r" + Enter takes it back and "q" + Enter
 // ends the session.
-func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func cmdAssist(ctx context.Context, args []string, org orgconfig.Config, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("assist", IO{Stderr: stderr})
-	relayURL := fs.String("relay", "", "relay address, e.g. https://help.example.org (env LIFELINE_RELAY)")
+	relayURL := fs.String("relay", "", "relay address, e.g. https://help.example.org (env LIFELINE_RELAY); not used where the organisation set one")
 	code := fs.String("code", "", "one-time code the technician read out")
 	request := fs.String("request", "", "describe the problem; puts you in the help desk queue")
 	name := fs.String("name", os.Getenv("USER"), "your name as the technician sees it (env LIFELINE_NAME)")
@@ -43,6 +44,12 @@ func cmdAssist(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	verbose := fs.Bool("verbose", false, "log details to stderr")
 	if err := parse(fs, args, nil); err != nil {
 		return err
+	}
+	if org.RelayLocked() {
+		if *relayURL != "" && *relayURL != org.RelayURL {
+			fmt.Fprintf(stderr, "Your organisation has set the help desk address on this computer to %s; --relay %s is not used.\n", org.RelayURL, *relayURL)
+		}
+		*relayURL = org.RelayURL
 	}
 	if fs.NArg() > 0 || *relayURL == "" || (*code == "") == (*request == "") {
 		return fmt.Errorf("%w: lifeline assist --relay URL (--code CODE | --request TEXT)", ErrUsage)

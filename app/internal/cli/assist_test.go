@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lifeline-desk/lifeline/app/internal/orgconfig"
 	"github.com/lifeline-desk/lifeline/internal/testenv"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
@@ -32,7 +33,7 @@ func TestAssistUsage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("LIFELINE_RELAY", "")
-			err := cmdAssist(context.Background(), tt.args, strings.NewReader(""), io.Discard, io.Discard)
+			err := cmdAssist(context.Background(), tt.args, orgconfig.Config{}, strings.NewReader(""), io.Discard, io.Discard)
 			if !errors.Is(err, ErrUsage) {
 				t.Errorf("cmdAssist(%q) = %v, want ErrUsage", tt.args, err)
 			}
@@ -90,7 +91,7 @@ func TestAssistCommandWithRelay(t *testing.T) {
 	defer interrupt()
 	done := make(chan error, 1)
 	go func() {
-		done <- cmdAssist(runCtx, []string{"--relay", r.URL, "--code", code, "--name", "Ana", "--ice-interfaces", "lo"}, stdinR, &stdout, io.Discard)
+		done <- cmdAssist(runCtx, []string{"--relay", r.URL, "--code", code, "--name", "Ana", "--ice-interfaces", "lo"}, orgconfig.Config{}, stdinR, &stdout, io.Discard)
 	}()
 	tech.Expect(protocol.TypeSessionStart)
 	stdout.waitFor(t, "Connected to the help desk.")
@@ -151,7 +152,7 @@ func TestAssistCommandRequestDeclined(t *testing.T) {
 	var stdout syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- cmdAssist(context.Background(), []string{"--relay", r.URL, "--request", "printer says offline", "--name", "Ana"}, stdinR, &stdout, io.Discard)
+		done <- cmdAssist(context.Background(), []string{"--relay", r.URL, "--request", "printer says offline", "--name", "Ana"}, orgconfig.Config{}, stdinR, &stdout, io.Discard)
 	}()
 	stdout.waitFor(t, "Your request was sent. You are number 1 in the queue")
 	item := tech.Expect(protocol.TypeQueueAdded).Payload.(*protocol.QueueItem)
@@ -187,8 +188,30 @@ func TestAssistCommandRequestDeclined(t *testing.T) {
 func TestAssistCommandBadCode(t *testing.T) {
 	r := relaytest.Start(t)
 	var stdout syncBuffer
-	err := cmdAssist(context.Background(), []string{"--relay", r.URL, "--code", "123456789"}, strings.NewReader(""), &stdout, io.Discard)
+	err := cmdAssist(context.Background(), []string{"--relay", r.URL, "--code", "123456789"}, orgconfig.Config{}, strings.NewReader(""), &stdout, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "code was not accepted") {
 		t.Errorf("cmdAssist with a wrong code = %v", err)
+	}
+}
+
+// TestAssistUsesTheOrganisationsRelay: where the organisation set the help
+// desk address, assist needs no --relay and connects there even when
+// --relay names another server, saying so.
+func TestAssistUsesTheOrganisationsRelay(t *testing.T) {
+	r := relaytest.Start(t)
+	org := orgconfig.Config{RelayURL: r.URL}
+	t.Setenv("LIFELINE_RELAY", "")
+	for _, args := range [][]string{
+		{"--code", "123456789"},
+		{"--relay", "http://127.0.0.1:1", "--code", "123456789"},
+	} {
+		var stderr syncBuffer
+		err := cmdAssist(context.Background(), args, org, strings.NewReader(""), io.Discard, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "code was not accepted") {
+			t.Errorf("%q: %v, want the organisation's relay to refuse the code", args, err)
+		}
+		if said := strings.Contains(stderr.String(), "Your organisation has set the help desk address"); said != (len(args) > 2) {
+			t.Errorf("%q: stderr %q", args, stderr.String())
+		}
 	}
 }

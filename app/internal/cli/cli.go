@@ -11,6 +11,7 @@ import (
 	"io"
 
 	"github.com/lifeline-desk/lifeline/app/internal/bootstrap"
+	"github.com/lifeline-desk/lifeline/app/internal/orgconfig"
 	"github.com/lifeline-desk/lifeline/internal/cliflag"
 )
 
@@ -21,10 +22,15 @@ var ErrUsage = errors.New("usage")
 // exits with status 1 without printing the error again.
 var ErrProblems = errors.New("problems found")
 
-// IO bundles a command's standard streams.
+// IO bundles a command's standard streams and the organisation's
+// machine-wide configuration.
 type IO struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// Org is what the organisation set for this computer (orgconfig.Load):
+	// its help desk address is the one assist connects to, whatever
+	// --relay says, and the default server diagnose checks.
+	Org orgconfig.Config
 }
 
 // Command is one headless subcommand.
@@ -40,7 +46,7 @@ func Commands() []Command {
 		{"guides", "list or check guides: lifeline guides list | lint DIR...", cmdGuides},
 		{"diagnose", "run every automatic check: lifeline diagnose [--json]", cmdDiagnose},
 		{"assist", "share your screen with a technician: lifeline assist --relay URL (--code CODE | --request TEXT)", func(ctx context.Context, args []string, s IO) error {
-			return cmdAssist(ctx, args, s.Stdin, s.Stdout, s.Stderr)
+			return cmdAssist(ctx, args, s.Org, s.Stdin, s.Stdout, s.Stderr)
 		}},
 		{"version", "print the version", cmdVersion},
 	}

@@ -38,16 +38,43 @@ const (
 // Settings wraps an app's preferences.
 type Settings struct {
 	p fyne.Preferences
+	// orgRelay is the help desk address the organisation set for this
+	// computer (see app/internal/orgconfig); "" when it set none. It is
+	// read at every start, never saved.
+	orgRelay string
 }
 
 // New reads and writes p.
 func New(p fyne.Preferences) *Settings { return &Settings{p: p} }
 
-// RelayURL is the help desk server's address.
-func (s *Settings) RelayURL() string { return s.p.StringWithFallback(keyRelayURL, DefaultRelayURL) }
+// RelayURL is the help desk server's address: the organisation's when it
+// set one, else the saved one, else DefaultRelayURL.
+func (s *Settings) RelayURL() string {
+	if s.orgRelay != "" {
+		return s.orgRelay
+	}
+	return s.p.StringWithFallback(keyRelayURL, DefaultRelayURL)
+}
 
-// SetRelayURL changes the help desk server's address.
-func (s *Settings) SetRelayURL(u string) { s.p.SetString(keyRelayURL, strings.TrimSpace(u)) }
+// SetRelayURL changes the saved help desk address. It reports false, and
+// changes nothing, when the organisation set the address.
+func (s *Settings) SetRelayURL(u string) bool {
+	if s.orgRelay != "" {
+		return false
+	}
+	s.p.SetString(keyRelayURL, strings.TrimSpace(u))
+	return true
+}
+
+// LockRelayURL makes u, the address the organisation set, the help desk
+// address for this run: RelayURL returns it and SetRelayURL no longer
+// changes anything. The saved address is kept for when the organisation
+// no longer sets one. "" does nothing.
+func (s *Settings) LockRelayURL(u string) { s.orgRelay = strings.TrimSpace(u) }
+
+// RelayURLLocked reports whether the organisation set the help desk
+// address, which Settings then shows but does not let the user change.
+func (s *Settings) RelayURLLocked() bool { return s.orgRelay != "" }
 
 // Name is the user's name as the help desk should see it.
 func (s *Settings) Name() string { return s.p.String(keyName) }

@@ -191,3 +191,58 @@ func TestSettingsAdvancedFolded(t *testing.T) {
 		t.Errorf("relay after save: %q", got)
 	}
 }
+
+// TestSettingsRelaySetByOrganisation: an address the organisation set is
+// shown as text with a note saying so, there is no field to type a new
+// one into, and Save keeps the organisation's address.
+func TestSettingsRelaySetByOrganisation(t *testing.T) {
+	u := newTestUI(t, nil)
+	st := u.deps.Settings
+	st.SetRelayURL("https://mine.example.org")
+	st.LockRelayURL("https://help.example.org")
+	f := newSettingsForm(u)
+	org := f.advanced.Items[0].Detail.(*fyne.Container).Objects[1].(*widget.Form)
+	item := org.Items[0]
+	if item.Text != "Help desk address" {
+		t.Fatalf("first Advanced item is %q", item.Text)
+	}
+	var labels []string
+	var entries []*widget.Entry
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Entry:
+			entries = append(entries, w)
+		case *widget.Label:
+			labels = append(labels, w.Text)
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(item.Widget)
+	if len(entries) > 0 {
+		t.Errorf("the organisation's address is editable (%d entry fields)", len(entries))
+	}
+	if len(labels) != 2 || labels[0] != "https://help.example.org" || labels[1] != "Set by your organisation." {
+		t.Errorf("shown %q, want the address and \"Set by your organisation.\"", labels)
+	}
+	// Typing wherever the focus can go in the dialog reaches no address.
+	w := test.NewWindow(f.root)
+	w.Resize(fyne.NewSize(560, 600))
+	defer w.Close()
+	f.advanced.Open(0)
+	for range 8 {
+		w.Canvas().FocusNext()
+		test.Type(w.Canvas().Focused(), "x")
+	}
+	f.save()
+	if got := st.RelayURL(); got != "https://help.example.org" {
+		t.Errorf("relay after save: %q", got)
+	}
+	if got := u.app.Preferences().String("relay.url"); got != "https://mine.example.org" {
+		t.Errorf("saved address after save: %q, want the user's own kept", got)
+	}
+	test.AssertRendersToMarkup(t, "settings-relay-locked.xml", w.Canvas())
+}

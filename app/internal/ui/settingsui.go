@@ -14,8 +14,10 @@ import (
 
 // settingsForm is what Settings shows: the person's own details and
 // appearance, and, folded away under "Advanced", what the organisation's
-// IT team sets up (the help desk address and extra guide folders). save
-// stores what is on screen.
+// IT team sets up (the help desk address and extra guide folders). An
+// address the organisation set for the computer (orgconfig) is shown as
+// text with "Set by your organisation.", not as a field. save stores what
+// is on screen.
 type settingsForm struct {
 	root     fyne.CanvasObject
 	advanced *widget.Accordion
@@ -42,13 +44,23 @@ func newSettingsForm(u *UI) *settingsForm {
 
 	relay := widget.NewEntry()
 	relay.SetText(st.RelayURL())
+	var relayField fyne.CanvasObject = relay
+	if st.RelayURLLocked() {
+		// Shown, selectable to copy into an email, but not editable.
+		addr := widget.NewLabel(st.RelayURL())
+		addr.Selectable = true
+		addr.Wrapping = fyne.TextWrapBreak
+		locked := widget.NewLabel(lang.L("Set by your organisation."))
+		locked.Wrapping = fyne.TextWrapWord
+		relayField = container.NewVBox(addr, locked)
+	}
 	dirs := widget.NewMultiLineEntry()
 	dirs.SetText(strings.Join(st.GuideDirs(), "\n"))
 	dirs.SetPlaceHolder(lang.L("One folder per line"))
 	note := widget.NewLabel(lang.L("Your IT team sets these up. You don't need to change them."))
 	note.Wrapping = fyne.TextWrapWord
 	org := container.NewVBox(note, widget.NewForm(
-		widget.NewFormItem(lang.L("Help desk address"), relay),
+		widget.NewFormItem(lang.L("Help desk address"), relayField),
 		widget.NewFormItem(lang.L("More guide folders"), dirs),
 	))
 	f := &settingsForm{advanced: widget.NewAccordion(widget.NewAccordionItem(lang.L("Advanced (for your IT team)"), org))}
@@ -58,7 +70,9 @@ func newSettingsForm(u *UI) *settingsForm {
 		widget.NewFormItem(lang.L("Appearance"), themeSel),
 	), f.advanced)
 	f.save = func() {
-		st.SetRelayURL(relay.Text)
+		if !st.RelayURLLocked() {
+			st.SetRelayURL(relay.Text)
+		}
 		st.SetName(name.Text)
 		st.SetContact(contact.Text)
 		st.SetTheme(themes[themeSel.Selected])
