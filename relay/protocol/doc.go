@@ -205,6 +205,7 @@
 //	internal             the relay failed (storage); retry later
 //	too_large            the help request would be stored larger than MaxQueueItemSize (socket stays open)
 //	queue_incomplete     R→T: part of the queue could not be sent; load it with GET /api/requests
+//	queue_full           request.submit refused: the waiting cap (all, or this address's share) is reached; nothing stored, socket stays open
 //
 // # A busy queue
 //
