@@ -189,7 +189,9 @@
 //
 // ICE servers contain only the relay's TURN server (embedded, or an external
 // coturn sharing the secret) with credentials valid for the session's
-// duration (default 12 h): username "<unix expiry>:<session id>", password
+// duration (default 12 h): username "<unix expiry>:<session id>/<party>"
+// (party "user" for the desktop, "tech" for the console: each party has its
+// own, which relays only to the other party's addresses), password
 // base64(HMAC-SHA1(secret, username)). An empty list means host candidates
 // only.
 //

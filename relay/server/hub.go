@@ -20,7 +20,7 @@ import (
 // in its snapshot or announced after it.
 type hub struct {
 	encode func(typ protocol.Type, id, session string, payload any) []byte
-	ice    func(sessionID string) []protocol.ICEServer
+	ice    func(sessionID, party string) []protocol.ICEServer // party: turnPartyTech or turnPartyUser
 	guard  *socketGuard
 	log    *slog.Logger
 	// incomplete tells consoles that a queue message could not be sent.
@@ -43,7 +43,7 @@ type hub struct {
 	reservedBy map[string]int
 }
 
-func newHub(encode func(protocol.Type, string, string, any) []byte, ice func(string) []protocol.ICEServer, waiting []protocol.QueueItem) *hub {
+func newHub(encode func(protocol.Type, string, string, any) []byte, ice func(sessionID, party string) []protocol.ICEServer, waiting []protocol.QueueItem) *hub {
 	return &hub{
 		encode: encode, ice: ice, guard: newSocketGuard(),
 		incomplete: protocol.ErrorMessage("", protocol.CodeQueueIncomplete, "part of the queue could not be sent live; reloading it"),
@@ -302,7 +302,7 @@ func (h *hub) attachLocked(ls *liveSession, c *clientConn) {
 	c.session = ls
 	c.enqueue(h.encode(protocol.TypeRequestTaken, "", "", &protocol.RequestTaken{RequestID: ls.requestID, Technician: ls.techName}))
 	c.enqueue(h.encode(protocol.TypeSessionStart, "", ls.id, &protocol.SessionStart{
-		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.techName, Role: protocol.RoleOfferer, ICEServers: h.ice(ls.id),
+		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.techName, Role: protocol.RoleOfferer, ICEServers: h.ice(ls.id, turnPartyUser),
 	}))
 }
 
@@ -312,7 +312,7 @@ func (h *hub) techStartLocked(ls *liveSession) []byte {
 	it := ls.request
 	it.Online = ls.client != nil
 	start := protocol.SessionStart{
-		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.peerName(), Role: protocol.RoleAnswerer, ICEServers: h.ice(ls.id), Request: &it,
+		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.peerName(), Role: protocol.RoleAnswerer, ICEServers: h.ice(ls.id, turnPartyTech), Request: &it,
 	}
 	if b := h.encode(protocol.TypeSessionStart, "", ls.id, &start); b != nil {
 		return b
