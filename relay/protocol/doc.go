@@ -228,7 +228,11 @@
 // rate: error "rate_limited", then the socket is closed with 1008), and per
 // address the request.submit / request.cancel and outcome.report messages
 // (past the rate: error "rate_limited" with retry_after_ms, socket left
-// open, nothing stored).
+// open, nothing stored). It also caps the help requests waiting at once, in
+// all and per address (defaults 500 and 3): past either, request.submit is
+// answered error "queue_full", nothing is stored and the socket stays open
+// (a resubmit of a request the relay holds, by idempotency_key, is not
+// counted again).
 //
 // # Limits
 //

@@ -49,11 +49,12 @@ func TestAccountCommandsRevokeLiveLogins(t *testing.T) {
 		{"passwd", func(ctx context.Context, dir string) error {
 			return UserPasswd(ctx, dir, "bea", "bea-new-long-password")
 		}},
+		{"demote", func(ctx context.Context, dir string) error { return UserSetAdmin(ctx, dir, "bea", false) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			dataDir := filepath.Join(t.TempDir(), "data")
-			if err := UserAdd(ctx, dataDir, "bea", "Bea", pw, false); err != nil {
+			if err := UserAdd(ctx, dataDir, "bea", "Bea", pw, true); err != nil {
 				t.Fatal(err)
 			}
 			r := startRun(t, Options{DataDir: dataDir})

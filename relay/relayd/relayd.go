@@ -368,6 +368,23 @@ func UserSetDisabled(ctx context.Context, dataDir, name string, disabled bool) e
 	})
 }
 
+// UserSetAdmin gives an account the admin role or takes it away; taking
+// it ends the account's logins (as a demotion in the console does).
+func UserSetAdmin(ctx context.Context, dataDir, name string, admin bool) error {
+	return withStore(ctx, dataDir, func(st *store.SQLite) error {
+		t, err := st.TechnicianByName(ctx, name)
+		if err != nil {
+			return err
+		}
+		p := store.TechnicianPatch{Admin: &admin}
+		if admin {
+			_, err := st.PatchTechnician(ctx, t.ID, p)
+			return err
+		}
+		return patchAndRevoke(ctx, st, t, p, "admin=false")
+	})
+}
+
 // patchAndRevoke writes p to t and deletes every login of t, with an
 // audit row (actor relay: the command has no signed-in technician).
 func patchAndRevoke(ctx context.Context, st *store.SQLite, t store.Technician, p store.TechnicianPatch, what string) error {

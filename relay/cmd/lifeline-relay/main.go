@@ -6,6 +6,7 @@
 //	lifeline-relay user passwd NAME
 //	lifeline-relay user list
 //	lifeline-relay user disable|enable NAME
+//	lifeline-relay user promote|demote NAME
 //
 // Every flag can also be set with an environment variable: LIFELINE_ and
 // the flag name in upper case with '-' as '_' (--turn-external-ip →
@@ -54,7 +55,11 @@ const usage = `usage:
   lifeline-relay user list
   lifeline-relay user disable NAME
   lifeline-relay user enable NAME
-Passwords are prompted for, or read from standard input when it is not a terminal.`
+  lifeline-relay user promote NAME             give the admin role
+  lifeline-relay user demote NAME              take the admin role away
+Passwords are prompted for, or read from standard input when it is not a terminal.
+The user commands may run while the relay runs: passwd, disable and demote end the
+account's logins, and the running relay closes its consoles within about a second.`
 
 func run(args []string) error {
 	if len(args) == 0 {
@@ -296,6 +301,12 @@ func user(args []string) error {
 			return err
 		}
 		return relayd.UserSetDisabled(ctx, *dataDir, name, args[0] == "disable")
+	case "promote", "demote":
+		name, err := needName()
+		if err != nil {
+			return err
+		}
+		return relayd.UserSetAdmin(ctx, *dataDir, name, args[0] == "promote")
 	}
 	return fmt.Errorf("unknown user subcommand %q\n%s", args[0], usage)
 }
