@@ -32,14 +32,16 @@ const DefaultLoginCheck = time.Second
 // msgSignedOut closes a console whose login has ended.
 const msgSignedOut = "your sign-in has ended; sign in again"
 
-// loginLive reports whether tc's login still lets its technician in; a
-// store failure counts as no (the socket is refused, not trusted).
-func (s *Server) loginLive(ctx context.Context, tc *techConn) bool {
-	ok, err := s.acct.st.LoginValid(context.WithoutCancel(ctx), tc.login, s.now())
+// loginLive reports whether tc's login still lets its technician in; on
+// a store failure ok is false too (a login that cannot be checked is not
+// trusted) and err says so.
+func (s *Server) loginLive(ctx context.Context, tc *techConn) (ok bool, err error) {
+	ok, err = s.acct.st.LoginValid(context.WithoutCancel(ctx), tc.login, s.now())
 	if err != nil {
 		s.log.Error("check console login", "user", tc.tech.Username, "err", err)
+		return false, err
 	}
-	return ok && err == nil
+	return ok, nil
 }
 
 // loginLoop runs checkLogins every LoginCheck until the relay shuts down.

@@ -42,18 +42,18 @@ func (s *Server) handleTechWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tc := &techConn{wsConn: s.newConn(ws, r, "tech"), tech: p.tech, login: p.login.TokenHash}
-	// The queue snapshot, then this technician's running sessions again
-	// (a console reload), all from memory.
 	if s.acct.beforeConsole != nil {
 		s.acct.beforeConsole()
 	}
+	// The queue snapshot, then this technician's running sessions again
+	// (a console reload), all from memory.
 	s.hub.addTech(tc)
 	// The login may have been revoked since authenticate read it (an
 	// upgrade in flight): a revocation deletes the logins before it
 	// drops the sockets it finds, so a socket registered too late for
 	// that sees the deletion here. Nothing has been sent yet (the writer
 	// starts in run), so a revoked console gets no queue.
-	if !s.loginLive(r.Context(), tc) {
+	if ok, _ := s.loginLive(r.Context(), tc); !ok {
 		s.hub.removeTechIfPresent(tc)
 		tc.fatal("", protocol.CodeNotAllowed, msgSignedOut, websocket.StatusPolicyViolation)
 		tc.cancel()
@@ -79,7 +79,10 @@ func (s *Server) handleTech(tc *techConn, m protocol.Message) {
 	// Each session step is taken on a login that is valid now, even one
 	// revoked by another process a moment ago (checkLogins then closes
 	// the socket and, if no login is left, ends the sessions).
-	if !s.loginLive(tc.ctx, tc) {
+	if ok, err := s.loginLive(tc.ctx, tc); err != nil {
+		tc.replyError(m.ID, protocol.CodeInternal, "the relay could not check your sign-in; try again")
+		return
+	} else if !ok {
 		tc.replyError(m.ID, protocol.CodeNotAllowed, msgSignedOut)
 		s.checkLogins(tc.ctx)
 		return
