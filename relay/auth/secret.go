@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -57,10 +58,31 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read key file: %w", err)
 	}
+	if err := checkKeyMode(path); err != nil {
+		return nil, err
+	}
 	if len(key) != KeyFileSize {
 		return nil, fmt.Errorf("key file %s: %d bytes, want %d", path, len(key), KeyFileSize)
 	}
 	return key, nil
+}
+
+// checkKeyMode refuses a key file that others than its owner may read or
+// write: whoever can read it can recover one-time codes and second-factor
+// secrets from a copy of the database. (Windows has no such mode bits;
+// there the file's ACL is the operator's to set.)
+func checkKeyMode(path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("key file: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("key file %s can be read or changed by other users (mode %04o): make it private with chmod 600 %s, and keep it away from copies of the data directory", path, perm, path)
+	}
+	return nil
 }
 
 // Secrets are the keys derived (HKDF-SHA256) from the server secret: one

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -22,6 +23,17 @@ func TestKeyFile(t *testing.T) {
 	if err != nil || !bytes.Equal(k1, k2) {
 		t.Fatalf("second load: %v, same key %v", err, bytes.Equal(k1, k2))
 	}
+	for _, mode := range []os.FileMode{0o644, 0o604, 0o660} {
+		os.Chmod(path, mode)
+		if _, err := LoadOrCreateKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+			t.Errorf("key file mode %04o: %v, want a refusal", mode, err)
+		}
+	}
+	os.Chmod(path, 0o400) // read-only for its owner is fine
+	if _, err := LoadOrCreateKey(path); err != nil {
+		t.Errorf("mode 0400: %v", err)
+	}
+	os.Chmod(path, 0o600)
 	os.WriteFile(path, []byte("short"), 0o600)
 	if _, err := LoadOrCreateKey(path); err == nil {
 		t.Fatal("a truncated key file was accepted")

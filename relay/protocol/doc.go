@@ -189,7 +189,9 @@
 //
 // ICE servers contain only the relay's TURN server (embedded, or an external
 // coturn sharing the secret) with credentials valid for the session's
-// duration (default 12 h): username "<unix expiry>:<session id>", password
+// duration (default 12 h): username "<unix expiry>:<session id>/<party>"
+// (party "user" for the desktop, "tech" for the console: each party has its
+// own, which relays only to the other party's addresses), password
 // base64(HMAC-SHA1(secret, username)). An empty list means host candidates
 // only.
 //
@@ -205,6 +207,7 @@
 //	internal             the relay failed (storage); retry later
 //	too_large            the help request would be stored larger than MaxQueueItemSize (socket stays open)
 //	queue_incomplete     R→T: part of the queue could not be sent; load it with GET /api/requests
+//	queue_full           request.submit refused: the waiting cap (all, or this address's share) is reached; nothing stored, socket stays open
 //
 // # A busy queue
 //
@@ -225,7 +228,11 @@
 // rate: error "rate_limited", then the socket is closed with 1008), and per
 // address the request.submit / request.cancel and outcome.report messages
 // (past the rate: error "rate_limited" with retry_after_ms, socket left
-// open, nothing stored).
+// open, nothing stored). It also caps the help requests waiting at once, in
+// all and per address (defaults 500 and 3): past either, request.submit is
+// answered error "queue_full", nothing is stored and the socket stays open
+// (a resubmit of a request the relay holds, by idempotency_key, is not
+// counted again).
 //
 // # Limits
 //

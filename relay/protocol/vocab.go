@@ -109,12 +109,13 @@ const (
 	CodeInternal           ErrorCode = "internal"            // the relay failed; try again later
 	CodeTooLarge           ErrorCode = "too_large"           // the help request is too large to keep; send a shorter one
 	CodeQueueIncomplete    ErrorCode = "queue_incomplete"    // part of the queue could not be sent; load it with GET /api/requests
+	CodeQueueFull          ErrorCode = "queue_full"          // too many requests are waiting (in all, or from this address); try again later
 )
 
 // ErrorCodes lists every error code, in the order above.
 func ErrorCodes() []ErrorCode {
 	return []ErrorCode{CodeBadMessage, CodeUnsupportedVersion, CodeUnknownType, CodeNotAllowed,
-		CodeNotFound, CodeBadCode, CodeRateLimited, CodeInternal, CodeTooLarge, CodeQueueIncomplete}
+		CodeNotFound, CodeBadCode, CodeRateLimited, CodeInternal, CodeTooLarge, CodeQueueIncomplete, CodeQueueFull}
 }
 
 // Actor is who did something, as the audit log and chat transcripts record

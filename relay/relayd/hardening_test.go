@@ -29,7 +29,9 @@ func startRun(t *testing.T, o Options) running {
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:0"
 	}
-	o.DataDir = filepath.Join(t.TempDir(), "data")
+	if o.DataDir == "" {
+		o.DataDir = filepath.Join(t.TempDir(), "data")
+	}
 	if o.TURNListen == "" {
 		o.TURNListen = "off"
 	}

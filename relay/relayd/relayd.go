@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/lifeline-desk/lifeline/relay/auth"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/server"
 	"github.com/lifeline-desk/lifeline/relay/store"
 	"github.com/lifeline-desk/lifeline/relay/turnserver"
@@ -54,6 +55,13 @@ type Options struct {
 	Origins         []string
 	ShutdownTimeout time.Duration
 	HTTP            server.HTTPLimits
+	// Sockets bound the protocol endpoints per address and per socket,
+	// and the requests waiting at once (zero fields: defaults).
+	Sockets server.SocketLimits
+	// KeyFile is the server secret (HMAC of one-time codes, encryption
+	// of TOTP secrets); "": relay.key in DataDir, created on first start.
+	// It must not be readable by group or others.
+	KeyFile string
 
 	// MetricsListen is the address of a separate /metrics listener; ""
 	// or "off": none. Without MetricsToken it must be a loopback address.
@@ -129,7 +137,8 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 		}
 	}
 	cfg := server.Config{Store: st, SecureCookies: useTLS, PublicURL: o.PublicURL, OriginPatterns: origins, TURNSecret: secret,
-		Retention: o.Retention, TrustedProxies: proxies, HTTP: o.HTTP, MetricsToken: o.MetricsToken}
+		Retention: o.Retention, TrustedProxies: proxies, HTTP: o.HTTP, MetricsToken: o.MetricsToken,
+		Sockets: o.Sockets, KeyFile: o.KeyFile}
 	var ts *turnserver.Server
 	if o.TURNListen != "" && o.TURNListen != "off" {
 		tcfg, tlsHost, err := turnConfig(o, secret)
@@ -273,7 +282,7 @@ func loadOrCreateSecret(path string) ([]byte, error) {
 	return []byte(s), nil
 }
 
-func demoUser(ctx context.Context, st store.Accounts, out io.Writer) error {
+func demoUser(ctx context.Context, st *store.SQLite, out io.Writer) error {
 	if out == nil {
 		out = os.Stdout
 	}
@@ -287,11 +296,15 @@ func demoUser(ctx context.Context, st store.Accounts, out io.Writer) error {
 	case err != nil:
 		return err
 	default:
-		if t.PasswordHash, err = auth.HashPassword(pw); err != nil {
+		h, err := auth.HashPassword(pw)
+		if err != nil {
 			return err
 		}
-		t.Disabled = false
-		if err := st.UpdateTechnician(ctx, t); err != nil {
+		enabled := false
+		if _, err := st.PatchTechnician(ctx, t.ID, store.TechnicianPatch{PasswordHash: &h, Disabled: &enabled}); err != nil {
+			return err
+		}
+		if err := st.DeleteOtherLogins(ctx, t.ID, nil); err != nil {
 			return err
 		}
 	}
@@ -303,50 +316,94 @@ func demoUser(ctx context.Context, st store.Accounts, out io.Writer) error {
 
 // UserAdd creates a technician account.
 func UserAdd(ctx context.Context, dataDir, name, displayName, password string, admin bool) error {
-	return withStore(ctx, dataDir, func(st store.Accounts) error {
+	return withStore(ctx, dataDir, func(st *store.SQLite) error {
 		_, err := server.CreateTechnician(ctx, st, auth.Params{}, name, displayName, password, admin, time.Now())
 		return err
 	})
 }
 
-// UserPasswd sets a technician's password and logs out their sessions.
+// The account commands run beside a running relay, on the same database:
+// they change only the columns they set (store.PatchTechnician), so a
+// change made in the console meanwhile is kept, and they delete the
+// account's logins, which the running relay notices within a second
+// (server.Config.LoginCheck): its console sockets close and its live
+// sessions end, as when an administrator does the same in the console.
+
+// beforeWrite, when set (tests), runs in UserPasswd and UserSetDisabled
+// after the account is read and the password hashed, before the write.
+var beforeWrite func()
+
+// UserPasswd sets a technician's password and ends all their logins.
 func UserPasswd(ctx context.Context, dataDir, name, password string) error {
 	if len(password) < auth.MinPasswordLen {
 		return fmt.Errorf("password: use at least %d characters", auth.MinPasswordLen)
 	}
-	return withStore(ctx, dataDir, func(st store.Accounts) error {
+	return withStore(ctx, dataDir, func(st *store.SQLite) error {
 		t, err := st.TechnicianByName(ctx, name)
 		if err != nil {
 			return err
 		}
-		if t.PasswordHash, err = auth.HashPassword(password); err != nil {
+		h, err := auth.HashPassword(password)
+		if err != nil {
 			return err
 		}
-		if err := st.UpdateTechnician(ctx, t); err != nil {
-			return err
-		}
-		return st.DeleteLogins(ctx, t.ID)
+		return patchAndRevoke(ctx, st, t, store.TechnicianPatch{PasswordHash: &h}, "password=set")
 	})
 }
 
-// UserSetDisabled disables (or re-enables) an account and ends its logins.
+// UserSetDisabled disables (or re-enables) an account; disabling ends
+// its logins.
 func UserSetDisabled(ctx context.Context, dataDir, name string, disabled bool) error {
-	return withStore(ctx, dataDir, func(st store.Accounts) error {
+	return withStore(ctx, dataDir, func(st *store.SQLite) error {
 		t, err := st.TechnicianByName(ctx, name)
 		if err != nil {
 			return err
 		}
-		t.Disabled = disabled
-		if err := st.UpdateTechnician(ctx, t); err != nil {
+		p := store.TechnicianPatch{Disabled: &disabled}
+		if !disabled {
+			_, err := st.PatchTechnician(ctx, t.ID, p)
 			return err
 		}
-		return st.DeleteLogins(ctx, t.ID)
+		return patchAndRevoke(ctx, st, t, p, "disabled=true")
 	})
+}
+
+// UserSetAdmin gives an account the admin role or takes it away; taking
+// it ends the account's logins (as a demotion in the console does).
+func UserSetAdmin(ctx context.Context, dataDir, name string, admin bool) error {
+	return withStore(ctx, dataDir, func(st *store.SQLite) error {
+		t, err := st.TechnicianByName(ctx, name)
+		if err != nil {
+			return err
+		}
+		p := store.TechnicianPatch{Admin: &admin}
+		if admin {
+			_, err := st.PatchTechnician(ctx, t.ID, p)
+			return err
+		}
+		return patchAndRevoke(ctx, st, t, p, "admin=false")
+	})
+}
+
+// patchAndRevoke writes p to t and deletes every login of t, with an
+// audit row (actor relay: the command has no signed-in technician).
+func patchAndRevoke(ctx context.Context, st *store.SQLite, t store.Technician, p store.TechnicianPatch, what string) error {
+	if beforeWrite != nil {
+		beforeWrite()
+	}
+	if _, err := st.PatchTechnician(ctx, t.ID, p); err != nil {
+		return err
+	}
+	if err := st.DeleteOtherLogins(ctx, t.ID, nil); err != nil {
+		return err
+	}
+	return st.AddAudit(ctx, store.AuditEvent{At: time.Now(), Actor: protocol.ActorRelay, Action: protocol.AuditUserUpdated,
+		Detail: "user=" + t.Username + " " + what + " by=lifeline-relay-command"})
 }
 
 // UserList writes a table of accounts.
 func UserList(ctx context.Context, dataDir string, w io.Writer) error {
-	return withStore(ctx, dataDir, func(st store.Accounts) error {
+	return withStore(ctx, dataDir, func(st *store.SQLite) error {
 		ts, err := st.Technicians(ctx)
 		if err != nil {
 			return err
@@ -370,7 +427,7 @@ func UserList(ctx context.Context, dataDir string, w io.Writer) error {
 	})
 }
 
-func withStore(ctx context.Context, dataDir string, f func(store.Accounts) error) error {
+func withStore(ctx context.Context, dataDir string, f func(*store.SQLite) error) error {
 	st, err := store.OpenSQLite(ctx, dataDir)
 	if err != nil {
 		return err

@@ -135,6 +135,12 @@ func TestUserCommands(t *testing.T) {
 	if err := UserSetDisabled(ctx, dir, "alex", true); err != nil {
 		t.Fatal(err)
 	}
+	if err := UserSetAdmin(ctx, dir, "alex", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := UserSetAdmin(ctx, dir, "alex", true); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
 	if err := UserList(ctx, dir, &out); err != nil {
 		t.Fatal(err)

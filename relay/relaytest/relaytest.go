@@ -164,7 +164,10 @@ func (r *Relay) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := server.Config{Store: st, Now: r.o.now, PingInterval: time.Hour, Password: CheapParams}
+	// Every party of a test comes from 127.0.0.1, so the per-address cap
+	// on waiting requests is lifted (tests of the cap set it again).
+	cfg := server.Config{Store: st, Now: r.o.now, PingInterval: time.Hour, Password: CheapParams,
+		Sockets: server.SocketLimits{MaxWaitingPerAddr: -1}}
 	if r.TURN != nil {
 		cfg.TURNURLs = []string{fmt.Sprintf("turn:%s?transport=udp", r.TURN.Addr())}
 		cfg.TURNSecret = TURNSecret
@@ -197,7 +200,7 @@ func (r *Relay) start() {
 	if r.TURN != nil {
 		r.TURN.SetSessions(srv.TURNSessions()) // live sessions and their parties' addresses
 	}
-	r.hs = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	r.hs = srv.HTTPServer() // the production timeouts and header cap
 	r.done = make(chan struct{})
 	go func(hs *http.Server, done chan struct{}) {
 		hs.Serve(ln)

@@ -33,14 +33,18 @@ type acctRelay struct {
 	url string
 }
 
-func startAcctRelay(t *testing.T) *acctRelay {
+func startAcctRelay(t *testing.T, mods ...func(*Config)) *acctRelay {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(ctx, Config{Store: st, Password: testParams, PingInterval: time.Hour}, slog.New(slog.DiscardHandler))
+	cfg := Config{Store: st, Password: testParams, PingInterval: time.Hour}
+	for _, mod := range mods {
+		mod(&cfg)
+	}
+	srv, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 // in its snapshot or announced after it.
 type hub struct {
 	encode func(typ protocol.Type, id, session string, payload any) []byte
-	ice    func(sessionID string) []protocol.ICEServer
+	ice    func(sessionID, party string) []protocol.ICEServer // party: turnPartyTech or turnPartyUser
 	guard  *socketGuard
 	log    *slog.Logger
 	// incomplete tells consoles that a queue message could not be sent.
@@ -33,9 +33,17 @@ type hub struct {
 	techs    map[int64]map[*techConn]struct{}
 	sessions map[string]*liveSession
 	queue    []protocol.QueueItem // waiting requests, oldest first
+	// The addresses behind the queue, for the waiting caps
+	// (SocketLimits.MaxWaiting, MaxWaitingPerAddr): request → address,
+	// address → its waiting requests, and the submits being stored now
+	// (reserved, in total and by address).
+	waitAddr   map[string]string
+	waitBy     map[string]int
+	reserved   int
+	reservedBy map[string]int
 }
 
-func newHub(encode func(protocol.Type, string, string, any) []byte, ice func(string) []protocol.ICEServer, waiting []protocol.QueueItem) *hub {
+func newHub(encode func(protocol.Type, string, string, any) []byte, ice func(sessionID, party string) []protocol.ICEServer, waiting []protocol.QueueItem) *hub {
 	return &hub{
 		encode: encode, ice: ice, guard: newSocketGuard(),
 		incomplete: protocol.ErrorMessage("", protocol.CodeQueueIncomplete, "part of the queue could not be sent live; reloading it"),
@@ -44,7 +52,53 @@ func newHub(encode func(protocol.Type, string, string, any) []byte, ice func(str
 		techs:      make(map[int64]map[*techConn]struct{}),
 		sessions:   make(map[string]*liveSession),
 		queue:      waiting,
+		waitAddr:   make(map[string]string),
+		waitBy:     make(map[string]int),
+		reservedBy: make(map[string]int),
 	}
+}
+
+// noteWaitingAddr records the address a waiting request came from (a
+// queue recovered at start).
+func (h *hub) noteWaitingAddr(reqID, addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if addr == "" || h.waitAddr[reqID] != "" {
+		return
+	}
+	h.waitAddr[reqID] = addr
+	h.waitBy[addr]++
+}
+
+// reserveWaiting holds a place in the queue for a request from addr
+// while it is being stored: full says whether the queue (all) or addr's
+// share (addr) is already taken, else release gives the place back (call
+// it once the request is in the queue, or was not stored). A negative
+// cap is no cap.
+func (h *hub) reserveWaiting(addr string, maxAll, maxAddr int) (release func(), full string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if maxAll >= 0 && len(h.queue)+h.reserved >= maxAll {
+		return nil, "all"
+	}
+	if maxAddr >= 0 && h.waitBy[addr]+h.reservedBy[addr] >= maxAddr {
+		return nil, "addr"
+	}
+	h.reserved++
+	h.reservedBy[addr]++
+	var once bool
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if once {
+			return
+		}
+		once = true
+		h.reserved--
+		if h.reservedBy[addr]--; h.reservedBy[addr] <= 0 {
+			delete(h.reservedBy, addr)
+		}
+	}, ""
 }
 
 // admit counts a new socket handler in wg, unless the relay is shutting
@@ -139,6 +193,10 @@ func (h *hub) addWaiting(c *clientConn, replyID, token string, it protocol.Queue
 	c.requestID = it.ID
 	h.byReq[it.ID] = c
 	h.queue = append(h.queue, it)
+	if c.addr != "" {
+		h.waitAddr[it.ID] = c.addr
+		h.waitBy[c.addr]++
+	}
 	c.enqueue(h.encode(protocol.TypeRequestAccepted, replyID, "", &protocol.RequestAccepted{RequestID: it.ID, ResumeToken: token, State: it.State, Position: len(h.queue)}))
 	h.broadcastLocked(added)
 }
@@ -244,7 +302,7 @@ func (h *hub) attachLocked(ls *liveSession, c *clientConn) {
 	c.session = ls
 	c.enqueue(h.encode(protocol.TypeRequestTaken, "", "", &protocol.RequestTaken{RequestID: ls.requestID, Technician: ls.techName}))
 	c.enqueue(h.encode(protocol.TypeSessionStart, "", ls.id, &protocol.SessionStart{
-		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.techName, Role: protocol.RoleOfferer, ICEServers: h.ice(ls.id),
+		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.techName, Role: protocol.RoleOfferer, ICEServers: h.ice(ls.id, turnPartyUser),
 	}))
 }
 
@@ -254,7 +312,7 @@ func (h *hub) techStartLocked(ls *liveSession) []byte {
 	it := ls.request
 	it.Online = ls.client != nil
 	start := protocol.SessionStart{
-		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.peerName(), Role: protocol.RoleAnswerer, ICEServers: h.ice(ls.id), Request: &it,
+		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.peerName(), Role: protocol.RoleAnswerer, ICEServers: h.ice(ls.id, turnPartyTech), Request: &it,
 	}
 	if b := h.encode(protocol.TypeSessionStart, "", ls.id, &start); b != nil {
 		return b
@@ -416,6 +474,12 @@ func (h *hub) removeWaitingLocked(reqID string) {
 		return
 	}
 	h.queue = slices.Delete(h.queue, i, i+1)
+	if addr, ok := h.waitAddr[reqID]; ok {
+		delete(h.waitAddr, reqID)
+		if h.waitBy[addr]--; h.waitBy[addr] <= 0 {
+			delete(h.waitBy, addr)
+		}
+	}
 	for j := i; j < len(h.queue); j++ {
 		id := h.queue[j].ID
 		if c := h.byReq[id]; c != nil {

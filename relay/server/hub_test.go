@@ -26,7 +26,7 @@ func testHub() *hub {
 		}
 		return b
 	}
-	return newHub(enc, func(string) []protocol.ICEServer { return []protocol.ICEServer{} }, nil)
+	return newHub(enc, func(string, string) []protocol.ICEServer { return []protocol.ICEServer{} }, nil)
 }
 
 // sent decodes what was queued on c.

@@ -66,7 +66,7 @@ func readSnapshot(t *testing.T, s *rawWS) (items []protocol.QueueItem, parts int
 func TestBusyQueueReachesConsole(t *testing.T) {
 	r, reg := limitedRelay(t)
 	// 200 desktops of one loopback address, all at once.
-	r.Server.SetSocketLimits(server.SocketLimits{ClientConnsPerAddr: 300, SubmitRate: rate.Inf})
+	r.Server.SetSocketLimits(server.SocketLimits{ClientConnsPerAddr: 300, SubmitRate: rate.Inf, MaxWaitingPerAddr: -1})
 	r.addTech("alex", false)
 	api := r.login("alex")
 	live := mustDial(t, r.WSURL("/ws/tech"), api.HTTPClient())

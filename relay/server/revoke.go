@@ -7,9 +7,6 @@ package server
 
 import (
 	"context"
-	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/store"
@@ -23,29 +20,12 @@ func (s *Server) revoke(ctx context.Context, tech store.Technician, keep []byte,
 	if err := s.acct.st.DeleteOtherLogins(ctx, tech.ID, keep); err != nil {
 		s.log.Error("end logins", "user", tech.Username, "err", err)
 	}
+	// A console socket whose upgrade passed authentication before the
+	// logins were deleted registers after this drop; it re-checks its
+	// login once registered and closes (handleTechWS).
 	conns, live := s.dropTech(ctx, tech.ID)
-	if keep == nil && s.hub.admit(&s.wg) { // admit: not while shutting down
-		// No login is left, so any console socket of tech that registers
-		// from now on passed its authentication before the logins were
-		// deleted (an upgrade in flight): sweep once more when such an
-		// upgrade has surely finished.
-		go func() {
-			defer s.wg.Done()
-			t := time.NewTimer(revokeSweep)
-			defer t.Stop()
-			select {
-			case <-s.ctx.Done():
-			case <-t.C:
-				s.dropTech(ctx, tech.ID)
-			}
-		}()
-	}
 	s.log.Info("technician access revoked", "user", tech.Username, "why", why, "sockets", len(conns), "sessions", len(live))
 }
-
-// revokeSweep is when revoke looks again for sockets that were being
-// upgraded at the moment of the revocation.
-const revokeSweep = 5 * time.Second
 
 // dropTech closes the console sockets of techID and ends their running
 // sessions with reason access_revoked; it returns what it ended.
@@ -54,26 +34,14 @@ func (s *Server) dropTech(ctx context.Context, techID int64) ([]*techConn, []*li
 	for _, ls := range live {
 		s.endSession(ctx, ls, partyRelay, protocol.ActorRelay, protocol.EndAccessRevoked, false)
 	}
-	for _, tc := range conns {
-		// The close handshake waits for the peer; do not hold up the
-		// request that revoked the account.
-		if !s.hub.admit(&s.wg) {
-			tc.cancel() // shutting down: the socket closes with the relay
-			continue
-		}
-		go func() {
-			defer s.wg.Done()
-			tc.fatal("", protocol.CodeNotAllowed, "your sign-in has ended; sign in again", websocket.StatusPolicyViolation)
-			tc.cancel()
-		}()
-	}
+	s.closeConsoles(conns)
 	return conns, live
 }
 
 // dropTech forgets the console sockets of techID and returns them with
 // the technician's running sessions. (A socket whose upgrade is past its
-// authentication at this very moment still registers; revoke sweeps
-// again for it.)
+// authentication at this very moment still registers, then finds its
+// login gone and closes.)
 func (h *hub) dropTech(techID int64) ([]*techConn, []*liveSession) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

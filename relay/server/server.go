@@ -95,6 +95,10 @@ type Config struct {
 
 	// HTTP are the limits of the http.Server that HTTPServer builds.
 	HTTP HTTPLimits
+	// Sockets bound what one address and one socket may do on the
+	// protocol endpoints, and how many requests may wait (zero fields:
+	// defaults; see SocketLimits).
+	Sockets SocketLimits
 	// MetricsToken, when set, serves /metrics on the main handler to
 	// requests with "Authorization: Bearer <MetricsToken>". Empty: the
 	// main handler has no /metrics; serve MetricsHandler on a separate
@@ -118,6 +122,11 @@ type Config struct {
 	KeyFile string
 	// HashGate bounds the password hashes computed at once (see auth.HashGate).
 	HashGate auth.GateConfig
+	// LoginCheck is how often the logins behind open consoles and live
+	// sessions are checked against the store, so that an account
+	// disabled or a password set by another process (lifeline-relay
+	// user …) ends them; default DefaultLoginCheck (1 s).
+	LoginCheck time.Duration
 }
 
 // HTTPLimits bound what one HTTP connection may hold: the time to send
@@ -241,6 +250,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	cfg.HTTP.setDefaults()
 	cfg.Retention.setDefaults()
+	if cfg.LoginCheck <= 0 {
+		cfg.LoginCheck = DefaultLoginCheck
+	}
 	if cfg.ConsentTimeout <= 0 {
 		cfg.ConsentTimeout = 65 * time.Second
 	}
@@ -269,34 +281,39 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		cancel()
 		return nil, err
 	}
-	waiting, err := s.recoverState(ctx)
+	waiting, addrs, err := s.recoverState(ctx)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	s.hub = newHub(s.encode, s.iceServers, waiting)
+	for id, addr := range addrs {
+		s.hub.noteWaitingAddr(id, addr)
+	}
 	s.initSockets() // socket limits and their metrics (socketlimits.go)
+	s.SetSocketLimits(cfg.Sockets)
 	s.registerMetrics()
 	s.handler = s.routes()
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.pruneLoop()
+	go s.loginLoop() // loginwatch.go
 	return s, nil
 }
 
 // recoverState ends sessions a previous process left open and loads the
-// waiting queue, oldest first.
-func (s *Server) recoverState(ctx context.Context) ([]protocol.QueueItem, error) {
+// waiting queue, oldest first, with the address each request came from.
+func (s *Server) recoverState(ctx context.Context) ([]protocol.QueueItem, map[string]string, error) {
 	open, err := s.records.OpenSessions(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load open sessions: %w", err)
+		return nil, nil, fmt.Errorf("load open sessions: %w", err)
 	}
 	now := s.now()
 	for _, x := range open {
 		if err := s.records.EndSession(ctx, x.ID, protocol.EndRelayRestart, now); err != nil && !errors.Is(err, store.ErrConflict) {
-			return nil, fmt.Errorf("end session %s: %w", x.ID, err)
+			return nil, nil, fmt.Errorf("end session %s: %w", x.ID, err)
 		}
 		if err := s.queue.SetRequestState(ctx, x.RequestID, store.StateWaiting, now, store.StateTaken, store.StateInSession); err != nil && !errors.Is(err, store.ErrConflict) {
-			return nil, fmt.Errorf("requeue request %s: %w", x.RequestID, err)
+			return nil, nil, fmt.Errorf("requeue request %s: %w", x.RequestID, err)
 		}
 		s.audit(ctx, store.AuditEvent{Actor: protocol.ActorRelay, Action: protocol.AuditSessionEnd, RequestID: x.RequestID, SessionID: x.ID, Detail: endDetail(protocol.EndRelayRestart)})
 		s.log.Info("ended session cut by restart", "session", x.ID, "request", x.RequestID)
@@ -304,22 +321,24 @@ func (s *Server) recoverState(ctx context.Context) ([]protocol.QueueItem, error)
 	// Requests taken but whose session never started are re-queued too.
 	taken, err := s.queue.Requests(ctx, store.StateTaken, store.StateInSession)
 	if err != nil {
-		return nil, fmt.Errorf("load taken requests: %w", err)
+		return nil, nil, fmt.Errorf("load taken requests: %w", err)
 	}
 	for _, r := range taken {
 		if err := s.queue.SetRequestState(ctx, r.ID, store.StateWaiting, now, store.StateTaken, store.StateInSession); err != nil && !errors.Is(err, store.ErrConflict) {
-			return nil, fmt.Errorf("requeue request %s: %w", r.ID, err)
+			return nil, nil, fmt.Errorf("requeue request %s: %w", r.ID, err)
 		}
 	}
 	waiting, err := s.queue.Requests(ctx, store.StateWaiting)
 	if err != nil {
-		return nil, fmt.Errorf("load queue: %w", err)
+		return nil, nil, fmt.Errorf("load queue: %w", err)
 	}
 	items := make([]protocol.QueueItem, 0, len(waiting))
+	addrs := make(map[string]string, len(waiting))
 	for _, r := range waiting {
 		items = append(items, queueItem(r, false))
+		addrs[r.ID] = r.Address
 	}
-	return items, nil
+	return items, addrs, nil
 }
 
 func (s *Server) registerMetrics() {

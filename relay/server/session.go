@@ -123,11 +123,13 @@ func displayName(t store.Technician) string {
 	return t.Username
 }
 
-func (s *Server) iceServers(sessionID string) []protocol.ICEServer {
+func (s *Server) iceServers(sessionID, party string) []protocol.ICEServer {
 	if len(s.cfg.TURNURLs) == 0 || len(s.cfg.TURNSecret) == 0 {
 		return []protocol.ICEServer{}
 	}
-	user, pass := turnserver.Credentials(s.cfg.TURNSecret, sessionID, s.cfg.TURNTTL, s.now())
+	// Each party gets its own credential, which reaches only the other
+	// party (turnpeers.go).
+	user, pass := turnserver.Credentials(s.cfg.TURNSecret, turnSubject(sessionID, party), s.cfg.TURNTTL, s.now())
 	return []protocol.ICEServer{{URLs: slices.Clone(s.cfg.TURNURLs), Username: user, Credential: pass}}
 }
 
@@ -249,7 +251,7 @@ func (s *Server) relaySessionMessage(ctx context.Context, ls *liveSession, fromT
 			s.log.Error("store chat", "session", ls.id, "err", err)
 		}
 	}
-	s.noteSignalled(ls.id, m) // the TURN server lets the other party reach these (turnpeers.go)
+	s.noteSignalled(ls.id, fromTech, m) // the TURN server lets the other party reach these (turnpeers.go)
 	s.hub.forward(ls, fromTech, b)
 }
 

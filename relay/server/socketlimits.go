@@ -42,12 +42,25 @@ type SocketLimits struct {
 	SubmitBurst  int
 	OutcomeRate  rate.Limit
 	OutcomeBurst int
+	// MaxWaiting caps the help requests waiting in the queue (not yet
+	// taken) at once; MaxWaitingPerAddr those from one address. Defaults
+	// 500 and 3. Past them request.submit is answered error queue_full,
+	// nothing is stored and the socket stays open. Behind a NAT (an office
+	// on one public address) raise MaxWaitingPerAddr.
+	MaxWaiting        int
+	MaxWaitingPerAddr int
 }
 
 // Unlimited lifts every socket limit (benchmarks that open thousands of
 // sockets from one loopback address).
 var Unlimited = SocketLimits{ClientConnsPerAddr: -1, TechConnsPerAddr: -1,
-	MessageRate: rate.Inf, SubmitRate: rate.Inf, OutcomeRate: rate.Inf}
+	MessageRate: rate.Inf, SubmitRate: rate.Inf, OutcomeRate: rate.Inf, MaxWaiting: -1, MaxWaitingPerAddr: -1}
+
+// Default waiting caps (SocketLimits.MaxWaiting, MaxWaitingPerAddr).
+const (
+	DefaultMaxWaiting        = 500
+	DefaultMaxWaitingPerAddr = 3
+)
 
 func (l *SocketLimits) setDefaults() {
 	defInt := func(v *int, d int) {
@@ -68,10 +81,12 @@ func (l *SocketLimits) setDefaults() {
 	defInt(&l.SubmitBurst, 20)
 	defRate(&l.OutcomeRate, 1)
 	defInt(&l.OutcomeBurst, 30)
+	defInt(&l.MaxWaiting, DefaultMaxWaiting)
+	defInt(&l.MaxWaitingPerAddr, DefaultMaxWaitingPerAddr)
 }
 
-// SetSocketLimits replaces the socket limits (default: SocketLimits{}
-// with its defaults). Sockets already open keep their message rate.
+// SetSocketLimits replaces the socket limits (Config.Sockets) of a
+// running relay. Sockets already open keep their message rate.
 func (s *Server) SetSocketLimits(l SocketLimits) {
 	l.setDefaults()
 	s.hub.guard.limits.Store(&l)
@@ -84,6 +99,7 @@ const (
 	refusedSubmitRate  = "submit_rate"
 	refusedOutcomeRate = "outcome_rate"
 	refusedTooLarge    = "too_large"
+	refusedQueueFull   = "queue_full"
 )
 
 // socketGuard holds the counts and rates behind SocketLimits, and the

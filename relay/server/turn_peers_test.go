@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -16,12 +18,13 @@ import (
 )
 
 // turnClient is a real TURN client (pion/turn) of the relay's embedded
-// server with a session's credential; over TCP when tcp is set.
-func turnClient(t *testing.T, ts *turnserver.Server, sessionID string, tcp bool) *turn.Client {
+// server with the credential the relay gives one party of a session
+// (subject "<session id>/tech" or "/user"); over TCP when tcp is set.
+func turnClient(t *testing.T, ts *turnserver.Server, subject string, tcp bool) *turn.Client {
 	t.Helper()
 	// The TURN server checks expiry against the real clock, the test
 	// relay runs on a fake one: sign the same way for the real time.
-	user, pass := turnserver.Credentials(relaytest.TURNSecret, sessionID, time.Hour, time.Now())
+	user, pass := turnserver.Credentials(relaytest.TURNSecret, subject, time.Hour, time.Now())
 	addr := ts.Addr().String()
 	var conn net.PacketConn
 	if tcp {
@@ -51,82 +54,120 @@ func turnClient(t *testing.T, ts *turnserver.Server, sessionID string, tcp bool)
 }
 
 // The attack of issue 17: a TURN credential from a session used as a
-// proxy into the relay's network. Only the session's parties — the
-// addresses their sockets come from (127.0.0.1 here) and the candidates
-// they signalled (127.0.0.3) — may be reached; everything else is
+// proxy into the relay's network. Each party has a credential of its own,
+// which reaches only the *other* party — the address its socket comes
+// from (the desktop 127.0.0.5, the console 127.0.0.1) and the candidates
+// it signalled (the desktop 127.0.0.3, the technician 127.0.0.4);
+// everything else, an address of the credential's own party included, is
 // refused at CreatePermission, so no datagram is ever sent there (the
 // test sends none: CreatePermission carries no data). After the session
-// ends its credential is refused at Allocate and its allocation closes.
+// ends both credentials are refused at Allocate and their allocations
+// close.
 func TestTURNPermissionsFollowTheSession(t *testing.T) {
 	r := startRelay(t, relaytest.WithTURN(), relaytest.WithConfig(func(c *server.Config) { c.MetricsToken = testMetricsToken }))
 	ts := r.TURN
 	r.addTech("alex", false)
 	tc := r.login("alex")
-	sid, cl, con := fullSession(t, r, tc)
+	con := tc.ws()
+	desk := mustDial(t, r.WSURL("/ws/client"), fromAddr("127.0.0.5"))
+	desk.send(protocol.TypeRequestSubmit, "s", submitReq("help"))
+	reqID := desk.next(protocol.TypeRequestAccepted).Payload.(*protocol.RequestAccepted).RequestID
+	if st := tc.do("POST", "/api/requests/"+reqID+"/take", nil, nil); st != http.StatusOK {
+		t.Fatalf("take: %d", st)
+	}
+	desk.next(protocol.TypeRequestTaken)
+	deskStart := desk.next(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
+	techStart := con.Next(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
+	sid := deskStart.SessionID
+	for _, c := range []struct {
+		ss   *protocol.SessionStart
+		want string
+	}{{deskStart, sid + "/user"}, {techStart, sid + "/tech"}} {
+		if len(c.ss.ICEServers) != 1 || !strings.HasSuffix(c.ss.ICEServers[0].Username, ":"+c.want) {
+			t.Fatalf("ICE servers %+v, want a credential for %s", c.ss.ICEServers, c.want)
+		}
+	}
 	con.SendMessage(protocol.TypeViewRequest, "", sid, &protocol.Consent{})
-	cl.Next(protocol.TypeViewRequest)
-	cl.SendMessage(protocol.TypeViewGrant, "", "", &protocol.Consent{})
+	desk.next(protocol.TypeViewRequest)
+	desk.send(protocol.TypeViewGrant, "", &protocol.Consent{})
 	con.Next(protocol.TypeViewGrant)
 	// The desktop signals a host candidate on 127.0.0.3 (an address no
 	// socket of the session comes from) and an mDNS one (no address).
-	cl.SendMessage(protocol.TypeCandidate, "", "", &protocol.Candidate{Candidate: "candidate:1 1 udp 2130706431 127.0.0.3 50000 typ host"})
-	cl.SendMessage(protocol.TypeCandidate, "", "", &protocol.Candidate{Candidate: "candidate:2 1 udp 2130706431 0b1c2d3e.local 50001 typ host"})
+	desk.send(protocol.TypeCandidate, "", &protocol.Candidate{Candidate: "candidate:1 1 udp 2130706431 127.0.0.3 50000 typ host"})
+	desk.send(protocol.TypeCandidate, "", &protocol.Candidate{Candidate: "candidate:2 1 udp 2130706431 0b1c2d3e.local 50001 typ host"})
 	con.Next(protocol.TypeCandidate)
 	con.Next(protocol.TypeCandidate)
 	// The technician's answer carries a candidate on 127.0.0.4 in its SDP.
 	con.SendMessage(protocol.TypeAnswer, "", sid, &protocol.SDP{SDP: "v=0\r\na=candidate:3 1 udp 2130706431 127.0.0.4 50002 typ host\r\n"})
-	cl.Next(protocol.TypeAnswer)
+	desk.next(protocol.TypeAnswer)
 
-	for _, tcp := range []bool{false, true} {
-		name := map[bool]string{false: "udp", true: "tcp"}[tcp]
-		c := turnClient(t, ts, sid, tcp)
+	private := []string{"127.0.0.2", "169.254.169.254", "10.1.2.3", "192.168.0.10", "172.20.0.1", "100.64.1.1", "198.51.100.20"}
+	type peer struct {
+		addr string
+		ok   bool
+	}
+	parties := []struct {
+		party string
+		tcp   bool
+		peers []peer
+	}{
+		// The technician's browser: the desktop's addresses only.
+		{"tech", false, []peer{{"127.0.0.5", true}, {"127.0.0.3", true}, {"127.0.0.1", false}, {"127.0.0.4", false}}},
+		{"tech", true, []peer{{"127.0.0.5", true}, {"127.0.0.3", true}, {"127.0.0.1", false}, {"127.0.0.4", false}}},
+		// The desktop: the technician's addresses only.
+		{"user", false, []peer{{"127.0.0.1", true}, {"127.0.0.4", true}, {"127.0.0.5", false}, {"127.0.0.3", false}}},
+	}
+	denied := int64(0)
+	for _, p := range parties {
+		name := p.party + map[bool]string{false: "/udp", true: "/tcp"}[p.tcp]
+		c := turnClient(t, ts, sid+"/"+p.party, p.tcp)
 		relay, err := c.Allocate()
 		if err != nil {
 			t.Fatalf("%s: allocate: %v", name, err)
 		}
 		defer relay.Close()
-		for _, tt := range []struct {
-			peer string
-			ok   bool
-		}{
-			{"127.0.0.1", true}, // where both parties' sockets come from
-			{"127.0.0.3", true}, // the desktop's signalled candidate
-			{"127.0.0.4", true}, // the technician's, from the answer
-			{"127.0.0.2", false},
-			{"169.254.169.254", false},
-			{"10.1.2.3", false},
-			{"192.168.0.10", false},
-			{"172.20.0.1", false},
-			{"100.64.1.1", false},
-			{"198.51.100.20", false},
-		} {
-			t.Run(name+"/"+tt.peer, func(t *testing.T) {
+		peers := p.peers
+		for _, a := range private {
+			peers = append(peers, peer{a, false})
+		}
+		for _, tt := range peers {
+			t.Run(name+"/"+tt.addr, func(t *testing.T) {
 				before := ts.Stats.PermissionsDenied.Load()
-				err := c.CreatePermission(&net.UDPAddr{IP: net.ParseIP(tt.peer), Port: 9})
+				err := c.CreatePermission(&net.UDPAddr{IP: net.ParseIP(tt.addr), Port: 9})
 				if (err == nil) != tt.ok {
-					t.Fatalf("CreatePermission(%s) = %v, want ok=%v", tt.peer, err, tt.ok)
+					t.Fatalf("CreatePermission(%s) = %v, want ok=%v", tt.addr, err, tt.ok)
 				}
 				if !tt.ok && ts.Stats.PermissionsDenied.Load() != before+1 {
 					t.Fatalf("refusal not counted")
 				}
 			})
+			if !tt.ok {
+				denied++
+			}
 		}
 	}
-	if n := ts.Stats.ActiveAllocation.Load(); n != 2 {
-		t.Fatalf("active allocations = %d, want 2", n)
+	if n := ts.Stats.ActiveAllocation.Load(); n != 3 {
+		t.Fatalf("active allocations = %d, want 3", n)
+	}
+	// A credential naming the session but no party is not one the relay
+	// issues: refused, however well signed.
+	if _, err := turnClient(t, ts, sid, false).Allocate(); err == nil {
+		t.Fatal("Allocate with a party-less credential of a live session succeeded")
 	}
 
-	// The session ends: its credential is dead at once, and its
+	// The session ends: its credentials are dead at once, and its
 	// allocations close within the sweep interval.
 	start := time.Now()
 	con.SendMessage(protocol.TypeSessionEnd, "", sid, &protocol.SessionEnd{})
-	cl.Next(protocol.TypeSessionEnd)
-	_, err := turnClient(t, ts, sid, false).Allocate()
-	if err == nil {
-		t.Fatal("Allocate with the credential of an ended session succeeded")
-	}
-	if !strings.Contains(err.Error(), "400") {
-		t.Logf("refusal: %v", err)
+	desk.next(protocol.TypeSessionEnd)
+	for _, party := range []string{"tech", "user"} {
+		_, err := turnClient(t, ts, sid+"/"+party, false).Allocate()
+		if err == nil {
+			t.Fatalf("Allocate with the %s credential of an ended session succeeded", party)
+		}
+		if !strings.Contains(err.Error(), "400") {
+			t.Logf("refusal: %v", err)
+		}
 	}
 	for ts.Stats.ActiveAllocation.Load() != 0 {
 		if time.Since(start) > 5*time.Second {
@@ -140,7 +181,7 @@ func TestTURNPermissionsFollowTheSession(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{"lifeline_turn_permissions_denied_total 14", "lifeline_turn_ended_session_closed_total 2", "lifeline_turn_allocations_tcp_total 1"} {
+	for _, want := range []string{fmt.Sprintf("lifeline_turn_permissions_denied_total %d", denied), "lifeline_turn_ended_session_closed_total 3", "lifeline_turn_allocations_tcp_total 1"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q:\n%s", want, grep(string(body), "lifeline_turn"))
 		}
@@ -153,7 +194,7 @@ func TestTURNPermissionsFollowTheSession(t *testing.T) {
 // however well signed.
 func TestTURNRefusesUnknownSession(t *testing.T) {
 	r := startRelay(t, relaytest.WithTURN())
-	if _, err := turnClient(t, r.TURN, "s-forged", true).Allocate(); err == nil {
+	if _, err := turnClient(t, r.TURN, "s-forged/tech", true).Allocate(); err == nil {
 		t.Fatal("Allocate for an unknown session succeeded")
 	}
 }

@@ -37,6 +37,10 @@ func TestSessionDeliversTURNCredentials(t *testing.T) {
 	cl.Next(protocol.TypeRequestTaken)
 	cs := cl.Next(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
 	ts2 := con.Next(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
+	subjects := map[*protocol.SessionStart]string{cs: cs.SessionID + "/user", ts2: cs.SessionID + "/tech"}
+	if cs.ICEServers[0].Username == ts2.ICEServers[0].Username {
+		t.Fatalf("both parties got the same TURN credential %q; want one each", cs.ICEServers[0].Username)
+	}
 	for _, ss := range []*protocol.SessionStart{cs, ts2} {
 		if len(ss.ICEServers) != 1 || len(ss.ICEServers[0].URLs) != 1 || ss.ICEServers[0].URLs[0] != turnURL {
 			t.Fatalf("ice servers = %+v", ss.ICEServers)
@@ -48,7 +52,7 @@ func TestSessionDeliversTURNCredentials(t *testing.T) {
 		}
 		ice := ss.ICEServers[0]
 		sess, err := turnserver.CheckCredentials(secret, ice.Username, ice.Credential, r.clock.Now())
-		if err != nil || sess != cs.SessionID {
+		if err != nil || sess != subjects[ss] {
 			t.Fatalf("credentials %+v: session %q, %v", ice, sess, err)
 		}
 	}
@@ -56,7 +60,7 @@ func TestSessionDeliversTURNCredentials(t *testing.T) {
 	// A real allocation with the delivered credentials. The TURN server
 	// uses the real clock, the relay the fake one: issue fresh credentials
 	// the same way for the real time.
-	user, pass := turnserver.Credentials(secret, cs.SessionID, time.Hour, time.Now())
+	user, pass := turnserver.Credentials(secret, cs.SessionID+"/user", time.Hour, time.Now())
 	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -3,8 +3,11 @@ package server
 // What the embedded TURN server asks the relay (turnserver.Sessions):
 // whether a session is live and which addresses its parties use — where
 // their signalling sockets come from and the ICE candidates they
-// signalled. A TURN credential is then good only for its live session,
-// and only towards those addresses.
+// signalled. Each party has a credential of its own (subject
+// "<session id>/tech" or "/user"), good only while the session is live
+// and only towards the *other* party's addresses: the technician's
+// browser may relay to the desktop, the desktop to the technician, and
+// neither to an address only itself uses.
 
 import (
 	"net/netip"
@@ -18,14 +21,27 @@ import (
 	"github.com/lifeline-desk/lifeline/relay/turnserver"
 )
 
-// maxSignalledAddrs bounds the candidate addresses kept per session.
+// maxSignalledAddrs bounds the candidate addresses kept per party of a session.
 const maxSignalledAddrs = 32
+
+// The parties of a session, as named in a TURN credential's subject.
+const (
+	turnPartyTech = "tech"
+	turnPartyUser = "user"
+)
+
+// turnSubject is what a party's TURN credential names: the session and
+// the party ("s-…/tech"); coturn's REST scheme takes any text there.
+func turnSubject(sessionID, party string) string { return sessionID + "/" + party }
+
+// signalled are the candidate addresses each party of a session signalled.
+type signalled struct{ tech, user []netip.Addr }
 
 // turnPeers are the candidate addresses signalled in each session. The
 // zero value is ready to use.
 type turnPeers struct {
 	mu        sync.Mutex
-	bySession map[string][]netip.Addr
+	bySession map[string]*signalled
 	swept     int // size after the last sweep of ended sessions
 }
 
@@ -35,23 +51,38 @@ func (s *Server) TURNSessions() turnserver.Sessions { return turnSessions{s} }
 
 type turnSessions struct{ s *Server }
 
-// Peers implements turnserver.Sessions.
-func (t turnSessions) Peers(sessionID string) ([]netip.Addr, bool) {
+// Peers implements turnserver.Sessions: subject is a party's credential
+// subject (turnSubject), and the peers are the other party's addresses.
+func (t turnSessions) Peers(subject string) ([]netip.Addr, bool) {
 	s := t.s
-	addrs, ok := s.hub.partyAddrs(sessionID)
+	sessionID, party, _ := strings.Cut(subject, "/")
+	if party != turnPartyTech && party != turnPartyUser {
+		return nil, false // not a credential the relay issues
+	}
+	user, tech, ok := s.hub.partyAddrs(sessionID)
 	if !ok {
 		return nil, false
 	}
+	other := user // the technician's credential reaches the desktop
+	if party == turnPartyUser {
+		other = tech
+	}
 	var out []netip.Addr
-	for _, a := range addrs {
+	for _, a := range other {
 		if ip, err := netip.ParseAddr(a); err == nil && !slices.Contains(out, ip.Unmap()) {
 			out = append(out, ip.Unmap())
 		}
 	}
 	s.turnPeers.mu.Lock()
-	for _, ip := range s.turnPeers.bySession[sessionID] {
-		if !slices.Contains(out, ip) {
-			out = append(out, ip)
+	if sig := s.turnPeers.bySession[sessionID]; sig != nil {
+		cands := sig.user
+		if party == turnPartyUser {
+			cands = sig.tech
+		}
+		for _, ip := range cands {
+			if !slices.Contains(out, ip) {
+				out = append(out, ip)
+			}
 		}
 	}
 	s.turnPeers.mu.Unlock()
@@ -59,28 +90,28 @@ func (t turnSessions) Peers(sessionID string) ([]netip.Addr, bool) {
 }
 
 // partyAddrs are the signalling addresses of a live session's desktop
-// and of every console socket of its technician.
-func (h *hub) partyAddrs(sessionID string) ([]string, bool) {
+// (user) and of every console socket of its technician (tech).
+func (h *hub) partyAddrs(sessionID string) (user, tech []string, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ls := h.sessions[sessionID]
 	if ls == nil {
-		return nil, false
+		return nil, nil, false
 	}
-	var out []string
 	if ls.client != nil {
-		out = append(out, ls.client.addr)
+		user = append(user, ls.client.addr)
 	}
 	for tc := range h.techs[ls.techID] {
-		out = append(out, tc.addr)
+		tech = append(tech, tc.addr)
 	}
-	return out, true
+	return user, tech, true
 }
 
 // noteSignalled records the candidate addresses of a session message
 // (a trickled candidate, or the a=candidate lines of an offer or answer)
-// that is being forwarded to the other party.
-func (s *Server) noteSignalled(sessionID string, m protocol.Message) {
+// that is being forwarded to the other party, as the sender's (fromTech:
+// the technician's).
+func (s *Server) noteSignalled(sessionID string, fromTech bool, m protocol.Message) {
 	var addrs []netip.Addr
 	switch p := m.Payload.(type) {
 	case *protocol.Candidate:
@@ -103,7 +134,7 @@ func (s *Server) noteSignalled(sessionID string, m protocol.Message) {
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
 	if tp.bySession == nil {
-		tp.bySession = map[string][]netip.Addr{}
+		tp.bySession = map[string]*signalled{}
 	}
 	if _, known := tp.bySession[sessionID]; !known && len(tp.bySession) >= 2*tp.swept+16 {
 		// Forget ended sessions (hub.mu is taken after turnPeers.mu, never the other way).
@@ -114,13 +145,20 @@ func (s *Server) noteSignalled(sessionID string, m protocol.Message) {
 		}
 		tp.swept = len(tp.bySession)
 	}
-	cur := tp.bySession[sessionID]
+	sig := tp.bySession[sessionID]
+	if sig == nil {
+		sig = &signalled{}
+		tp.bySession[sessionID] = sig
+	}
+	cur := &sig.user
+	if fromTech {
+		cur = &sig.tech
+	}
 	for _, ip := range addrs {
-		if len(cur) < maxSignalledAddrs && !slices.Contains(cur, ip) {
-			cur = append(cur, ip)
+		if len(*cur) < maxSignalledAddrs && !slices.Contains(*cur, ip) {
+			*cur = append(*cur, ip)
 		}
 	}
-	tp.bySession[sessionID] = cur
 }
 
 // candidateAddr is the connection address of an ICE candidate attribute

@@ -57,6 +57,9 @@ type accounts struct {
 	// beforeWrite, when set (tests), runs in an account change after its
 	// checks and hashing, right before the store write.
 	beforeWrite func()
+	// beforeConsole, when set (tests), runs in a console socket's
+	// upgrade after its login was checked, before the socket registers.
+	beforeConsole func()
 }
 
 // accountStore is what the account handlers need of the store beyond
@@ -65,6 +68,10 @@ type accountStore interface {
 	PatchTechnician(ctx context.Context, id int64, p store.TechnicianPatch) (store.Technician, error)
 	DeleteOtherLogins(ctx context.Context, techID int64, keepHash []byte) error
 	ClaimTOTPStep(ctx context.Context, id, step int64) error
+	// LoginValid and ValidLogins check console logins against the
+	// store (loginwatch.go).
+	LoginValid(ctx context.Context, tokenHash []byte, now time.Time) (bool, error)
+	ValidLogins(ctx context.Context, now time.Time) (map[string]int64, error)
 }
 
 // reauthLockout throttles current-password checks of one technician

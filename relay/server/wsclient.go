@@ -31,6 +31,12 @@ const msgNoLongerOpen = "that help request is no longer open; send a new one"
 // msgTooLarge answers a help request too large to keep.
 const msgTooLarge = "your message is too long for the help desk; shorten what you wrote (or leave out the pasted text) and send it again"
 
+// msgQueueFull and msgAddrFull answer a help request past the waiting caps.
+const (
+	msgQueueFull = "the help desk has too many requests waiting right now; try again in a few minutes, or call the help desk"
+	msgAddrFull  = "too many help requests are already waiting from your network; wait until one is answered, or call the help desk"
+)
+
 func (c *clientConn) actor() protocol.Actor { return protocol.UserActor(c.name) }
 
 func (s *Server) handleClientWS(w http.ResponseWriter, r *http.Request) {
@@ -118,6 +124,21 @@ func (s *Server) submit(ctx context.Context, c *clientConn, id string, p *protoc
 		c.replyError(id, protocol.CodeNotAllowed, "this connection already has a help request; cancel it first")
 		return
 	}
+	// A place in the queue first: a script from many addresses cannot
+	// fill the queue (and the disk) past the waiting caps.
+	l := s.hub.guard.limits.Load()
+	release, full := s.hub.reserveWaiting(c.addr, l.MaxWaiting, l.MaxWaitingPerAddr)
+	if full != "" {
+		s.hub.guard.refuse("client", refusedQueueFull)
+		c.log.Warn("help request refused: waiting cap reached", "cap", full)
+		msg := msgQueueFull
+		if full == "addr" {
+			msg = msgAddrFull
+		}
+		c.replyError(id, protocol.CodeQueueFull, msg)
+		return
+	}
+	defer release()
 	token := auth.Token(24)
 	now := s.now()
 	r := store.Request{

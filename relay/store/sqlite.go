@@ -622,23 +622,3 @@ func (s *SQLite) OutcomeSummary(ctx context.Context, since time.Time) ([]Outcome
 	}
 	return out, rows.Err()
 }
-
-// Prune deletes records older than before.
-func (s *SQLite) Prune(ctx context.Context, before time.Time) error {
-	b := ms(before)
-	stmts := []string{
-		`DELETE FROM audit_events WHERE at < ?`,
-		`DELETE FROM chat_messages WHERE at < ?`,
-		`DELETE FROM sessions WHERE ended_at != 0 AND ended_at < ?`,
-		`DELETE FROM help_requests WHERE state IN ('resolved','cancelled') AND updated_at < ?`,
-		`DELETE FROM guide_outcomes WHERE at < ?`,
-		`DELETE FROM codes WHERE expires_at < ?`,
-		`DELETE FROM logins WHERE expires_at < ?`,
-	}
-	for _, q := range stmts {
-		if _, err := s.db.ExecContext(ctx, q, b); err != nil {
-			return fmt.Errorf("prune: %w", err)
-		}
-	}
-	return nil
-}

@@ -6,9 +6,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // TechnicianPatch names the columns to change; nil fields stay as stored.
@@ -106,4 +109,38 @@ func (s *SQLite) PlainTOTPSecrets(ctx context.Context, sealedPrefix string) (map
 func (s *SQLite) SealTOTPSecret(ctx context.Context, id int64, plain, sealed string) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE technicians SET totp_secret = ? WHERE id = ? AND totp_secret = ?`, sealed, id, plain)
 	return affected(res, err, ErrConflict)
+}
+
+// ValidLogins are the logins that still let someone in at now (not
+// expired, their technician not disabled): token hash → technician id.
+func (s *SQLite) ValidLogins(ctx context.Context, now time.Time) (map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT l.token_hash, l.tech_id FROM logins l JOIN technicians t ON t.id = l.tech_id
+		WHERE l.expires_at > ? AND t.disabled = 0`, ms(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]int64)
+	for rows.Next() {
+		var h []byte
+		var id int64
+		if err := rows.Scan(&h, &id); err != nil {
+			return nil, err
+		}
+		out[string(h)] = id
+	}
+	return out, rows.Err()
+}
+
+// LoginValid reports whether the login with tokenHash still lets its
+// technician in at now (it exists, has not expired, and the technician
+// is not disabled).
+func (s *SQLite) LoginValid(ctx context.Context, tokenHash []byte, now time.Time) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM logins l JOIN technicians t ON t.id = l.tech_id
+		WHERE l.token_hash = ? AND l.expires_at > ? AND t.disabled = 0`, tokenHash, ms(now)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }

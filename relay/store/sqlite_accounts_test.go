@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -91,5 +92,70 @@ func TestPatchTechnicianAndTOTPSteps(t *testing.T) {
 	dir, err := s.DataDir(ctx)
 	if err != nil || dir == "" {
 		t.Fatalf("DataDir: %q %v", dir, err)
+	}
+}
+
+func TestValidLogins(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	ctx := context.Background()
+	now := time.Now()
+	mk := func(name string) Technician {
+		tech := Technician{Username: name, DisplayName: name, PasswordHash: "x", CreatedAt: now}
+		if err := s.CreateTechnician(ctx, &tech); err != nil {
+			t.Fatal(err)
+		}
+		return tech
+	}
+	a, b := mk("a"), mk("b")
+	logins := []struct {
+		hash  string
+		tech  int64
+		until time.Time
+	}{{"a-live", a.ID, now.Add(time.Hour)}, {"a-expired", a.ID, now.Add(-time.Second)}, {"b-live", b.ID, now.Add(time.Hour)}}
+	for _, l := range logins {
+		if err := s.CreateLogin(ctx, Login{TokenHash: []byte(l.hash), TechID: l.tech, CSRF: "c", CreatedAt: now, ExpiresAt: l.until}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	yes := true
+	if _, err := s.PatchTechnician(ctx, b.ID, TechnicianPatch{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ValidLogins(ctx, now)
+	if err != nil || len(got) != 1 || got["a-live"] != a.ID {
+		t.Fatalf("ValidLogins = %v, %v; want only a-live (a-expired expired, b disabled)", got, err)
+	}
+	for hash, want := range map[string]bool{"a-live": true, "a-expired": false, "b-live": false, "none": false} {
+		if ok, err := s.LoginValid(ctx, []byte(hash), now); err != nil || ok != want {
+			t.Errorf("LoginValid(%s) = %v, %v; want %v", hash, ok, err, want)
+		}
+	}
+}
+
+// BenchmarkValidLogins is the relay's once-a-second check of console
+// logins, with 200 technicians signed in twice each.
+func BenchmarkValidLogins(b *testing.B) {
+	s, err := OpenSQLite(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	now := time.Now()
+	for i := range 200 {
+		tech := Technician{Username: fmt.Sprintf("t%d", i), DisplayName: "t", PasswordHash: "x", CreatedAt: now}
+		if err := s.CreateTechnician(ctx, &tech); err != nil {
+			b.Fatal(err)
+		}
+		for j := range 2 {
+			if err := s.CreateLogin(ctx, Login{TokenHash: []byte(fmt.Sprintf("h%d-%d", i, j)), TechID: tech.ID, CSRF: "c", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	for b.Loop() {
+		if got, err := s.ValidLogins(ctx, now); err != nil || len(got) != 400 {
+			b.Fatal(len(got), err)
+		}
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 func openTest(t *testing.T, dir string) *SQLite {
@@ -84,7 +82,7 @@ func TestTakeRequestIsAtomic(t *testing.T) {
 	}
 }
 
-func TestCodesAndPrune(t *testing.T) {
+func TestCodes(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	ctx := context.Background()
 	now := time.Now()
@@ -103,20 +101,6 @@ func TestCodesAndPrune(t *testing.T) {
 	}
 	if err := s.UseCode(ctx, c.ID, now); !errors.Is(err, ErrConflict) {
 		t.Fatalf("second use: %v", err)
-	}
-	old := now.Add(-400 * 24 * time.Hour)
-	s.AddAudit(ctx, AuditEvent{At: old, Actor: protocol.TechActor("a"), Action: protocol.AuditLogin})
-	s.AddAudit(ctx, AuditEvent{At: now, Actor: protocol.TechActor("a"), Action: protocol.AuditLogin})
-	s.AddOutcome(ctx, Outcome{At: old, Kind: "fixed"})
-	if err := s.Prune(ctx, now.Add(-365*24*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	evs, _ := s.Audit(ctx, AuditFilter{})
-	if len(evs) != 1 || !evs[0].At.Equal(now.Truncate(time.Millisecond)) {
-		t.Fatalf("after prune: %+v", evs)
-	}
-	if sum, _ := s.OutcomeSummary(ctx, time.Time{}); len(sum) != 0 {
-		t.Fatalf("outcomes after prune: %+v", sum)
 	}
 }
 

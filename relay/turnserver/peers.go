@@ -15,10 +15,12 @@ import (
 // Sessions tells the TURN server which sessions are live and which
 // addresses their parties use. The relay implements it.
 type Sessions interface {
-	// Peers returns the addresses of a live session's parties: those
-	// their signalling sockets come from and those of the ICE candidates
-	// they signalled. ok is false when the session is not live.
-	Peers(sessionID string) (peers []netip.Addr, ok bool)
+	// Peers returns the addresses a credential's subject (its username
+	// after the expiry) may relay to: for the relay, the other party of
+	// a live session — where its signalling sockets come from and its
+	// signalled ICE candidates. ok is false when the subject's session is
+	// not live (or is no subject the relay issues).
+	Peers(subject string) (peers []netip.Addr, ok bool)
 }
 
 // DeniedPeers are the ranges a client may never relay to unless

@@ -2,11 +2,13 @@
 // issues time-limited credentials with coturn's "use-auth-secret" (TURN REST
 // API) scheme:
 //
-//	username = "<unix expiry>:<session id>"
+//	username = "<unix expiry>:<subject>"
 //	password = base64(HMAC-SHA1(secret, username))
 //
 // so an external coturn configured with the same static-auth-secret can
-// replace the embedded server by configuration alone.
+// replace the embedded server by configuration alone. The subject is the
+// relay's to choose (it names a session and one of its parties,
+// "<session id>/tech"); this package passes it to Config.Sessions as is.
 //
 // Beyond the signature, a credential is honoured only while its session is
 // live (Config.Sessions, asked on every authenticated request, and a sweep
@@ -38,9 +40,10 @@ import (
 	"github.com/pion/turn/v4"
 )
 
-// Credentials returns a username and password valid until now+ttl for a session.
-func Credentials(secret []byte, sessionID string, ttl time.Duration, now time.Time) (username, password string) {
-	username = strconv.FormatInt(now.Add(ttl).Unix(), 10) + ":" + sessionID
+// Credentials returns a username and password valid until now+ttl for a
+// subject (the relay's session and party).
+func Credentials(secret []byte, subject string, ttl time.Duration, now time.Time) (username, password string) {
+	username = strconv.FormatInt(now.Add(ttl).Unix(), 10) + ":" + subject
 	return username, sign(secret, username)
 }
 
@@ -54,7 +57,7 @@ func sign(secret []byte, username string) string {
 var ErrBadCredentials = errors.New("bad TURN credentials")
 
 // CheckCredentials verifies a username/password pair at time now and
-// returns the session id it was issued for.
+// returns the subject it was issued for.
 func CheckCredentials(secret []byte, username, password string, now time.Time) (string, error) {
 	sess, err := parseUsername(username, now)
 	if err != nil {

@@ -131,6 +131,8 @@ func Code(c protocol.ErrorCode, retryAfter time.Duration) string {
 		return "Too many tries in a short time. Please wait a minute, then try again."
 	case protocol.CodeTooLarge:
 		return "Your request is too long for the help desk to keep. Shorten what you wrote and send it again, or call your help desk."
+	case protocol.CodeQueueFull:
+		return "Too many people are waiting for the help desk right now, so your request could not be added. Please try again in a few minutes, or call your help desk."
 	case protocol.CodeQueueIncomplete:
 		return "The help desk could not send everything just now. Please try again in a moment."
 	case protocol.CodeInternal:

@@ -6,6 +6,7 @@
 //	lifeline-relay user passwd NAME
 //	lifeline-relay user list
 //	lifeline-relay user disable|enable NAME
+//	lifeline-relay user promote|demote NAME
 //
 // Every flag can also be set with an environment variable: LIFELINE_ and
 // the flag name in upper case with '-' as '_' (--turn-external-ip →
@@ -30,6 +31,7 @@ import (
 	"time"
 
 	"golang.org/x/term"
+	"golang.org/x/time/rate"
 
 	"github.com/lifeline-desk/lifeline/internal/cliflag"
 	"github.com/lifeline-desk/lifeline/relay/relayd"
@@ -53,7 +55,11 @@ const usage = `usage:
   lifeline-relay user list
   lifeline-relay user disable NAME
   lifeline-relay user enable NAME
-Passwords are prompted for, or read from standard input when it is not a terminal.`
+  lifeline-relay user promote NAME             give the admin role
+  lifeline-relay user demote NAME              take the admin role away
+Passwords are prompted for, or read from standard input when it is not a terminal.
+The user commands may run while the relay runs: passwd, disable and demote end the
+account's logins, and the running relay closes its consoles within about a second.`
 
 func run(args []string) error {
 	if len(args) == 0 {
@@ -152,6 +158,8 @@ func serveOptions(args []string) (relayd.Options, *slog.Logger, error) {
 	} {
 		retention[r.name] = fs.Duration("retention-"+r.name, r.def, r.what+" (0 keeps forever)")
 	}
+	fs.StringVar(&o.KeyFile, "key-file", "", "server key file (HMAC of one-time codes, encryption of TOTP secrets), mode 0600; created if missing; default relay.key in the data dir")
+	sockets := socketFlags(fs)
 	fs.Var(origins, "origin", "extra allowed Origin host patterns for the console socket, comma-separated")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long to wait for connections on shutdown")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
@@ -165,6 +173,7 @@ func serveOptions(args []string) (relayd.Options, *slog.Logger, error) {
 	}
 	o.TURNURLs, o.Origins, o.TrustedProxies = turnURLs.Values, origins.Values, proxies.Values
 	o.TURNAllowPeers = turnAllow.Values
+	o.Sockets = sockets()
 	forever := func(d time.Duration) time.Duration {
 		if d == 0 {
 			return -1 // server.Retention: negative keeps forever
@@ -202,6 +211,42 @@ func serveOptions(args []string) (relayd.Options, *slog.Logger, error) {
 		log.Warn("LIFELINE_RETENTION is no longer read; use the --retention-* settings (LIFELINE_RETENTION_WAITING, _TRANSCRIPTS, _SESSIONS, _AUDIT, _OUTCOMES)")
 	}
 	return o, log, nil
+}
+
+// socketFlags registers the socket limit flags (server.SocketLimits) and
+// returns a function that reads them once parsed. A negative value lifts
+// a limit.
+func socketFlags(fs *flag.FlagSet) func() server.SocketLimits {
+	clientConns := fs.Int("client-conns-per-address", 32, "desktop sockets one address may hold open at once (-1: no limit)")
+	techConns := fs.Int("console-conns-per-address", 16, "console sockets one address may hold open at once (-1: no limit)")
+	msgRate := fs.Float64("message-rate", 20, "messages per second one socket may send, on average (-1: no limit)")
+	msgBurst := fs.Int("message-burst", 100, "messages one socket may send in a burst")
+	submitEvery := fs.Duration("submit-interval", 5*time.Second, "one help request (or cancellation) per address per this interval, on average (-1s: no limit)")
+	submitBurst := fs.Int("submit-burst", 20, "help requests one address may send in a burst")
+	outcomeEvery := fs.Duration("outcome-interval", time.Second, "one self-help outcome report per address per this interval, on average (-1s: no limit)")
+	outcomeBurst := fs.Int("outcome-burst", 30, "outcome reports one address may send in a burst")
+	maxWaiting := fs.Int("max-waiting", server.DefaultMaxWaiting, "help requests that may wait in the queue at once; more are refused (queue_full) (-1: no limit)")
+	maxPerAddr := fs.Int("max-waiting-per-address", server.DefaultMaxWaitingPerAddr, "help requests from one address that may wait at once (raise it for an office behind one NAT address) (-1: no limit)")
+	every := func(d time.Duration) rate.Limit {
+		if d < 0 {
+			return rate.Inf
+		}
+		if d == 0 {
+			return 0 // the default
+		}
+		return rate.Every(d)
+	}
+	return func() server.SocketLimits {
+		r := rate.Limit(*msgRate)
+		if *msgRate < 0 {
+			r = rate.Inf
+		}
+		return server.SocketLimits{ClientConnsPerAddr: *clientConns, TechConnsPerAddr: *techConns,
+			MessageRate: r, MessageBurst: *msgBurst,
+			SubmitRate: every(*submitEvery), SubmitBurst: *submitBurst,
+			OutcomeRate: every(*outcomeEvery), OutcomeBurst: *outcomeBurst,
+			MaxWaiting: *maxWaiting, MaxWaitingPerAddr: *maxPerAddr}
+	}
 }
 
 func user(args []string) error {
@@ -256,6 +301,12 @@ func user(args []string) error {
 			return err
 		}
 		return relayd.UserSetDisabled(ctx, *dataDir, name, args[0] == "disable")
+	case "promote", "demote":
+		name, err := needName()
+		if err != nil {
+			return err
+		}
+		return relayd.UserSetAdmin(ctx, *dataDir, name, args[0] == "promote")
 	}
 	return fmt.Errorf("unknown user subcommand %q\n%s", args[0], usage)
 }

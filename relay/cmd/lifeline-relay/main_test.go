@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/lifeline-desk/lifeline/relay/server"
 )
 
@@ -61,6 +63,17 @@ func TestServeOptions(t *testing.T) {
 	}
 	if !o.TrustProxy || len(o.TrustedProxies) != 2 {
 		t.Errorf("proxies %v %v", o.TrustProxy, o.TrustedProxies)
+	}
+	t.Setenv("LIFELINE_MAX_WAITING_PER_ADDRESS", "12")
+	o, _, err = serveOptions([]string{"--key-file", "/etc/lifeline/relay.key", "--max-waiting", "-1", "--submit-interval", "-1s",
+		"--outcome-interval", "2s", "--client-conns-per-address", "64", "--message-rate", "5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := server.SocketLimits{ClientConnsPerAddr: 64, TechConnsPerAddr: 16, MessageRate: 5, MessageBurst: 100,
+		SubmitRate: rate.Inf, SubmitBurst: 20, OutcomeRate: rate.Every(2 * time.Second), OutcomeBurst: 30, MaxWaiting: -1, MaxWaitingPerAddr: 12}
+	if o.Sockets != want || o.KeyFile != "/etc/lifeline/relay.key" {
+		t.Errorf("socket limits %+v, key file %q\nwant %+v", o.Sockets, o.KeyFile, want)
 	}
 	empty := filepath.Join(t.TempDir(), "empty")
 	os.WriteFile(empty, nil, 0o600)

@@ -21,7 +21,7 @@ import (
 // incomplete and loads it over HTTP, so it shows all 201.
 func TestBusyQueueShowsEveryRequest(t *testing.T) {
 	r := startRelay(t, nil)
-	r.Server.SetSocketLimits(server.SocketLimits{ClientConnsPerAddr: 300, SubmitRate: rate.Inf})
+	r.Server.SetSocketLimits(server.SocketLimits{ClientConnsPerAddr: 300, SubmitRate: rate.Inf, MaxWaitingPerAddr: -1})
 	const n = 200
 	for i := range n {
 		req := printerRequest(fmt.Sprintf("Caller %03d", i))

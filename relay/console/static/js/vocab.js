@@ -71,4 +71,5 @@ export const ErrorCode = Object.freeze({
   Internal: 'internal',
   TooLarge: 'too_large',
   QueueIncomplete: 'queue_incomplete',
+  QueueFull: 'queue_full',
 });
