@@ -17,11 +17,12 @@ run: ## start the relay (demo account) and the desktop app
 	@$(MAKE) --no-print-directory build
 	packaging/quickstart.sh
 
-test: setup ## everything CI runs: vet, all tests with the race detector, 10 s of each fuzz target, then the packages
+test: setup ## everything CI runs: vet, all tests with the race detector, 10 s of each fuzz target, the packages, then the Windows build under Wine
 	$(GO) vet ./...
 	packaging/with-display.sh $(GO) test -race -timeout 25m ./...
 	FUZZTIME=10s GO=$(GO) packaging/fuzz.sh
 	@$(MAKE) --no-print-directory dist
+	@$(MAKE) --no-print-directory test-windows
 
 setup: ## install missing system packages (Debian/Ubuntu)
 	@packaging/setup-deps.sh test
@@ -93,7 +94,7 @@ WIN_ENV     := GOOS=windows GOARCH=amd64 CGO_ENABLED=1 \
 WIN_LDFLAGS := $(LDFLAGS) -H windowsgui \
   -extldflags '-static $(CURDIR)/$(WIN_OBJ)/rsrc_windows_amd64.syso -lstdc++ -lpthread'
 
-windows: windows-exe windows-msi ## dist/windows/lifeline.exe and the MSI (cross-built, no Windows needed)
+windows: windows-exe windows-msi ## dist/windows/lifeline.exe and the MSI (cross-built, no Windows needed; signed when SIGN_CERT/SIGN_KEY are set)
 
 windows-deps: ## Windows toolchain (apt) and the cross-built libvpx/libyuv in WIN_PREFIX
 	@packaging/setup-deps.sh windows
@@ -105,9 +106,11 @@ windows-exe: windows-deps
 	  --out $(WIN_OBJ)/rsrc --arch amd64 --file-version $(APP_VERSION).0 --product-version $(VERSION)
 	$(WIN_ENV) $(GO) build -trimpath -ldflags "$(WIN_LDFLAGS)" -o $(WIN_EXE) ./app/cmd/lifeline
 	packaging/windows/check-imports.sh $(WIN_EXE)
+	packaging/windows/sign.sh $(WIN_EXE)
 
 windows-msi: windows-exe ## dist/lifeline-<version>-windows-amd64.msi (wixl)
 	packaging/windows/msi.sh $(WIN_EXE) $(APP_VERSION) $(WIN_MSI)
+	packaging/windows/sign.sh $(WIN_MSI)
 
 test-windows: windows ## the Windows build under Wine: headless commands vs Linux, the MSI
 	cd packaging/windows && $(GO) test -count=1 -timeout 30m ./...

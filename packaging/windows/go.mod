@@ -1,6 +1,7 @@
-// The Windows build's tests, run by `make test-windows` (they need
-// dist/windows/lifeline.exe, Wine and Xvfb). A module of its own so that
-// `go test ./...` at the top (make test) does not run them yet.
+// The Windows build's tests, run by `make test-windows` (and so by `make
+// test`) once `make windows` has built dist/windows/lifeline.exe; they need
+// Wine and Xvfb. A module of its own so that `go test ./...` at the top does
+// not need the cross-built executable.
 module github.com/lifeline-desk/lifeline/packaging/windows
 
 go 1.26.8

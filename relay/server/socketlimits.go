@@ -59,7 +59,7 @@ var Unlimited = SocketLimits{ClientConnsPerAddr: -1, TechConnsPerAddr: -1,
 // Default waiting caps (SocketLimits.MaxWaiting, MaxWaitingPerAddr).
 const (
 	DefaultMaxWaiting        = 500
-	DefaultMaxWaitingPerAddr = 3
+	DefaultMaxWaitingPerAddr = 20
 )
 
 func (l *SocketLimits) setDefaults() {

@@ -79,10 +79,14 @@ func healthy(t *testing.T, r *relay) {
 	}
 }
 
+// perAddr is the per-address cap the tests set: below the submit burst,
+// so the cap and not the submit rate is what refuses.
+const perAddr = 3
+
 func TestWaitingCapPerAddress(t *testing.T) {
-	r, reg := cappedRelay(t, server.SocketLimits{}) // defaults: 3 per address
+	r, reg := cappedRelay(t, server.SocketLimits{MaxWaitingPerAddr: perAddr})
 	var held []*rawWS
-	for i := range server.DefaultMaxWaitingPerAddr {
+	for i := range perAddr {
 		c, m := submitFrom(t, r, "127.0.0.5", fmt.Sprintf("flood %d", i))
 		if m.Type != protocol.TypeRequestAccepted {
 			t.Fatalf("request %d from one address: %s %+v", i, m.Type, m.Payload)
@@ -96,12 +100,12 @@ func TestWaitingCapPerAddress(t *testing.T) {
 		held = append(held, c)
 		e, ok := m.Payload.(*protocol.Error)
 		if !ok || e.Code != protocol.CodeQueueFull || e.Message == "" {
-			t.Fatalf("request %d past the cap: %s %+v, want error queue_full", server.DefaultMaxWaitingPerAddr+i, m.Type, m.Payload)
+			t.Fatalf("request %d past the cap: %s %+v, want error queue_full", perAddr+i, m.Type, m.Payload)
 		}
 		over = c
 	}
-	if n := waitingInStore(t, r); n != server.DefaultMaxWaitingPerAddr {
-		t.Fatalf("%d requests stored, want %d", n, server.DefaultMaxWaitingPerAddr)
+	if n := waitingInStore(t, r); n != perAddr {
+		t.Fatalf("%d requests stored, want %d", n, perAddr)
 	}
 	if v := counterValue(t, reg, "lifeline_ws_refused_total", map[string]string{"endpoint": "client", "reason": "queue_full"}); v != 10 {
 		t.Errorf("queue_full refusals counted %v, want 10", v)
@@ -147,7 +151,7 @@ func TestWaitingCapFloodFromManyAddresses(t *testing.T) {
 	refused := 0
 	var wg sync.WaitGroup
 	for a := range 40 {
-		for i := range server.DefaultMaxWaitingPerAddr {
+		for i := range 3 {
 			wg.Go(func() {
 				_, m := submitFrom(t, r, fmt.Sprintf("127.0.1.%d", a+1), fmt.Sprintf("flood %d/%d", a, i))
 				mu.Lock()
