@@ -295,3 +295,47 @@ func copyFile(from, to string) error {
 	}
 	return os.WriteFile(to, b, 0o644)
 }
+
+// BuildTests cross-builds the test binary of the package in the current
+// directory (a test's working directory is its package) for 64-bit
+// Windows without cgo, and returns its path. -race, if GOFLAGS carries
+// it, is dropped: it needs cgo. Tests that cannot be built fail the test.
+func BuildTests(t testing.TB) string {
+	t.Helper()
+	goTool := testenv.LookPath(t, "go", "golang-go")
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(t.TempDir(), filepath.Base(wd)+".test.exe")
+	build := exec.Command(goTool, "test", "-c", "-o", exe, ".")
+	var goflags []string
+	for _, f := range strings.Fields(os.Getenv("GOFLAGS")) {
+		if f != "-race" {
+			goflags = append(goflags, f)
+		}
+	}
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS="+strings.Join(goflags, " "))
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("cross-build the tests for Windows: %v\n%s", err, out)
+	}
+	return exe
+}
+
+// CheckPassed fails the test unless a test binary run under Wine exited 0
+// and printed "--- PASS: name" (it ran with -test.v) for every name; it
+// returns the output.
+func CheckPassed(t testing.TB, r Result, names ...string) string {
+	t.Helper()
+	out := string(r.Stdout) + string(r.Stderr)
+	for _, name := range names {
+		if !strings.Contains(out, "--- PASS: "+name) {
+			t.Errorf("%s did not pass under Wine", name)
+		}
+	}
+	if r.ExitCode != 0 || t.Failed() {
+		t.Fatalf("the Windows tests under Wine exited %d:\n%s", r.ExitCode, out)
+	}
+	t.Logf("under Wine in %v:\n%s", r.Took, out)
+	return out
+}

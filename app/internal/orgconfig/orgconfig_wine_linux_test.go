@@ -4,12 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/lifeline-desk/lifeline/internal/testenv"
 	"github.com/lifeline-desk/lifeline/internal/winetest"
 )
 
@@ -24,15 +22,8 @@ func TestUnderWine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cross-builds the package and starts Wine")
 	}
-	goTool := testenv.LookPath(t, "go", "golang-go")
 	p := winetest.Shared(t)
-	exe := filepath.Join(t.TempDir(), "orgconfig.test.exe")
-	build := exec.Command(goTool, "test", "-c", "-o", exe, ".")
-	goflags := strings.Join(slices.DeleteFunc(strings.Fields(os.Getenv("GOFLAGS")), func(f string) bool { return f == "-race" }), " ")
-	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS="+goflags)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("cross-build the tests: %v\n%s", err, out)
-	}
+	exe := winetest.BuildTests(t)
 
 	policy := [][2]string{
 		{"relay_url", "https://help.example.org"},
@@ -66,13 +57,11 @@ func TestUnderWine(t *testing.T) {
 	cmd.Dir = t.TempDir()
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
-	for _, name := range []string{"TestWindowsRegistryValues", "TestWindowsPolicy"} {
-		if !strings.Contains(string(out), "--- PASS: "+name) {
-			t.Errorf("%s did not pass", name)
-		}
+	res := winetest.Result{Stdout: out, Took: time.Since(start)}
+	if exit, ok := err.(*exec.ExitError); ok {
+		res.ExitCode = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run the Windows tests under Wine: %v", err)
 	}
-	if err != nil || t.Failed() {
-		t.Fatalf("the Windows tests under Wine: %v\n%s", err, out)
-	}
-	t.Logf("under Wine in %v:\n%s", time.Since(start), out)
+	winetest.CheckPassed(t, res, "TestWindowsRegistryValues", "TestWindowsPolicy")
 }
