@@ -20,9 +20,17 @@ import (
 
 	"github.com/lifeline-desk/lifeline/internal/winetest"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 )
 
-func TestMain(m *testing.M) { os.Exit(winetest.Main(m)) }
+// TestMain runs the tests in a network namespace with only loopback (as
+// root) with one shared Chromium for the live session's console (see
+// consoletest.Main), and removes the shared Wine prefix at the end.
+func TestMain(m *testing.M) {
+	code := consoletest.Main(m)
+	winetest.Cleanup()
+	os.Exit(code)
+}
 
 // repo is the repository root.
 var repo = func() string {
