@@ -1,7 +1,11 @@
 // Package windows_test checks the cross-built Windows client,
 // dist/windows/lifeline.exe (`make windows`), under Wine on a private Xvfb:
-// its headless commands answer exactly as the Linux build does, and its MSI
-// installs, upgrades and uninstalls. Run it with `make test-windows`.
+// its headless commands answer exactly as the Linux build does, its window
+// paints and answers a search, a live session with the technician console
+// (Chromium) goes end to end over the relay's TURN on TCP (session_test.go),
+// and its MSI installs, upgrades and uninstalls. Run it with `make
+// test-windows`; as root the tests run in a network namespace with only
+// loopback.
 package windows_test
 
 import (
