@@ -164,7 +164,9 @@ func TestLiveSessionUnderWine(t *testing.T) {
 	controlled := time.Now()
 
 	// The console's mouse moves the X pointer, through Wine.
-	at := consoletest.VideoToPage(tb, video)
+	// The page may still lay out (status lines, the quality note): map
+	// the picture to the page afresh for every action.
+	at := func(fx, fy float64) (float64, float64) { return consoletest.VideoToPage(tb, video)(fx, fy) }
 	for _, f := range []consoletest.Point{{X: 0.25, Y: 0.5}, {X: 0.75, Y: 0.25}} {
 		x, y := at(f.X, f.Y)
 		tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
