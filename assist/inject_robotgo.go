@@ -3,7 +3,6 @@ package assist
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/go-vgo/robotgo"
@@ -22,18 +21,14 @@ type RobotgoInjector struct{}
 var robotgoMu sync.Mutex
 
 // NewRobotgoInjector prepares robotgo for display (an X display name such
-// as ":0"; "" keeps $DISPLAY).
+// as ":0"; "" keeps $DISPLAY). Only Linux has an X display to select: on
+// Windows robotgo injects with SendInput, and $DISPLAY (which Wine sets)
+// is not used.
 func NewRobotgoInjector(display string) (*RobotgoInjector, error) {
 	robotgoMu.Lock()
 	defer robotgoMu.Unlock()
-	if display == "" {
-		display = os.Getenv("DISPLAY")
-	}
-	if display != "" {
-		// Makes robotgo close its cached connection and open display.
-		if err := robotgo.SetXDisplayName(display); err != nil {
-			return nil, fmt.Errorf("select X display %s: %w", display, err)
-		}
+	if err := selectDisplay(display); err != nil {
+		return nil, err
 	}
 	robotgo.MouseSleep = 0
 	robotgo.KeySleep = 0

@@ -108,6 +108,46 @@ func TestVP8WriterTimestampsFollowCapture(t *testing.T) {
 	}
 }
 
+// TestVP8WriterPictureIDs: every packet of every frame carries the frame's
+// 15-bit picture ID, one more per frame, and still carries one across the
+// wrap from 0x7fff to 0. Chrome chooses how it finds a frame's references
+// by whether the frame has a picture ID; one frame without (pion's
+// payloader leaves it out of picture 0, the stream's first frame) made it
+// hold back every following delta frame until the next keyframe.
+func TestVP8WriterPictureIDs(t *testing.T) {
+	rec := &rtpRecorder{}
+	w := newVP8Writer(rec)
+	w.pkt = rtp.NewPacketizer(rtpMTU, 0, 0, &vp8Payloader{pictureID: 0x7ffd}, rtp.NewRandomSequencer(), vp8Codec.ClockRate)
+	want := []uint16{0x7ffd, 0x7ffe, 0x7fff, 0, 1}
+	for i := range want {
+		n := len(rec.pkts)
+		if err := w.write(encodedFrame{Data: bytes.Repeat([]byte{byte(i)}, 1500), At: time.Duration(i) * 33 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		for j, p := range rec.pkts[n:] {
+			var vp8 codecs.VP8Packet
+			if _, err := vp8.Unmarshal(p.Payload); err != nil {
+				t.Fatalf("frame %d packet %d: %v", i, j, err)
+			}
+			if vp8.I != 1 || vp8.PictureID != want[i] {
+				t.Errorf("frame %d packet %d: picture ID present %d, %#x; want %#x", i, j, vp8.I, vp8.PictureID, want[i])
+			}
+		}
+	}
+	// The first frame of a new writer has one too.
+	rec = &rtpRecorder{}
+	if err := newVP8Writer(rec).write(encodedFrame{Data: []byte{1, 2, 3}}); err != nil {
+		t.Fatal(err)
+	}
+	var vp8 codecs.VP8Packet
+	if _, err := vp8.Unmarshal(rec.pkts[0].Payload); err != nil || vp8.I != 1 {
+		t.Errorf("first frame: picture ID present %d (%v)", vp8.I, err)
+	}
+	if (&vp8Payloader{}).Payload(vp8DescriptorSize, []byte{1}) != nil || (&vp8Payloader{}).Payload(rtpMTU, nil) != nil {
+		t.Error("no room or no data should give no payloads")
+	}
+}
+
 // TestVP8WriterUnboundTrack checks that a track without a viewer (or one
 // closing) takes frames without an error.
 func TestVP8WriterUnboundTrack(t *testing.T) {

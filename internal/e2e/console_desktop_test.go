@@ -139,6 +139,16 @@ func TestConsoleDrivesDesktop(t *testing.T) {
 	rec := xtest.NewRecorder(t, d)
 	tb.Wait("new frames", fmt.Sprintf(`%s.getVideoPlaybackQuality().totalVideoFrames > %d`, video, frames), 10*time.Second)
 	waitPixels(t, tb, recorderBG, recorderBG)
+	// That change came as a delta frame, and the browser decoded it: a
+	// stream whose first frame lacks a VP8 picture ID makes Chrome hold
+	// back every delta frame until it asks for a keyframe, so the viewer
+	// sees only keyframes (assist.vp8Payloader).
+	delta := `(async () => { const pc = (window.__pcs || [])[0]; let n = -1; if (!pc) return n;
+		(await pc.getStats()).forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'video') n = s.framesDecoded - s.keyFramesDecoded; });
+		return n; })()`
+	if n := consoletest.Eval[int](tb, delta); n < 1 {
+		t.Errorf("the browser decoded %d delta frames: only keyframes reach the viewer\n%s", n, tb.PeerConnectionReport())
+	}
 
 	// Control: requested in the console, granted on the desktop.
 	if got := tb.Text(".control-indicator"); got != "Viewing only" {

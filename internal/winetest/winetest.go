@@ -80,13 +80,20 @@ func Shared(t testing.TB) *Prefix {
 // removes the prefix. Use it as `func TestMain(m *testing.M) { os.Exit(winetest.Main(m)) }`.
 func Main(m *testing.M) int {
 	code := m.Run()
+	Cleanup()
+	return code
+}
+
+// Cleanup stops the shared prefix's wineserver and removes the prefix, for
+// a TestMain that runs the tests through another Main (consoletest.Main):
+// call it after that returns.
+func Cleanup() {
 	if p := shared.prefix; p != nil {
 		p.kill()
 	}
 	if shared.root != "" {
 		os.RemoveAll(shared.root)
 	}
-	return code
 }
 
 // lookWine prefers wine64: Debian's wine wrapper warns about a missing

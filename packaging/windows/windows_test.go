@@ -1,7 +1,11 @@
 // Package windows_test checks the cross-built Windows client,
 // dist/windows/lifeline.exe (`make windows`), under Wine on a private Xvfb:
-// its headless commands answer exactly as the Linux build does, and its MSI
-// installs, upgrades and uninstalls. Run it with `make test-windows`.
+// its headless commands answer exactly as the Linux build does, its window
+// paints and answers a search, a live session with the technician console
+// (Chromium) goes end to end over the relay's TURN on TCP (session_test.go),
+// and its MSI installs, upgrades and uninstalls. Run it with `make
+// test-windows`; as root the tests run in a network namespace with only
+// loopback.
 package windows_test
 
 import (
@@ -20,9 +24,17 @@ import (
 
 	"github.com/lifeline-desk/lifeline/internal/winetest"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 )
 
-func TestMain(m *testing.M) { os.Exit(winetest.Main(m)) }
+// TestMain runs the tests in a network namespace with only loopback (as
+// root) with one shared Chromium for the live session's console (see
+// consoletest.Main), and removes the shared Wine prefix at the end.
+func TestMain(m *testing.M) {
+	code := consoletest.Main(m)
+	winetest.Cleanup()
+	os.Exit(code)
+}
 
 // repo is the repository root.
 var repo = func() string {

@@ -161,6 +161,10 @@ func cmdAssist(ctx context.Context, args []string, org orgconfig.Config, stdin i
 		return plainerr.Error(err)
 	}
 	err = <-runErr
+	st := sess.Stats()
+	log.Debug("live session counters", "captured", st.Video.Captured, "unchanged", st.Video.Unchanged,
+		"encoded", st.Video.Encoded, "keyframes", st.Video.Keyframes, "dropped", st.Video.Dropped, "bytes", st.Video.Bytes,
+		"level", st.Video.Level, "input_injected", st.InputInjected, "input_dropped", st.InputDropped, "input_failed", st.InputFailed)
 	if ctx.Err() != nil && *request != "" && rc.SessionID() == "" {
 		// Interrupted while still waiting in the queue: take the request back.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
