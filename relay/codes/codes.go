@@ -98,6 +98,8 @@ type LimiterConfig struct {
 type Limiter struct {
 	per *limit.Keyed
 	all *limit.Keyed
+
+	perForget, allForget time.Duration
 }
 
 // allKey is the one key of the global limiter.
@@ -123,7 +125,7 @@ func defaults(c, d limit.Backoff) limit.Backoff {
 func NewLimiter(cfg LimiterConfig) *Limiter {
 	per := defaults(cfg.PerAddress, limit.Backoff{Free: 3, Base: 2 * time.Second, Max: 2 * time.Hour, Forget: 24 * time.Hour})
 	global := defaults(cfg.Global, limit.Backoff{Free: 100, Base: time.Second, Max: 10 * time.Minute, Forget: time.Hour})
-	return &Limiter{per: limit.New(per, cfg.Now), all: limit.New(global, cfg.Now)}
+	return &Limiter{per: limit.New(per, cfg.Now), all: limit.New(global, cfg.Now), perForget: per.Forget, allForget: global.Forget}
 }
 
 // Wait returns how long addr must wait before its next attempt (0: now).
@@ -139,3 +141,15 @@ func (l *Limiter) Fail(addr string) {
 
 // Succeed forgets the failures of addr (not the global count).
 func (l *Limiter) Succeed(addr string) { l.per.Forget(addr) }
+
+// FailAt records a failed attempt from addr made at an earlier time: a
+// relay that starts replays the recent failures, so a restart gives
+// nobody fresh guesses.
+func (l *Limiter) FailAt(addr string, at time.Time) {
+	l.per.FailAt(addr, at)
+	l.all.FailAt(allKey, at)
+}
+
+// Memory is how far back failures still count: the longer of the two
+// limiters' forget times.
+func (l *Limiter) Memory() time.Duration { return max(l.perForget, l.allForget) }

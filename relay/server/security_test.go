@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -262,5 +263,49 @@ func TestTOTP(t *testing.T) {
 	old, _ := auth.TOTPCode(setup["secret"], r.clock.Now().Add(-2*time.Minute))
 	if st := anon.do("POST", "/api/login", map[string]string{"username": "alex", "password": "alex-password", "totp": old}, nil); st != http.StatusUnauthorized {
 		t.Fatalf("stale code: %d", st)
+	}
+}
+
+// TestCodeBackoffSurvivesRestart: restarting the relay (or crashing it)
+// gives a code guesser no fresh attempts: the wrong codes are replayed
+// from the audit log, and a right code after them still waits.
+func TestCodeBackoffSurvivesRestart(t *testing.T) {
+	r := startRelay(t)
+	r.addTech("alex", false)
+	tc := r.login("alex")
+	var good codeReply
+	if st := tc.do("POST", "/api/codes", nil, &good); st != http.StatusCreated {
+		t.Fatalf("create code: %d", st)
+	}
+	ctx := ctx10s(t)
+	cl := r.goClient(client.Options{})
+	for i := range 4 {
+		if _, err := cl.RedeemCode(ctx, fmt.Sprintf("00000000%d", i), protocol.ClientInfo{}); !isCode(err, protocol.CodeBadCode) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	cl.Close()
+	r.Restart()
+	cl = r.goClient(client.Options{})
+	_, err := cl.RedeemCode(ctx, good.Code, protocol.ClientInfo{})
+	var e *client.Error
+	if !isCode(err, protocol.CodeRateLimited) || !asErr(err, &e) || e.RetryAfter <= 0 {
+		t.Fatalf("after 4 wrong codes and a restart the right code must still wait: %v", err)
+	}
+	r.clock.Advance(e.RetryAfter)
+	if _, err := cl.RedeemCode(ctx, good.Code, protocol.ClientInfo{}); err != nil {
+		t.Fatalf("after waiting: %v", err)
+	}
+	// A right code forgets the address's failures, after a restart too.
+	cl.Close()
+	r.Restart()
+	tc = r.login("alex")
+	var next codeReply
+	if st := tc.do("POST", "/api/codes", nil, &next); st != http.StatusCreated {
+		t.Fatalf("create code: %d", st)
+	}
+	cl = r.goClient(client.Options{})
+	if _, err := cl.RedeemCode(ctx, next.Code, protocol.ClientInfo{}); err != nil {
+		t.Fatalf("after a right code and a restart: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/lifeline-desk/lifeline/relay/auth"
@@ -118,7 +119,36 @@ func (s *Server) initAccounts(ctx context.Context) error {
 	if len(plain) > 0 {
 		s.log.Info("encrypted TOTP secrets stored in clear", "count", len(plain))
 	}
-	return s.replayLoginFailures(ctx)
+	if err := s.replayLoginFailures(ctx); err != nil {
+		return err
+	}
+	return s.replayCodeFailures(ctx)
+}
+
+// replayCodeFailures feeds the wrong one-time codes of the limiter's
+// memory back into it after a start, in order, forgetting an address's
+// failures at its next right code as the live limiter does.
+func (s *Server) replayCodeFailures(ctx context.Context) error {
+	since := s.now().Add(-s.codeLimiter.Memory())
+	var evs []store.AuditEvent
+	for _, a := range []protocol.AuditAction{protocol.AuditCodeFailed, protocol.AuditCodeUsed} {
+		got, err := s.auditLog.Audit(ctx, store.AuditFilter{Since: since, Action: a, Limit: 100000})
+		if err != nil {
+			return fmt.Errorf("server: load code attempts: %w", err)
+		}
+		evs = append(evs, got...)
+	}
+	slices.SortStableFunc(evs, func(a, b store.AuditEvent) int { return a.At.Compare(b.At) })
+	for _, e := range evs {
+		switch {
+		case e.Address == "":
+		case e.Action == protocol.AuditCodeFailed:
+			s.codeLimiter.FailAt(e.Address, e.At)
+		case e.Action == protocol.AuditCodeUsed:
+			s.codeLimiter.Succeed(e.Address)
+		}
+	}
+	return nil
 }
 
 // replayLoginFailures feeds the failed logins of the lockouts' memory
