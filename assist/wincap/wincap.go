@@ -1,9 +1,10 @@
 // Package wincap captures a Windows display: through DXGI Desktop
 // Duplication where the system offers it (the efficient path: the desktop
 // compositor hands over the new image and which rectangles changed), and
-// through GDI (github.com/kbinani/screenshot) where it does not (Wine,
-// remote sessions without a GPU, old drivers). Open picks the path at run
-// time and logs which one it took.
+// through GDI BitBlt into one long-lived DIB section where it does not
+// (Wine, remote sessions without a GPU, old drivers), with
+// github.com/kbinani/screenshot as the last resort. Open picks the path at
+// run time and logs which one it took and why the better ones were not.
 //
 // The package is cgo-free so that its tests cross-build with
 // CGO_ENABLED=0 and run under Wine (see wine_linux_test.go); package
@@ -23,7 +24,7 @@ type Format int
 const (
 	// BGRA is what DXGI delivers (alpha undefined).
 	BGRA Format = iota
-	// RGBA is what the GDI path (kbinani/screenshot) delivers.
+	// RGBA is what kbinani/screenshot delivers.
 	RGBA
 )
 
@@ -44,6 +45,7 @@ type Frame struct {
 	// Dirty lists the rectangles (in frame coordinates, clamped to it)
 	// that changed since the previous Capture. Nil means unknown: treat
 	// the whole frame as changed. Empty (not nil) means nothing changed.
+	// Like Pix, it is only valid until the next Capture.
 	Dirty []image.Rectangle
 }
 
@@ -53,7 +55,7 @@ type Source interface {
 	// Bounds is the captured area in virtual-screen coordinates (which
 	// may be negative for monitors left of or above the primary one).
 	Bounds() image.Rectangle
-	// Path names the capture method: "dxgi" or "gdi".
+	// Path names the capture method: "dxgi", "gdi" or "gdi-screenshot".
 	Path() string
 	Close() error
 }

@@ -22,7 +22,8 @@ func Open(i int, log *slog.Logger) (Source, error) {
 	}
 	return pick(log, i,
 		opener{"dxgi", func() (Source, error) { return newDXGI(b, log) }},
-		opener{"gdi", func() (Source, error) { return newGDI(b), nil }},
+		opener{"gdi", func() (Source, error) { return newGDI(b) }},
+		opener{"gdi-screenshot", func() (Source, error) { return newScreenshot(b), nil }},
 	)
 }
 
@@ -33,15 +34,16 @@ func displayBounds(i int) (image.Rectangle, error) {
 	return screenshot.GetDisplayBounds(i), nil
 }
 
-// gdiSource captures with GDI BitBlt through kbinani/screenshot, which
-// Wine implements and every Windows session has.
-type gdiSource struct{ bounds image.Rectangle }
+// screenshotSource captures through kbinani/screenshot: GDI again, but
+// with a new device context, bitmap and image per frame and a conversion
+// to RGBA in Go. It is the last resort should the DIB section of
+// gdiSource be refused.
+type screenshotSource struct{ bounds image.Rectangle }
 
-func newGDI(b image.Rectangle) *gdiSource { return &gdiSource{bounds: b} }
+func newScreenshot(b image.Rectangle) *screenshotSource { return &screenshotSource{bounds: b} }
 
-// Capture implements Source. GDI says nothing about what changed, so
-// Dirty is nil.
-func (s *gdiSource) Capture() (Frame, error) {
+// Capture implements Source.
+func (s *screenshotSource) Capture() (Frame, error) {
 	img, err := screenshot.CaptureRect(s.bounds)
 	if err != nil {
 		return Frame{}, fmt.Errorf("capture screen: %w", err)
@@ -50,10 +52,10 @@ func (s *gdiSource) Capture() (Frame, error) {
 }
 
 // Bounds implements Source.
-func (s *gdiSource) Bounds() image.Rectangle { return s.bounds }
+func (s *screenshotSource) Bounds() image.Rectangle { return s.bounds }
 
 // Path implements Source.
-func (s *gdiSource) Path() string { return "gdi" }
+func (s *screenshotSource) Path() string { return "gdi-screenshot" }
 
 // Close implements Source.
-func (s *gdiSource) Close() error { return nil }
+func (s *screenshotSource) Close() error { return nil }

@@ -87,7 +87,8 @@ func BenchmarkWindowsCapture(b *testing.B) {
 		b.Fatal(err)
 	}
 	paths := []opener{
-		{"gdi", func() (Source, error) { return newGDI(bounds), nil }},
+		{"gdi", func() (Source, error) { return newGDI(bounds) }},
+		{"screenshot", func() (Source, error) { return newScreenshot(bounds), nil }},
 		{"dxgi", func() (Source, error) { return newDXGI(bounds, slog.New(slog.DiscardHandler)) }},
 	}
 	for _, p := range paths {
