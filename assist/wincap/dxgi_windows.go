@@ -143,6 +143,7 @@ type dxgiSource struct {
 	pix    []byte // the frame handed out, w*h*4 BGRA
 	have   bool   // pix holds a whole desktop image
 	lost   bool   // access was lost and not yet regained (logged once)
+	full   bool   // the next image is copied whole (after regaining access)
 
 	meta   []byte
 	raw    []image.Rectangle
@@ -171,13 +172,7 @@ func newDXGI(bounds image.Rectangle, log *slog.Logger) (*dxgiSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	levels := [...]uint32{0xb000, 0xa100, 0xa000, 0x9300, 0x9200, 0x9100} // 11_0 … 9_1
-	var level uint32
-	hr, _, _ := syscall.SyscallN(procD3D11CreateDevice.Addr(),
-		uintptr(unsafe.Pointer(adapter)), d3dDriverTypeUnknown, 0, 0,
-		uintptr(unsafe.Pointer(&levels[0])), uintptr(len(levels)), d3d11SDKVersion,
-		uintptr(unsafe.Pointer(&s.device)), uintptr(unsafe.Pointer(&level)), uintptr(unsafe.Pointer(&s.ctx)))
-	if err := check("D3D11CreateDevice", uint32(hr)); err != nil {
+	if s.device, s.ctx, err = createDevice(adapter); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -190,6 +185,20 @@ func newDXGI(bounds image.Rectangle, log *slog.Logger) (*dxgiSource, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// createDevice creates a Direct3D 11 device on adapter.
+func createDevice(adapter *com) (device, ctx *com, err error) {
+	levels := [...]uint32{0xb000, 0xa100, 0xa000, 0x9300, 0x9200, 0x9100} // 11_0 … 9_1
+	var level uint32
+	hr, _, _ := syscall.SyscallN(procD3D11CreateDevice.Addr(),
+		uintptr(unsafe.Pointer(adapter)), d3dDriverTypeUnknown, 0, 0,
+		uintptr(unsafe.Pointer(&levels[0])), uintptr(len(levels)), d3d11SDKVersion,
+		uintptr(unsafe.Pointer(&device)), uintptr(unsafe.Pointer(&level)), uintptr(unsafe.Pointer(&ctx)))
+	if err := check("D3D11CreateDevice", uint32(hr)); err != nil {
+		return nil, nil, err
+	}
+	return device, ctx, nil
 }
 
 // findOutput walks the adapters and their outputs for the one attached to
@@ -263,22 +272,31 @@ func (s *dxgiSource) duplicate() error {
 		dupl.release()
 		return fmt.Errorf("duplication reports a %d×%d desktop", w, h)
 	}
-	if s.staging == nil || w != s.w || h != s.h {
-		s.staging.release()
-		s.staging = nil
-		td := texture2DDesc{Width: uint32(w), Height: uint32(h), MipLevels: 1, ArraySize: 1, Format: dxgiFormatB8G8R8A8,
-			SampleCount: 1, Usage: d3d11UsageStaging, CPUAccessFlags: d3d11CPUAccessRead}
-		hr, _, _ := syscall.SyscallN(s.device.vtbl[vDeviceCreateTexture2D], uintptr(unsafe.Pointer(s.device)), uintptr(unsafe.Pointer(&td)), 0, uintptr(unsafe.Pointer(&s.staging)))
-		if err := check("ID3D11Device::CreateTexture2D(staging)", uint32(hr)); err != nil {
-			dupl.release()
-			return err
-		}
-		s.w, s.h = w, h
-		s.pix = make([]byte, w*h*4)
-		s.have = false
+	if err := s.ensureStaging(w, h); err != nil {
+		dupl.release()
+		return err
 	}
 	s.bounds = od.Desktop.image()
 	s.dupl = dupl
+	return nil
+}
+
+// ensureStaging makes the staging texture and the frame w×h.
+func (s *dxgiSource) ensureStaging(w, h int) error {
+	if s.staging != nil && w == s.w && h == s.h {
+		return nil
+	}
+	s.staging.release()
+	s.staging = nil
+	td := texture2DDesc{Width: uint32(w), Height: uint32(h), MipLevels: 1, ArraySize: 1, Format: dxgiFormatB8G8R8A8,
+		SampleCount: 1, Usage: d3d11UsageStaging, CPUAccessFlags: d3d11CPUAccessRead}
+	hr, _, _ := syscall.SyscallN(s.device.vtbl[vDeviceCreateTexture2D], uintptr(unsafe.Pointer(s.device)), uintptr(unsafe.Pointer(&td)), 0, uintptr(unsafe.Pointer(&s.staging)))
+	if err := check("ID3D11Device::CreateTexture2D(staging)", uint32(hr)); err != nil {
+		return err
+	}
+	s.w, s.h = w, h
+	s.pix = make([]byte, w*h*4)
+	s.have = false
 	return nil
 }
 
@@ -326,6 +344,7 @@ func (s *dxgiSource) next() (fresh bool, err error) {
 		}
 		s.log.Info("screen capture: DXGI duplication regained", "bounds", s.bounds.String())
 		s.lost = false
+		s.full = true
 	}
 	timeout := uintptr(0)
 	if !s.have {
@@ -355,31 +374,40 @@ func (s *dxgiSource) next() (fresh bool, err error) {
 		return false, nil // only the pointer moved
 	}
 	rects := s.changedRects(&info)
-	if !s.have {
+	if !s.have || s.full {
 		rects = append(rects[:0], image.Rect(0, 0, s.w, s.h))
 	}
-	tex, err := res.query("IDXGIResource::QueryInterface(ID3D11Texture2D)", &iidID3D11Texture2D)
-	if err != nil {
+	if err := s.readback(res, rects); err != nil {
 		return false, err
+	}
+	s.dirty = rects
+	s.have, s.full = true, false
+	return true, nil
+}
+
+// readback copies the rectangles rs of the desktop image res (an
+// IDXGIResource, or any interface of a B8G8R8A8 texture of the frame's
+// size) into the frame, through the staging texture.
+func (s *dxgiSource) readback(res *com, rs []image.Rectangle) error {
+	tex, err := res.query("QueryInterface(ID3D11Texture2D)", &iidID3D11Texture2D)
+	if err != nil {
+		return err
 	}
 	syscall.SyscallN(s.ctx.vtbl[vContextCopyResource], uintptr(unsafe.Pointer(s.ctx)), uintptr(unsafe.Pointer(s.staging)), uintptr(unsafe.Pointer(tex)))
 	tex.release()
 	var m mappedSubresource
-	hr, _, _ = syscall.SyscallN(s.ctx.vtbl[vContextMap], uintptr(unsafe.Pointer(s.ctx)), uintptr(unsafe.Pointer(s.staging)), 0, d3d11MapRead, 0, uintptr(unsafe.Pointer(&m)))
+	hr, _, _ := syscall.SyscallN(s.ctx.vtbl[vContextMap], uintptr(unsafe.Pointer(s.ctx)), uintptr(unsafe.Pointer(s.staging)), 0, d3d11MapRead, 0, uintptr(unsafe.Pointer(&m)))
 	if err := check("ID3D11DeviceContext::Map(staging)", uint32(hr)); err != nil {
-		return false, err
+		return err
 	}
+	defer syscall.SyscallN(s.ctx.vtbl[vContextUnmap], uintptr(unsafe.Pointer(s.ctx)), uintptr(unsafe.Pointer(s.staging)), 0)
 	pitch := int(m.RowPitch)
-	if pitch < s.w*4 {
-		syscall.SyscallN(s.ctx.vtbl[vContextUnmap], uintptr(unsafe.Pointer(s.ctx)), uintptr(unsafe.Pointer(s.staging)), 0)
-		return false, fmt.Errorf("staging texture row pitch %d is less than %d pixels", pitch, s.w)
+	if pitch < s.w*4 || m.Data == nil {
+		return fmt.Errorf("staging texture mapped with row pitch %d for %d pixels", pitch, s.w)
 	}
 	src := unsafe.Slice((*byte)(m.Data), pitch*(s.h-1)+s.w*4)
-	copyRects(s.pix, s.w*4, src, pitch, rects)
-	syscall.SyscallN(s.ctx.vtbl[vContextUnmap], uintptr(unsafe.Pointer(s.ctx)), uintptr(unsafe.Pointer(s.staging)), 0)
-	s.dirty = rects
-	s.have = true
-	return true, nil
+	copyRects(s.pix, s.w*4, src, pitch, rs)
+	return nil
 }
 
 // changedRects reads the frame's move and dirty rectangles, clamped to
