@@ -23,6 +23,10 @@ var (
 	procGdiFlush           = modGDI32.NewProc("GdiFlush")
 	procDeleteObject       = modGDI32.NewProc("DeleteObject")
 	procDeleteDC           = modGDI32.NewProc("DeleteDC")
+	procGetCursorInfo      = modUser32.NewProc("GetCursorInfo")
+	procGetIconInfo        = modUser32.NewProc("GetIconInfo")
+	procDrawIconEx         = modUser32.NewProc("DrawIconEx")
+	procLoadCursorW        = modUser32.NewProc("LoadCursorW")
 )
 
 const (
@@ -30,7 +34,25 @@ const (
 	captureBlt = 0x40000000 // include layered (translucent) windows
 	biRGB      = 0
 	dibRGB     = 0
+
+	cursorShowing = 1
+	diNormal      = 3
+	idcArrow      = 32512
 )
+
+// cursorInfo is a CURSORINFO.
+type cursorInfo struct {
+	Size, Flags uint32
+	Cursor      uintptr
+	X, Y        int32
+}
+
+// iconInfo is an ICONINFO.
+type iconInfo struct {
+	Icon               int32
+	XHotspot, YHotspot uint32
+	Mask, Color        uintptr
+}
 
 // bitmapInfoHeader is a BITMAPINFOHEADER (a BITMAPINFO without colour
 // table is enough for 32 bits per pixel).
@@ -46,6 +68,7 @@ type bitmapInfoHeader struct {
 // gdiSource captures with BitBlt from the screen's device context into
 // one DIB section it keeps for its lifetime: the frame is the DIB's
 // memory (BGRA, top-down), so nothing is allocated or converted per frame.
+// The mouse pointer is drawn in with DrawIconEx.
 // Every Windows session has GDI, and Wine implements it.
 type gdiSource struct {
 	mu     sync.Mutex
@@ -55,13 +78,15 @@ type gdiSource struct {
 	bitmap uintptr
 	old    uintptr // the memory DC's original bitmap
 	pix    []byte
+	hot    map[uintptr]image.Point // hotspots of the cursors seen
+	subst  map[uintptr]uintptr     // cursors this process cannot draw → the arrow
 }
 
 func newGDI(b image.Rectangle) (*gdiSource, error) {
 	if b.Empty() {
 		return nil, fmt.Errorf("empty display bounds %v", b)
 	}
-	s := &gdiSource{bounds: b}
+	s := &gdiSource{bounds: b, hot: map[uintptr]image.Point{}, subst: map[uintptr]uintptr{}}
 	s.screen, _, _ = procGetDC.Call(0)
 	if s.screen == 0 {
 		return nil, errors.New("GetDC(screen) failed")
@@ -98,8 +123,54 @@ func (s *gdiSource) Capture() (Frame, error) {
 	if ok == 0 {
 		return Frame{}, fmt.Errorf("capture screen: BitBlt: %w", err)
 	}
+	s.drawCursor()
 	procGdiFlush.Call() // the DIB's memory is complete only after the batch is flushed
 	return Frame{Pix: s.pix, Stride: b.Dx() * 4, Width: b.Dx(), Height: b.Dy(), Format: BGRA}, nil
+}
+
+// drawCursor draws the mouse pointer, which BitBlt leaves out, into the
+// memory DC, so the technician sees where the user points.
+func (s *gdiSource) drawCursor() {
+	ci := cursorInfo{}
+	ci.Size = uint32(unsafe.Sizeof(ci))
+	if ok, _, _ := syscall.SyscallN(procGetCursorInfo.Addr(), uintptr(unsafe.Pointer(&ci))); ok == 0 || ci.Flags&cursorShowing == 0 || ci.Cursor == 0 {
+		return
+	}
+	cur := ci.Cursor
+	hot, ok := s.hot[cur]
+	if !ok {
+		if len(s.hot) > 64 { // cursors are few; a program that makes new ones forever must not grow this
+			clear(s.hot)
+			clear(s.subst)
+		}
+		var ii iconInfo
+		if r, _, _ := syscall.SyscallN(procGetIconInfo.Addr(), cur, uintptr(unsafe.Pointer(&ii))); r == 0 {
+			// Wine hands out the handle of a cursor that belongs to
+			// another process (its desktop), which this one cannot use:
+			// show where the pointer is with the standard arrow.
+			arrow, _, _ := procLoadCursorW.Call(0, idcArrow)
+			if arrow == 0 || arrow == cur {
+				return
+			}
+			if r, _, _ := syscall.SyscallN(procGetIconInfo.Addr(), arrow, uintptr(unsafe.Pointer(&ii))); r == 0 {
+				return
+			}
+			s.subst[cur] = arrow
+		}
+		for _, bm := range []uintptr{ii.Mask, ii.Color} {
+			if bm != 0 {
+				procDeleteObject.Call(bm)
+			}
+		}
+		hot = image.Pt(int(ii.XHotspot), int(ii.YHotspot))
+		s.hot[cur] = hot
+	}
+	if a, ok := s.subst[cur]; ok {
+		cur = a
+	}
+	x := int(ci.X) - hot.X - s.bounds.Min.X
+	y := int(ci.Y) - hot.Y - s.bounds.Min.Y
+	syscall.SyscallN(procDrawIconEx.Addr(), s.mem, uintptr(int32(x)), uintptr(int32(y)), cur, 0, 0, 0, 0, diNormal)
 }
 
 // Bounds implements Source.

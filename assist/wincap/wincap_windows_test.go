@@ -28,6 +28,12 @@ func TestWindowsCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("display 0 at %v", b)
+	cursor := image.Pt(300, 100) // in the red quarter, away from the samples
+	if *painted {
+		if ok, _, err := syscall.SyscallN(windows.NewLazySystemDLL("user32.dll").NewProc("SetCursorPos").Addr(), uintptr(cursor.X), uintptr(cursor.Y)); ok == 0 {
+			t.Fatalf("SetCursorPos: %v", err)
+		}
+	}
 	dx, dxErr := newDXGI(b, slog.New(slog.DiscardHandler))
 	if dxErr != nil {
 		t.Logf("DXGI Desktop Duplication unavailable: %v", dxErr)
@@ -79,6 +85,26 @@ func TestWindowsCapture(t *testing.T) {
 			if got := rgbAt(f, p.x, p.y); got != p.rgb {
 				t.Errorf("capture %d (%s, %v): pixel (%d,%d) = %v, want %v", i, s.Path(), f.Format, p.x, p.y, got, p.rgb)
 			}
+		}
+		// The pointer is drawn in: some pixel of the 32×32 cell below
+		// its hotspot is not the red underneath.
+		drawn := 0
+		for y := cursor.Y - 8; y < cursor.Y+32; y++ {
+			for x := cursor.X - 8; x < cursor.X+32; x++ {
+				if rgbAt(f, x, y) != [3]byte{0xff, 0, 0} {
+					drawn++
+				}
+			}
+		}
+		if i == 0 {
+			ci := cursorInfo{}
+			ci.Size = uint32(unsafe.Sizeof(ci))
+			syscall.SyscallN(procGetCursorInfo.Addr(), uintptr(unsafe.Pointer(&ci)))
+			t.Logf("GetCursorInfo: %+v", ci)
+			t.Logf("%s: %d pixels of the pointer drawn around %v", s.Path(), drawn, cursor)
+		}
+		if s.Path() == "gdi" && drawn == 0 {
+			t.Errorf("capture %d (%s): no pointer drawn at %v", i, s.Path(), cursor)
 		}
 	}
 }

@@ -63,9 +63,10 @@ func TestUnderWine(t *testing.T) {
 
 var benchFPS = regexp.MustCompile(`BenchmarkWindowsCapture/(\w+)\S*\s+\d+\s+.*?([\d.]+) frames/s`)
 
-// BenchmarkUnderWine compares the GDI path under Wine with ffmpeg's
-// x11grab (XShm) on the same 1920×1080 Xvfb, in the same run: full-screen
-// captures per second of each, and their ratio.
+// BenchmarkUnderWine compares the GDI paths under Wine (the DIB-section
+// source and kbinani/screenshot) with ffmpeg's x11grab (XShm) on the same
+// 1920×1080 Xvfb, in the same run: full-screen captures per second of
+// each, and their ratios. See ../BENCHMARKS.md.
 func BenchmarkUnderWine(b *testing.B) {
 	ffmpeg := testenv.LookPath(b, "ffmpeg", "ffmpeg")
 	exe := crossBuild(b)
@@ -90,11 +91,10 @@ func BenchmarkUnderWine(b *testing.B) {
 		}
 		ff := x11grabFPS(b, ffmpeg, display, w, h)
 		b.ReportMetric(gdi, "gdi-frames/s")
-		if v, ok := wine["dxgi"]; ok {
-			b.ReportMetric(v, "dxgi-frames/s")
-		}
+		b.ReportMetric(wine["screenshot"], "kbinani-frames/s")
 		b.ReportMetric(ff, "x11grab-frames/s")
 		b.ReportMetric(gdi/ff, "gdi/x11grab")
+		b.ReportMetric(wine["screenshot"]/ff, "kbinani/x11grab")
 	}
 }
 
