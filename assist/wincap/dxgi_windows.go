@@ -30,6 +30,7 @@ const (
 	vDuplAcquireNextFrame = 8
 	vDuplGetDirtyRects    = 9
 	vDuplGetMoveRects     = 10
+	vDuplGetPointerShape  = 11
 	vDuplReleaseFrame     = 14
 
 	vDeviceCreateTexture2D = 5 // ID3D11Device
@@ -127,7 +128,8 @@ type mappedSubresource struct {
 // dxgiSource captures one output with Desktop Duplication. The desktop
 // image is copied on the GPU into a CPU-readable staging texture; only
 // the rectangles DXGI reports as moved or dirty are then copied into the
-// frame, which persists between captures.
+// frame, which persists between captures. The mouse pointer, which DXGI
+// delivers apart from the image, is drawn in (see pointer).
 type dxgiSource struct {
 	mu  sync.Mutex
 	log *slog.Logger
@@ -145,6 +147,7 @@ type dxgiSource struct {
 	lost   bool   // access was lost and not yet regained (logged once)
 	full   bool   // the next image is copied whole (after regaining access)
 
+	ptr    pointer
 	meta   []byte
 	raw    []image.Rectangle
 	dirty  []image.Rectangle
@@ -296,6 +299,7 @@ func (s *dxgiSource) ensureStaging(w, h int) error {
 	}
 	s.w, s.h = w, h
 	s.pix = make([]byte, w*h*4)
+	s.ptr.at = image.Rectangle{} // it was drawn into the old frame
 	s.have = false
 	return nil
 }
@@ -370,15 +374,28 @@ func (s *dxgiSource) next() (fresh bool, err error) {
 	}
 	defer syscall.SyscallN(s.dupl.vtbl[vDuplReleaseFrame], uintptr(unsafe.Pointer(s.dupl)))
 	defer res.release()
-	if info.LastPresentTime == 0 {
-		return false, nil // only the pointer moved
+	moved := s.updatePointer(&info)
+	if info.LastPresentTime == 0 && (!moved || !s.have) {
+		return false, nil // nothing new, or only the pointer before any image
 	}
-	rects := s.changedRects(&info)
-	if !s.have || s.full {
-		rects = append(rects[:0], image.Rect(0, 0, s.w, s.h))
+	// The frame is kept without the pointer: take it out, apply the
+	// changes, then draw it where it is now.
+	wasAt := s.ptr.restore(s.pix, s.w*4)
+	rects := s.dirty[:0]
+	if info.LastPresentTime != 0 {
+		rects = s.changedRects(&info)
+		if !s.have || s.full {
+			rects = append(rects[:0], image.Rect(0, 0, s.w, s.h))
+		}
+		if err := s.readback(res, rects); err != nil {
+			return false, err
+		}
 	}
-	if err := s.readback(res, rects); err != nil {
-		return false, err
+	isAt := s.ptr.draw(s.pix, s.w*4, s.w, s.h)
+	for _, r := range []image.Rectangle{wasAt, isAt} {
+		if !r.Empty() {
+			rects = append(rects, r)
+		}
 	}
 	s.dirty = rects
 	s.have, s.full = true, false
@@ -408,6 +425,35 @@ func (s *dxgiSource) readback(res *com, rs []image.Rectangle) error {
 	src := unsafe.Slice((*byte)(m.Data), pitch*(s.h-1)+s.w*4)
 	copyRects(s.pix, s.w*4, src, pitch, rs)
 	return nil
+}
+
+// updatePointer takes the pointer's position, visibility and, when it
+// changed, shape from the frame, and reports whether any of them changed.
+func (s *dxgiSource) updatePointer(info *frameInfo) bool {
+	if info.LastMouseUpdateTime == 0 {
+		return false
+	}
+	pos, visible := image.Pt(int(info.PointerX), int(info.PointerY)), info.PointerVisible != 0
+	moved := pos != s.ptr.pos || visible != s.ptr.visible
+	s.ptr.pos, s.ptr.visible = pos, visible
+	if n := int(info.PointerShapeBufferSize); n > 0 {
+		if cap(s.ptr.shape) < n {
+			s.ptr.shape = make([]byte, n)
+		}
+		s.ptr.shape = s.ptr.shape[:n]
+		var used uint32
+		var si shapeInfo
+		hr, _, _ := syscall.SyscallN(s.dupl.vtbl[vDuplGetPointerShape], uintptr(unsafe.Pointer(s.dupl)), uintptr(n),
+			uintptr(unsafe.Pointer(&s.ptr.shape[0])), uintptr(unsafe.Pointer(&used)), uintptr(unsafe.Pointer(&si)))
+		if check("GetFramePointerShape", uint32(hr)) == nil {
+			s.ptr.info = si
+			s.ptr.shape = s.ptr.shape[:used]
+		} else {
+			s.ptr.info = shapeInfo{} // draw nothing rather than a wrong shape
+		}
+		moved = true
+	}
+	return moved
 }
 
 // changedRects reads the frame's move and dirty rectangles, clamped to
