@@ -168,3 +168,31 @@ func TestHresultError(t *testing.T) {
 		}
 	}
 }
+
+func TestStartAt(t *testing.T) {
+	all := []opener{{path: "dxgi"}, {path: "gdi"}, {path: "gdi-screenshot"}}
+	for _, tc := range []struct {
+		env    string
+		want   []string
+		logHas string
+	}{
+		{"", []string{"dxgi", "gdi", "gdi-screenshot"}, ""},
+		{"dxgi", []string{"dxgi", "gdi", "gdi-screenshot"}, ""},
+		{"gdi", []string{"gdi", "gdi-screenshot"}, "level=INFO"},
+		{"gdi-screenshot", []string{"gdi-screenshot"}, "path=gdi-screenshot"},
+		{"opengl", []string{"dxgi", "gdi", "gdi-screenshot"}, "level=WARN"},
+	} {
+		var buf bytes.Buffer
+		got := startAt(slog.New(slog.NewTextHandler(&buf, nil)), tc.env, all)
+		var names []string
+		for _, p := range got {
+			names = append(names, p.path)
+		}
+		if !slices.Equal(names, tc.want) {
+			t.Errorf("%s=%q: paths %v, want %v", CaptureEnv, tc.env, names, tc.want)
+		}
+		if log := buf.String(); (tc.logHas == "") != (log == "") || !strings.Contains(log, tc.logHas) {
+			t.Errorf("%s=%q: log %q, want one with %q", CaptureEnv, tc.env, log, tc.logHas)
+		}
+	}
+}

@@ -66,6 +66,33 @@ type opener struct {
 	open func() (Source, error)
 }
 
+// CaptureEnv names the environment variable that makes Open start from
+// a given path, skipping the better ones: LIFELINE_CAPTURE=gdi for a
+// machine whose graphics driver gives DXGI black or stale images.
+const CaptureEnv = "LIFELINE_CAPTURE"
+
+// startAt drops the paths before the one named want ("" keeps all). An
+// unknown name keeps all and is logged.
+func startAt(log *slog.Logger, want string, paths []opener) []opener {
+	if want == "" {
+		return paths
+	}
+	for i, p := range paths {
+		if p.path == want {
+			if i > 0 {
+				log.Info("screen capture: starting from the path "+CaptureEnv+" names", "path", want)
+			}
+			return paths[i:]
+		}
+	}
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		names[i] = p.path
+	}
+	log.Warn("screen capture: unknown path in "+CaptureEnv+", ignored", "path", want, "known", names)
+	return paths
+}
+
 // pick opens the first path that works, logging why each earlier one did
 // not and which one was taken.
 func pick(log *slog.Logger, display int, paths ...opener) (Source, error) {

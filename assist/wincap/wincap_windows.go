@@ -4,14 +4,15 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"os"
 
 	"github.com/kbinani/screenshot"
 )
 
-// Open captures display index i (0 is the primary, in the order of
-// screenshot.GetDisplayBounds), through DXGI Desktop Duplication when it
-// works and through GDI otherwise. It logs the path taken and why DXGI
-// was not, on log.
+// Open captures display index i (in the order of
+// screenshot.GetDisplayBounds, which assist.Displays lists), through DXGI Desktop Duplication when it
+// works and through GDI otherwise (or from the path CaptureEnv names). It
+// logs the path taken and why the better ones were not, on log.
 func Open(i int, log *slog.Logger) (Source, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -20,11 +21,11 @@ func Open(i int, log *slog.Logger) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pick(log, i,
-		opener{"dxgi", func() (Source, error) { return newDXGI(b, log) }},
-		opener{"gdi", func() (Source, error) { return newGDI(b) }},
-		opener{"gdi-screenshot", func() (Source, error) { return newScreenshot(b), nil }},
-	)
+	return pick(log, i, startAt(log, os.Getenv(CaptureEnv), []opener{
+		{"dxgi", func() (Source, error) { return newDXGI(b, log) }},
+		{"gdi", func() (Source, error) { return newGDI(b) }},
+		{"gdi-screenshot", func() (Source, error) { return newScreenshot(b), nil }},
+	})...)
 }
 
 func displayBounds(i int) (image.Rectangle, error) {

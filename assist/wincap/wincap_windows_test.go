@@ -109,6 +109,35 @@ func TestWindowsCapture(t *testing.T) {
 	}
 }
 
+// TestWindowsCaptureEnv starts from the last resort, kbinani/screenshot,
+// as LIFELINE_CAPTURE=gdi-screenshot asks.
+func TestWindowsCaptureEnv(t *testing.T) {
+	t.Setenv(CaptureEnv, "gdi-screenshot")
+	var logBuf bytes.Buffer
+	s, err := Open(0, slog.New(slog.NewTextHandler(&logBuf, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Path() != "gdi-screenshot" || strings.Contains(logBuf.String(), "path=dxgi") {
+		t.Fatalf("Open took %s:\n%s", s.Path(), logBuf.String())
+	}
+	f, err := s.Capture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Format != RGBA {
+		t.Errorf("format %v, want RGBA", f.Format)
+	}
+	if *painted {
+		for _, p := range patternSamples {
+			if got := rgbAt(f, p.x, p.y); got != p.rgb {
+				t.Errorf("pixel (%d,%d) = %v, want %v", p.x, p.y, got, p.rgb)
+			}
+		}
+	}
+}
+
 // BenchmarkWindowsCapture measures full-screen captures per second of
 // each path that works here.
 func BenchmarkWindowsCapture(b *testing.B) {

@@ -50,7 +50,7 @@ func TestUnderWine(t *testing.T) {
 	xtest.Paint(t, display, pattern(patternW, patternH))
 	res := p.Run(t, display, t.TempDir(), 3*time.Minute, exe, "-test.v", "-test.run", "^TestWindows", "-painted")
 	out := string(res.Stdout) + string(res.Stderr)
-	if res.ExitCode != 0 || !strings.Contains(out, "--- PASS: TestWindowsCapture") || !strings.Contains(out, "--- PASS: TestWindowsD3D11Readback") {
+	if res.ExitCode != 0 || !strings.Contains(out, "--- PASS: TestWindowsCapture") || !strings.Contains(out, "--- PASS: TestWindowsD3D11Readback") || !strings.Contains(out, "--- PASS: TestWindowsCaptureEnv") {
 		t.Fatalf("the Windows tests under Wine exited %d:\n%s", res.ExitCode, out)
 	}
 	// What Wine offers today; when a later Wine implements duplication
