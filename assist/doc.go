@@ -38,11 +38,13 @@
 // no STUN server: ICE servers come only from the relay (its TURN).
 // PeerConnectionStateFailed ends the session.
 //
-// Frames are captured with XShm on X11 (kbinani/screenshot elsewhere; it
-// also lists the displays), with the mouse pointer drawn in from XFixes,
-// paced by a ticker (30 fps), skipped when unchanged (sampled-row
-// comparison), converted with libyuv and encoded with libvpx in realtime
-// CBR mode (package vpx). A PLI/FIR forces a keyframe; REMB or receiver
+// Frames are captured with XShm on X11, with the mouse pointer drawn in
+// from XFixes; on Windows with DXGI Desktop Duplication, falling back to
+// GDI (package wincap: Wine, for one, has no duplication); elsewhere with
+// kbinani/screenshot, which also lists the displays. The path taken is
+// logged. Capture is paced by a ticker (30 fps), skipped when unchanged
+// (sampled-row comparison), converted with libyuv and encoded with libvpx
+// in realtime CBR mode (package vpx). A PLI/FIR forces a keyframe; REMB or receiver
 // report loss sets the bitrate; when encoding falls behind, the frame rate
 // and then the resolution are lowered. Frames are never queued: the
 // pipeline skips a tick if the previous frame is still being sent.

@@ -26,8 +26,9 @@ type Config struct {
 	OnEvent func(Event)
 
 	// NewSource opens the capture source once the user allowed viewing.
-	// The default captures Display with XShm on X11 (kbinani/screenshot
-	// elsewhere).
+	// The default captures Display with XShm on X11, with DXGI Desktop
+	// Duplication on Windows (GDI where that is unavailable, as under
+	// Wine), and with kbinani/screenshot elsewhere; it logs which.
 	NewSource func() (Source, error)
 	// Display is the index of the display to share (0 = primary).
 	Display int
@@ -100,12 +101,12 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}
 	}
-	if cfg.NewSource == nil {
-		d := cfg.Display
-		cfg.NewSource = func() (Source, error) { return defaultSource(d) }
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.NewSource == nil {
+		d := cfg.Display
+		cfg.NewSource = func() (Source, error) { return defaultSource(d, log) }
 	}
 	api, err := newAPI(cfg.Network)
 	if err != nil {
