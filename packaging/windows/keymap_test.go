@@ -9,7 +9,9 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +60,9 @@ var windowsKeys = func() map[string]winKey {
 		"Minus": {0xbd, 0}, "Equal": {0xbb, 0}, "BracketLeft": {0xdb, 0}, "BracketRight": {0xdd, 0},
 		"Backslash": {0xdc, 0}, "Semicolon": {0xba, 0}, "Quote": {0xde, 0}, "Backquote": {0xc0, 0},
 		"Comma": {0xbc, 0}, "Period": {0xbe, 0}, "Slash": {0xbf, 0},
+		"NumpadAdd": {0x6b, 0}, "NumpadSubtract": {0x6d, 0}, "NumpadMultiply": {0x6a, 0},
+		"NumpadDivide": {0x6f, 0}, "NumpadDecimal": {0x6e, 0},
+		"NumLock": {0x90, 0}, "ScrollLock": {0x91, 0}, "Pause": {0x13, 0}, "ContextMenu": {0x5d, 0},
 	}
 	for i := range 26 {
 		m["Key"+string(rune('A'+i))] = winKey{0x41 + i, 0}
@@ -84,41 +89,43 @@ var wineKeyDifferences = map[string]struct {
 // console sends (any code of letters and digits), but the desktop has no
 // mapping for: it drops them (counted as failed input). Checked: nothing
 // reaches the Windows program.
-var unmappedKeys = []string{
-	"NumpadAdd", "NumpadSubtract", "NumpadMultiply", "NumpadDivide", "NumpadDecimal",
-	"NumLock", "ScrollLock", "Pause", "ContextMenu", "F13", "IntlBackslash",
-}
+var unmappedKeys = []string{"F13", "F24", "IntlBackslash", "IntlRo", "NumpadEqual", "AudioVolumeUp"}
 
-// mappedCodes are the codes assist/keymap.go maps: the keys of its
-// keyNames table (read from the source, so a new entry needs an expected
-// Windows key here), KeyA–KeyZ and Digit0–Digit9.
+// mappedCodes are the codes the Windows desktop maps: the keys of
+// keyNames (assist/keymap.go) and platformKeyNames (assist/keymap_windows.go),
+// read from the source so that a new entry needs an expected Windows key
+// here, and KeyA–KeyZ, Digit0–Digit9.
 func mappedCodes(t *testing.T) []string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(repo, "assist", "keymap.go"), nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var codes []string
-	ast.Inspect(f, func(n ast.Node) bool {
-		vs, ok := n.(*ast.ValueSpec)
-		if !ok || len(vs.Names) != 1 || vs.Names[0].Name != "keyNames" || len(vs.Values) != 1 {
-			return true
+	for file, table := range map[string]string{"keymap.go": "keyNames", "keymap_windows.go": "platformKeyNames"} {
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(repo, "assist", file), nil, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		lit, ok := vs.Values[0].(*ast.CompositeLit)
-		if !ok {
-			t.Fatal("assist/keymap.go: keyNames is not a map literal")
-		}
-		for _, e := range lit.Elts {
-			k, err := strconv.Unquote(e.(*ast.KeyValueExpr).Key.(*ast.BasicLit).Value)
-			if err != nil {
-				t.Fatal(err)
+		found := false
+		ast.Inspect(f, func(n ast.Node) bool {
+			vs, ok := n.(*ast.ValueSpec)
+			if !ok || len(vs.Names) != 1 || vs.Names[0].Name != table || len(vs.Values) != 1 {
+				return true
 			}
-			codes = append(codes, k)
+			lit, ok := vs.Values[0].(*ast.CompositeLit)
+			if !ok {
+				t.Fatalf("assist/%s: %s is not a map literal", file, table)
+			}
+			found = true
+			for _, e := range lit.Elts {
+				k, err := strconv.Unquote(e.(*ast.KeyValueExpr).Key.(*ast.BasicLit).Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				codes = append(codes, k)
+			}
+			return false
+		})
+		if !found {
+			t.Fatalf("assist/%s: no %s table found", file, table)
 		}
-		return false
-	})
-	if len(codes) == 0 {
-		t.Fatal("assist/keymap.go: no keyNames table found")
 	}
 	for c := 'A'; c <= 'Z'; c++ {
 		codes = append(codes, "Key"+string(c))
@@ -358,8 +365,17 @@ func TestKeyMapUnderWine(t *testing.T) {
 	c.key(t, "KeyZ", 0x5a, true)
 	c.key(t, "KeyZ", 0x5a, false)
 	time.Sleep(time.Second)
-	if after := c.w.events()[before+2:]; len(after) != 2 {
+	if after := c.w.events()[before+2+len(released):]; len(after) != 0 {
 		t.Errorf("after control was taken back the Windows program got %q", after)
 	}
 	c.end(t)
+	// The desktop counted each unmapped code's down and up as failed input.
+	errs, _ := os.ReadFile(c.a.errf.Name())
+	counters := regexp.MustCompile(`msg="live session counters" .*input_failed=(\d+)`).FindSubmatch(errs)
+	if counters == nil {
+		t.Fatalf("lifeline.exe logged no session counters\n%s", c.a.output())
+	}
+	if n, _ := strconv.Atoi(string(counters[1])); n != 2*len(unmappedKeys) {
+		t.Errorf("lifeline.exe counted %d failed inputs, want %d (the unmapped codes down and up)", n, 2*len(unmappedKeys))
+	}
 }
