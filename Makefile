@@ -112,7 +112,7 @@ windows-msi: windows-exe ## dist/lifeline-<version>-windows-amd64.msi (wixl)
 	packaging/windows/msi.sh $(WIN_EXE) $(APP_VERSION) $(WIN_MSI)
 	packaging/windows/sign.sh $(WIN_MSI)
 
-test-windows: windows ## the Windows build under Wine: headless commands vs Linux, the window, a live session with the console, the MSI
+test-windows: windows ## the Windows build under Wine: headless commands vs Linux, the window, a live session with the console, every mapped key, the MSI
 	cd packaging/windows && $(GO) test -count=1 -timeout 30m ./...
 
 FUZZTIME ?= 10m

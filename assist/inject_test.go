@@ -114,6 +114,7 @@ func TestRobotgoInjectsIntoXvfb(t *testing.T) {
 		{"ArrowUp", 0xff52}, {"ArrowDown", 0xff54}, {"ArrowLeft", 0xff51}, {"ArrowRight", 0xff53},
 		{"Home", 0xff50}, {"End", 0xff57}, {"PageUp", 0xff55}, {"PageDown", 0xff56}, {"Delete", 0xffff}, {"Insert", 0xff63},
 		{"F1", 0xffbe}, {"F5", 0xffc2}, {"F12", 0xffc9},
+		{"Pause", 0xff13}, {"ScrollLock", 0xff14}, {"NumLock", 0xff7f},
 		{"ShiftLeft", 0xffe1}, {"ControlLeft", 0xffe3}, {"AltLeft", 0xffe9},
 		{"Minus", '-'}, {"Equal", '='}, {"BracketLeft", '['}, {"BracketRight", ']'}, {"Backslash", '\\'},
 		{"Semicolon", ';'}, {"Quote", '\''}, {"Backquote", '`'}, {"Comma", ','}, {"Period", '.'}, {"Slash", '/'},
@@ -187,6 +188,9 @@ func TestEveryMappedKeyReachesXvfb(t *testing.T) {
 	t.Cleanup(func() { inj.Close() })
 	var codes []string
 	for c := range keyNames {
+		codes = append(codes, c)
+	}
+	for c := range platformKeyNames {
 		codes = append(codes, c)
 	}
 	for c := 'A'; c <= 'Z'; c++ {

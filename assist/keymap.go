@@ -11,7 +11,10 @@ func robotgoKey(code string) (string, bool) {
 	if len(code) == 6 && code[:5] == "Digit" && code[5] >= '0' && code[5] <= '9' {
 		return code[5:], true
 	}
-	k, ok := keyNames[code]
+	if k, ok := keyNames[code]; ok {
+		return k, true
+	}
+	k, ok := platformKeyNames[code]
 	return k, ok
 }
 
@@ -75,4 +78,9 @@ var keyNames = map[string]string{
 	"Numpad7":      "num7",
 	"Numpad8":      "num8",
 	"Numpad9":      "num9",
+
+	"NumpadDecimal": "num.",
+	"NumLock":       "num_lock",
+	"ScrollLock":    "scroll_lock",
+	"Pause":         "pause_break",
 }

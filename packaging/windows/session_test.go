@@ -187,7 +187,7 @@ func TestLiveSessionUnderWine(t *testing.T) {
 	if !strings.HasPrefix(got[1], "button 1 false ") {
 		t.Errorf("second event %q, want the left release", got[1])
 	}
-	if want := []string{"key 0x48 true", "key 0x48 false", "key 0x49 true", "key 0x49 false"}; strings.Join(got[2:], "|") != strings.Join(want, "|") {
+	if want := []string{"key 0x48 true", "key 0x48 false", "key 0x49 true", "key 0x49 false"}; strings.Join(keysOnly(got[2:]), "|") != strings.Join(want, "|") {
 		t.Errorf("key events %q, want %q (VK_H, VK_I down and up)", got[2:], want)
 	}
 	if evs := rec.Settle(200 * time.Millisecond); len(evs) != 0 {

@@ -1,6 +1,7 @@
 // inputrec is a full-screen Windows window that prints the mouse buttons
 // and keys Windows delivers to it, one line each: a test's witness that
-// input injected with SendInput reached a Windows program.
+// input injected with SendInput reached a Windows program. A key line is
+// "key <virtual key> <down> <scan code>".
 package main
 
 import (
@@ -72,10 +73,20 @@ func wndProc(hwnd uintptr, m uint32, w, l uintptr) uintptr {
 		fmt.Printf("button %d %v %d %d\n", b, down, x, y)
 	case wmMouseWheel:
 		fmt.Printf("wheel %d\n", int16(w>>16))
-	case wmKeyDown, wmSysKeyDown:
-		fmt.Printf("key %#x true\n", w)
-	case wmKeyUp, wmSysKeyUp:
-		fmt.Printf("key %#x false\n", w)
+	case wmKeyDown, wmKeyUp, wmSysKeyDown, wmSysKeyUp:
+		// The virtual key, down or up, and the scan code from lParam
+		// (bits 16-23) with 0xe000 added for an extended key (bit 24):
+		// what tells the left and right Shift, Ctrl, Alt apart.
+		scan := l >> 16 & 0xff
+		if l>>24&1 != 0 {
+			scan |= 0xe000
+		}
+		fmt.Printf("key %#x %v %#x\n", w, m == wmKeyDown || m == wmSysKeyDown, scan)
+		if m == wmSysKeyDown || m == wmSysKeyUp {
+			// Not to DefWindowProc: Alt or F10 alone would open the
+			// window menu, which takes the keys that follow.
+			return 0
+		}
 	case wmDestroy:
 		os.Exit(0)
 	}
