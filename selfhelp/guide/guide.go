@@ -5,8 +5,8 @@
 //
 // A guide is a small state machine. Each step shows Markdown text (with
 // optional per-OS variants), may run an automatic check and offer a fix,
-// and asks one question whose answers lead to another step, to "fixed" or
-// to "escalate". The schema is documented with an example in
+// and asks one question whose answers lead to another step, to "fixed", to
+// "escalate" or into another guide (with the way back). The schema is documented with an example in
 // assets/guides/README.md.
 package guide
 
@@ -96,11 +96,19 @@ type Answer struct {
 	Label string `yaml:"label"`
 	// Next is a step id, EndFixed or EndEscalate.
 	Next string `yaml:"next"`
+	// Guide, instead of Next, opens another guide (by id) at its first
+	// step, or at Step when set. The person can go back to the step they
+	// left; the path the technician sees records the hop.
+	Guide string `yaml:"guide"`
+	Step  string `yaml:"step"`
 	// Note is what a technician should know when this answer escalates.
 	Note string `yaml:"note"`
 
 	Pos Pos `yaml:"-"`
 }
+
+// Opens reports whether the answer leads into another guide.
+func (a *Answer) Opens() bool { return a.Guide != "" }
 
 // Pos is where an element was defined. Fields holds the line of each key.
 type Pos struct {

@@ -22,6 +22,10 @@ type Known struct {
 	Checks map[string]bool
 	Fixes  map[string]bool
 	Vars   Vars
+	// Guides are guides outside the linted set that an answer may open
+	// (guide:), such as the built-in ones when an organisation's folder is
+	// linted on its own. Guides in the set take precedence.
+	Guides []*Guide
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -43,7 +47,99 @@ func Lint(guides []*Guide, known Known) []Problem {
 		}
 		seen[g.ID] = g
 	}
+	probs = append(probs, lintLinks(guides, seen, known)...)
 	SortProblems(probs)
+	return probs
+}
+
+// lintLinks checks the answers that open another guide: the guide and step
+// exist, and following links can reach an end instead of only going round
+// in a circle between guides.
+func lintLinks(set []*Guide, inSet map[string]*Guide, known Known) []Problem {
+	byID := make(map[string]*Guide, len(inSet)+len(known.Guides))
+	for _, g := range known.Guides {
+		if g != nil && g.ID != "" {
+			byID[g.ID] = g
+		}
+	}
+	for id, g := range inSet {
+		byID[id] = g
+	}
+	// target is the guide and step a link answer opens, if both exist.
+	target := func(a *Answer) (*Guide, string, bool) {
+		tg := byID[a.Guide]
+		if tg == nil {
+			return nil, "", false
+		}
+		step := a.Step
+		if step == "" {
+			step = tg.StartStep()
+		}
+		_, ok := tg.Step(step)
+		return tg, step, ok
+	}
+	// ends[node] once a step can reach "fixed" or "escalate"; with local
+	// set, a link counts as an end (as each guide is linted on its own),
+	// so a step that fails only across links is a link cycle.
+	type node struct{ g, step string }
+	reach := func(linksEnd bool) map[node]bool {
+		ends := map[node]bool{}
+		for changed := true; changed; {
+			changed = false
+			for _, g := range byID {
+				for i := range g.Steps {
+					s := &g.Steps[i]
+					n := node{g.ID, s.ID}
+					if ends[n] {
+						continue
+					}
+					for j := range s.Answers {
+						a := &s.Answers[j]
+						ok := a.Next == EndFixed || a.Next == EndEscalate || (a.Next != "" && ends[node{g.ID, a.Next}])
+						if a.Opens() && a.Next == "" {
+							tg, step, found := target(a)
+							ok = linksEnd || (found && ends[node{tg.ID, step}])
+						}
+						if ok {
+							ends[n] = true
+							changed = true
+							break
+						}
+					}
+				}
+			}
+		}
+		return ends
+	}
+	ends, local := reach(false), reach(true)
+
+	var probs []Problem
+	for _, g := range set {
+		if inSet[g.ID] != g {
+			continue
+		}
+		for i := range g.Steps {
+			s := &g.Steps[i]
+			for j := range s.Answers {
+				a := &s.Answers[j]
+				if !a.Opens() || a.Next != "" || a.Guide == g.ID {
+					continue
+				}
+				add := func(key, format string, args ...any) {
+					probs = append(probs, Problem{File: g.Source, Line: a.Pos.FieldLine(key), Message: fmt.Sprintf(format, args...)})
+				}
+				tg, step, ok := target(a)
+				switch {
+				case byID[a.Guide] == nil:
+					add("guide", "answer %q of step %q opens unknown guide %q", a.Label, s.ID, a.Guide)
+				case !ok:
+					add("step", "answer %q of step %q opens step %q, which guide %q does not have", a.Label, s.ID, a.Step, a.Guide)
+				case !ends[node{tg.ID, step}] && local[node{tg.ID, step}]:
+					add("guide", "answer %q of step %q opens guide %q, whose links only lead round in a circle and never to an end (%q or %q)", a.Label, s.ID, a.Guide, EndFixed, EndEscalate)
+				}
+			}
+		}
+	}
 	return probs
 }
 
@@ -213,8 +309,16 @@ func lintGuide(g *Guide, known Known) []Problem {
 			}
 			checkVars(line, a.Label, a.Note)
 			switch {
+			case a.Opens() && a.Next != "":
+				add(a.Pos.FieldLine("guide"), "answer %q of step %q has both next and guide; an answer goes to one place", a.Label, s.ID)
+			case a.Opens() && a.Guide == g.ID:
+				add(a.Pos.FieldLine("guide"), "answer %q of step %q opens its own guide; use next: to go to one of its steps", a.Label, s.ID)
+			case a.Opens():
+				// Checked with the other guides in lintLinks.
+			case a.Step != "":
+				add(a.Pos.FieldLine("step"), "answer %q of step %q has step: without guide: (step: names a step of the guide it opens)", a.Label, s.ID)
 			case a.Next == "":
-				add(line, "answer %q of step %q has no next (a step id, %q or %q)", a.Label, s.ID, EndFixed, EndEscalate)
+				add(line, "answer %q of step %q has no next (a step id, %q or %q, or guide: to open another guide)", a.Label, s.ID, EndFixed, EndEscalate)
 			case a.Next == EndFixed || a.Next == EndEscalate:
 			case steps[a.Next] == nil:
 				add(a.Pos.FieldLine("next"), "answer %q of step %q goes to unknown step %q", a.Label, s.ID, a.Next)
@@ -250,7 +354,7 @@ func lintGuide(g *Guide, known Known) []Problem {
 				continue
 			}
 			for _, a := range s.Answers {
-				if a.Next == EndFixed || a.Next == EndEscalate || ends[a.Next] {
+				if a.Next == EndFixed || a.Next == EndEscalate || ends[a.Next] || (a.Opens() && a.Next == "") {
 					ends[id] = true
 					changed = true
 					break

@@ -34,6 +34,10 @@ func TestLintBroken(t *testing.T) {
 		want []string
 	}{
 		{"empty-answers.yaml", []string{`:11: step "first" has an empty answer list`}},
+		{"link-and-next.yaml", []string{`:16: answer "No" of step "first" has both next and guide; an answer goes to one place`}},
+		{"link-step-without-guide.yaml", []string{`:16: answer "No" of step "first" has step: without guide: (step: names a step of the guide it opens)`}},
+		{"link-to-self.yaml", []string{`:15: answer "No" of step "first" opens its own guide; use next: to go to one of its steps`}},
+		{"link-unknown-guide.yaml", []string{`:15: answer "No" of step "first" opens unknown guide "no-such-guide"`}},
 		{"missing-summary.yaml", []string{`:1: missing summary`}},
 		{"missing-symptoms.yaml", []string{`:1: missing symptoms: list how people describe this problem in their own words`}},
 		{"missing-title.yaml", []string{`:1: missing title`}},
@@ -125,6 +129,47 @@ func TestLintDuplicateID(t *testing.T) {
 	want := []string{`testdata/duplicate/b.yaml:1: duplicate guide id "same-id" (first defined in testdata/duplicate/a.yaml:1)`}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestLintLinks: links between guides are checked as a set — a step the
+// other guide lacks, and guides whose links only lead round in a circle.
+func TestLintLinks(t *testing.T) {
+	tests := []struct {
+		dir  string
+		want []string
+	}{
+		{"links", []string{`testdata/links/from.yaml:16: answer "Try the other guide there" of step "first" opens step "nowhere", which guide "link-to" does not have`}},
+		{"link-cycle", []string{
+			`testdata/link-cycle/a.yaml:13: answer "Try the other guide" of step "first" opens guide "cycle-b", whose links only lead round in a circle and never to an end ("fixed" or "escalate")`,
+			`testdata/link-cycle/b.yaml:13: answer "Try the other guide" of step "first" opens guide "cycle-a", whose links only lead round in a circle and never to an end ("fixed" or "escalate")`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			got := lintPath(t, filepath.Join("testdata", tt.dir))
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLintLinkToKnownGuide: a folder linted on its own may open a guide
+// from outside it (the built-in ones) when Known lists it.
+func TestLintLinkToKnownGuide(t *testing.T) {
+	from, probs := guide.Parse("from.yaml", readFile(t, "testdata/links/from.yaml"))
+	to, probs2 := guide.Parse("to.yaml", readFile(t, "testdata/links/to.yaml"))
+	if len(probs)+len(probs2) > 0 {
+		t.Fatal(probs, probs2)
+	}
+	k := known()
+	if got := guide.Lint([]*guide.Guide{from}, k); len(got) != 2 || !strings.Contains(got[0].Message, `unknown guide "link-to"`) {
+		t.Errorf("without the other guide: %v", got)
+	}
+	k.Guides = []*guide.Guide{to}
+	if got := guide.Lint([]*guide.Guide{from}, k); len(got) != 1 || got[0].Line != 16 {
+		t.Errorf("with the other guide known: %v, want only the unknown step at line 16", got)
 	}
 }
 

@@ -125,8 +125,8 @@ func Load(builtin fs.FS, extraDirs []string, known Known) (*Library, []Problem, 
 	}
 	// Lint each source on its own so that an override is not a duplicate.
 	bad := make(map[*Guide]bool)
-	lintSet := func(set []*Guide) {
-		for _, p := range Lint(set, known) {
+	lintSet := func(set []*Guide, k Known) {
+		for _, p := range Lint(set, k) {
 			probs = append(probs, p)
 			for _, g := range set {
 				if g.Source == p.File {
@@ -135,8 +135,11 @@ func Load(builtin fs.FS, extraDirs []string, known Known) (*Library, []Problem, 
 			}
 		}
 	}
-	lintSet(all[:builtinCount])
-	lintSet(all[builtinCount:])
+	lintSet(all[:builtinCount], known)
+	// An organisation's guide may open a built-in one.
+	orgKnown := known
+	orgKnown.Guides = append(append([]*Guide(nil), known.Guides...), all[:builtinCount]...)
+	lintSet(all[builtinCount:], orgKnown)
 	for _, p := range probs {
 		for _, g := range all {
 			if g.Source == p.File {

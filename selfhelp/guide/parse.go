@@ -22,7 +22,7 @@ func stepKeys() map[string]bool {
 	return keySet("id", "title", "text", "variants", "check", "fix", "fix_prompt", "question", "answers")
 }
 
-func answerKeys() map[string]bool { return keySet("label", "next", "note") }
+func answerKeys() map[string]bool { return keySet("label", "next", "guide", "step", "note") }
 
 func keySet(keys ...string) map[string]bool {
 	m := make(map[string]bool, len(keys))
@@ -96,7 +96,7 @@ func Parse(file string, data []byte) (*Guide, []Problem) {
 			}
 			for j, a := range an.Content {
 				if a.Kind != yaml.MappingNode {
-					probs = append(probs, Problem{File: file, Line: a.Line, Message: "an answer must be a mapping (label:, next:)"})
+					probs = append(probs, Problem{File: file, Line: a.Line, Message: "an answer must be a mapping (label:, next: or guide:)"})
 					continue
 				}
 				unknownKeys(a, answerKeys(), "answer")

@@ -44,7 +44,11 @@ func guidesLint(args []string, s IO) error {
 		all = append(all, gs...)
 		probs = append(probs, ps...)
 	}
-	probs = append(probs, guide.Lint(all, bootstrap.Known())...)
+	// A guide may open a built-in one (guide:); the set's own guides come
+	// first when both have the id.
+	k := bootstrap.Known()
+	k.Guides, _, _ = guide.ParseFS(assets.Guides(), ".", "builtin:")
+	probs = append(probs, guide.Lint(all, k)...)
 	guide.SortProblems(probs)
 	for _, p := range probs {
 		fmt.Fprintln(s.Stdout, p)
