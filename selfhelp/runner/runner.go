@@ -1,7 +1,7 @@
-// Package runner walks a person through one guide: it shows each step in
-// the variant for their operating system, runs the step's automatic check,
+// Package runner walks a person through a guide: it shows each step in the
+// variant for their operating system, runs the step's automatic check,
 // offers its fix only after asking through a callback, follows the answers
-// and records the path taken. That record is what an escalation carries to
+// (into another guide too, with the way back) and records the path taken. That record is what an escalation carries to
 // the technician.
 //
 // A Runner is not safe for concurrent use; the UI drives it from one
@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,17 +45,27 @@ type Config struct {
 	Vars     guide.Vars
 	Diag     Diagnostics
 	Confirm  ConfirmFunc
+	// Guides finds the guide an answer opens (guide:); *guide.Library
+	// implements it. Nil leaves such answers unusable (ErrNoGuide).
+	Guides Guides
 	// Now returns the time; nil means time.Now.
 	Now func() time.Time
 }
 
+// Guides looks guides up by id.
+type Guides interface {
+	Get(id string) (*guide.Guide, bool)
+}
+
 // Errors.
 var (
-	ErrEnded    = errors.New("the guide has ended")
-	ErrNoAnswer = errors.New("no such answer")
-	ErrNoFix    = errors.New("this step has no fix")
-	ErrNoCheck  = errors.New("this step has no check")
-	ErrAtStart  = errors.New("already at the first step")
+	ErrEnded     = errors.New("the guide has ended")
+	ErrNoAnswer  = errors.New("no such answer")
+	ErrNoFix     = errors.New("this step has no fix")
+	ErrNoCheck   = errors.New("this step has no check")
+	ErrAtStart   = errors.New("already at the first step")
+	ErrNoGuide   = errors.New("the guide this answer opens is not available")
+	ErrNoWayBack = errors.New("no guide to go back to")
 )
 
 // Outcome is how a guide ended.
@@ -68,6 +79,13 @@ const (
 
 // View is the current step, ready to show.
 type View struct {
+	// GuideID and GuideTitle name the guide the step belongs to, which is
+	// another than the one started when an answer opened it.
+	GuideID    string `json:"guide_id"`
+	GuideTitle string `json:"guide_title"`
+	// BackTo is the title of the guide the person came from ("" when
+	// none): Return goes back to the step they left there.
+	BackTo   string   `json:"back_to,omitempty"`
 	StepID   string   `json:"step_id"`
 	Title    string   `json:"title"`
 	Text     string   `json:"text"` // Markdown, variables filled in
@@ -101,11 +119,23 @@ type FixRecord struct {
 	Error    string `json:"error,omitempty"`
 }
 
+// GuideRef names a guide on the path.
+type GuideRef struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
 // StepRecord is one step on the path taken.
 type StepRecord struct {
-	StepID string       `json:"step_id"`
-	Title  string       `json:"title"`
-	Answer string       `json:"answer,omitempty"`
+	// GuideID and GuideTitle are set when the step belongs to another
+	// guide than the record's (one an answer opened).
+	GuideID    string `json:"guide_id,omitempty"`
+	GuideTitle string `json:"guide_title,omitempty"`
+	StepID     string `json:"step_id"`
+	Title      string `json:"title"`
+	Answer     string `json:"answer,omitempty"`
+	// Opened is the guide the answer led into.
+	Opened *GuideRef    `json:"opened,omitempty"`
 	Check  *CheckRecord `json:"check,omitempty"`
 	Fix    *FixRecord   `json:"fix,omitempty"`
 	At     time.Time    `json:"at"`
@@ -124,15 +154,38 @@ type Record struct {
 	EndedAt   time.Time `json:"ended_at,omitzero"`
 }
 
-// Runner is the state machine over one guide.
-type Runner struct {
+// EndedIn is the guide and step the person was in last: where the guide
+// was fixed or given up, which may be a guide an answer opened.
+func (rec Record) EndedIn() (guideID, stepID string) {
+	guideID = rec.GuideID
+	if n := len(rec.Steps); n > 0 {
+		if id := rec.Steps[n-1].GuideID; id != "" {
+			guideID = id
+		}
+		stepID = rec.Steps[n-1].StepID
+	}
+	return guideID, stepID
+}
+
+// place is a step of a guide.
+type place struct {
 	g    *guide.Guide
+	step string
+}
+
+// Runner is the state machine over a guide and those its answers open.
+type Runner struct {
+	g    *guide.Guide // the guide started
 	cfg  Config
 	vars guide.Vars
 
-	mu      sync.Mutex
-	rec     Record
-	current string // step id; "" once ended
+	mu  sync.Mutex
+	rec Record
+	// stacks[i] is where the person stood at rec.Steps[i]: its last place
+	// is that step, the ones before it the steps that opened another
+	// guide, to go back to.
+	stacks [][]place
+	ended  bool
 }
 
 // New starts g at its first step.
@@ -147,38 +200,61 @@ func New(g *guide.Guide, cfg Config) (*Runner, error) {
 	if _, ok := g.Step(start); !ok {
 		return nil, fmt.Errorf("guide %s: no first step", g.ID)
 	}
-	r := &Runner{g: g, cfg: cfg, vars: cfg.Vars.Merge(), current: start}
+	r := &Runner{g: g, cfg: cfg, vars: cfg.Vars.Merge()}
 	r.rec = Record{GuideID: g.ID, GuideTitle: g.Title, Platform: string(cfg.Platform), StartedAt: cfg.Now()}
-	r.rec.Steps = append(r.rec.Steps, r.visit(start))
+	r.push([]place{{g, start}})
 	return r, nil
 }
 
-// Guide is the guide being run.
+// Guide is the guide started.
 func (r *Runner) Guide() *guide.Guide { return r.g }
 
-func (r *Runner) visit(id string) StepRecord {
-	st, _ := r.g.Step(id)
-	return StepRecord{StepID: id, Title: r.vars.Expand(st.Title), At: r.cfg.Now()}
+// push records arriving at the last place of stack.
+func (r *Runner) push(stack []place) {
+	p := stack[len(stack)-1]
+	st, _ := p.g.Step(p.step)
+	sr := StepRecord{StepID: p.step, Title: r.vars.Expand(st.Title), At: r.cfg.Now()}
+	if p.g.ID != r.g.ID {
+		sr.GuideID, sr.GuideTitle = p.g.ID, r.vars.Expand(p.g.Title)
+	}
+	r.rec.Steps = append(r.rec.Steps, sr)
+	r.stacks = append(r.stacks, stack)
+}
+
+// here is where the person stands; ok is false once the guide has ended.
+func (r *Runner) here() (stack []place, p place, st *guide.Step, ok bool) {
+	if r.ended {
+		return nil, place{}, nil, false
+	}
+	stack = r.stacks[len(r.stacks)-1]
+	p = stack[len(stack)-1]
+	st, _ = p.g.Step(p.step)
+	return stack, p, st, true
 }
 
 // Current returns the step to show; ok is false once the guide has ended.
 func (r *Runner) Current() (View, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.current == "" {
+	stack, p, st, ok := r.here()
+	if !ok {
 		return View{}, false
 	}
-	st, _ := r.g.Step(r.current)
 	v := View{
-		StepID:    st.ID,
-		Title:     r.vars.Expand(st.Title),
-		Text:      r.vars.Expand(st.TextFor(r.cfg.Platform)),
-		Question:  r.vars.Expand(st.Question),
-		Check:     st.Check,
-		Suggested: NoSuggestion,
-		Number:    len(r.rec.Steps),
+		GuideID:    p.g.ID,
+		GuideTitle: r.vars.Expand(p.g.Title),
+		StepID:     st.ID,
+		Title:      r.vars.Expand(st.Title),
+		Text:       r.vars.Expand(st.TextFor(r.cfg.Platform)),
+		Question:   r.vars.Expand(st.Question),
+		Check:      st.Check,
+		Suggested:  NoSuggestion,
+		Number:     len(r.rec.Steps),
 	}
-	v.Total = v.Number + r.longestToEnd(st.ID)
+	if len(stack) > 1 {
+		v.BackTo = r.vars.Expand(stack[len(stack)-2].g.Title)
+	}
+	v.Total = v.Number + longestToEnd(p.g, st.ID)
 	if c := r.rec.Steps[len(r.rec.Steps)-1].Check; c != nil && st.Check != "" {
 		res := *c
 		v.Result = &res
@@ -204,11 +280,11 @@ func (r *Runner) Current() (View, bool) {
 // take seconds; the UI shows progress meanwhile.
 func (r *Runner) RunCheck(ctx context.Context) (diag.Result, error) {
 	r.mu.Lock()
-	if r.current == "" {
+	_, _, st, ok := r.here()
+	if !ok {
 		r.mu.Unlock()
 		return diag.Result{}, ErrEnded
 	}
-	st, _ := r.g.Step(r.current)
 	stepID := st.ID
 	r.mu.Unlock()
 	if st.Check == "" || r.cfg.Diag == nil {
@@ -262,30 +338,78 @@ func (r *Runner) OfferFix(ctx context.Context) (FixRecord, error) {
 }
 
 // Answer picks answer i of the current step. It returns the outcome when
-// the answer ends the guide ("" otherwise).
+// the answer ends the guide ("" otherwise). An answer that opens another
+// guide goes to its step; if that guide is already open further back, the
+// person returns into it there rather than opening it twice.
 func (r *Runner) Answer(i int) (Outcome, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.current == "" {
+	stack, _, st, ok := r.here()
+	if !ok {
 		return "", ErrEnded
 	}
-	st, _ := r.g.Step(r.current)
 	if i < 0 || i >= len(st.Answers) {
 		return "", fmt.Errorf("%w: %d", ErrNoAnswer, i)
 	}
 	a := st.Answers[i]
-	r.rec.Steps[len(r.rec.Steps)-1].Answer = r.vars.Expand(a.Label)
+	last := &r.rec.Steps[len(r.rec.Steps)-1]
+	if a.Opens() && a.Next == "" {
+		var tg *guide.Guide
+		if r.cfg.Guides != nil {
+			tg, ok = r.cfg.Guides.Get(a.Guide)
+		}
+		if tg == nil || !ok {
+			return "", fmt.Errorf("%w: %s", ErrNoGuide, a.Guide)
+		}
+		step := a.Step
+		if step == "" {
+			step = tg.StartStep()
+		}
+		if _, ok := tg.Step(step); !ok {
+			return "", fmt.Errorf("%w: %s has no step %s", ErrNoGuide, a.Guide, step)
+		}
+		next := append(slices.Clone(stack), place{tg, step})
+		for k, p := range stack {
+			if p.g.ID == tg.ID {
+				next = append(slices.Clone(stack[:k]), place{tg, step})
+				break
+			}
+		}
+		last.Answer = r.vars.Expand(a.Label)
+		last.Opened = &GuideRef{ID: tg.ID, Title: r.vars.Expand(tg.Title)}
+		r.push(next)
+		return "", nil
+	}
+	last.Answer = r.vars.Expand(a.Label)
 	switch a.Next {
 	case guide.EndFixed, guide.EndEscalate:
-		r.current = ""
+		r.ended = true
 		r.rec.Outcome = Outcome(a.Next)
 		r.rec.Note = r.cfg.Vars.Note(a.Note)
 		r.rec.EndedAt = r.cfg.Now()
 		return r.rec.Outcome, nil
 	}
-	r.current = a.Next
-	r.rec.Steps = append(r.rec.Steps, r.visit(a.Next))
+	r.push(append(slices.Clone(stack[:len(stack)-1]), place{stack[len(stack)-1].g, a.Next}))
 	return "", nil
+}
+
+// Return goes back from a guide an answer opened to the step the person
+// left in the guide before it (View.BackTo); the record shows the way
+// back.
+func (r *Runner) Return() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	stack, _, _, ok := r.here()
+	if !ok {
+		return ErrEnded
+	}
+	if len(stack) < 2 {
+		return ErrNoWayBack
+	}
+	prev := stack[len(stack)-2].g
+	r.rec.Steps[len(r.rec.Steps)-1].Answer = "Went back to “" + r.vars.Expand(prev.Title) + "”"
+	r.push(slices.Clone(stack[:len(stack)-1]))
+	return nil
 }
 
 // Back returns to the previous step, forgetting the answer given there. It
@@ -293,9 +417,9 @@ func (r *Runner) Answer(i int) (Outcome, error) {
 func (r *Runner) Back() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.current == "" {
+	if r.ended {
 		last := &r.rec.Steps[len(r.rec.Steps)-1]
-		r.current, last.Answer = last.StepID, ""
+		r.ended, last.Answer, last.Opened = false, "", nil
 		r.rec.Outcome, r.rec.Note, r.rec.EndedAt = "", "", time.Time{}
 		return nil
 	}
@@ -303,8 +427,9 @@ func (r *Runner) Back() error {
 		return ErrAtStart
 	}
 	r.rec.Steps = r.rec.Steps[:len(r.rec.Steps)-1]
+	r.stacks = r.stacks[:len(r.stacks)-1]
 	prev := &r.rec.Steps[len(r.rec.Steps)-1]
-	r.current, prev.Answer = prev.StepID, ""
+	prev.Answer, prev.Opened = "", nil
 	return nil
 }
 
@@ -313,10 +438,10 @@ func (r *Runner) Back() error {
 func (r *Runner) Escalate(note string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.current == "" && r.rec.Outcome != "" {
+	if r.ended && r.rec.Outcome != "" {
 		return
 	}
-	r.current = ""
+	r.ended = true
 	r.rec.Outcome = Escalated
 	r.rec.Note = note
 	r.rec.EndedAt = r.cfg.Now()
@@ -326,10 +451,10 @@ func (r *Runner) Escalate(note string) {
 func (r *Runner) EndFixed() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.current == "" {
+	if r.ended {
 		return
 	}
-	r.current = ""
+	r.ended = true
 	r.rec.Outcome = Fixed
 	r.rec.EndedAt = r.cfg.Now()
 }
@@ -348,6 +473,10 @@ func (r *Runner) Record() Record {
 		if f := rec.Steps[i].Fix; f != nil {
 			cp := *f
 			rec.Steps[i].Fix = &cp
+		}
+		if o := rec.Steps[i].Opened; o != nil {
+			cp := *o
+			rec.Steps[i].Opened = &cp
 		}
 	}
 	return rec

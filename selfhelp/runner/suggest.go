@@ -208,11 +208,12 @@ func sentenceEnd(p string) int {
 
 // longestToEnd is the most further steps on any path from step id to an
 // end, not visiting a step twice; progress reads "Step N of at most M".
-func (r *Runner) longestToEnd(id string) int {
+// A link into another guide counts as one more step.
+func longestToEnd(g *guide.Guide, id string) int {
 	onPath := map[string]bool{}
 	var walk func(id string) int
 	walk = func(id string) int {
-		st, ok := r.g.Step(id)
+		st, ok := g.Step(id)
 		if !ok || onPath[id] {
 			return 0
 		}
@@ -220,6 +221,10 @@ func (r *Runner) longestToEnd(id string) int {
 		defer delete(onPath, id)
 		most := 0
 		for _, a := range st.Answers {
+			if a.Opens() && a.Next == "" {
+				most = max(most, 1)
+				continue
+			}
 			if a.Next == guide.EndFixed || a.Next == guide.EndEscalate || onPath[a.Next] {
 				continue
 			}
