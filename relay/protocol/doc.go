@@ -171,6 +171,16 @@
 //	  "idempotency_key":"5f0c9a7e2b4d4e61a3c8f1d2e9b07a54"}}
 //	{"v":1,"type":"request.accepted","id":"c1","data":{"request_id":"r-…","resume_token":"…","state":"waiting","position":2}}
 //
+// A guide answer that opened another guide shows on its step as "opened";
+// the steps of that guide carry their own guide_id and guide_title (both
+// optional, added within v1), and outcome.report then names the guide the
+// person ended in, with from_guide_id the one they started in:
+//
+//	"steps":[{"step_id":"internet","answer":"No website opens",
+//	          "opened":{"guide_id":"no-internet","guide_title":"No internet connection"}},
+//	         {"guide_id":"no-internet","guide_title":"No internet connection","step_id":"router"}]
+//	{"v":1,"type":"outcome.report","data":{"kind":"fixed","guide_id":"no-internet","step_id":"router","from_guide_id":"vpn-wont-connect"}}
+//
 // Session start as the client sees it (the console gets role "answerer" and
 // the request context as well):
 //

@@ -26,10 +26,28 @@ func (c *CheckResult) validate() error {
 
 // GuideStep is one step of a self-help guide the user went through.
 type GuideStep struct {
-	StepID string       `json:"step_id"`
-	Title  string       `json:"title,omitempty"`
-	Answer string       `json:"answer,omitempty"`
-	Check  *CheckResult `json:"check,omitempty"`
+	// GuideID and GuideTitle name the step's guide when it is not the
+	// context's own: one an answer opened (optional, added within v1).
+	GuideID    string       `json:"guide_id,omitempty"`
+	GuideTitle string       `json:"guide_title,omitempty"`
+	StepID     string       `json:"step_id"`
+	Title      string       `json:"title,omitempty"`
+	Answer     string       `json:"answer,omitempty"`
+	Check      *CheckResult `json:"check,omitempty"`
+	// Opened is the guide this step's answer led into (optional, added
+	// within v1; older consoles ignore it).
+	Opened *GuideRef `json:"opened,omitempty"`
+}
+
+// GuideRef names a guide.
+type GuideRef struct {
+	GuideID    string `json:"guide_id"`
+	GuideTitle string `json:"guide_title,omitempty"`
+}
+
+func (r *GuideRef) validate() error {
+	return errors.Join(check("guide_id", r.GuideID, MaxShortText, true),
+		check("guide_title", r.GuideTitle, MaxShortText, false))
 }
 
 // GuideContext is the guide path the user took before escalating.
@@ -58,6 +76,8 @@ func (g *GuideContext) validate() error {
 	for i := range g.Steps {
 		s := &g.Steps[i]
 		if err := errors.Join(check("step_id", s.StepID, MaxShortText, false),
+			check("guide_id", s.GuideID, MaxShortText, false),
+			check("guide_title", s.GuideTitle, MaxShortText, false),
 			check("title", s.Title, MaxItemText, false),
 			check("answer", s.Answer, MaxItemText, false)); err != nil {
 			return fmt.Errorf("steps[%d]: %w", i, err)
@@ -65,6 +85,11 @@ func (g *GuideContext) validate() error {
 		if s.Check != nil {
 			if err := s.Check.validate(); err != nil {
 				return fmt.Errorf("steps[%d].check: %w", i, err)
+			}
+		}
+		if s.Opened != nil {
+			if err := s.Opened.validate(); err != nil {
+				return fmt.Errorf("steps[%d].opened: %w", i, err)
 			}
 		}
 	}
@@ -184,12 +209,17 @@ const (
 
 // OutcomeReport (C→R) reports a self-help outcome; the relay replies ack.
 type OutcomeReport struct {
-	Kind       string `json:"kind"`
-	GuideID    string `json:"guide_id,omitempty"`
-	StepID     string `json:"step_id,omitempty"`
-	Query      string `json:"query,omitempty"`
-	OS         string `json:"os,omitempty"`
-	AppVersion string `json:"app_version,omitempty"`
+	Kind string `json:"kind"`
+	// GuideID and StepID are where the person was when the guide ended:
+	// in a guide an answer opened, that one.
+	GuideID string `json:"guide_id,omitempty"`
+	StepID  string `json:"step_id,omitempty"`
+	// FromGuideID is the guide the person started in, when it is not
+	// GuideID (optional, added within v1).
+	FromGuideID string `json:"from_guide_id,omitempty"`
+	Query       string `json:"query,omitempty"`
+	OS          string `json:"os,omitempty"`
+	AppVersion  string `json:"app_version,omitempty"`
 }
 
 // Validate checks field limits and the kind.
@@ -201,6 +231,7 @@ func (o *OutcomeReport) Validate() error {
 	}
 	return errors.Join(check("guide_id", o.GuideID, MaxShortText, false),
 		check("step_id", o.StepID, MaxShortText, false),
+		check("from_guide_id", o.FromGuideID, MaxShortText, false),
 		check("query", o.Query, MaxItemText, false),
 		check("os", o.OS, MaxShortText, false),
 		check("app_version", o.AppVersion, MaxShortText, false))

@@ -19,6 +19,12 @@ func TestDecode(t *testing.T) {
 		wantCode ErrorCode // empty: no error
 	}{
 		{"submit", `{"v":1,"type":"request.submit","id":"1","data":{"description":"printer offline","name":"Ana","guide":{"guide_id":"printer","guide_title":"Printer","steps":[{"step_id":"s1","title":"Power","answer":"yes","check":{"name":"spool","status":"warn","detail":"3 jobs"}}]},"diagnostics":[{"name":"net","status":"ok"}]}}`, TypeRequestSubmit, ""},
+		{"submit with a guide hop", `{"v":1,"type":"request.submit","data":{"description":"vpn","guide":{"guide_id":"vpn","steps":[{"step_id":"s1","answer":"no internet","opened":{"guide_id":"no-internet","guide_title":"No internet"}},{"guide_id":"no-internet","guide_title":"No internet","step_id":"router"}]}}}`, TypeRequestSubmit, ""},
+		{"opened without guide id", `{"v":1,"type":"request.submit","data":{"description":"vpn","guide":{"guide_id":"vpn","steps":[{"step_id":"s1","opened":{"guide_title":"No internet"}}]}}}`, "", CodeBadMessage},
+		{"opened title too long", `{"v":1,"type":"request.submit","data":{"description":"vpn","guide":{"guide_id":"vpn","steps":[{"step_id":"s1","opened":{"guide_id":"x","guide_title":"` + strings.Repeat("t", MaxShortText+1) + `"}}]}}}`, "", CodeBadMessage},
+		{"step guide id too long", `{"v":1,"type":"request.submit","data":{"description":"vpn","guide":{"guide_id":"vpn","steps":[{"step_id":"s1","guide_id":"` + strings.Repeat("g", MaxShortText+1) + `"}]}}}`, "", CodeBadMessage},
+		{"outcome from another guide", `{"v":1,"type":"outcome.report","data":{"kind":"fixed","guide_id":"no-internet","step_id":"router","from_guide_id":"vpn"}}`, TypeOutcomeReport, ""},
+		{"outcome from guide too long", `{"v":1,"type":"outcome.report","data":{"kind":"fixed","from_guide_id":"` + strings.Repeat("g", MaxShortText+1) + `"}}`, "", CodeBadMessage},
 		{"cancel without data", `{"v":1,"type":"request.cancel"}`, TypeRequestCancel, ""},
 		{"offer", `{"v":1,"type":"signal.offer","session":"s","data":{"sdp":"v=0"}}`, TypeOffer, ""},
 		{"candidate end", `{"v":1,"type":"signal.candidate","data":{"candidate":""}}`, TypeCandidate, ""},

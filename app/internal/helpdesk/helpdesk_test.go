@@ -425,6 +425,21 @@ func TestToOutcome(t *testing.T) {
 			t.Errorf("outcome %q → %+v, want kind %s at step b", tt.outcome, got, tt.want)
 		}
 	}
+	// Fixed in a guide an answer opened: the outcome names that guide.
+	hop := runner.Record{GuideID: "vpn-wont-connect", Outcome: runner.Fixed, Steps: []runner.StepRecord{
+		{StepID: "internet", Answer: "No website opens", Opened: &runner.GuideRef{ID: "no-internet", Title: "No internet"}},
+		{GuideID: "no-internet", GuideTitle: "No internet", StepID: "router"},
+	}}
+	if got := toOutcome(hop); got.GuideID != "no-internet" || got.StepID != "router" || got.FromGuideID != "vpn-wont-connect" {
+		t.Errorf("fixed in an opened guide → %+v", got)
+	}
+	if got := toOutcome(runner.Record{GuideID: "g", Steps: steps}); got.FromGuideID != "" {
+		t.Errorf("one guide → from %q", got.FromGuideID)
+	}
+	gc := toProtocol(HelpRequest{Name: "Sam", Description: "vpn", Guide: &hop}).Guide
+	if o := gc.Steps[0].Opened; o == nil || *o != (protocol.GuideRef{GuideID: "no-internet", GuideTitle: "No internet"}) || gc.Steps[1].GuideID != "no-internet" || gc.Steps[1].GuideTitle != "No internet" {
+		t.Errorf("hop on the wire: %+v %+v", gc.Steps[0], gc.Steps[1])
+	}
 	if got := toOutcome(runner.Record{GuideID: "g"}); got.StepID != "" {
 		t.Errorf("no steps → step %q", got.StepID)
 	}

@@ -19,7 +19,10 @@ func toProtocol(hr HelpRequest) protocol.RequestSubmit {
 	if g := hr.Guide; g != nil {
 		gc := &protocol.GuideContext{GuideID: g.GuideID, GuideTitle: g.GuideTitle, Note: g.Note}
 		for _, s := range g.Steps {
-			gs := protocol.GuideStep{StepID: s.StepID, Title: s.Title, Answer: s.Answer}
+			gs := protocol.GuideStep{GuideID: s.GuideID, GuideTitle: s.GuideTitle, StepID: s.StepID, Title: s.Title, Answer: s.Answer}
+			if o := s.Opened; o != nil {
+				gs.Opened = &protocol.GuideRef{GuideID: o.ID, GuideTitle: o.Title}
+			}
 			if s.Check != nil {
 				gs.Check = &protocol.CheckResult{Name: s.Check.Name, Status: string(s.Check.Status), Detail: s.Check.Detail}
 			}
@@ -51,11 +54,14 @@ func toOutcome(rec runner.Record) protocol.OutcomeReport {
 	case runner.Escalated:
 		kind = protocol.OutcomeEscalated
 	}
-	step := ""
-	if n := len(rec.Steps); n > 0 {
-		step = rec.Steps[n-1].StepID
+	// The guide that fixed it (or where the person gave up) is the one
+	// they were in, which an answer may have opened.
+	guideID, step := rec.EndedIn()
+	o := protocol.OutcomeReport{Kind: kind, GuideID: guideID, StepID: step}
+	if guideID != rec.GuideID {
+		o.FromGuideID = rec.GuideID
 	}
-	return protocol.OutcomeReport{Kind: kind, GuideID: rec.GuideID, StepID: step}
+	return o
 }
 
 // ReportOutcome tells the help desk how a guide ended (best effort: an
