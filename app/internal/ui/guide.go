@@ -26,6 +26,7 @@ type guideScreen struct {
 	progress *widget.Label
 	body     *fyne.Container
 	back     *widget.Button
+	wayBack  *widget.Button // "Back to <guide>" after an answer opened another guide
 	still    *widget.Button // "Still not working"
 
 	onCheckDone func(diag.Result)  // test hook
@@ -40,6 +41,8 @@ func newGuideScreen(u *UI) *guideScreen {
 	s.progress = widget.NewLabel("")
 	s.body = container.NewVBox()
 	s.back = widget.NewButtonWithIcon(lang.L("Back"), theme.NavigateBackIcon(), s.goBack)
+	s.wayBack = widget.NewButtonWithIcon("", theme.NavigateBackIcon(), s.returnBack)
+	s.wayBack.Alignment = widget.ButtonAlignLeading
 	fixed := widget.NewButtonWithIcon(lang.L("That fixed it"), theme.ConfirmIcon(), func() { s.finish(runner.Fixed) })
 	fixed.Importance = widget.SuccessImportance
 	s.still = widget.NewButtonWithIcon(lang.L("Still not working"), theme.HelpIcon(), func() { s.finish(runner.Escalated) })
@@ -64,6 +67,7 @@ func (s *guideScreen) start(g *guide.Guide, query string) {
 		Vars:     s.u.deps.Vars,
 		Diag:     checks,
 		Confirm:  s.confirmFix,
+		Guides:   s.u.deps.Index.Library(),
 	})
 	if err != nil {
 		dialog.ShowError(err, s.u.win)
@@ -80,6 +84,7 @@ func (s *guideScreen) render() {
 	if !ok {
 		return
 	}
+	s.title.SetText(v.GuideTitle)
 	s.progress.SetText(progressText(v))
 	s.back.Enable()
 	if v.Number == 1 {
@@ -125,6 +130,12 @@ func (s *guideScreen) render() {
 			b.Icon = theme.NavigateNextIcon()
 		}
 		s.body.Add(b)
+	}
+	if v.BackTo != "" {
+		// An answer opened this guide: the way back to the step left.
+		s.wayBack.SetText(lang.L("Back to “{{.Guide}}”", map[string]any{"Guide": v.BackTo}))
+		s.body.Add(widget.NewSeparator())
+		s.body.Add(s.wayBack)
 	}
 	s.still.Importance = widget.WarningImportance
 	if unmatchedProblem(v) {
@@ -248,11 +259,24 @@ func (s *guideScreen) confirmFix(ctx context.Context, req runner.FixRequest) (bo
 
 func (s *guideScreen) answer(i int) {
 	out, err := s.run.Answer(i)
+	if errors.Is(err, runner.ErrNoGuide) {
+		dialog.ShowInformation(lang.L("This guide is not available"),
+			lang.L("The guide this answer leads to could not be opened. Choose another answer, or “Still not working” to ask the help desk."), s.u.win)
+		return
+	}
 	if err != nil {
 		return
 	}
 	if out != "" {
 		s.ended(out)
+		return
+	}
+	s.render()
+}
+
+// returnBack leaves a guide an answer opened for the step the person left.
+func (s *guideScreen) returnBack() {
+	if err := s.run.Return(); err != nil {
 		return
 	}
 	s.render()

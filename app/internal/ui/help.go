@@ -237,8 +237,14 @@ func stepSummary(s runner.StepRecord) fyne.CanvasObject {
 	if line == "" {
 		line = s.StepID
 	}
+	if s.GuideTitle != "" {
+		line = s.GuideTitle + ": " + line
+	}
 	if s.Answer != "" {
 		line += " → " + s.Answer
+	}
+	if s.Opened != nil {
+		line += " → " + lang.L("opened “{{.Guide}}”", map[string]any{"Guide": s.Opened.Title})
 	}
 	if s.Check != nil {
 		line += fmt.Sprintf(" (%s: %s)", statusMark(s.Check.Status), s.Check.Detail)
