@@ -285,7 +285,7 @@ func (r *Runner) RunCheck(ctx context.Context) (diag.Result, error) {
 		r.mu.Unlock()
 		return diag.Result{}, ErrEnded
 	}
-	stepID := st.ID
+	stepID, at := st.ID, len(r.rec.Steps)
 	r.mu.Unlock()
 	if st.Check == "" || r.cfg.Diag == nil {
 		return diag.Result{}, ErrNoCheck
@@ -293,7 +293,9 @@ func (r *Runner) RunCheck(ctx context.Context) (diag.Result, error) {
 	res := r.cfg.Diag.Check(ctx, st.Check)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if last := &r.rec.Steps[len(r.rec.Steps)-1]; last.StepID == stepID {
+	// Only onto the visit it was run for: the person may have moved on
+	// (into another guide, too) while it ran.
+	if last := &r.rec.Steps[len(r.rec.Steps)-1]; last.StepID == stepID && len(r.rec.Steps) == at {
 		last.Check = &CheckRecord{Name: res.Name, Status: res.Status, Detail: res.Detail}
 	}
 	return res, nil

@@ -1,0 +1,73 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/lifeline-desk/lifeline/selfhelp/runner"
+)
+
+// outcomeHelpdesk records the outcomes the window reports.
+type outcomeHelpdesk struct {
+	failingHelpdesk
+	outcomes chan runner.Record
+}
+
+func (h *outcomeHelpdesk) ReportOutcome(_ context.Context, rec runner.Record) { h.outcomes <- rec }
+
+// TestGuideLinkAndWayBack follows an answer of the real "network drive"
+// guide into the real "VPN won't connect" guide, comes back with the
+// "Back to" button to the step left, goes again and says it's fixed: the
+// outcome names the VPN guide and the path shows the hops.
+func TestGuideLinkAndWayBack(t *testing.T) {
+	hd := &outcomeHelpdesk{outcomes: make(chan runner.Record, 4)}
+	u := newTestUI(t, hd)
+	u.openGuide("network-drive-missing")
+	const drive, vpn = "Network or shared drive missing or won't open", "VPN won't connect"
+	if u.guide.title.Text != drive {
+		t.Fatalf("title %q", u.guide.title.Text)
+	}
+	test.Tap(findButton(t, u.guide.body, "At home, travelling or anywhere else"))
+	test.Tap(findButton(t, u.guide.body, "The VPN won't connect"))
+
+	v, _ := u.guide.run.Current()
+	if u.guide.title.Text != vpn || v.GuideID != "vpn-wont-connect" {
+		t.Fatalf("after the link: title %q, guide %s", u.guide.title.Text, v.GuideID)
+	}
+	back := findButton(t, u.guide.body, "Back to “"+drive+"”")
+	test.Tap(back)
+	v, _ = u.guide.run.Current()
+	if u.guide.title.Text != drive || v.GuideID != "network-drive-missing" || v.StepID != "vpn" {
+		t.Fatalf("way back: title %q, at %s/%s, want the VPN step of the drive guide", u.guide.title.Text, v.GuideID, v.StepID)
+	}
+	if slices.Contains(u.guide.body.Objects, fyne.CanvasObject(u.guide.wayBack)) {
+		t.Error("a way back is offered in the guide started")
+	}
+
+	test.Tap(findButton(t, u.guide.body, "The VPN won't connect"))
+	test.Tap(findButton(t, u.guide.root, "That fixed it"))
+	rec := waitFor(t, u, hd.outcomes)
+	if g, _ := rec.EndedIn(); g != "vpn-wont-connect" || rec.Outcome != runner.Fixed || rec.GuideID != "network-drive-missing" {
+		t.Errorf("outcome %s in %s (started in %s), want fixed in vpn-wont-connect", rec.Outcome, g, rec.GuideID)
+	}
+	var path []string
+	for _, s := range rec.Steps {
+		p := s.GuideID + "/" + s.StepID
+		if s.Opened != nil {
+			p += "→" + s.Opened.ID
+		}
+		path = append(path, p)
+	}
+	want := "/where /vpn→vpn-wont-connect vpn-wont-connect/internet-first /vpn→vpn-wont-connect vpn-wont-connect/internet-first"
+	if got := strings.Join(path, " "); got != want {
+		t.Errorf("path\n got %s\nwant %s", got, want)
+	}
+	if a := rec.Steps[2].Answer; a != "Went back to “"+drive+"”" {
+		t.Errorf("the way back is recorded as %q", a)
+	}
+}
