@@ -144,3 +144,41 @@ func TestQueueNoticeClears(t *testing.T) {
 		t.Errorf("the notice went after %v: too soon to read", d)
 	}
 }
+
+// TestGuideHopShown: a guide answer that opened another guide shows as
+// "→ opened …", the steps of that guide say which guide they are in, the
+// way back reads as the answer it was, and "where the guide stopped"
+// names the guide the person ended in.
+func TestGuideHopShown(t *testing.T) {
+	r := startRelay(t, nil)
+	tb := consoletest.OpenTab(t, 60*time.Second)
+	tb.SignIn(r.URL, adminUser, adminPass)
+	req := protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Ana Silva"}, Description: "the S: drive is gone",
+		Guide: &protocol.GuideContext{GuideID: "network-drive-missing", GuideTitle: "Network or shared drive missing", Steps: []protocol.GuideStep{
+			{StepID: "vpn", Title: "Connect the VPN first", Answer: "The VPN won't connect",
+				Opened: &protocol.GuideRef{GuideID: "vpn-wont-connect", GuideTitle: "VPN won't connect"}},
+			{GuideID: "vpn-wont-connect", GuideTitle: "VPN won't connect", StepID: "internet-first", Title: "Check the internet first", Answer: "Went back to “Network or shared drive missing”"},
+			{StepID: "vpn", Title: "Connect the VPN first", Answer: "The VPN won't connect",
+				Opened: &protocol.GuideRef{GuideID: "vpn-wont-connect", GuideTitle: "VPN won't connect"}},
+			{GuideID: "vpn-wont-connect", GuideTitle: "VPN won't connect", StepID: "sign-in", Title: "Sign in to the VPN again"},
+		}, Note: "VPN rejects the user's credentials."}}
+	r.submit(req)
+	tb.Wait("the request", `document.querySelector('#queue-detail .steps')`, 10*time.Second)
+
+	texts := func(sel string) []string {
+		return consoletest.Eval[[]string](tb, `[...document.querySelectorAll(`+jsString("#queue-detail "+sel)+`)].map(e => e.textContent)`)
+	}
+	if got, want := texts(".step-opened"), []string{"→ opened VPN won't connect", "→ opened VPN won't connect"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("hops %q, want %q", got, want)
+	}
+	if got, want := texts(".step-guide"), []string{"In “VPN won't connect”", "In “Network or shared drive missing”", "In “VPN won't connect”"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("guide changes %q, want %q", got, want)
+	}
+	if got := tb.Text("#queue-detail .guide-stop-at"); got != "At “Sign in to the VPN again” in “VPN won't connect”" {
+		t.Errorf("where the guide stopped = %q", got)
+	}
+	if got := texts(".step-answer"); len(got) != 3 || got[1] != "Answer: Went back to “Network or shared drive missing”" {
+		t.Errorf("answers %q", got)
+	}
+	tb.Screenshot(screenshots, "guide-hop")
+}

@@ -42,12 +42,18 @@ function checkLine(c) {
     c.detail ? el('span', { class: 'check-detail', text: ` — ${c.detail}` }) : null);
 }
 
+// stepGuide is the title of the guide a step belongs to: its own (an
+// answer opened that guide) or the request's.
+function stepGuide(g, s) {
+  return (s && (s.guide_title || s.guide_id)) || (g && (g.guide_title || g.guide_id)) || '';
+}
+
 // guideStop is the guide's own note for the technician, with the step
 // where the person left the guide: set apart from what they wrote.
 function guideStop(g, note) {
   const steps = (g && g.steps) || [];
   const last = steps[steps.length - 1];
-  const where = [last && (last.title || last.step_id), g && (g.guide_title || g.guide_id)].filter(Boolean);
+  const where = [last && (last.title || last.step_id), stepGuide(g, last)].filter(Boolean);
   return el('section', { class: 'guide-stop', 'aria-label': 'Where the guide stopped' },
     el('h3', { text: 'Where the guide stopped' }),
     where.length === 2 ? el('p', { class: 'muted guide-stop-at' }, 'At “', el('span', { text: where[0] }), '” in “', el('span', { text: where[1] }), '”') : null,
@@ -76,10 +82,19 @@ export function renderContext(item, { compact = false } = {}) {
   const g = item.guide;
   if (g && (g.guide_id || (g.steps && g.steps.length))) {
     const steps = el('ol', { class: 'steps' });
+    let inGuide = stepGuide(g, null);
     for (const s of g.steps || []) {
+      // An answer may have opened another guide (and the person come
+      // back): say which guide each stretch of steps is in.
+      const here = stepGuide(g, s);
+      const moved = here !== inGuide;
+      inGuide = here;
+      const opened = s.opened && (s.opened.guide_title || s.opened.guide_id);
       steps.append(el('li', { class: 'step' },
+        moved ? el('div', { class: 'step-guide muted', text: `In “${here}”` }) : null,
         el('div', { class: 'step-title', text: s.title || s.step_id }),
         s.answer ? el('div', { class: 'step-answer' }, el('span', { class: 'muted', text: 'Answer: ' }), el('span', { text: s.answer })) : null,
+        opened ? el('div', { class: 'step-opened', text: `→ opened ${opened}` }) : null,
         s.check ? el('ul', { class: 'checks' }, checkLine(s.check)) : null));
     }
     f.append(el('h3', {}, 'Guide followed: ', el('span', { class: 'guide-title', text: g.guide_title || g.guide_id })),
