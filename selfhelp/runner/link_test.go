@@ -116,6 +116,10 @@ func TestRunnerLinks(t *testing.T) {
 			"vpn/internet[No website opens →net] net/router", "", runner.Fixed, "net"},
 		{"back undoes the hop", []int{1, back},
 			"vpn/internet", "", "", "vpn"},
+		{"fixed in the other guide, then back to the first", []int{1, 0, ret},
+			"vpn/internet[No website opens →net] net/router[Yes; went back to “VPN won't connect”] vpn/internet", "", "", "vpn"},
+		{"fixed from the footer, then back and fixed there", []int{1, fix, ret, 0, 0},
+			"vpn/internet[No website opens →net] net/router[That fixed it; went back to “VPN won't connect”] vpn/internet[Yes] vpn/sign-in[Yes]", "", runner.Fixed, "vpn"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,7 +133,7 @@ func TestRunnerLinks(t *testing.T) {
 			for _, m := range tt.moves {
 				switch m {
 				case ret:
-					err = r.Return()
+					err, out = r.Return(), ""
 				case back:
 					err = r.Back()
 				case fix:
@@ -180,6 +184,44 @@ func TestRunnerLinks(t *testing.T) {
 	}
 }
 
+// TestRunnerReturnAfterEnd: after a fixed end in an opened guide the way
+// back is still there; after an escalation it is not.
+func TestRunnerReturnAfterEnd(t *testing.T) {
+	lib := linkLibrary(t)
+	g, _ := lib.Get("vpn")
+	tests := []struct {
+		name    string
+		answers []int
+		backTo  string
+		err     error
+	}{
+		{"fixed in the other guide", []int{1, 0}, "VPN won't connect", nil},
+		{"escalated in the other guide", []int{1, 2, 1}, "", runner.ErrEnded},
+		{"fixed in the first guide", []int{0, 0}, "", runner.ErrNoWayBack},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, _ := runner.New(g, runner.Config{Platform: guide.Linux, Guides: lib})
+			for _, a := range tt.answers {
+				if _, err := r.Answer(a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := r.BackTo(); got != tt.backTo {
+				t.Errorf("back to %q, want %q", got, tt.backTo)
+			}
+			if err := r.Return(); !errors.Is(err, tt.err) {
+				t.Errorf("return: %v, want %v", err, tt.err)
+			}
+			if tt.err == nil {
+				if v, ok := r.Current(); !ok || v.StepID != "internet" || r.Record().Outcome != "" {
+					t.Errorf("after return: %+v %v, outcome %q", v, ok, r.Record().Outcome)
+				}
+			}
+		})
+	}
+}
+
 func TestRunnerLinkErrors(t *testing.T) {
 	lib := linkLibrary(t)
 	g, _ := lib.Get("vpn")
@@ -200,8 +242,8 @@ func TestRunnerLinkErrors(t *testing.T) {
 			if n := len(r.Record().Steps); n != 1 {
 				t.Errorf("a failed link left %d steps on the path", n)
 			}
-			if err := r.Return(); !errors.Is(err, runner.ErrNoWayBack) {
-				t.Errorf("return without a guide to go back to: %v", err)
+			if err := r.Return(); !errors.Is(err, runner.ErrNoWayBack) || r.BackTo() != "" {
+				t.Errorf("return without a guide to go back to: %v, back to %q", err, r.BackTo())
 			}
 		})
 	}

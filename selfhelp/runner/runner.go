@@ -397,21 +397,45 @@ func (r *Runner) Answer(i int) (Outcome, error) {
 
 // Return goes back from a guide an answer opened to the step the person
 // left in the guide before it (View.BackTo); the record shows the way
-// back.
+// back. It also works once that guide ended as fixed: the other guide's
+// problem is sorted, the first one may not be, so the person carries on
+// there.
 func (r *Runner) Return() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	stack, _, _, ok := r.here()
-	if !ok {
+	if r.ended && r.rec.Outcome != Fixed {
 		return ErrEnded
 	}
+	stack := r.stacks[len(r.stacks)-1]
 	if len(stack) < 2 {
 		return ErrNoWayBack
 	}
-	prev := stack[len(stack)-2].g
-	r.rec.Steps[len(r.rec.Steps)-1].Answer = "Went back to “" + r.vars.Expand(prev.Title) + "”"
+	title := r.vars.Expand(stack[len(stack)-2].g.Title)
+	last := &r.rec.Steps[len(r.rec.Steps)-1]
+	switch {
+	case !r.ended:
+		last.Answer = "Went back to “" + title + "”"
+	case last.Answer == "":
+		last.Answer = "That fixed it; went back to “" + title + "”"
+	default:
+		last.Answer += "; went back to “" + title + "”"
+	}
+	r.ended = false
+	r.rec.Outcome, r.rec.Note, r.rec.EndedAt = "", "", time.Time{}
 	r.push(slices.Clone(stack[:len(stack)-1]))
 	return nil
+}
+
+// BackTo is the title of the guide Return goes back to, also once a guide
+// an answer opened ended as fixed; "" when there is none.
+func (r *Runner) BackTo() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	stack := r.stacks[len(r.stacks)-1]
+	if len(stack) < 2 || (r.ended && r.rec.Outcome != Fixed) {
+		return ""
+	}
+	return r.vars.Expand(stack[len(stack)-2].g.Title)
 }
 
 // Back returns to the previous step, forgetting the answer given there. It

@@ -314,5 +314,19 @@ func (s *guideScreen) ended(o runner.Outcome) {
 	sub := widget.NewLabelWithStyle(lang.L("If it happens again, search for it here any time."), fyne.TextAlignCenter, fyne.TextStyle{})
 	home := widget.NewButtonWithIcon(lang.L("Back to start"), theme.HomeIcon(), s.u.startOver)
 	home.Importance = widget.HighImportance
-	s.u.setScreen(container.NewCenter(container.NewVBox(widget.NewIcon(theme.ConfirmIcon()), msg, sub, container.NewCenter(home))))
+	buttons := container.NewHBox(home)
+	if title := s.run.BackTo(); title != "" {
+		// Fixed in a guide an answer opened: the first problem may remain.
+		sub.SetText(lang.L("If “{{.Guide}}” is still a problem, carry on where you left it.", map[string]any{"Guide": title}))
+		home.Importance = widget.MediumImportance
+		back := widget.NewButtonWithIcon(lang.L("Back to “{{.Guide}}”", map[string]any{"Guide": title}), theme.NavigateBackIcon(), func() {
+			if s.run.Return() == nil {
+				s.u.setScreen(s.root)
+				s.render()
+			}
+		})
+		back.Importance = widget.HighImportance
+		buttons = container.NewHBox(back, home)
+	}
+	s.u.setScreen(container.NewCenter(container.NewVBox(widget.NewIcon(theme.ConfirmIcon()), msg, sub, container.NewCenter(buttons))))
 }

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/lifeline-desk/lifeline/selfhelp/runner"
 )
@@ -70,4 +71,35 @@ func TestGuideLinkAndWayBack(t *testing.T) {
 	if a := rec.Steps[2].Answer; a != "Went back to “"+drive+"”" {
 		t.Errorf("the way back is recorded as %q", a)
 	}
+
+	// The VPN is sorted; the drive may not be: the success screen leads
+	// back to where the person left the drive guide.
+	test.Tap(findButton(t, u.content, "Back to “"+drive+"”"))
+	v, _ = u.guide.run.Current()
+	if u.content.Objects[0] != u.guide.root || v.GuideID != "network-drive-missing" || v.StepID != "vpn" {
+		t.Fatalf("after fixed, back: at %s/%s", v.GuideID, v.StepID)
+	}
+	test.Tap(findButton(t, u.guide.body, "Yes, and the drive works now"))
+	rec = waitFor(t, u, hd.outcomes)
+	if g, _ := rec.EndedIn(); g != "network-drive-missing" || rec.Outcome != runner.Fixed {
+		t.Errorf("second outcome %s in %s, want fixed in network-drive-missing", rec.Outcome, g)
+	}
+	if containsText(u.content, "Back to “") {
+		t.Error("the success screen of the guide started offers a way back")
+	}
+}
+
+// containsText reports whether a button under o has label in its text.
+func containsText(o fyne.CanvasObject, label string) bool {
+	switch c := o.(type) {
+	case *widget.Button:
+		return strings.Contains(c.Text, label)
+	case *fyne.Container:
+		for _, ch := range c.Objects {
+			if containsText(ch, label) {
+				return true
+			}
+		}
+	}
+	return false
 }
