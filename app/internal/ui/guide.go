@@ -103,7 +103,7 @@ func (s *guideScreen) render() {
 		// The result stands where "Lifeline is checking…" stood.
 		s.body.Add(resultRow(diag.Result{Status: v.Result.Status, Detail: v.Result.Detail}))
 	}
-	text := widget.NewRichTextFromMarkdown(v.Text)
+	text := widget.NewRichTextFromMarkdown(unwrapMarkdown(v.Text))
 	text.Wrapping = fyne.TextWrapWord
 	s.body.Add(text)
 	if v.Check != "" && v.Result == nil {

@@ -1,0 +1,42 @@
+package ui
+
+import (
+	"regexp"
+	"strings"
+)
+
+// blockStart matches a line that starts a Markdown block of its own: a list
+// item, heading, quote, table row or code fence.
+var blockStart = regexp.MustCompile(`^\s*([-*+]\s|\d+[.)]\s|#|>|\||` + "```" + `)`)
+
+// unwrapMarkdown joins the lines of each paragraph and list item into one,
+// as Markdown means them (a single line break is a space). Guides are
+// written wrapped at about 100 columns; Fyne's RichText starts every source
+// line as a segment of its own and moves a segment that does not fit to a
+// new line whole, so wrapped source showed as ragged short lines. Hard
+// breaks (two trailing spaces or a backslash), blank lines, blocks and
+// fenced code stay as written.
+func unwrapMarkdown(s string) string {
+	lines := strings.Split(s, "\n")
+	out := make([]string, 0, len(lines))
+	fenced := false
+	for _, l := range lines {
+		trimmed := strings.TrimSpace(l)
+		if strings.HasPrefix(trimmed, "```") {
+			fenced = !fenced
+			out = append(out, l)
+			continue
+		}
+		if n := len(out); !fenced && n > 0 && trimmed != "" && !blockStart.MatchString(l) {
+			prev := out[n-1]
+			if strings.TrimSpace(prev) != "" && !strings.HasSuffix(prev, "  ") && !strings.HasSuffix(prev, `\`) &&
+				!strings.HasPrefix(strings.TrimSpace(prev), "```") && !strings.HasPrefix(strings.TrimSpace(prev), "|") &&
+				!strings.HasPrefix(strings.TrimSpace(prev), "#") {
+				out[n-1] = strings.TrimRight(prev, " ") + " " + trimmed
+				continue
+			}
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}

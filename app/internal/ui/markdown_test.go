@@ -1,0 +1,24 @@
+package ui
+
+import "testing"
+
+func TestUnwrapMarkdown(t *testing.T) {
+	for _, tt := range []struct{ name, in, want string }{
+		{"paragraph", "If it's not connected, open the app. If it\nwon't connect, call us\nat once.", "If it's not connected, open the app. If it won't connect, call us at once."},
+		{"paragraphs stay apart", "One\nline.\n\nTwo\nlines.", "One line.\n\nTwo lines."},
+		{"list item continuation", "1. Press **Windows + E** to open\n   File Explorer.\n2. Click **This PC**.", "1. Press **Windows + E** to open File Explorer.\n2. Click **This PC**."},
+		{"bullets", "- one\n- two\n  more", "- one\n- two more"},
+		{"paragraph then list", "Do this:\n- one", "Do this:\n- one"},
+		{"hard break kept", "Line one  \nline two", "Line one  \nline two"},
+		{"backslash break kept", "Line one\\\nline two", "Line one\\\nline two"},
+		{"heading kept", "# Title\ntext\nmore", "# Title\ntext more"},
+		{"code kept", "```\na\nb\n```\nafter\nthis", "```\na\nb\n```\nafter this"},
+		{"quote", "> quoted\n> more", "> quoted\n> more"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := unwrapMarkdown(tt.in); got != tt.want {
+				t.Errorf("unwrapMarkdown(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
