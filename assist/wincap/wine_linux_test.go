@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,4 +128,27 @@ func x11grabFPS(b *testing.B, ffmpeg, display string, w, h int) float64 {
 	}
 	b.Logf("ffmpeg x11grab: %d frames in %d s of input (%v wall, including start-up)", frames, secs, el.Round(time.Millisecond))
 	return float64(frames) / secs
+}
+
+// TestMonitorsUnderWine gives Wine two monitors on one Xvfb — the
+// primary on the right, a smaller one left of it, so at negative
+// virtual-screen x — paints them, and runs TestWindowsMonitors: both
+// enumerated with the primary as display 0, each captured at its
+// rectangle by every GDI path and by Open, DXGI outputs found by desktop
+// coordinates, and pointer positions on the left monitor mapped as input
+// maps them. The pointer's last stop is then read from the X server.
+func TestMonitorsUnderWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-builds the package and starts Wine")
+	}
+	exe := crossBuild(t)
+	p := winetest.Shared(t)
+	p.UseXinerama(t)
+	display := xtest.StartMonitors(t, xPrimary, xLeft)
+	xtest.Paint(t, display, monitorsPattern())
+	res := p.Run(t, display, t.TempDir(), 3*time.Minute, exe, "-test.v", "-test.run", "^TestWindowsMonitors$", "-monitors")
+	winetest.CheckPassed(t, res, "TestWindowsMonitors")
+	if x, y := xtest.Pointer(t, display); image.Pt(x, y) != lastX {
+		t.Errorf("X pointer at %d,%d after the last move, want %v", x, y, lastX)
+	}
 }
