@@ -56,6 +56,7 @@ func TestWindowsMonitors(t *testing.T) {
 		if err != nil {
 			t.Errorf("display %d: %v", i, err)
 		} else {
+			t.Logf("display %d: DXGI output found at desktop coordinates %v", i, m.Bounds)
 			output.release()
 			adapter.release()
 		}
@@ -114,6 +115,32 @@ func TestWindowsMonitors(t *testing.T) {
 		if at != tc.want {
 			t.Errorf("normalised %d,%d on display 1: pointer at %v, want %v", tc.nx, tc.ny, at, tc.want)
 		}
+	}
+
+	// The pointer, now on display 1 at virtual-screen (-600, 449), is
+	// drawn into that display's frame at (200, 449): some pixel below
+	// and right of it is not the magenta underneath.
+	s, err := newGDI(left)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, err := s.Capture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := image.Pt(-600, 449).Sub(left.Min)
+	drawn := 0
+	for y := at.Y - 8; y < at.Y+32; y++ {
+		for x := at.X - 8; x < at.X+32; x++ {
+			if rgbAt(f, x, y) != magenta {
+				drawn++
+			}
+		}
+	}
+	t.Logf("display 1: %d pixels of the pointer drawn around %v", drawn, at)
+	if drawn == 0 {
+		t.Errorf("display 1: no pointer drawn at %v of the frame", at)
 	}
 }
 
