@@ -3,6 +3,7 @@ package wincap
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"image"
 	"log/slog"
 	"slices"
@@ -12,17 +13,17 @@ import (
 	"github.com/lifeline-desk/lifeline/assist/inputproto"
 )
 
-// twoMonitors is set by TestMonitorsUnderWine, which gives Wine the
-// layout of pattern_test.go (a monitor left of the primary one) painted
-// with monitorsPattern.
-var twoMonitors = flag.Bool("monitors", false, "the desktop is the two-monitor layout of monitorsPattern")
+// threeMonitors is set by TestMonitorsUnderWine, which gives Wine the
+// layout of pattern_test.go (monitors left of and above the primary one)
+// painted with monitorsPattern.
+var threeMonitors = flag.Bool("monitors", false, "the desktop is the monitor layout of monitorsPattern")
 
 // TestWindowsMonitors checks the monitors Windows reports, display 0
-// being the primary one; then, on the two-monitor layout, that every path
-// captures each monitor at its virtual-screen rectangle (negative x for
-// the left one), that DXGI finds each monitor's output by its desktop
+// being the primary one; then, on the three-monitor layout, that every
+// path captures each monitor at its virtual-screen rectangle (negative x
+// for the left one, negative y for the one above), that DXGI finds each monitor's output by its desktop
 // coordinates, and that the pointer mapping of input lands where it
-// should: normalised coordinates on display 1, mapped with
+// should: normalised coordinates on each display, mapped with
 // inputproto.ToRect as the input gate maps them, then SetCursorPos as
 // the Windows injector moves, end at that virtual-screen point.
 func TestWindowsMonitors(t *testing.T) {
@@ -36,14 +37,14 @@ func TestWindowsMonitors(t *testing.T) {
 	if !ms[0].Primary {
 		t.Errorf("display 0 is not the primary monitor: %+v", ms)
 	}
-	if !*twoMonitors {
+	if !*threeMonitors {
 		return
 	}
 	var got []image.Rectangle
 	for _, m := range ms {
 		got = append(got, m.Bounds)
 	}
-	if want := []image.Rectangle{winPrimary, winLeft}; !slices.Equal(got, want) {
+	if want := []image.Rectangle{winPrimary, winLeft, winAbove}; !slices.Equal(got, want) {
 		t.Fatalf("monitors at %v, want %v", got, want)
 	}
 	// Keep the pointer on the primary monitor, off the samples.
@@ -89,20 +90,24 @@ func TestWindowsMonitors(t *testing.T) {
 		s.Close()
 	}
 
-	left := ms[1].Bounds
 	for _, tc := range []struct {
-		nx, ny uint16
-		want   image.Point
+		display int
+		nx, ny  uint16
+		want    image.Point
 	}{
-		{0, 0, image.Pt(-800, 0)},
-		{65535, 65535, image.Pt(-1, 599)},
-		{32768, 32768, image.Pt(-400, 300)},
-		{65535, 0, image.Pt(-1, 0)},
-		{lastNX, lastNY, image.Pt(-600, 449)},
+		{1, 0, 0, image.Pt(-800, 0)},
+		{1, 65535, 65535, image.Pt(-1, 599)},
+		{1, 32768, 32768, image.Pt(-400, 300)},
+		{1, 65535, 0, image.Pt(-1, 0)},
+		{2, 0, 0, image.Pt(0, -600)},
+		{2, 65535, 65535, image.Pt(639, -1)},
+		{0, 65535, 65535, image.Pt(1023, 767)},
+		{1, lastNX, lastNY, image.Pt(-600, 449)},
 	} {
-		x, y := inputproto.ToRect(left, tc.nx, tc.ny)
+		b := ms[tc.display].Bounds
+		x, y := inputproto.ToRect(b, tc.nx, tc.ny)
 		if image.Pt(x, y) != tc.want {
-			t.Errorf("ToRect(%v, %d, %d) = %d,%d, want %v", left, tc.nx, tc.ny, x, y, tc.want)
+			t.Errorf("ToRect(%v, %d, %d) = %d,%d, want %v", b, tc.nx, tc.ny, x, y, tc.want)
 		}
 		if err := SetCursorPos(image.Pt(x, y)); err != nil {
 			t.Fatal(err)
@@ -111,15 +116,16 @@ func TestWindowsMonitors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("normalised %d,%d on display 1 → SetCursorPos(%d, %d) → GetCursorPos %v", tc.nx, tc.ny, x, y, at)
+		t.Logf("normalised %d,%d on display %d → SetCursorPos(%d, %d) → GetCursorPos %v", tc.nx, tc.ny, tc.display, x, y, at)
 		if at != tc.want {
-			t.Errorf("normalised %d,%d on display 1: pointer at %v, want %v", tc.nx, tc.ny, at, tc.want)
+			t.Errorf("normalised %d,%d on display %d: pointer at %v, want %v", tc.nx, tc.ny, tc.display, at, tc.want)
 		}
 	}
 
 	// The pointer, now on display 1 at virtual-screen (-600, 449), is
 	// drawn into that display's frame at (200, 449): some pixel below
 	// and right of it is not the magenta underneath.
+	left := ms[1].Bounds
 	s, err := newGDI(left)
 	if err != nil {
 		t.Fatal(err)
@@ -168,4 +174,34 @@ func checkMonitorFrame(t *testing.T, i int, s Source) {
 	if bad == 0 {
 		t.Logf("display %d at %v, %s: %d samples right", i, b, s.Path(), len(monitorSamples[i]))
 	}
+}
+
+// pointerTo is set by TestMonitorsUnderWine: "display,nx,ny".
+var pointerTo = flag.String("pointer", "", "move the pointer to normalised nx,ny of display (display,nx,ny) and exit")
+
+// TestWindowsPointerTo moves the pointer as the Windows injector does —
+// normalised coordinates mapped into the display's virtual-screen
+// rectangle with inputproto.ToRect, then SetCursorPos — so that the test
+// on the Linux side can read where it landed on the X server.
+func TestWindowsPointerTo(t *testing.T) {
+	if *pointerTo == "" {
+		t.Skip("run by TestMonitorsUnderWine with -pointer")
+	}
+	var d int
+	var nx, ny uint16
+	if _, err := fmt.Sscanf(*pointerTo, "%d,%d,%d", &d, &nx, &ny); err != nil {
+		t.Fatalf("-pointer %q: %v", *pointerTo, err)
+	}
+	ms, err := Monitors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d < 0 || d >= len(ms) {
+		t.Fatalf("display %d of %d", d, len(ms))
+	}
+	x, y := inputproto.ToRect(ms[d].Bounds, nx, ny)
+	if err := SetCursorPos(image.Pt(x, y)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("display %d at %v: normalised %d,%d → SetCursorPos(%d, %d)", d, ms[d].Bounds, nx, ny, x, y)
 }
