@@ -13,12 +13,18 @@ import (
 // Display is one monitor of the local desktop.
 type Display struct {
 	Index   int
-	Bounds  image.Rectangle // in the desktop's (X root window's) coordinates
+	Bounds  image.Rectangle // in desktop coordinates: the X root window's; Windows' virtual screen (negative left of or above the primary monitor)
 	Primary bool
 }
 
 // Displays lists the active displays, primary first, for a monitor picker.
-func Displays() ([]Display, error) {
+// Index is what Config's display number and the capture sources take;
+// Bounds is where pointer coordinates map to.
+func Displays() ([]Display, error) { return displays() }
+
+// screenshotDisplays lists the displays kbinani/screenshot finds, in its
+// order (on X11 Xinerama's, whose first head is the primary one).
+func screenshotDisplays() ([]Display, error) {
 	n := screenshot.NumActiveDisplays()
 	if n == 0 {
 		return nil, errors.New("no display found: is a graphical session running (DISPLAY set)?")

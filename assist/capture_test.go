@@ -105,9 +105,9 @@ func TestXShmSourceNoServer(t *testing.T) {
 
 // TestSecondMonitorOffsetXvfb checks that a pointer position on a display
 // that does not start at the desktop's origin lands at the right place on
-// the X server. (Xvfb cannot emulate real monitors: with +xinerama it
-// stacks its screens at 0,0, and it has no RandR monitors; so the second
-// monitor is the right part of one wide screen.)
+// the X server. (Xvfb's +xinerama stacks its screens at 0,0, so the second
+// monitor is the right part of one wide screen; xtest.StartMonitors can
+// declare it a RandR monitor, which the pointer mapping does not need.)
 func TestSecondMonitorOffsetXvfb(t *testing.T) {
 	d := xtest.Start(t, 720, 300)
 	inj, err := NewRobotgoInjector(d)

@@ -287,6 +287,7 @@ func (l *ladder) startCapture() error {
 		return err
 	}
 	s.gate.setBounds(src.Bounds())
-	s.peer.startVideo(l.ctx, src, videoConfig{FPS: s.cfg.FPS, BitrateKbps: s.cfg.BitrateKbps, CPUUsed: s.cfg.CPUUsed, Adapt: true})
+	s.peer.startVideo(l.ctx, src, videoConfig{FPS: s.cfg.FPS, BitrateKbps: s.cfg.BitrateKbps, CPUUsed: s.cfg.CPUUsed, Adapt: true,
+		OnBounds: s.gate.setBounds})
 	return nil
 }

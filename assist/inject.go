@@ -36,10 +36,7 @@ type Injector interface {
 // toDesktop maps a normalised coordinate pair (0..65535) to a position
 // on the captured display.
 func toDesktop(b image.Rectangle, nx, ny uint16) (x, y int) {
-	w, h := b.Dx(), b.Dy()
-	x = b.Min.X + (int(nx)*(w-1)+32767)/65535
-	y = b.Min.Y + (int(ny)*(h-1)+32767)/65535
-	return x, y
+	return inputproto.ToRect(b, nx, ny)
 }
 
 // inputFor converts a decoded data-channel message into an Input, or

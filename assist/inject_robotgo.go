@@ -55,12 +55,14 @@ func (r *RobotgoInjector) Inject(in Input) error {
 	defer robotgoMu.Unlock()
 	switch in.Kind {
 	case InputMove:
-		robotgo.Move(in.X, in.Y)
+		return movePointer(in.X, in.Y)
 	case InputButton:
 		if in.Button < 0 || in.Button >= len(buttonNames) {
 			return fmt.Errorf("unknown mouse button %d", in.Button)
 		}
-		robotgo.Move(in.X, in.Y)
+		if err := movePointer(in.X, in.Y); err != nil {
+			return err
+		}
 		dir := "down"
 		if !in.Down {
 			dir = "up"

@@ -22,6 +22,13 @@ func TestToDesktop(t *testing.T) {
 		{"centre", [4]int{0, 0, 1920, 1080}, 32768, 32768, 960, 540},
 		{"second monitor", [4]int{1920, 0, 3200, 1024}, 0, 65535, 1920, 1023},
 		{"second monitor right", [4]int{1920, 0, 3200, 1024}, 65535, 0, 3199, 0},
+		// Windows: a monitor left of the primary one has negative
+		// virtual-screen coordinates, one above it negative y.
+		{"left of primary, top left", [4]int{-800, 0, 0, 600}, 0, 0, -800, 0},
+		{"left of primary, bottom right", [4]int{-800, 0, 0, 600}, 65535, 65535, -1, 599},
+		{"left of primary, centre", [4]int{-800, 0, 0, 600}, 32768, 32768, -400, 300},
+		{"above and left", [4]int{-1280, -1024, 0, 0}, 0, 0, -1280, -1024},
+		{"above and left, bottom right", [4]int{-1280, -1024, 0, 0}, 65535, 65535, -1, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -116,6 +117,11 @@ type videoConfig struct {
 	Refresh time.Duration // default 2s
 	// Adapt enables frame-rate/resolution reduction when encoding is slow.
 	Adapt bool
+	// OnBounds, if set, is called from the capture loop with the source's
+	// Bounds after the first capture and after every capture that changed
+	// them (a resolution or layout change the source followed, as DXGI
+	// does), so pointer coordinates map to the display as it is now.
+	OnBounds func(image.Rectangle)
 }
 
 func (c *videoConfig) defaults() {
@@ -234,6 +240,8 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 		pts        int64
 		refreshes  = 0
 		lastChange time.Time
+		bounds     image.Rectangle
+		haveBounds bool
 	)
 	defer ticker.Stop()
 	defer func() {
@@ -270,6 +278,12 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 			return err
 		}
 		v.count(func(s *VideoStats) { s.Captured++ })
+		if v.cfg.OnBounds != nil {
+			if b := v.src.Bounds(); b != bounds || !haveBounds {
+				bounds, haveBounds = b, true
+				v.cfg.OnBounds(b)
+			}
+		}
 		force := v.forceKey.Load()
 		changed := force || det.changed(f)
 		if changed || lastChange.IsZero() {

@@ -2,10 +2,17 @@ package assist
 
 import (
 	"context"
+	"image"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/rtcp"
+
+	"github.com/lifeline-desk/lifeline/assist/inputproto"
 )
 
 func TestApplyRTCP(t *testing.T) {
@@ -68,5 +75,69 @@ func TestAdaptsWhenBehind(t *testing.T) {
 	}
 	if st.Encoded == 0 {
 		t.Error("nothing encoded")
+	}
+}
+
+// resizingSource is a countingSource whose display changes from 320×240
+// at the origin to 400×300 left of it after a few captures, as a
+// resolution or layout change does.
+type resizingSource struct {
+	small, big *countingSource
+	after      int64
+	n          atomic.Int64
+}
+
+func (r *resizingSource) cur() *countingSource {
+	if r.n.Load() > r.after {
+		return r.big
+	}
+	return r.small
+}
+
+func (r *resizingSource) Capture() (Frame, error) {
+	r.n.Add(1)
+	return r.cur().Capture()
+}
+
+func (r *resizingSource) Bounds() image.Rectangle {
+	if r.cur() == r.big {
+		return image.Rect(-400, 0, 0, 300)
+	}
+	return image.Rect(0, 0, 320, 240)
+}
+
+func (r *resizingSource) Close() error { return nil }
+
+// TestOnBoundsFollowsResize checks that the pipeline reports the new
+// bounds once the source changed them, and that the input gate, fed by
+// it as the session feeds it, then maps pointer messages into them.
+func TestOnBoundsFollowsResize(t *testing.T) {
+	src := &resizingSource{small: newCountingSource(320, 240), big: newCountingSource(400, 300), after: 3}
+	gate := newInputGate(nil, slog.New(slog.DiscardHandler))
+	var mu sync.Mutex
+	var seen []image.Rectangle
+	v := newVideo(videoConfig{FPS: 30, OnBounds: func(b image.Rectangle) {
+		mu.Lock()
+		seen = append(seen, b)
+		mu.Unlock()
+		gate.setBounds(b)
+	}}, src, func(encodedFrame) error { return nil }, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+	defer cancel()
+	if err := v.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []image.Rectangle{image.Rect(0, 0, 320, 240), image.Rect(-400, 0, 0, 300)}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("OnBounds called with %v, want %v", seen, want)
+	}
+	gate.mu.Lock()
+	b := gate.bounds
+	gate.mu.Unlock()
+	in, ok := inputFor(b, inputproto.Message{Type: inputproto.TypePointerMove, X: 65535, Y: 65535})
+	if !ok || in.X != -1 || in.Y != 299 {
+		t.Errorf("pointer at the bottom right after the change maps to %d,%d, want -1,299", in.X, in.Y)
 	}
 }

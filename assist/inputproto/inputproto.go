@@ -95,6 +95,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
 )
 
 // Version is the protocol version carried in every message.
@@ -318,4 +319,16 @@ func parseBool(b byte) (bool, error) {
 		return true, nil
 	}
 	return false, fmt.Errorf("%w: boolean byte %d", ErrInvalid, b)
+}
+
+// ToRect maps a normalised coordinate pair (0..65535 across the shared
+// display, as X and Y of pointer messages carry) to a pixel of b, the
+// display's rectangle in desktop coordinates: 0 is b's first column or
+// row, 65535 its last. b may lie at negative coordinates (a Windows
+// monitor left of or above the primary one).
+func ToRect(b image.Rectangle, nx, ny uint16) (x, y int) {
+	w, h := b.Dx(), b.Dy()
+	x = b.Min.X + (int(nx)*(w-1)+32767)/65535
+	y = b.Min.Y + (int(ny)*(h-1)+32767)/65535
+	return x, y
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/kbinani/screenshot"
 )
 
-// Open captures display index i (in the order of
-// screenshot.GetDisplayBounds, which assist.Displays lists), through DXGI Desktop Duplication when it
+// Open captures display index i (in the order of Monitors: 0 is the
+// primary monitor), through DXGI Desktop Duplication when it
 // works and through GDI otherwise (or from the path CaptureEnv names). It
 // logs the path taken and why the better ones were not, on log.
 func Open(i int, log *slog.Logger) (Source, error) {
@@ -26,13 +26,6 @@ func Open(i int, log *slog.Logger) (Source, error) {
 		{"gdi", func() (Source, error) { return newGDI(b) }},
 		{"gdi-screenshot", func() (Source, error) { return newScreenshot(b), nil }},
 	})...)
-}
-
-func displayBounds(i int) (image.Rectangle, error) {
-	if n := screenshot.NumActiveDisplays(); i < 0 || i >= n {
-		return image.Rectangle{}, fmt.Errorf("display %d not found (%d active)", i, n)
-	}
-	return screenshot.GetDisplayBounds(i), nil
 }
 
 // screenshotSource captures through kbinani/screenshot: GDI again, but

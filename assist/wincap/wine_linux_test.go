@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,4 +128,47 @@ func x11grabFPS(b *testing.B, ffmpeg, display string, w, h int) float64 {
 	}
 	b.Logf("ffmpeg x11grab: %d frames in %d s of input (%v wall, including start-up)", frames, secs, el.Round(time.Millisecond))
 	return float64(frames) / secs
+}
+
+// TestMonitorsUnderWine gives Wine three monitors on one Xvfb — the
+// primary, a smaller one left of it and one above it, so at negative
+// virtual-screen x and y — paints them, and runs TestWindowsMonitors: all
+// enumerated with the primary as display 0, each captured at its
+// rectangle by every GDI path and by Open, DXGI outputs found by desktop
+// coordinates, and pointer positions on each monitor mapped as input
+// maps them. The pointer's last stop is then read from the X server.
+func TestMonitorsUnderWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-builds the package and starts Wine")
+	}
+	exe := crossBuild(t)
+	p := winetest.Shared(t)
+	p.UseXinerama(t)
+	display := xtest.StartMonitors(t, xPrimary, xLeft, xAbove)
+	xtest.Paint(t, display, monitorsPattern())
+	res := p.Run(t, display, t.TempDir(), 3*time.Minute, exe, "-test.v", "-test.run", "^TestWindowsMonitors$", "-monitors")
+	winetest.CheckPassed(t, res, "TestWindowsMonitors")
+	if x, y := xtest.Pointer(t, display); image.Pt(x, y) != lastX {
+		t.Errorf("X pointer at %d,%d after the last move, want %v", x, y, lastX)
+	}
+	// Where the X server has the pointer after a move on each monitor's
+	// corners and centre (one Wine run each).
+	for _, tc := range []struct {
+		display int
+		nx, ny  uint16
+		x       image.Point
+	}{
+		{1, 0, 0, image.Pt(0, 600)},
+		{1, 65535, 65535, image.Pt(799, 1199)},
+		{2, 0, 0, image.Pt(800, 0)},
+		{2, 65535, 65535, image.Pt(1439, 599)},
+		{0, 32768, 32768, image.Pt(800+512, 600+384)},
+	} {
+		arg := fmt.Sprintf("%d,%d,%d", tc.display, tc.nx, tc.ny)
+		res := p.Run(t, display, t.TempDir(), time.Minute, exe, "-test.v", "-test.run", "^TestWindowsPointerTo$", "-pointer", arg)
+		winetest.CheckPassed(t, res, "TestWindowsPointerTo")
+		if x, y := xtest.Pointer(t, display); image.Pt(x, y) != tc.x {
+			t.Errorf("-pointer %s: X pointer at %d,%d, want %v", arg, x, y, tc.x)
+		}
+	}
 }

@@ -289,6 +289,37 @@ func (p *Prefix) kill() {
 	cmd.Run()
 }
 
+// x11DriverKey holds winex11's settings in the prefix's registry.
+const x11DriverKey = `HKCU\Software\Wine\X11 Driver`
+
+// UseXinerama makes Wine take its monitors from Xinerama instead of
+// RandR: Wine 8 reads RandR 1.4 CRTCs where the server has them, and
+// Xvfb has one, so it sees one monitor however many RandR monitors
+// xtest.StartMonitors declares; through Xinerama it sees them all, the
+// first head as the primary monitor at (0,0) of the virtual screen and
+// the others placed around it (negative coordinates left of or above
+// it). It sets winex11's UseXRandR to "n" (AppDefaults do not work for
+// this: the desktop process enumerates the monitors) and stops the
+// prefix's processes so that the next program starts with it;
+// t.Cleanup undoes both.
+func (p *Prefix) UseXinerama(t testing.TB) {
+	t.Helper()
+	p.reg(t, "add", x11DriverKey, "/v", "UseXRandR", "/d", "n", "/f")
+	p.kill()
+	t.Cleanup(func() {
+		p.reg(t, "delete", x11DriverKey, "/v", "UseXRandR", "/f")
+		p.kill()
+	})
+}
+
+// reg runs Wine's reg.exe with args, failing the test if it fails.
+func (p *Prefix) reg(t testing.TB, args ...string) {
+	t.Helper()
+	if r := p.Run(t, "", "", time.Minute, "reg", args...); r.ExitCode != 0 {
+		t.Fatalf("wine reg %s: exit %d\n%s%s", strings.Join(args, " "), r.ExitCode, r.Stdout, r.Stderr)
+	}
+}
+
 // DriveC returns the Linux path of a path on the prefix's drive C:, given
 // with forward or back slashes and without "C:" (for example `Program Files\Lifeline\lifeline.exe`).
 func (p *Prefix) DriveC(path string) string {

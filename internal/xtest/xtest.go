@@ -95,6 +95,46 @@ func Start(t testing.TB, w, h int) string {
 	return ""
 }
 
+// StartMonitors starts an Xvfb whose screen is the union of monitors (X
+// root-window rectangles, which must cover (0,0)) and declares each as a
+// RandR monitor with `xrandr --setmonitor`; Xvfb then answers Xinerama
+// queries with them, in the order given. Xvfb has one RandR output and
+// CRTC whatever its size, so this is the only way it shows several
+// monitors: a client that reads RandR CRTCs still sees one (Wine must be
+// told to read Xinerama, see winetest.Prefix.UseXinerama). The first
+// monitor carries the output, which makes it Xinerama's first head: the
+// primary one for Wine. Without xrandr the test stops through
+// testenv.Missing.
+func StartMonitors(t testing.TB, monitors ...image.Rectangle) string {
+	t.Helper()
+	if len(monitors) == 0 {
+		t.Fatal("StartMonitors: no monitor")
+	}
+	xrandr := testenv.LookPath(t, "xrandr", "x11-xserver-utils")
+	var union image.Rectangle
+	for _, m := range monitors {
+		if m.Empty() || m.Min.X < 0 || m.Min.Y < 0 {
+			t.Fatalf("StartMonitors: monitor %v is empty or off the screen", m)
+		}
+		union = union.Union(m)
+	}
+	display := Start(t, union.Max.X, union.Max.Y)
+	for i, m := range monitors {
+		output := "none"
+		if i == 0 {
+			output = "screen" // Xvfb's one output
+		}
+		// Width/mmWidth x Height/mmHeight +X+Y, at 96 dpi.
+		geom := fmt.Sprintf("%d/%dx%d/%d+%d+%d", m.Dx(), m.Dx()*254/960, m.Dy(), m.Dy()*254/960, m.Min.X, m.Min.Y)
+		cmd := exec.Command(xrandr, "--setmonitor", fmt.Sprintf("M%d", i), geom, output)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xrandr --setmonitor M%d %s %s: %v\n%s", i, geom, output, err, out)
+		}
+	}
+	return display
+}
+
 // reserveDisplay finds a display number that no X server uses and locks it
 // for this process until release is called.
 func reserveDisplay() (n int, release func(), err error) {

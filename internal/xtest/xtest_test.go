@@ -4,9 +4,11 @@ import (
 	"image"
 	"image/color"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/jezek/xgb/xinerama"
 	"github.com/jezek/xgb/xproto"
 
 	"github.com/lifeline-desk/lifeline/internal/testenv"
@@ -83,5 +85,31 @@ func TestRecorderSeesXdotool(t *testing.T) {
 	}
 	if ev[2].Kind != "key" || ev[2].Keysym != 'a' || !ev[2].Down {
 		t.Errorf("third event = %+v", ev[2])
+	}
+}
+
+// TestStartMonitors checks that the monitors given are what Xinerama
+// reports, in order, on a screen that covers them all.
+func TestStartMonitors(t *testing.T) {
+	ms := []image.Rectangle{image.Rect(800, 0, 1824, 768), image.Rect(0, 0, 800, 600)}
+	d := StartMonitors(t, ms...)
+	c := Conn(t, d)
+	s := xproto.Setup(c).DefaultScreen(c)
+	if s.WidthInPixels != 1824 || s.HeightInPixels != 768 {
+		t.Errorf("screen %dx%d, want 1824x768", s.WidthInPixels, s.HeightInPixels)
+	}
+	if err := xinerama.Init(c); err != nil {
+		t.Fatal(err)
+	}
+	r, err := xinerama.QueryScreens(c).Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []image.Rectangle
+	for _, h := range r.ScreenInfo {
+		got = append(got, image.Rect(int(h.XOrg), int(h.YOrg), int(h.XOrg)+int(h.Width), int(h.YOrg)+int(h.Height)))
+	}
+	if !slices.Equal(got, ms) {
+		t.Errorf("Xinerama heads %v, want %v", got, ms)
 	}
 }

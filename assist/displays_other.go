@@ -1,0 +1,5 @@
+//go:build !windows
+
+package assist
+
+func displays() ([]Display, error) { return screenshotDisplays() }
