@@ -33,7 +33,7 @@ func TestNetworkChecks(t *testing.T) {
 		{name: "vpn up", check: diag.CheckVPN, dir: "vpn", status: diag.OK,
 			detail: "A VPN connection is active.", technical: "VPN adapters up: tun0."},
 		{name: "no vpn, none expected", check: diag.CheckVPN, dir: "host", status: diag.OK,
-			detail: "No VPN connection is active on this computer. You only need one to reach work systems from outside the office."},
+			detail: "No VPN is in use. You only need one to reach work systems from outside the office."},
 		{name: "no vpn, one expected", check: diag.CheckVPN, dir: "host", status: diag.Warn, vpnExpected: true,
 			detail: "No VPN connection is active on this computer. Your organisation expects one: connect the VPN, then try again."},
 	})

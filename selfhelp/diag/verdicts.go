@@ -176,7 +176,7 @@ func vpnResult(found []string, expected bool) Result {
 		if expected {
 			return result(Warn, "No VPN connection is active on this computer. Your organisation expects one: connect the VPN, then try again.")
 		}
-		return result(OK, "No VPN connection is active on this computer. You only need one to reach work systems from outside the office.")
+		return result(OK, "No VPN is in use. You only need one to reach work systems from outside the office.")
 	}
 	return Result{Status: OK, Detail: "A VPN connection is active.", Technical: "VPN adapters up: " + strings.Join(found, ", ") + ".", Data: found}
 }

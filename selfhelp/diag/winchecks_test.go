@@ -213,7 +213,7 @@ func TestWindowsLogicNetwork(t *testing.T) {
 		{name: "WAN Miniport, Teredo and WSL are no VPN", check: CheckVPN, api: &fakeWin{ads: laptop}, cfg: Config{VPNExpected: true}, status: Warn,
 			detail: "No VPN connection is active on this computer. Your organisation expects one: connect the VPN, then try again."},
 		{name: "no vpn, none expected", check: CheckVPN, api: &fakeWin{ads: laptop}, status: OK,
-			detail: "No VPN connection is active on this computer. You only need one to reach work systems from outside the office."},
+			detail: "No VPN is in use. You only need one to reach work systems from outside the office."},
 		{name: "internet: adapter and router", check: CheckInternet, api: &fakeWin{ads: laptop, rts: v4Routes,
 			neigh: []winNeighbour{{IP: net.ParseIP("192.0.2.1"), State: 5}}}, status: OK,
 			detail: "The network adapter and the router are working. Lifeline has no test address to check the internet beyond them."},

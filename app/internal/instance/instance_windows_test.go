@@ -178,9 +178,19 @@ func TestWindowsSilentClient(t *testing.T) {
 	}
 	t.Logf("second copy got through in %v", time.Since(start))
 
-	silent2, err := windows.CreateFile(p, windows.GENERIC_WRITE, 0, nil, windows.OPEN_EXISTING, 0, 0)
-	if err != nil {
-		t.Fatalf("connect again: %v", err)
+	// The first copy opens its pipe again once it has served the second
+	// copy; until then a client is told the pipe is busy, as any client
+	// that comes at that moment is.
+	var silent2 windows.Handle
+	for deadline := time.Now().Add(2 * time.Second); ; {
+		silent2, err = windows.CreateFile(p, windows.GENERIC_WRITE, 0, nil, windows.OPEN_EXISTING, 0, 0)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, windows.ERROR_PIPE_BUSY) || time.Now().After(deadline) {
+			t.Fatalf("connect again: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	defer windows.CloseHandle(silent2)
 	start = time.Now()
