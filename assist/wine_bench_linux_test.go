@@ -80,7 +80,8 @@ func winMetric(b *testing.B, out, name, unit string) float64 {
 // under Wine on a 1920×1080 Xvfb whose editor window scrolls a line per
 // frame (the scroll content of BenchmarkPipeline30fps, painted by this
 // process as an X client), and then ffmpeg x11grab + libvpx realtime on the
-// same display and content, at 1 and 3 Mbit/s. Wine's CPU is the Windows
+// same display and content, and the Linux client's own pipeline (XShm,
+// runPaced), at 1 and 3 Mbit/s. Wine's CPU is the Windows
 // process's own GetProcessTimes over the measured 5 s; ffmpeg's its
 // rusage over its run. The ratios are Wine ÷ ffmpeg of frames a viewer gets
 // (encoded, written) and of CPU. Run with -benchtime=1x; see BENCHMARKS.md.
@@ -131,16 +132,24 @@ func BenchmarkPipelineUnderWine(b *testing.B) {
 		for _, rate := range []string{"1M", "3M"} {
 			fps, capt, cpu, kbps := winMetric(b, out, rate, "fps"), winMetric(b, out, rate, "captured-fps"), winMetric(b, out, rate, "cpu-%core"), winMetric(b, out, rate, "kbit/s")
 			ff := ffmpegPaced(b, d, a, w, h, rate)
+			kbit := map[string]int{"1M": 1000, "3M": 3000}[rate]
+			lin := runPaced(b, d, a, kbit, 5*time.Second)
 			b.Logf("%s: Wine GDI+vpx captured %.1f fps, encoded %.1f fps, %.0f %%core, %.0f kbit/s; ffmpeg x11grab+libvpx captured %.1f fps, wrote %.1f fps, %.0f %%core, %.0f kbit/s",
 				rate, capt, fps, cpu, kbps, ff.fps, ff.outFPS, ff.cpuPct, ff.kbps)
 			b.ReportMetric(capt, "wine-"+rate+"-captured-fps")
 			b.ReportMetric(fps, "wine-"+rate+"-fps")
 			b.ReportMetric(cpu, "wine-"+rate+"-cpu-%core")
 			b.ReportMetric(kbps, "wine-"+rate+"-kbit/s")
+			b.ReportMetric(winMetric(b, out, rate, "level"), "wine-"+rate+"-level")
 			b.ReportMetric(ff.fps, "ffmpeg-"+rate+"-captured-fps")
 			b.ReportMetric(ff.outFPS, "ffmpeg-"+rate+"-fps")
 			b.ReportMetric(ff.cpuPct, "ffmpeg-"+rate+"-cpu-%core")
 			b.ReportMetric(ff.kbps, "ffmpeg-"+rate+"-kbit/s")
+			b.ReportMetric(lin.fps, "linux-"+rate+"-fps")
+			b.ReportMetric(lin.cpuPct, "linux-"+rate+"-cpu-%core")
+			b.ReportMetric(lin.kbps, "linux-"+rate+"-kbit/s")
+			b.Logf("%s: the Linux pipeline (XShm) on the same display: encoded %.1f fps, %.0f %%core, %.0f kbit/s, level %d",
+				rate, lin.fps, lin.cpuPct, lin.kbps, lin.level)
 			// Frames a viewer gets (encoded / written) and CPU, Wine ÷ ffmpeg.
 			b.ReportMetric(fps/ff.outFPS, "fps-ratio-"+rate)
 			b.ReportMetric(cpu/ff.cpuPct, "cpu-ratio-"+rate)
