@@ -448,16 +448,16 @@ func BenchmarkFFmpegReference(b *testing.B) {
 type ffmpegResult struct{ fps, outFPS, cpuPct, kbps float64 }
 
 // ffmpegPaced runs ffmpeg's x11grab + libvpx realtime at 30 fps and rate
-// (such as "3M") for 5 s of input on display while a animates it; CPU is
-// the child's rusage over its wall time.
-func ffmpegPaced(b *testing.B, d string, a *animator, w, h int, rate string) ffmpegResult {
+// (such as "3M") for 5 s of input on display while a animates it, with
+// extra encoder options; CPU is the child's rusage over its wall time.
+func ffmpegPaced(b *testing.B, d string, a *animator, w, h int, rate string, extra ...string) ffmpegResult {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	anim := animate(ctx, a)
-	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-f", "x11grab",
+	cmd := exec.Command("ffmpeg", append(append([]string{"-hide_banner", "-nostdin", "-f", "x11grab",
 		"-video_size", fmt.Sprintf("%dx%d", w, h), "-framerate", "30", "-i", d,
-		"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", rate,
-		"-t", "5", "-f", "null", "-")
+		"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", rate}, extra...),
+		"-t", "5", "-f", "null", "-")...)
 	stderr, _ := cmd.StderrPipe()
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {

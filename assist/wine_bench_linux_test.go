@@ -134,6 +134,14 @@ func BenchmarkPipelineUnderWine(b *testing.B) {
 			ff := ffmpegPaced(b, d, a, w, h, rate)
 			kbit := map[string]int{"1M": 1000, "3M": 3000}[rate]
 			lin := runPaced(b, d, a, kbit, 5*time.Second)
+			// ffmpeg held to the cap (libvpx CBR: minrate = maxrate = b:v,
+			// a 1 s buffer), for frames a viewer gets at the same bitrate.
+			cbr := ffmpegPaced(b, d, a, w, h, rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate)
+			b.Logf("%s: ffmpeg CBR captured %.1f fps, wrote %.1f fps, %.0f %%core, %.0f kbit/s", rate, cbr.fps, cbr.outFPS, cbr.cpuPct, cbr.kbps)
+			b.ReportMetric(cbr.outFPS, "ffmpeg-cbr-"+rate+"-fps")
+			b.ReportMetric(cbr.cpuPct, "ffmpeg-cbr-"+rate+"-cpu-%core")
+			b.ReportMetric(cbr.kbps, "ffmpeg-cbr-"+rate+"-kbit/s")
+			b.ReportMetric(fps/cbr.outFPS, "fps-ratio-cbr-"+rate)
 			b.Logf("%s: Wine GDI+vpx captured %.1f fps, encoded %.1f fps, %.0f %%core, %.0f kbit/s; ffmpeg x11grab+libvpx captured %.1f fps, wrote %.1f fps, %.0f %%core, %.0f kbit/s",
 				rate, capt, fps, cpu, kbps, ff.fps, ff.outFPS, ff.cpuPct, ff.kbps)
 			b.ReportMetric(capt, "wine-"+rate+"-captured-fps")
