@@ -1,3 +1,5 @@
+//go:build linux
+
 package assist
 
 import (
@@ -431,39 +433,56 @@ func BenchmarkFFmpegReference(b *testing.B) {
 				b.Run(sc.kind, func(b *testing.B) {
 					a := newAnimator(b, d, strings.TrimSuffix(sc.kind, "-3M"), sz.w, sz.h)
 					for b.Loop() {
-						ctx, cancel := context.WithCancel(context.Background())
-						anim := animate(ctx, a)
-						cmd := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-f", "x11grab",
-							"-video_size", fmt.Sprintf("%dx%d", sz.w, sz.h), "-framerate", "30", "-i", d,
-							"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", sc.rate,
-							"-t", "5", "-f", "null", "-")
-						stderr, _ := cmd.StderrPipe()
-						t0 := time.Now()
-						if err := cmd.Start(); err != nil {
-							b.Fatal(err)
-						}
-						frames, videoKB, speed := parseFFmpeg(stderr)
-						if err := cmd.Wait(); err != nil {
-							b.Fatalf("ffmpeg: %v", err)
-						}
-						el := time.Since(t0)
-						cancel()
-						<-anim
-						ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-						cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-						// ffmpeg encodes 5 s of input; its startup is in el but
-						// not in the frame count, so rate over the 5 s input.
-						// libvpx skips frames of an unchanged screen, so the
-						// frames it wrote undercount what ffmpeg captured;
-						// speed ≥ 1 means it kept up with 30 fps.
-						b.ReportMetric(30*min(speed, 1), "fps")
-						b.ReportMetric(float64(frames)/5, "out-fps")
-						b.ReportMetric(100*cpu.Seconds()/el.Seconds(), "cpu-%core")
-						b.ReportMetric(videoKB*8*1.024/5, "kbit/s")
+						res := ffmpegPaced(b, d, a, sz.w, sz.h, sc.rate)
+						b.ReportMetric(res.fps, "fps")
+						b.ReportMetric(res.outFPS, "out-fps")
+						b.ReportMetric(res.cpuPct, "cpu-%core")
+						b.ReportMetric(res.kbps, "kbit/s")
 					}
 				})
 			}
 		})
+	}
+}
+
+type ffmpegResult struct{ fps, outFPS, cpuPct, kbps float64 }
+
+// ffmpegPaced runs ffmpeg's x11grab + libvpx realtime at 30 fps and rate
+// (such as "3M") for 5 s of input on display while a animates it, with
+// extra encoder options; CPU is the child's rusage over its wall time.
+func ffmpegPaced(b *testing.B, d string, a *animator, w, h int, rate string, extra ...string) ffmpegResult {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	anim := animate(ctx, a)
+	cmd := exec.Command("ffmpeg", append(append([]string{"-hide_banner", "-nostdin", "-f", "x11grab",
+		"-video_size", fmt.Sprintf("%dx%d", w, h), "-framerate", "30", "-i", d,
+		"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", rate}, extra...),
+		"-t", "5", "-f", "null", "-")...)
+	stderr, _ := cmd.StderrPipe()
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	frames, videoKB, speed := parseFFmpeg(stderr)
+	if err := cmd.Wait(); err != nil {
+		b.Fatalf("ffmpeg: %v", err)
+	}
+	el := time.Since(t0)
+	cancel()
+	if err := <-anim; err != nil {
+		b.Fatal(err)
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	// ffmpeg encodes 5 s of input; its startup is in el but not in the
+	// frame count, so rate over the 5 s input. libvpx skips frames of an
+	// unchanged screen, so the frames it wrote undercount what ffmpeg
+	// captured; speed ≥ 1 means it kept up with 30 fps.
+	return ffmpegResult{
+		fps:    30 * min(speed, 1),
+		outFPS: float64(frames) / 5,
+		cpuPct: 100 * cpu.Seconds() / el.Seconds(),
+		kbps:   videoKB * 8 * 1.024 / 5,
 	}
 }
 
