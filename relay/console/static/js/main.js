@@ -27,7 +27,9 @@ const socket = new RelaySocket({ onMessage, onStatus, onDrop });
 // --- sign-in
 
 async function boot() {
-  setUnauthenticatedHandler(() => signedOut('Your sign-in has expired or was ended. Sign in again.'));
+  // Only while signed in: a late 401 (the socket the relay closes at
+  // sign-out asks /api/me) must not replace "You are signed out."
+  setUnauthenticatedHandler(() => { if (state.me) signedOut('Your sign-in has expired or was ended. Sign in again.'); });
   bindStatic();
   try {
     const me = await get('/api/me');
@@ -110,6 +112,7 @@ async function login(e) {
 }
 
 async function logout() {
+  socket.stop(); // the relay closes it at sign-out: not a dropped connection
   try { await post('/api/logout'); } catch { /* signed out anyway */ }
   signedOut('You are signed out.');
 }
