@@ -66,6 +66,12 @@ func (d *Desk) onState(s client.State, _ error) {
 	case client.Disconnected:
 		d.emit(Event{Kind: EventConnection, Online: false, Text: textLost})
 	case client.Connected:
+		if d.client() == nil {
+			// The first connection, still inside Dial: connectLoop says
+			// "online" once the client is kept, so nobody acts on the event
+			// before the Desk can use the connection.
+			return
+		}
 		d.emit(Event{Kind: EventConnection, Online: true})
 		d.kickFlush() // on every reconnect, not only the first
 	}
