@@ -72,10 +72,10 @@ func (h *hub) noteWaitingAddr(reqID, addr string) {
 
 // reserveWaiting holds a place in the queue for a request from addr
 // while it is being stored: full says whether the queue (all) or addr's
-// share (addr) is already taken, else release gives the place back (call
-// it once the request is in the queue, or was not stored). A negative
-// cap is no cap.
-func (h *hub) reserveWaiting(addr string, maxAll, maxAddr int) (release func(), full string) {
+// share (addr) is already taken, else the reservation holds the place
+// until addWaiting takes it or release gives it back. A negative cap is
+// no cap.
+func (h *hub) reserveWaiting(addr string, maxAll, maxAddr int) (res *reservation, full string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if maxAll >= 0 && len(h.queue)+h.reserved >= maxAll {
@@ -86,19 +86,39 @@ func (h *hub) reserveWaiting(addr string, maxAll, maxAddr int) (release func(), 
 	}
 	h.reserved++
 	h.reservedBy[addr]++
-	var once bool
-	return func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if once {
-			return
-		}
-		once = true
-		h.reserved--
-		if h.reservedBy[addr]--; h.reservedBy[addr] <= 0 {
-			delete(h.reservedBy, addr)
-		}
-	}, ""
+	return &reservation{h: h, addr: addr}, ""
+}
+
+// reservation is a place reserveWaiting holds until the request joins
+// the queue (addWaiting turns it into a waiting request under the same
+// lock, so the place is never counted twice nor not at all) or is given
+// up (release).
+type reservation struct {
+	h    *hub
+	addr string
+	done bool // guarded by h.mu
+}
+
+// release gives the place up, unless addWaiting has used it.
+func (r *reservation) release() {
+	if r == nil {
+		return
+	}
+	r.h.mu.Lock()
+	defer r.h.mu.Unlock()
+	r.releaseLocked()
+}
+
+func (r *reservation) releaseLocked() {
+	if r == nil || r.done {
+		return
+	}
+	r.done = true
+	h := r.h
+	h.reserved--
+	if h.reservedBy[r.addr]--; h.reservedBy[r.addr] <= 0 {
+		delete(h.reservedBy, r.addr)
+	}
 }
 
 // admit counts a new socket handler in wg, unless the relay is shutting
@@ -186,10 +206,11 @@ func (h *hub) online(reqID string) bool {
 
 // addWaiting puts c's new request at the end of the queue, answers c with
 // its position and announces the request to every console.
-func (h *hub) addWaiting(c *clientConn, replyID, token string, it protocol.QueueItem) {
+func (h *hub) addWaiting(c *clientConn, replyID, token string, it protocol.QueueItem, res *reservation) {
 	added := h.encode(protocol.TypeQueueAdded, "", "", &it)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	res.releaseLocked() // the place becomes the waiting request
 	c.requestID = it.ID
 	h.byReq[it.ID] = c
 	h.queue = append(h.queue, it)

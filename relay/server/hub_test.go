@@ -60,8 +60,8 @@ func TestHubQueueAndSessionStart(t *testing.T) {
 	a, b := &clientConn{wsConn: testConn()}, &clientConn{wsConn: testConn()}
 	h.addClient(a)
 	h.addClient(b)
-	h.addWaiting(a, "1", "tok", protocol.QueueItem{ID: "r-a", State: store.StateWaiting})
-	h.addWaiting(b, "2", "tok", protocol.QueueItem{ID: "r-b", State: store.StateWaiting})
+	h.addWaiting(a, "1", "tok", protocol.QueueItem{ID: "r-a", State: store.StateWaiting}, nil)
+	h.addWaiting(b, "2", "tok", protocol.QueueItem{ID: "r-b", State: store.StateWaiting}, nil)
 	if acc := sent(t, b.wsConn); len(acc) != 1 || acc[0].Payload.(*protocol.RequestAccepted).Position != 2 {
 		t.Fatalf("b got %v", types(acc))
 	}

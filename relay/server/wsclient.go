@@ -127,7 +127,7 @@ func (s *Server) submit(ctx context.Context, c *clientConn, id string, p *protoc
 	// A place in the queue first: a script from many addresses cannot
 	// fill the queue (and the disk) past the waiting caps.
 	l := s.hub.guard.limits.Load()
-	release, full := s.hub.reserveWaiting(c.addr, l.MaxWaiting, l.MaxWaitingPerAddr)
+	res, full := s.hub.reserveWaiting(c.addr, l.MaxWaiting, l.MaxWaitingPerAddr)
 	if full != "" {
 		s.hub.guard.refuse("client", refusedQueueFull)
 		c.log.Warn("help request refused: waiting cap reached", "cap", full)
@@ -138,7 +138,7 @@ func (s *Server) submit(ctx context.Context, c *clientConn, id string, p *protoc
 		c.replyError(id, protocol.CodeQueueFull, msg)
 		return
 	}
-	defer release()
+	defer res.release()
 	token := auth.Token(24)
 	now := s.now()
 	r := store.Request{
@@ -171,7 +171,7 @@ func (s *Server) submit(ctx context.Context, c *clientConn, id string, p *protoc
 	c.name = p.Name
 	s.audit(ctx, store.AuditEvent{Actor: c.actor(), Action: protocol.AuditRequestCreated, Address: c.addr, RequestID: r.ID})
 	s.log.Info("help request created", "request", r.ID, "addr", c.addr)
-	s.hub.addWaiting(c, id, token, queueItem(r, true))
+	s.hub.addWaiting(c, id, token, queueItem(r, true), res)
 }
 
 func (s *Server) resume(ctx context.Context, c *clientConn, id string, p *protocol.RequestResume) {
