@@ -163,14 +163,14 @@ func TestConsoleDrivesDesktop(t *testing.T) {
 	at := consoletest.VideoToPage(tb, video)
 	x, y := at(0.25, 0.5)
 	tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
-	waitPointer(t, d, 0.25*(screenW-1), 0.5*(screenH-1))
+	xtest.WaitPointer(t, d, 0.25*(screenW-1), 0.5*(screenH-1))
 
 	// A click (control channel) at another place: the X server sees the
 	// button pressed and released there.
 	x, y = at(0.75, 0.25)
 	tb.Do(chromedp.MouseClickXY(x, y))
 	evs := waitEvents(t, rec, 2)
-	if b := evs[0]; b.Kind != "button" || !b.Down || b.Button != 1 || !near(b.X, 0.75*(screenW-1)) || !near(b.Y, 0.25*(screenH-1)) {
+	if b := evs[0]; b.Kind != "button" || !b.Down || b.Button != 1 || !xtest.Near(b.X, 0.75*(screenW-1)) || !xtest.Near(b.Y, 0.25*(screenH-1)) {
 		t.Errorf("X server got %+v, want a left press near %.0f,%.0f", b, 0.75*(screenW-1), 0.25*(screenH-1))
 	}
 	if b := evs[1]; b.Kind != "button" || b.Down || b.Button != 1 {
@@ -267,23 +267,6 @@ func checkPixels(t *testing.T, tb *consoletest.Tab, left, right color.RGBA) {
 func waitPixels(t *testing.T, tb *consoletest.Tab, left, right color.RGBA) {
 	t.Helper()
 	consoletest.WaitVideoPixels(tb, consoletest.SessionVideo, 10*time.Second, halves, []color.RGBA{left, right})
-}
-
-func near(got int, want float64) bool { return float64(got) >= want-3 && float64(got) <= want+3 }
-
-func waitPointer(t *testing.T, d string, wx, wy float64) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		x, y := xtest.Pointer(t, d)
-		if near(x, wx) && near(y, wy) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("X pointer at %d,%d, want about %.0f,%.0f", x, y, wx, wy)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func waitEvents(t *testing.T, rec *xtest.Recorder, n int) []xtest.Event {

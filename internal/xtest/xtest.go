@@ -542,3 +542,24 @@ func CloseWindow(t testing.TB, display string, w uint32) {
 		t.Fatalf("send WM_DELETE_WINDOW to window %d: %v", w, err)
 	}
 }
+
+// Near says whether a pixel coordinate got is within 3 pixels of want:
+// the rounding of a pointer mapped from a scaled video to the screen.
+func Near(got int, want float64) bool { return float64(got) >= want-3 && float64(got) <= want+3 }
+
+// WaitPointer waits up to 10 s for the X pointer on display to be Near
+// (wx, wy), failing the test otherwise.
+func WaitPointer(t testing.TB, display string, wx, wy float64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		x, y := Pointer(t, display)
+		if Near(x, wx) && Near(y, wy) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("X pointer at %d,%d, want about %.0f,%.0f", x, y, wx, wy)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

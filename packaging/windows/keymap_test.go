@@ -335,7 +335,7 @@ func TestKeyMapUnderWine(t *testing.T) {
 	// Held down when the user takes control back: Shift and the left button.
 	x, y := c.at(0.5, 0.5)
 	c.tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
-	waitPointer(t, c.d, 0.5*(sessionW-1), 0.5*(sessionH-1))
+	xtest.WaitPointer(t, c.d, 0.5*(sessionW-1), 0.5*(sessionH-1))
 	before = len(c.w.events())
 	c.key(t, "ShiftLeft", 0x10, true)
 	c.tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
@@ -355,7 +355,7 @@ func TestKeyMapUnderWine(t *testing.T) {
 	} else {
 		var bx, by int
 		fmt.Sscanf(rel[0], "button 1 false %d %d", &bx, &by)
-		if !near(bx, 0.5*(sessionW-1)) || !near(by, 0.5*(sessionH-1)) {
+		if !xtest.Near(bx, 0.5*(sessionW-1)) || !xtest.Near(by, 0.5*(sessionH-1)) {
 			t.Errorf("left button released at %d,%d, want where it was pressed (about %.0f,%.0f)", bx, by, 0.5*(sessionW-1), 0.5*(sessionH-1))
 		}
 		t.Logf("Shift and the left button released in the Windows program %v after the user typed r", releasedIn.Round(time.Millisecond))

@@ -87,7 +87,7 @@ func TestLiveSessionMonitorUnderWine(t *testing.T) {
 	for _, f := range []consoletest.Point{{X: 0.25, Y: 0.5}, {X: 0.75, Y: 0.25}, {X: 0.02, Y: 0.98}} {
 		x, y := at(f.X, f.Y)
 		tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
-		waitPointer(t, d, float64(monLeft.Min.X)+f.X*float64(monLeft.Dx()-1), float64(monLeft.Min.Y)+f.Y*float64(monLeft.Dy()-1))
+		xtest.WaitPointer(t, d, float64(monLeft.Min.X)+f.X*float64(monLeft.Dx()-1), float64(monLeft.Min.Y)+f.Y*float64(monLeft.Dy()-1))
 	}
 	t.Logf("pointer moves on the shared monitor landed on the X server's left monitor %v", monLeft)
 

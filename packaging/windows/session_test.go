@@ -170,7 +170,7 @@ func TestLiveSessionUnderWine(t *testing.T) {
 	for _, f := range []consoletest.Point{{X: 0.25, Y: 0.5}, {X: 0.75, Y: 0.25}} {
 		x, y := at(f.X, f.Y)
 		tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
-		waitPointer(t, d, f.X*(sessionW-1), f.Y*(sessionH-1))
+		xtest.WaitPointer(t, d, f.X*(sessionW-1), f.Y*(sessionH-1))
 	}
 	// A click there and typed keys reach the Windows program.
 	x, y := at(0.75, 0.25)
@@ -181,7 +181,7 @@ func TestLiveSessionUnderWine(t *testing.T) {
 		t.Fatalf("the Windows program got %q, want 6 events", got)
 	}
 	var bx, by int
-	if _, err := fmt.Sscanf(got[0], "button 1 true %d %d", &bx, &by); err != nil || !near(bx, 0.75*(sessionW-1)) || !near(by, 0.25*(sessionH-1)) {
+	if _, err := fmt.Sscanf(got[0], "button 1 true %d %d", &bx, &by); err != nil || !xtest.Near(bx, 0.75*(sessionW-1)) || !xtest.Near(by, 0.25*(sessionH-1)) {
 		t.Errorf("first event %q, want a left press near %.0f,%.0f", got[0], 0.75*(sessionW-1), 0.25*(sessionH-1))
 	}
 	if !strings.HasPrefix(got[1], "button 1 false ") {
@@ -340,23 +340,6 @@ func inbound(tb *consoletest.Tab) inboundStats {
 			r[0] = s.framesReceived || 0; r[1] = s.framesDecoded || 0; r[2] = s.framesDropped || 0; r[3] = s.bytesReceived || 0; r[4] = s.packetsReceived || 0; } });
 		return r; })()`)
 	return inboundStats{v[0], v[1], v[2], v[3], v[4]}
-}
-
-func near(got int, want float64) bool { return float64(got) >= want-3 && float64(got) <= want+3 }
-
-func waitPointer(t *testing.T, d string, wx, wy float64) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		x, y := xtest.Pointer(t, d)
-		if near(x, wx) && near(y, wy) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("X pointer at %d,%d, want about %.0f,%.0f", x, y, wx, wy)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // buildWitness builds testdata/inputrec (a Windows program: a full-screen

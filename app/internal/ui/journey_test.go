@@ -312,7 +312,7 @@ func TestJourney(t *testing.T) {
 	x, y := at(0.75, 0.25)
 	tb.Do(chromedp.MouseClickXY(x, y))
 	evs := rec.Wait(t, 2, 10*time.Second)
-	if e := evs[0]; e.Kind != "button" || !e.Down || e.Button != 1 || !near(e.X, 0.75*(journeyW-1)) || !near(e.Y, 0.25*(journeyH-1)) {
+	if e := evs[0]; e.Kind != "button" || !e.Down || e.Button != 1 || !xtest.Near(e.X, 0.75*(journeyW-1)) || !xtest.Near(e.Y, 0.25*(journeyH-1)) {
 		t.Errorf("X server got %+v, want a left press near %.0f,%.0f", e, 0.75*(journeyW-1), 0.25*(journeyH-1))
 	}
 	if e := evs[1]; e.Kind != "button" || e.Down || e.Button != 1 {
@@ -687,8 +687,6 @@ func reportJourney(t *testing.T, m journeyMetrics) {
 		t.Errorf("first frame %.0f ms after Allow", m.ConsentToFirstFrameMS)
 	}
 }
-
-func near(got int, want float64) bool { return float64(got) >= want-3 && float64(got) <= want+3 }
 
 // nowMS is the wall clock in milliseconds since the epoch, like the
 // browser's performance.timeOrigin + performance.now().
