@@ -308,24 +308,7 @@ func signalPair(t *testing.T, desk, browser *webrtc.PeerConnection, cl, con *rel
 	go func() {
 		defer close(done)
 		// Candidates may arrive before the description they belong to.
-		var deskPending, browserPending []webrtc.ICECandidateInit
-		add := func(pc *webrtc.PeerConnection, pending *[]webrtc.ICECandidateInit, c webrtc.ICECandidateInit) {
-			if pc.RemoteDescription() == nil {
-				*pending = append(*pending, c)
-				return
-			}
-			if err := pc.AddICECandidate(c); err != nil {
-				t.Errorf("add candidate: %v", err)
-			}
-		}
-		flush := func(pc *webrtc.PeerConnection, pending *[]webrtc.ICECandidateInit) {
-			for _, c := range *pending {
-				if err := pc.AddICECandidate(c); err != nil {
-					t.Errorf("add candidate: %v", err)
-				}
-			}
-			*pending = nil
-		}
+		deskPending, browserPending := &heldCandidates{t: t, pc: desk}, &heldCandidates{t: t, pc: browser}
 		for {
 			select {
 			case <-stop:
@@ -340,7 +323,7 @@ func signalPair(t *testing.T, desk, browser *webrtc.PeerConnection, cl, con *rel
 						t.Errorf("browser offer: %v", err)
 						return
 					}
-					flush(browser, &browserPending)
+					browserPending.flush()
 					ans, err := browser.CreateAnswer(nil)
 					if err == nil {
 						err = browser.SetLocalDescription(ans)
@@ -351,7 +334,7 @@ func signalPair(t *testing.T, desk, browser *webrtc.PeerConnection, cl, con *rel
 					}
 					con.SendMessage(protocol.TypeAnswer, "", sid, &protocol.SDP{SDP: ans.SDP})
 				case *protocol.Candidate:
-					add(browser, &browserPending, webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex})
+					browserPending.add(webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex})
 				}
 			case m, ok := <-cl.Messages():
 				if !ok {
@@ -363,9 +346,9 @@ func signalPair(t *testing.T, desk, browser *webrtc.PeerConnection, cl, con *rel
 						t.Errorf("desktop answer: %v", err)
 						return
 					}
-					flush(desk, &deskPending)
+					deskPending.flush()
 				case *protocol.Candidate:
-					add(desk, &deskPending, webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex})
+					deskPending.add(webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex})
 				}
 			}
 		}

@@ -94,26 +94,8 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 	}
 	cl.SendMessage(protocol.TypeOffer, "", "", &protocol.SDP{SDP: offer.SDP})
 
-	// Candidates may arrive before the description they belong to; hold
-	// them until the remote description is set.
-	var deskPending, browserPending []webrtc.ICECandidateInit
-	add := func(pc *webrtc.PeerConnection, pending *[]webrtc.ICECandidateInit, c webrtc.ICECandidateInit) {
-		if pc.RemoteDescription() == nil {
-			*pending = append(*pending, c)
-			return
-		}
-		if err := pc.AddICECandidate(c); err != nil {
-			t.Errorf("add candidate: %v", err)
-		}
-	}
-	flush := func(pc *webrtc.PeerConnection, pending *[]webrtc.ICECandidateInit) {
-		for _, c := range *pending {
-			if err := pc.AddICECandidate(c); err != nil {
-				t.Errorf("add candidate: %v", err)
-			}
-		}
-		*pending = nil
-	}
+	// Candidates may arrive before the description they belong to.
+	deskPending, browserPending := &heldCandidates{t: t, pc: desk}, &heldCandidates{t: t, pc: browser}
 	deadline := time.After(30 * time.Second)
 	answered := false
 	for {
@@ -124,7 +106,7 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 				if err := browser.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: p.SDP}); err != nil {
 					t.Fatal(err)
 				}
-				flush(browser, &browserPending)
+				browserPending.flush()
 				ans, err := browser.CreateAnswer(nil)
 				if err != nil {
 					t.Fatal(err)
@@ -134,7 +116,7 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 				}
 				con2.SendMessage(protocol.TypeAnswer, "", sid, &protocol.SDP{SDP: ans.SDP})
 			case *protocol.Candidate:
-				add(browser, &browserPending, webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex})
+				browserPending.add(webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex})
 			}
 		case m := <-cl.Messages():
 			switch p := m.Payload.(type) {
@@ -142,10 +124,10 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 				if err := desk.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: p.SDP}); err != nil {
 					t.Fatal(err)
 				}
-				flush(desk, &deskPending)
+				deskPending.flush()
 				answered = true
 			case *protocol.Candidate:
-				add(desk, &deskPending, webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex})
+				deskPending.add(webrtc.ICECandidateInit{Candidate: p.Candidate, SDPMid: p.SDPMid, SDPMLineIndex: p.SDPMLineIndex})
 			}
 		case <-con.Messages(): // the first console socket also sees the session traffic
 		case msg := <-got:
@@ -164,4 +146,32 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 			t.Fatalf("no data over TURN (ICE %s / %s)", desk.ICEConnectionState(), browser.ICEConnectionState())
 		}
 	}
+}
+
+// heldCandidates adds ICE candidates to pc, holding those that arrive
+// before the remote description they belong to until flush.
+type heldCandidates struct {
+	t       testing.TB
+	pc      *webrtc.PeerConnection
+	pending []webrtc.ICECandidateInit
+}
+
+func (h *heldCandidates) add(c webrtc.ICECandidateInit) {
+	if h.pc.RemoteDescription() == nil {
+		h.pending = append(h.pending, c)
+		return
+	}
+	if err := h.pc.AddICECandidate(c); err != nil {
+		h.t.Errorf("add candidate: %v", err)
+	}
+}
+
+// flush adds the held candidates, once the remote description is set.
+func (h *heldCandidates) flush() {
+	for _, c := range h.pending {
+		if err := h.pc.AddICECandidate(c); err != nil {
+			h.t.Errorf("add candidate: %v", err)
+		}
+	}
+	h.pending = nil
 }
