@@ -103,8 +103,7 @@ func (s *guideScreen) render() {
 		// The result stands where "Lifeline is checking…" stood.
 		s.body.Add(resultRow(diag.Result{Status: v.Result.Status, Detail: v.Result.Detail}))
 	}
-	text := widget.NewRichTextFromMarkdown(unwrapMarkdown(v.Text))
-	text.Wrapping = fyne.TextWrapWord
+	text := stepText(v.Text)
 	s.body.Add(text)
 	if v.Check != "" && v.Result == nil {
 		s.body.Add(s.checkCard(v.Check))
@@ -329,4 +328,14 @@ func (s *guideScreen) ended(o runner.Outcome) {
 		buttons = container.NewHBox(back, home)
 	}
 	s.u.setScreen(container.NewCenter(container.NewVBox(widget.NewIcon(theme.ConfirmIcon()), msg, sub, container.NewCenter(buttons))))
+}
+
+// stepText is a step's Markdown as the window shows it: source lines joined
+// into paragraphs, wrapped at word boundaries, punctuation kept with its
+// word.
+func stepText(md string) *widget.RichText {
+	text := widget.NewRichTextFromMarkdown(unwrapMarkdown(md))
+	keepPunctuationWithWord(text.Segments)
+	text.Wrapping = fyne.TextWrapWord
+	return text
 }

@@ -3,6 +3,8 @@ package ui
 import (
 	"regexp"
 	"strings"
+
+	"fyne.io/fyne/v2/widget"
 )
 
 // blockStart matches a line that starts a Markdown block of its own: a list
@@ -39,4 +41,44 @@ func unwrapMarkdown(s string) string {
 		out = append(out, l)
 	}
 	return strings.Join(out, "\n")
+}
+
+// closingPunct is what may not start a row: it belongs to the word before.
+const closingPunct = ",.;:!?)]”’…"
+
+// keepPunctuationWithWord moves the punctuation that follows a bold,
+// italic or code word into that word's segment. Fyne wraps between
+// segments, so "**days**, a restart" could put ", a restart" at the start
+// of the next row, the comma cut off from its word; in one segment the word
+// and its comma move together.
+func keepPunctuationWithWord(segs []widget.RichTextSegment) {
+	gluePunctuation(segs)
+	for _, s := range segs {
+		switch x := s.(type) {
+		case *widget.ParagraphSegment:
+			gluePunctuation(x.Texts)
+		case *widget.ListSegment:
+			keepPunctuationWithWord(x.Items)
+		}
+	}
+}
+
+func gluePunctuation(texts []widget.RichTextSegment) {
+	for i := 1; i < len(texts); i++ {
+		prev, ok1 := texts[i-1].(*widget.TextSegment)
+		cur, ok2 := texts[i].(*widget.TextSegment)
+		if !ok1 || !ok2 || plain(prev.Style) || prev.Text == "" {
+			continue
+		}
+		n := len(cur.Text) - len(strings.TrimLeft(cur.Text, closingPunct))
+		if n == 0 {
+			continue
+		}
+		prev.Text += cur.Text[:n]
+		cur.Text = cur.Text[n:]
+	}
+}
+
+func plain(st widget.RichTextStyle) bool {
+	return !st.TextStyle.Bold && !st.TextStyle.Italic && !st.TextStyle.Monospace
 }

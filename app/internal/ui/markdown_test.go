@@ -1,6 +1,11 @@
 package ui
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/widget"
+)
 
 func TestUnwrapMarkdown(t *testing.T) {
 	for _, tt := range []struct{ name, in, want string }{
@@ -20,5 +25,33 @@ func TestUnwrapMarkdown(t *testing.T) {
 				t.Errorf("unwrapMarkdown(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestKeepPunctuationWithWord(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"If it's been **days**, a restart helps.", "If it's been |days,| a restart helps."},
+		{"Click **Quit**.", "Click |Quit.|"},
+		{"(or **Show preview**) for them", "(or |Show preview)| for them"},
+		{"Type `passwd`: it asks", "Type |passwd:| it asks"},
+		{"**Bold** then words", "|Bold| then words"},
+		{"plain, text.", "plain, text."},
+	} {
+		rt := stepText(tt.in)
+		var got strings.Builder
+		for _, s := range rt.Segments {
+			ts, ok := s.(*widget.TextSegment)
+			if !ok {
+				t.Fatalf("%q: segment %T", tt.in, s)
+			}
+			if plain(ts.Style) {
+				got.WriteString(ts.Text)
+			} else {
+				got.WriteString("|" + ts.Text + "|")
+			}
+		}
+		if got.String() != tt.want {
+			t.Errorf("%q gives %q, want %q", tt.in, got.String(), tt.want)
+		}
 	}
 }
