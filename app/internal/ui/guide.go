@@ -332,10 +332,11 @@ func (s *guideScreen) ended(o runner.Outcome) {
 
 // stepText is a step's Markdown as the window shows it: source lines joined
 // into paragraphs, wrapped at word boundaries, punctuation kept with its
-// word.
+// word, one segment per word so that Fyne wraps it as prose.
 func stepText(md string) *widget.RichText {
 	text := widget.NewRichTextFromMarkdown(unwrapMarkdown(md))
 	keepPunctuationWithWord(text.Segments)
+	text.Segments = wordSegments(text.Segments)
 	text.Wrapping = fyne.TextWrapWord
 	return text
 }

@@ -82,3 +82,52 @@ func gluePunctuation(texts []widget.RichTextSegment) {
 func plain(st widget.RichTextStyle) bool {
 	return !st.TextStyle.Bold && !st.TextStyle.Italic && !st.TextStyle.Monospace
 }
+
+// wordSegments splits every text segment into one segment per word (with
+// the spaces after it), keeping its style. Fyne 2.7 wraps the first row of
+// a segment that starts mid-row too early whenever the character where the
+// row fills up happens to be a space (its lineBounds compares an absolute
+// index with a relative one), so a text after a bold word jumped to the
+// next row leaving a gap; a segment of one word either fits or moves whole.
+func wordSegments(segs []widget.RichTextSegment) []widget.RichTextSegment {
+	out := make([]widget.RichTextSegment, 0, len(segs))
+	for _, s := range segs {
+		switch x := s.(type) {
+		case *widget.ParagraphSegment:
+			x.Texts = wordSegments(x.Texts)
+		case *widget.ListSegment:
+			x.Items = wordSegments(x.Items)
+		case *widget.TextSegment:
+			words := splitWords(x.Text)
+			if len(words) < 2 {
+				break
+			}
+			for i, w := range words {
+				st := x.Style
+				if i < len(words)-1 {
+					st.Inline = true
+				}
+				out = append(out, &widget.TextSegment{Text: w, Style: st})
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// splitWords cuts s after each run of spaces: "a b  c" is "a ", "b  ", "c".
+func splitWords(s string) []string {
+	var words []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' && (i+1 == len(s) || s[i+1] != ' ') {
+			words = append(words, s[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		words = append(words, s[start:])
+	}
+	return words
+}

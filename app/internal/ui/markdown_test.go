@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,7 +38,8 @@ func TestKeepPunctuationWithWord(t *testing.T) {
 		{"**Bold** then words", "|Bold| then words"},
 		{"plain, text.", "plain, text."},
 	} {
-		rt := stepText(tt.in)
+		rt := widget.NewRichTextFromMarkdown(tt.in)
+		keepPunctuationWithWord(rt.Segments)
 		var got strings.Builder
 		for _, s := range rt.Segments {
 			ts, ok := s.(*widget.TextSegment)
@@ -52,6 +54,20 @@ func TestKeepPunctuationWithWord(t *testing.T) {
 		}
 		if got.String() != tt.want {
 			t.Errorf("%q gives %q, want %q", tt.in, got.String(), tt.want)
+		}
+	}
+}
+
+func TestSplitWords(t *testing.T) {
+	for in, want := range map[string][]string{
+		"a b  c":    {"a ", "b  ", "c"},
+		" lists it": {" ", "lists ", "it"},
+		"one":       {"one"},
+		"end ":      {"end "},
+		"":          nil,
+	} {
+		if got := splitWords(in); !slices.Equal(got, want) {
+			t.Errorf("splitWords(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -260,6 +260,7 @@ func TestConsentDialogMarkup(t *testing.T) {
 	u := newTestUI(t, nil)
 	u.showConsent(helpdesk.ConsentRequest{Kind: helpdesk.ConsentView, Technician: "Alex from IT", ID: "1"})
 	test.AssertRendersToMarkup(t, "consent-view.xml", u.win.Canvas())
+	saveScreen(t, u, "consent view")
 }
 
 func TestSessionBannerMarkup(t *testing.T) {
@@ -267,4 +268,5 @@ func TestSessionBannerMarkup(t *testing.T) {
 	u.setSession(helpdesk.SessionControlling, "Alex from IT")
 	u.showSession(helpdesk.Event{Kind: helpdesk.EventSession, Session: helpdesk.SessionControlling, Technician: "Alex from IT"})
 	test.AssertRendersToMarkup(t, "session-controlling.xml", u.win.Canvas())
+	saveScreen(t, u, "session controlling")
 }

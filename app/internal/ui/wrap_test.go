@@ -24,11 +24,12 @@ import (
 func TestStepTextWrapsLikeProse(t *testing.T) {
 	u := newTestUI(t, nil)
 	width := float32(WindowWidth - 2*theme.Padding()) // the step text's width in the window
+	vars := guide.DefaultVars()                       // as the window fills them in
 	checked := 0
 	for _, g := range u.deps.Index.Library().All() {
 		for _, s := range g.Steps {
 			for _, p := range []guide.Platform{guide.Windows, guide.Linux, guide.MacOS} {
-				md := s.TextFor(p)
+				md := vars.Expand(s.TextFor(p))
 				if md == "" {
 					continue
 				}
@@ -56,32 +57,31 @@ func earlyBreaks(md string, width float32) []string {
 
 	ends := paragraphEnds(rt.Segments)
 	type row struct {
-		y, end   float32
-		first    *canvas.Text
-		last     *canvas.Text
-		lastEnds bool
+		y, end      float32
+		first, last placedText
 	}
 	var rows []*row
-	for _, o := range test.WidgetRenderer(rt).Objects() {
-		tx, ok := o.(*canvas.Text)
-		if !ok {
+	for _, tx := range texts(test.WidgetRenderer(rt).Objects()) {
+		if strings.TrimSpace(tx.t.Text) == "" {
+			// Fyne ends each paragraph, and each row it breaks too
+			// early, with an empty text.
 			continue
 		}
 		// Code and bold segments sit a pixel or two off the row's line.
 		var r *row
 		for _, c := range rows {
-			if d := tx.Position().Y - c.y; d > -8 && d < 8 {
+			if d := tx.at.Y - c.y; d > -8 && d < 8 {
 				r = c
 			}
 		}
 		if r == nil {
-			r = &row{y: tx.Position().Y, first: tx}
+			r = &row{y: tx.at.Y, first: tx}
 			rows = append(rows, r)
 		}
-		if tx.Position().X < r.first.Position().X {
+		if tx.at.X < r.first.at.X {
 			r.first = tx
 		}
-		if e := tx.Position().X + tx.MinSize().Width; e >= r.end {
+		if e := tx.at.X + tx.t.MinSize().Width; e >= r.end {
 			r.end, r.last = e, tx
 		}
 	}
@@ -89,15 +89,15 @@ func earlyBreaks(md string, width float32) []string {
 	var bad []string
 	for i := 1; i < len(rows); i++ {
 		prev, cur := rows[i-1], rows[i]
-		if t := strings.TrimSpace(cur.first.Text); t != "" && strings.ContainsRune(closingPunct, []rune(t)[0]) {
+		if t := strings.TrimSpace(cur.first.t.Text); t != "" && strings.ContainsRune(closingPunct, []rune(t)[0]) {
 			bad = append(bad, t)
 			continue
 		}
-		words := strings.Fields(cur.first.Text)
-		if len(words) == 0 || ends[strings.TrimSpace(prev.last.Text)] || strings.TrimSpace(prev.last.Text) == "" || isListMark(words[0]) {
+		words := strings.Fields(cur.first.t.Text)
+		if len(words) == 0 || ends[strings.TrimSpace(prev.last.t.Text)] || isListMark(words[0]) {
 			continue
 		}
-		need := fyne.MeasureText(" "+words[0], cur.first.TextSize, cur.first.TextStyle).Width
+		need := fyne.MeasureText(" "+words[0], cur.first.t.TextSize, cur.first.t.TextStyle).Width
 		if prev.end+need < limit {
 			bad = append(bad, words[0])
 		}
@@ -105,27 +105,34 @@ func earlyBreaks(md string, width float32) []string {
 	return bad
 }
 
-// paragraphEnds lists the trimmed texts that end a paragraph or block.
+// paragraphEnds lists the trimmed texts that end a paragraph or block:
+// the last words before a segment that is not inline, a list, or the end.
 func paragraphEnds(segs []widget.RichTextSegment) map[string]bool {
 	ends := map[string]bool{}
 	var walk func([]widget.RichTextSegment)
 	walk = func(segs []widget.RichTextSegment) {
+		lastText := ""
+		end := func() { addSuffixes(ends, lastText); lastText = "" }
 		for _, s := range segs {
 			switch x := s.(type) {
 			case *widget.ParagraphSegment:
-				if n := len(x.Texts); n > 0 {
-					if ts, ok := x.Texts[n-1].(*widget.TextSegment); ok {
-						addSuffixes(ends, ts.Text)
-					}
-				}
+				end()
+				walk(x.Texts)
 			case *widget.ListSegment:
+				end()
 				walk(x.Items)
 			case *widget.TextSegment:
-				if !x.Inline() {
-					addSuffixes(ends, x.Text)
+				if strings.TrimSpace(x.Text) != "" {
+					lastText = x.Text
 				}
+				if !x.Inline() {
+					end()
+				}
+			default:
+				end()
 			}
 		}
+		end()
 	}
 	walk(segs)
 	return ends
@@ -142,4 +149,27 @@ func addSuffixes(ends map[string]bool, text string) {
 
 func isListMark(w string) bool {
 	return w == "•" || len(w) <= 3 && strings.HasSuffix(w, ".")
+}
+
+// placedText is a canvas text and where it sits in the rich text.
+type placedText struct {
+	t  *canvas.Text
+	at fyne.Position
+}
+
+// texts are the canvas texts among objs and inside their containers (an
+// inline code word sits in a box of its own), with their positions.
+func texts(objs []fyne.CanvasObject) []placedText {
+	var out []placedText
+	for _, o := range objs {
+		switch x := o.(type) {
+		case *canvas.Text:
+			out = append(out, placedText{x, x.Position()})
+		case *fyne.Container:
+			for _, t := range texts(x.Objects) {
+				out = append(out, placedText{t.t, t.at.Add(x.Position())})
+			}
+		}
+	}
+	return out
 }
