@@ -24,8 +24,9 @@ var shotDir = filepath.Join(repo, "dist", "windows", "screenshots")
 // TestWindowUnderWine starts lifeline.exe with no arguments (the window, as
 // the Start menu does) under Wine on a private Xvfb, waits until the app says
 // its window is ready, finds that window on the X server, and checks that
-// it painted something; typing a search into it changes what it shows. The
-// screenshots stay in dist/windows/screenshots.
+// it painted something; typing a search into it changes what it shows, and
+// Enter opens the first guide at its Windows step. The screenshots stay in
+// dist/windows/screenshots.
 func TestWindowUnderWine(t *testing.T) {
 	exe := windowsExe(t)
 	testenv.LookPath(t, "xdotool", "xdotool")
@@ -101,7 +102,7 @@ func TestWindowUnderWine(t *testing.T) {
 	// The search box has the focus when the window opens; the answers
 	// replace the topic list below it.
 	x("windowfocus", "--sync", window)
-	x("type", "--delay", "40", "printer offline")
+	x("type", "--delay", "40", "bluetooth headphones won't pair")
 	list := image.Rect(area.Min.X, area.Min.Y+150, area.Max.X, area.Max.Y-100)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -112,6 +113,21 @@ func TestWindowUnderWine(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("typing a search into the window did not change the list below it\n%s", log())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// Enter opens the first guide: its first step, in the words written
+	// for Windows ("Start → Settings → Bluetooth & devices").
+	x("key", "Return")
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		opened := screenshot(t, display, "window-guide.png")
+		if n := changed(typed, opened, list); n > list.Dx()*list.Dy()/10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Enter in the search box did not open the first guide\n%s", log())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
