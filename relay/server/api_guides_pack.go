@@ -285,4 +285,3 @@ func (s *Server) handleImportGuides(w http.ResponseWriter, r *http.Request, p pr
 		Problems []problemJSON `json:"problems"`
 	}{n, []problemJSON{}})
 }
-
