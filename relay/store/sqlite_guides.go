@@ -344,7 +344,9 @@ func hiddenIn(ctx context.Context, q rowsQuerier) ([]string, error) {
 }
 
 // GuideVariables implements Guides.
-func (s *SQLite) GuideVariables(ctx context.Context) (map[string]string, error) { return varsIn(ctx, s.db) }
+func (s *SQLite) GuideVariables(ctx context.Context) (map[string]string, error) {
+	return varsIn(ctx, s.db)
+}
 
 func varsIn(ctx context.Context, q rowsQuerier) (map[string]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT name, value FROM guide_variables`)
