@@ -389,6 +389,13 @@ func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request, p principal, 
 		origin = store.GuideOriginOverride
 	}
 	v := store.GuideVersion{GuideID: g.ID, YAML: req.YAML, Title: g.Title, Category: g.Category, Author: p.tech.Username, At: s.now(), Note: req.Note}
+	if v.Title == "" { // YAML that cannot be read keeps the list's title
+		if rec, err := s.guides.st.GuideRecord(ctx, g.ID); err == nil && rec.Title != "" {
+			v.Title, v.Category = rec.Title, rec.Category
+		} else if b := s.guides.builtinByID[g.ID]; b != nil {
+			v.Title, v.Category = b.Title, b.Category
+		}
+	}
 	if _, err := s.guides.st.AddGuideVersion(ctx, &v, origin, create, false); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			writeError(w, http.StatusConflict, apiConflict, fmt.Sprintf("a guide %q exists already", g.ID))
