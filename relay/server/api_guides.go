@@ -433,7 +433,8 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, v store.GuideVe
 		writeProblems(w, problemsJSON(probs, false))
 		return false
 	}
-	if !s.checkPackSize(w, ctx, map[string]*store.GuideVersion{v.GuideID: &v}, nil, nil) {
+	changes := map[string]*store.GuideVersion{v.GuideID: &v}
+	if !s.checkPack(w, ctx, changes, nil) || !s.checkPackSize(w, ctx, changes, nil, nil) {
 		return false
 	}
 	if v.Version == 0 {
@@ -450,6 +451,21 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, v store.GuideVe
 		return false
 	}
 	s.guides.invalidate()
+	return true
+}
+
+// checkPack answers 422 guide_problems and returns false when the changes
+// would break another guide of the pack (guideLib.packProblems).
+func (s *Server) checkPack(w http.ResponseWriter, ctx context.Context, changes map[string]*store.GuideVersion, hidden []string) bool {
+	probs, err := s.guides.packProblems(ctx, changes, hidden)
+	switch {
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, apiInternal, "could not check the guide pack")
+		return false
+	case len(probs) > 0:
+		writeProblems(w, problemsJSON(probs, false))
+		return false
+	}
 	return true
 }
 
@@ -500,8 +516,11 @@ func (s *Server) handlePublishGuide(w http.ResponseWriter, r *http.Request, p pr
 func (s *Server) handleUnpublishGuide(w http.ResponseWriter, r *http.Request, p principal) {
 	ctx, id := r.Context(), r.PathValue("id")
 	s.guides.change.Lock()
+	defer s.guides.change.Unlock()
+	if !s.checkPack(w, ctx, map[string]*store.GuideVersion{id: nil}, nil) {
+		return
+	}
 	_, err := s.guides.st.SetPublished(ctx, id, 0, p.tech.Username, s.now())
-	s.guides.change.Unlock()
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, apiNotFound, "no such guide of the organisation")
 		return
@@ -522,9 +541,16 @@ func (s *Server) handleHideGuide(hide bool) apiHandler {
 			return
 		}
 		s.guides.change.Lock()
-		err := s.guides.st.SetHidden(ctx, id, hide, p.tech.Username, s.now())
-		s.guides.change.Unlock()
+		defer s.guides.change.Unlock()
+		hidden, err := s.guides.st.HiddenGuides(ctx)
 		if err != nil {
+			writeError(w, http.StatusInternalServerError, apiInternal, "could not change the guide")
+			return
+		}
+		if hide && !s.checkPack(w, ctx, nil, append(hidden, id)) {
+			return
+		}
+		if err := s.guides.st.SetHidden(ctx, id, hide, p.tech.Username, s.now()); err != nil {
 			writeError(w, http.StatusInternalServerError, apiInternal, "could not change the guide")
 			return
 		}

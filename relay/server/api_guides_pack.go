@@ -269,7 +269,7 @@ func (s *Server) handleImportGuides(w http.ResponseWriter, r *http.Request, p pr
 			origins[g.ID] = store.GuideOriginOverride
 		}
 	}
-	if !s.checkPackSize(w, ctx, changes, hidden, vars) {
+	if !s.checkPack(w, ctx, changes, hidden) || !s.checkPackSize(w, ctx, changes, hidden, vars) {
 		return
 	}
 	n, err := s.guides.st.ImportGuides(ctx, store.GuideImport{Versions: vs, Origins: origins, Vars: vars, Hidden: hidden, By: p.tech.Username, At: now})

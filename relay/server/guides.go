@@ -123,9 +123,19 @@ func (l *guideLib) prune(pub []store.GuideVersion) {
 // each replaced by the organisation's published version of the same id,
 // plus its own published guides; without the guide except.
 func (l *guideLib) packGuides(ctx context.Context, except string) ([]*guide.Guide, error) {
-	hidden, err := l.st.HiddenGuides(ctx)
-	if err != nil {
-		return nil, err
+	gs, err := l.packSet(ctx, nil, nil)
+	return slices.DeleteFunc(gs, func(g *guide.Guide) bool { return g.ID == except }), err
+}
+
+// packSet is the guides desktops would see with the changes (guide id →
+// the version published, nil: unpublished) and hidden (nil: as stored),
+// sorted by id.
+func (l *guideLib) packSet(ctx context.Context, changes map[string]*store.GuideVersion, hidden []string) ([]*guide.Guide, error) {
+	var err error
+	if hidden == nil {
+		if hidden, err = l.st.HiddenGuides(ctx); err != nil {
+			return nil, err
+		}
 	}
 	pub, err := l.st.PublishedGuides(ctx)
 	if err != nil {
@@ -138,15 +148,56 @@ func (l *guideLib) packGuides(ctx context.Context, except string) ([]*guide.Guid
 		}
 	}
 	for _, v := range pub {
+		if _, changed := changes[v.GuideID]; changed {
+			continue
+		}
 		if g := l.parsePublished(v); g != nil && g.ID == v.GuideID {
 			byID[v.GuideID] = g
 		}
 	}
 	l.prune(pub)
-	delete(byID, except)
+	for id, v := range changes {
+		if v == nil {
+			continue
+		}
+		if g, _ := guide.Parse("relay:"+id+".yaml", []byte(v.YAML)); g != nil && g.ID == id {
+			byID[id] = g
+		}
+	}
 	out := make([]*guide.Guide, 0, len(byID))
 	for _, id := range slices.Sorted(maps.Keys(byID)) {
 		out = append(out, byID[id])
+	}
+	return out, nil
+}
+
+// packProblems are the problems a change would bring to the pack as a
+// whole that it does not have now — another guide's link to a step or a
+// guide the change removes, say — each said with the guide it is in and
+// at line 0 (the line is not in the guide being edited). Desktops lint the
+// pack they get and refuse it whole on any problem: such a change is
+// refused instead.
+func (l *guideLib) packProblems(ctx context.Context, changes map[string]*store.GuideVersion, hidden []string) ([]guide.Problem, error) {
+	now, err := l.packSet(ctx, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	next, err := l.packSet(ctx, changes, hidden)
+	if err != nil {
+		return nil, err
+	}
+	k := l.known
+	had := map[string]bool{}
+	for _, p := range guide.Lint(now, k) {
+		had[p.String()] = true
+	}
+	var out []guide.Problem
+	for _, p := range guide.Lint(next, k) {
+		if had[p.String()] {
+			continue
+		}
+		id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(p.File, "relay:"), "builtin:"), ".yaml")
+		out = append(out, guide.Problem{Message: fmt.Sprintf("guide %s, line %d: %s", id, p.Line, p.Message)})
 	}
 	return out, nil
 }

@@ -694,3 +694,52 @@ func TestGuideFeedbackThrottled(t *testing.T) {
 	o.send(protocol.TypeGuideFeedback, "x", &protocol.GuideFeedback{GuideID: "printer-offline"})
 	o.next(protocol.TypeAck)
 }
+
+// Desktops refuse a pack with any problem, so no change may break another
+// guide of it: a link into a step that goes away, a guide unpublished or
+// hidden while others open it.
+func TestGuidePackStaysWhole(t *testing.T) {
+	r, _, _, kim := guideRelay(t)
+	vpn := strings.NewReplacer("office-wifi", "vpn-help", "Office Wi-Fi will not connect", "VPN help",
+		"        next: escalate\n", "        guide: office-wifi\n        step: forget\n").Replace(wifiGuide("escalate", "Start the VPN."))
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/guides", map[string]string{"yaml": wifiGuide("escalate", "Join it.")}},
+		{"POST", "/api/guides/office-wifi/publish", nil},
+		{"POST", "/api/guides", map[string]string{"yaml": vpn}},
+		{"POST", "/api/guides/vpn-help/publish", nil},
+	} {
+		if st, g := kim.guide(c.method, c.path, c.body); st/100 != 2 || len(g.Problems) != 0 {
+			t.Fatalf("%s %s: %d %+v", c.method, c.path, st, g)
+		}
+	}
+	_, etag, _ := r.syncPack("")
+	wantRefused := func(what string, st int, g guideReply) {
+		t.Helper()
+		if st != 422 || g.Error != "guide_problems" || len(g.Problems) == 0 || !strings.Contains(g.Problems[0].Message, "guide vpn-help, line ") || g.Problems[0].Line != 0 {
+			t.Fatalf("%s: %d %+v, want refused for vpn-help's link", what, st, g)
+		}
+	}
+	// A new version of office-wifi without the step vpn-help opens.
+	renamed := strings.Replace(wifiGuide("escalate", "Join it."), "id: forget", "id: forget-network", 1)
+	kim.guide("PUT", "/api/guides/office-wifi/draft", map[string]string{"yaml": renamed})
+	st, g := kim.guide("POST", "/api/guides/office-wifi/publish", nil)
+	wantRefused("publish without the linked step", st, g)
+	st, g = kim.guide("POST", "/api/guides/office-wifi/unpublish", nil)
+	wantRefused("unpublish a linked guide", st, g)
+	if st, _, _ := r.syncPack(etag); st != 304 {
+		t.Fatalf("a refused change reached desktops: %d", st)
+	}
+	// A built-in guide other built-in guides open cannot be hidden alone.
+	if st, g := kim.guide("POST", "/api/guides/no-internet/hide", nil); st != 422 || len(g.Problems) == 0 || !strings.Contains(g.Problems[0].Message, "no-internet") {
+		t.Fatalf("hide no-internet: %d %+v", st, g)
+	}
+	// Unpublishing the linking guide first, then the other, is fine.
+	for _, id := range []string{"vpn-help", "office-wifi"} {
+		if st, g := kim.guide("POST", "/api/guides/"+id+"/unpublish", nil); st != 200 {
+			t.Fatalf("unpublish %s: %d %+v", id, st, g)
+		}
+	}
+}
