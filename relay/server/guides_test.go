@@ -756,3 +756,19 @@ func TestGuidePackStaysWhole(t *testing.T) {
 		}
 	}
 }
+
+// The relaytest helpers other packages' tests publish with.
+func TestRelaytestPublishGuide(t *testing.T) {
+	r, ada, _, _ := guideRelay(t)
+	if v := ada.PublishGuide(t, wifiGuide("escalate", "One.")); v != 1 {
+		t.Fatalf("first version %d", v)
+	}
+	if v := ada.PublishGuide(t, wifiGuide("escalate", "Two.")); v != 2 {
+		t.Fatalf("second version %d", v)
+	}
+	ada.SetGuideVariables(t, map[string]string{"helpdesk_phone": "+1 555 0100"})
+	_, _, p := r.syncPack("")
+	if g, ok := packGuide(p, "office-wifi"); !ok || g.Version != 2 || p.Variables["helpdesk_phone"] != "+1 555 0100" {
+		t.Fatalf("pack %+v", p)
+	}
+}
