@@ -57,6 +57,14 @@ export const AuditAction = Object.freeze({
   ConsentControlGrant: 'consent.control.grant',
   ConsentControlDeny: 'consent.control.deny',
   ConsentControlRevoke: 'consent.control.revoke',
+  GuideDraft: 'guide.draft',
+  GuidePublish: 'guide.publish',
+  GuideUnpublish: 'guide.unpublish',
+  GuideHide: 'guide.hide',
+  GuideUnhide: 'guide.unhide',
+  GuideRevert: 'guide.revert',
+  GuideVariables: 'guide.variables',
+  GuideImport: 'guide.import',
 });
 
 /** The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes). */
@@ -72,4 +80,19 @@ export const ErrorCode = Object.freeze({
   TooLarge: 'too_large',
   QueueIncomplete: 'queue_incomplete',
   QueueFull: 'queue_full',
+});
+
+/** Where a guide stands for desktops (protocol.GuideState, protocol.GuideStates). */
+export const GuideState = Object.freeze({
+  Published: 'published',
+  Draft: 'draft',
+  Unpublished: 'unpublished',
+  Builtin: 'builtin',
+  Hidden: 'hidden',
+});
+
+/** Whose a guide is (protocol.GuideOrigin, protocol.GuideOrigins). */
+export const GuideOrigin = Object.freeze({
+  Org: 'org',
+  Builtin: 'builtin',
 });
