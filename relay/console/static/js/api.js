@@ -46,6 +46,7 @@ export async function api(method, path, body) {
     let msg = (data && data.message) || `The relay answered with status ${resp.status}. Try again in a moment.`;
     if (code === 'csrf') msg = 'Your session token is out of date. Reload the page and try again.';
     const err = new APIError(resp.status, code, msg, data && data.retry_after_ms);
+    err.data = data; // the whole reply, e.g. the problems of a refused publish
     if (resp.status === 401 && path !== '/api/login') onUnauthenticated(err);
     throw err;
   }
