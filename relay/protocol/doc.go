@@ -53,6 +53,7 @@
 //	request.cancelled        R→C         RequestCancelled
 //	code.redeem              C→R         CodeRedeem
 //	outcome.report           C→R         OutcomeReport (reply: ack)
+//	guide.feedback           C→R         GuideFeedback (reply: ack)
 //	ack                      R→C         (none)
 //	queue.snapshot           R→T         QueueSnapshot (sent on connect, in parts 1 … n)
 //	queue.added              R→T         QueueItem
@@ -236,7 +237,8 @@
 // The relay caps the sockets one address may hold open on each endpoint
 // (more are answered HTTP 429), the messages one socket may send (past the
 // rate: error "rate_limited", then the socket is closed with 1008), and per
-// address the request.submit / request.cancel and outcome.report messages
+// address the request.submit / request.cancel and outcome.report (with
+// guide.feedback, which shares its rate) messages
 // (past the rate: error "rate_limited" with retry_after_ms, socket left
 // open, nothing stored). It also caps the help requests waiting at once, in
 // all and per address (defaults 500 and 3): past either, request.submit is
@@ -251,4 +253,21 @@
 // diagnostics ≤ 200; each step/check text field ≤ 2000 bytes; SDP ≤ 48 KiB;
 // candidate ≤ 1000 bytes; chat text ≤ 4000 bytes; code ≤ 32 characters;
 // a help request as stored (its encoded QueueItem) ≤ 60 KiB.
+//
+// # Guide feedback
+//
+// A person following a guide may tell the help desk that a step is wrong
+// ("Something wrong with this step?"). guide.feedback carries the guide id
+// (required, ≤ 64 bytes, a guide the relay knows: built-in or the
+// organisation's), the step id (≤ 64 bytes), the comment (≤ 1000 bytes,
+// may be empty), os and app_version (≤ 200 bytes). The relay stores it,
+// listed for editors by GET /api/guides/{id}/feedback, and replies ack;
+// an unknown guide id is answered error not_found and nothing is stored.
+//
+//	{"v":1,"type":"guide.feedback","id":"c3","data":{"guide_id":"printer-offline","step_id":"power",
+//	  "comment":"The power button is on the back.","os":"linux","app_version":"0.4.0"}}
+//	{"v":1,"type":"ack","id":"c3"}
+//
+// The guide pack itself is not on the socket: desktops fetch it from
+// GET /api/client/guides (relay/API.md; package selfhelp/guide/pack).
 package protocol

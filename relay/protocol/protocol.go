@@ -52,6 +52,7 @@ const (
 	TypeRequestCancelled Type = "request.cancelled"
 	TypeCodeRedeem       Type = "code.redeem"
 	TypeOutcomeReport    Type = "outcome.report"
+	TypeGuideFeedback    Type = "guide.feedback"
 	TypeAck              Type = "ack"
 	TypeQueueSnapshot    Type = "queue.snapshot"
 	TypeQueueAdded       Type = "queue.added"
@@ -102,6 +103,7 @@ var specs = map[Type]Spec{
 	TypeRequestCancelled: {From: FromRelay, New: p[RequestCancelled]()},
 	TypeCodeRedeem:       {From: FromClient, New: p[CodeRedeem]()},
 	TypeOutcomeReport:    {From: FromClient, New: p[OutcomeReport]()},
+	TypeGuideFeedback:    {From: FromClient, New: p[GuideFeedback]()},
 	TypeAck:              {From: FromRelay},
 	TypeQueueSnapshot:    {From: FromRelay, New: p[QueueSnapshot]()},
 	TypeQueueAdded:       {From: FromRelay, New: p[QueueItem]()},

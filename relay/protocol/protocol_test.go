@@ -25,6 +25,12 @@ func TestDecode(t *testing.T) {
 		{"step guide id too long", `{"v":1,"type":"request.submit","data":{"description":"vpn","guide":{"guide_id":"vpn","steps":[{"step_id":"s1","guide_id":"` + strings.Repeat("g", MaxShortText+1) + `"}]}}}`, "", CodeBadMessage},
 		{"outcome from another guide", `{"v":1,"type":"outcome.report","data":{"kind":"fixed","guide_id":"no-internet","step_id":"router","from_guide_id":"vpn"}}`, TypeOutcomeReport, ""},
 		{"outcome from guide too long", `{"v":1,"type":"outcome.report","data":{"kind":"fixed","from_guide_id":"` + strings.Repeat("g", MaxShortText+1) + `"}}`, "", CodeBadMessage},
+		{"guide feedback", `{"v":1,"type":"guide.feedback","id":"f","data":{"guide_id":"printer-offline","step_id":"power","comment":"The button is at the back.","os":"linux","app_version":"0.4.0"}}`, TypeGuideFeedback, ""},
+		{"guide feedback without comment", `{"v":1,"type":"guide.feedback","data":{"guide_id":"printer-offline"}}`, TypeGuideFeedback, ""},
+		{"guide feedback without guide", `{"v":1,"type":"guide.feedback","data":{"step_id":"power","comment":"x"}}`, "", CodeBadMessage},
+		{"guide feedback comment too long", `{"v":1,"type":"guide.feedback","data":{"guide_id":"g","comment":"` + strings.Repeat("c", MaxFeedbackComment+1) + `"}}`, "", CodeBadMessage},
+		{"guide feedback guide id too long", `{"v":1,"type":"guide.feedback","data":{"guide_id":"` + strings.Repeat("g", MaxIDLen+1) + `"}}`, "", CodeBadMessage},
+		{"guide feedback comment not text", `{"v":1,"type":"guide.feedback","data":{"guide_id":"g","comment":5}}`, "", CodeBadMessage},
 		{"cancel without data", `{"v":1,"type":"request.cancel"}`, TypeRequestCancel, ""},
 		{"offer", `{"v":1,"type":"signal.offer","session":"s","data":{"sdp":"v=0"}}`, TypeOffer, ""},
 		{"candidate end", `{"v":1,"type":"signal.candidate","data":{"candidate":""}}`, TypeCandidate, ""},
@@ -85,6 +91,8 @@ func TestRoundTrip(t *testing.T) {
 					v.Code = "123456789"
 				case *OutcomeReport:
 					v.Kind = OutcomeFixed
+				case *GuideFeedback:
+					v.GuideID = "printer-offline"
 				case *SDP:
 					v.SDP = "v=0"
 				case *Chat:
@@ -160,8 +168,8 @@ func TestSpecOf(t *testing.T) {
 		t.Error("SpecOf accepts a type outside the closed set")
 	}
 	types := Types()
-	if len(types) != 27 || !slices.IsSorted(types) {
-		t.Fatalf("Types() = %v, want the 27 types sorted", types)
+	if len(types) != 28 || !slices.IsSorted(types) {
+		t.Fatalf("Types() = %v, want the 28 types sorted", types)
 	}
 	if s, ok := SpecOf(TypeChat); !ok || !s.Session || s.From != FromClient|FromTech {
 		t.Errorf("SpecOf(chat) = %+v, %v", s, ok)

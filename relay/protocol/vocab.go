@@ -83,6 +83,14 @@ const (
 	AuditControlGrant   AuditAction = AuditAction(TypeControlGrant)
 	AuditControlDeny    AuditAction = AuditAction(TypeControlDeny)
 	AuditControlRevoke  AuditAction = AuditAction(TypeControlRevoke)
+	AuditGuideDraft     AuditAction = "guide.draft"
+	AuditGuidePublish   AuditAction = "guide.publish"
+	AuditGuideUnpublish AuditAction = "guide.unpublish"
+	AuditGuideHide      AuditAction = "guide.hide"
+	AuditGuideUnhide    AuditAction = "guide.unhide"
+	AuditGuideRevert    AuditAction = "guide.revert"
+	AuditGuideVariables AuditAction = "guide.variables"
+	AuditGuideImport    AuditAction = "guide.import"
 )
 
 // AuditActions lists every audit action, in the order above.
@@ -91,7 +99,9 @@ func AuditActions() []AuditAction {
 		AuditUserUpdated, AuditUserPassword, AuditTOTPEnabled, AuditTOTPDisabled, AuditRequestCreated,
 		AuditRequestTaken, AuditRequestCancel, AuditRequestExpired, AuditCodeCreated, AuditCodeCancelled, AuditCodeUsed,
 		AuditCodeFailed, AuditSessionStart, AuditSessionEnd, AuditSessionNotes, AuditViewRequest,
-		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke}
+		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke,
+		AuditGuideDraft, AuditGuidePublish, AuditGuideUnpublish, AuditGuideHide, AuditGuideUnhide, AuditGuideRevert,
+		AuditGuideVariables, AuditGuideImport}
 }
 
 // ErrorCode is the code of an error message.

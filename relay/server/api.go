@@ -98,6 +98,8 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/admin/users", s.authed(true, s.handleUsers))
 	mux.HandleFunc("POST /api/admin/users", s.authed(true, s.handleCreateUser))
 	mux.HandleFunc("PATCH /api/admin/users/{id}", s.authed(true, s.handleUpdateUser))
+
+	s.guideRoutes(mux) // api_guides.go
 }
 
 // apiCode is the error code of a JSON API error reply (relay/API.md).
@@ -140,7 +142,12 @@ func writeError(w http.ResponseWriter, status int, code apiCode, msg string) {
 }
 
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	return readJSONMax(w, r, v, maxBody)
+}
+
+// readJSONMax is readJSON for a body of up to limit bytes.
+func readJSONMax(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		writeError(w, http.StatusBadRequest, apiBadRequest, "invalid JSON body: "+err.Error())

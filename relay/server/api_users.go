@@ -22,10 +22,12 @@ type userJSON struct {
 	Disabled    bool      `json:"disabled"`
 	TOTPEnabled bool      `json:"totp_enabled"`
 	CreatedAt   time.Time `json:"created_at"`
+	// KnowledgeEditor may publish guides (api_guides.go).
+	KnowledgeEditor bool `json:"knowledge_editor"`
 }
 
 func toUserJSON(t store.Technician) userJSON {
-	return userJSON{ID: t.ID, Username: t.Username, DisplayName: displayName(t), Admin: t.Admin, Disabled: t.Disabled, TOTPEnabled: t.TOTPEnabled, CreatedAt: t.CreatedAt}
+	return userJSON{ID: t.ID, Username: t.Username, DisplayName: displayName(t), Admin: t.Admin, Disabled: t.Disabled, TOTPEnabled: t.TOTPEnabled, CreatedAt: t.CreatedAt, KnowledgeEditor: t.KnowledgeEditor}
 }
 
 func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request, p principal) {
@@ -71,6 +73,8 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, p prin
 		Disabled    *bool   `json:"disabled"`
 		Password    *string `json:"password"`
 		ResetTOTP   bool    `json:"reset_totp"`
+		// KnowledgeEditor gives or takes the guide publishing role.
+		KnowledgeEditor *bool `json:"knowledge_editor"`
 	}
 	if !readJSON(w, r, &req) {
 		return
@@ -100,6 +104,10 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, p prin
 	if req.Disabled != nil {
 		patch.Disabled = req.Disabled
 		changes = append(changes, fmt.Sprintf("disabled=%t", *req.Disabled))
+	}
+	if req.KnowledgeEditor != nil {
+		patch.KnowledgeEditor = req.KnowledgeEditor
+		changes = append(changes, fmt.Sprintf("knowledge_editor=%t", *req.KnowledgeEditor))
 	}
 	if req.Password != nil {
 		h, ok := s.hashNew(w, r, *req.Password)

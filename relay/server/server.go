@@ -171,6 +171,9 @@ type Server struct {
 	outcomes store.Outcomes
 	upkeep   upkeep
 
+	guides    *guideLib // the organisation's guide pack (guides.go, api_guides.go)
+	guideSync addrRates // GET /api/client/guides per address
+
 	hub  *hub       // sockets, queue order and running sessions
 	totp *totpGuard // TOTP replay guard
 	acct *accounts  // hash gate, key-file secrets, re-auth throttle (users.go)
@@ -278,6 +281,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		ctx:         sctx, cancel: cancel,
 	}
 	if err := s.initAccounts(ctx); err != nil {
+		cancel()
+		return nil, err
+	}
+	if s.guides, err = newGuideLib(st); err != nil {
 		cancel()
 		return nil, err
 	}

@@ -83,7 +83,7 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 	}
 	ctx := c.ctx
 	switch m.Type {
-	case protocol.TypeRequestSubmit, protocol.TypeRequestCancel, protocol.TypeOutcomeReport:
+	case protocol.TypeRequestSubmit, protocol.TypeRequestCancel, protocol.TypeOutcomeReport, protocol.TypeGuideFeedback:
 		if !s.throttle(c, m.ID, m.Type) {
 			return
 		}
@@ -103,6 +103,8 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 			return
 		}
 		c.enqueue(s.encode(protocol.TypeAck, m.ID, "", nil))
+	case *protocol.GuideFeedback:
+		s.guideFeedback(ctx, c, m.ID, p) // guides_feedback.go
 	default:
 		if m.Type == protocol.TypeRequestCancel {
 			s.cancelRequest(ctx, c, m.ID)

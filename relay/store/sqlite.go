@@ -134,14 +134,14 @@ func notFound(err error, what string) error {
 
 // --- technicians
 
-const techCols = `id, username, display_name, password_hash, is_admin, disabled, totp_secret, totp_enabled, created_at`
+const techCols = `id, username, display_name, password_hash, is_admin, disabled, totp_secret, totp_enabled, created_at, knowledge_editor`
 
 func scanTech(sc interface{ Scan(...any) error }) (Technician, error) {
 	var t Technician
-	var admin, disabled, totp int
+	var admin, disabled, totp, editor int
 	var created int64
-	err := sc.Scan(&t.ID, &t.Username, &t.DisplayName, &t.PasswordHash, &admin, &disabled, &t.TOTPSecret, &totp, &created)
-	t.Admin, t.Disabled, t.TOTPEnabled, t.CreatedAt = admin == 1, disabled == 1, totp == 1, tm(created)
+	err := sc.Scan(&t.ID, &t.Username, &t.DisplayName, &t.PasswordHash, &admin, &disabled, &t.TOTPSecret, &totp, &created, &editor)
+	t.Admin, t.Disabled, t.TOTPEnabled, t.CreatedAt, t.KnowledgeEditor = admin == 1, disabled == 1, totp == 1, tm(created), editor == 1
 	return t, err
 }
 
@@ -150,8 +150,8 @@ func (s *SQLite) CreateTechnician(ctx context.Context, t *Technician) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = time.Now()
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO technicians (username, display_name, password_hash, is_admin, disabled, totp_secret, totp_enabled, created_at) VALUES (?,?,?,?,?,?,?,?)`,
-		t.Username, t.DisplayName, t.PasswordHash, b2i(t.Admin), b2i(t.Disabled), t.TOTPSecret, b2i(t.TOTPEnabled), ms(t.CreatedAt))
+	res, err := s.db.ExecContext(ctx, `INSERT INTO technicians (username, display_name, password_hash, is_admin, disabled, totp_secret, totp_enabled, created_at, knowledge_editor) VALUES (?,?,?,?,?,?,?,?,?)`,
+		t.Username, t.DisplayName, t.PasswordHash, b2i(t.Admin), b2i(t.Disabled), t.TOTPSecret, b2i(t.TOTPEnabled), ms(t.CreatedAt), b2i(t.KnowledgeEditor))
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return fmt.Errorf("technician %s: %w", t.Username, ErrExists)
@@ -194,8 +194,8 @@ func (s *SQLite) Technicians(ctx context.Context) ([]Technician, error) {
 
 // UpdateTechnician writes every field of t but ID, Username and CreatedAt.
 func (s *SQLite) UpdateTechnician(ctx context.Context, t Technician) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE technicians SET display_name=?, password_hash=?, is_admin=?, disabled=?, totp_secret=?, totp_enabled=? WHERE id=?`,
-		t.DisplayName, t.PasswordHash, b2i(t.Admin), b2i(t.Disabled), t.TOTPSecret, b2i(t.TOTPEnabled), t.ID)
+	res, err := s.db.ExecContext(ctx, `UPDATE technicians SET display_name=?, password_hash=?, is_admin=?, disabled=?, totp_secret=?, totp_enabled=?, knowledge_editor=? WHERE id=?`,
+		t.DisplayName, t.PasswordHash, b2i(t.Admin), b2i(t.Disabled), t.TOTPSecret, b2i(t.TOTPEnabled), b2i(t.KnowledgeEditor), t.ID)
 	return affected(res, err, ErrNotFound)
 }
 

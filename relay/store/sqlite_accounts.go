@@ -22,6 +22,8 @@ type TechnicianPatch struct {
 	Disabled     *bool
 	TOTPSecret   *string
 	TOTPEnabled  *bool
+	// KnowledgeEditor is the guide publishing role.
+	KnowledgeEditor *bool
 }
 
 // PatchTechnician changes the set fields of technician id and returns the
@@ -47,6 +49,9 @@ func (s *SQLite) PatchTechnician(ctx context.Context, id int64, p TechnicianPatc
 	}
 	if p.TOTPEnabled != nil {
 		add("totp_enabled", b2i(*p.TOTPEnabled))
+	}
+	if p.KnowledgeEditor != nil {
+		add("knowledge_editor", b2i(*p.KnowledgeEditor))
 	}
 	if len(set) == 0 {
 		return s.Technician(ctx, id)

@@ -45,6 +45,9 @@ type Technician struct {
 	TOTPSecret   string
 	TOTPEnabled  bool
 	CreatedAt    time.Time
+	// KnowledgeEditor may publish guides and change the organisation's
+	// guide pack (admins may anyway); see Guides.
+	KnowledgeEditor bool
 }
 
 // Login is a console login session (the cookie token is stored hashed).

@@ -101,6 +101,9 @@ func ParseDir(dir string) ([]*Guide, []Problem, error) {
 }
 
 func isGuideFile(p string) bool {
+	if path.Base(p) == VariablesFile {
+		return false
+	}
 	ext := strings.ToLower(path.Ext(p))
 	return ext == ".yaml" || ext == ".yml"
 }

@@ -57,6 +57,14 @@ export const AuditAction = Object.freeze({
   ConsentControlGrant: 'consent.control.grant',
   ConsentControlDeny: 'consent.control.deny',
   ConsentControlRevoke: 'consent.control.revoke',
+  GuideDraft: 'guide.draft',
+  GuidePublish: 'guide.publish',
+  GuideUnpublish: 'guide.unpublish',
+  GuideHide: 'guide.hide',
+  GuideUnhide: 'guide.unhide',
+  GuideRevert: 'guide.revert',
+  GuideVariables: 'guide.variables',
+  GuideImport: 'guide.import',
 });
 
 /** The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes). */

@@ -109,6 +109,14 @@ const auditWords = {
   [AuditAction.ConsentControlGrant]: (who) => `${who} allowed control`,
   [AuditAction.ConsentControlDeny]: (who) => `${who} declined control`,
   [AuditAction.ConsentControlRevoke]: (who) => `${who} took back control`,
+  [AuditAction.GuideDraft]: (who) => `${who} saved a guide draft`,
+  [AuditAction.GuidePublish]: (who) => `${who} published a guide`,
+  [AuditAction.GuideUnpublish]: (who) => `${who} unpublished a guide`,
+  [AuditAction.GuideHide]: (who) => `${who} hid a built-in guide`,
+  [AuditAction.GuideUnhide]: (who) => `${who} showed a built-in guide again`,
+  [AuditAction.GuideRevert]: (who) => `${who} went back to an earlier version of a guide`,
+  [AuditAction.GuideVariables]: (who) => `${who} changed the organisation's guide details`,
+  [AuditAction.GuideImport]: (who) => `${who} imported guides`,
 };
 
 /** eventWords says an audit event ({actor, action}) as a sentence. */
