@@ -176,14 +176,18 @@ export function renderPreview(g) {
   f.append(el('h3', { class: 'gp-title', text: g.title || g.id || '(no title)' }));
   if (g.summary) f.append(el('p', { class: 'muted gp-summary', text: g.summary }));
   if (steps.length) {
-    f.append(el('h4', { class: 'gp-sub', text: 'Map of the steps' }),
+    // The map stays on top while the steps scroll under it; a box scrolls
+    // its step to just below the map.
+    const box = el('div', { class: 'gp-map-box' }, el('h4', { class: 'gp-sub', text: 'Map of the steps (click a box to see its step)' }),
       branchMap(g, (id) => {
         const c = cards.get(id);
+        const pane = c && c.closest('.ge-side');
         if (!c) return;
-        c.scrollIntoView({ block: 'start', behavior: 'smooth' });
+        if (pane) pane.scrollTo({ top: c.offsetTop - box.offsetHeight - 8, behavior: 'smooth' });
         c.classList.add('flash');
         setTimeout(() => c.classList.remove('flash'), 1200);
       }));
+    f.append(box);
   }
   f.append(el('h4', { class: 'gp-sub', text: 'Steps as the window shows them' }));
   steps.forEach((s, n) => {
@@ -239,7 +243,7 @@ function svg(tag, attrs = {}, ...children) {
   return e;
 }
 
-const boxW = 128, boxH = 40, gapX = 16, gapY = 40, pad = 12;
+const boxW = 128, boxH = 36, gapX = 16, gapY = 30, pad = 10;
 
 /**
  * branchMap draws the steps as boxes in rows by their distance from the
@@ -336,8 +340,14 @@ export function branchMap(g, onPick) {
 }
 
 // edgePath is a curve from the bottom of one box to the top of another;
-// an arrow going back up (a loop) leaves and enters at the sides.
+// an arrow going back up (a loop) leaves and enters at the right sides.
 function edgePath(a, b) {
+  if (b.y === a.y) {
+    // In the same row: side to side.
+    const right = b.x > a.x;
+    const x1 = right ? a.x + boxW : a.x, x2 = right ? b.x - 1 : b.x + boxW + 1, y = a.y + boxH / 2;
+    return `M${x1},${y} L${x2},${y}`;
+  }
   if (b.y > a.y) {
     const x1 = a.x + boxW / 2, y1 = a.y + boxH, x2 = b.x + boxW / 2, y2 = b.y;
     const my = (y1 + y2) / 2;
@@ -362,7 +372,7 @@ function wrapLabel(label) {
   lines[1] = lines[1] && lines[1].length > 21 ? `${lines[1].slice(0, 20)}…` : lines[1];
   if (lines[0].length > 21) lines[0] = `${lines[0].slice(0, 20)}…`;
   return lines.filter(Boolean).map((l, i, all) => {
-    const t = svg('text', { x: boxW / 2, y: boxH / 2 + (i - (all.length - 1) / 2) * 14 + 4, 'text-anchor': 'middle' });
+    const t = svg('text', { x: boxW / 2, y: boxH / 2 + (i - (all.length - 1) / 2) * 13 + 4, 'text-anchor': 'middle' });
     t.textContent = l;
     return t;
   });

@@ -30,7 +30,7 @@ export const stateWords = {
 
 let me = () => null;
 const ui = {}; // the page's fixed parts, built by init
-const page = { mode: 'list', id: '', detail: null, editor: null, versions: [], listTimer: 0 };
+const page = { mode: 'list', id: '', detail: null, editor: null, versions: [], listTimer: 0, listSeq: 0 };
 
 const canPublish = () => { const u = me(); return !!u && (!!u.admin || !!u.knowledge_editor); };
 
@@ -95,15 +95,17 @@ function backToList() {
 
 async function loadList() {
   const f = { q: ui.q.value.trim(), category: ui.category.value, state: ui.state.value };
+  const seq = ++page.listSeq;
   say(ui.listMsg, 'Loading…');
   try {
     const list = await get(`/api/guides${query(f)}`);
     await namesReady();
+    if (seq !== page.listSeq) return; // a newer search is on its way
     ui.tbody.replaceChildren(...list.map(guideRow));
     const filtered = f.q || f.category || f.state;
     say(ui.listMsg, list.length ? `${list.length} guide${list.length === 1 ? '' : 's'}.` : filtered ? 'No guides match. Clear the filters to see all.' : 'No guides yet.');
   } catch (err) {
-    say(ui.listMsg, `Could not load the guides: ${err.message}`, 'error');
+    if (seq === page.listSeq) say(ui.listMsg, `Could not load the guides: ${err.message}`, 'error');
   }
 }
 
@@ -362,19 +364,13 @@ async function openVariables() {
 function renderVariables(values, known) {
   const may = canPublish();
   const msg = el('p', { class: 'msg', role: 'status', id: 'vars-msg' });
-  const rows = el('tbody');
-  const row = (name, value, description, def, extra) => {
-    const input = el('input', { class: 'var-value', value: value || '', placeholder: def || '', disabled: !may, 'aria-label': `Value of ${name}` });
-    return el('tr', { dataset: { name } },
-      el('td', {}, el('code', { text: `{{${name}}}` })),
-      el('td', {}, input),
-      el('td', { class: 'muted small', text: description || (extra ? 'Your own variable' : '') }),
-      el('td', {}, extra && may ? el('button', { type: 'button', class: 'small', onclick: (e) => e.target.closest('tr').remove() }, 'Remove') : null));
-  };
-  const knownNames = new Set(known.map((k) => k.name));
-  for (const k of known) rows.append(row(k.name, values[k.name], k.description, k.default, false));
-  for (const [n, v] of Object.entries(values)) if (!knownNames.has(n)) rows.append(row(n, v, '', '', true));
-  const newName = el('input', { id: 'var-new-name', placeholder: 'name, like wifi_name', pattern: '[a-z][a-z0-9_]*', autocapitalize: 'off', spellcheck: 'false' });
+  // The relay knows which variables guides may use (guide.DefaultVars):
+  // one row each, the default as the placeholder.
+  const rows = el('tbody', {}, known.map((k) => el('tr', { dataset: { name: k.name } },
+    el('td', {}, el('code', { text: `{{${k.name}}}` })),
+    el('td', {}, el('input', { class: 'var-value', value: values[k.name] || '', placeholder: k.default || '', disabled: !may,
+      maxlength: '500', 'aria-label': k.description || k.name })),
+    el('td', { class: 'muted small', text: k.description || '' }))));
   const form = el('form', { class: 'g-vars-form', onsubmit: async (e) => {
     e.preventDefault();
     const variables = {};
@@ -382,32 +378,24 @@ function renderVariables(values, known) {
       const v = tr.querySelector('.var-value').value.trim();
       if (v) variables[tr.dataset.name] = v;
     }
+    say(msg, 'Saving…');
     try {
       await put('/api/guide-variables', { variables });
-      say(msg, 'Saved. Guides show these values on every desktop the next time it checks for guides.', 'ok');
+      say(msg, 'Saved. Desktops show these values in the guides the next time they check for guides.', 'ok');
     } catch (err) {
-      say(msg, `Not saved: ${err.message}`, 'error');
+      const probs = (err.data && err.data.problems) || [];
+      say(msg, `Not saved: ${probs.length ? probs.map((p) => p.message).join('; ') : err.message}`, 'error');
     }
   } },
   el('div', { class: 'table-wrap' }, el('table', { class: 'grid', id: 'vars-table' },
-    el('thead', {}, el('tr', {}, ['Variable', 'Value', 'What it is', ''].map((h) => el('th', { text: h })))), rows)),
-  may ? el('div', { class: 'filters' },
-    el('label', {}, 'Add a variable', newName),
-    el('button', { type: 'button', onclick: () => {
-      const n = newName.value.trim();
-      if (!/^[a-z][a-z0-9_]*$/.test(n)) { say(msg, 'A variable name is lower-case letters, digits and _ , starting with a letter.', 'error'); return; }
-      if (rows.querySelector(`tr[data-name="${CSS.escape(n)}"]`)) { say(msg, `{{${n}}} is in the list already.`, 'error'); return; }
-      rows.append(row(n, '', '', '', true));
-      newName.value = '';
-      rows.lastChild.querySelector('input').focus();
-    } }, 'Add')) : null,
+    el('thead', {}, el('tr', {}, ['Variable', 'Your value', 'What it is'].map((h) => el('th', { text: h })))), rows)),
   may ? el('button', { type: 'submit', class: 'primary', id: 'vars-save' }, 'Save variables')
     : el('p', { class: 'muted', text: 'Only administrators and knowledge editors can change these.' }),
   msg);
   ui.vars.replaceChildren(
     el('button', { type: 'button', class: 'ghost g-back', onclick: () => { showMode('list'); loadList(); } }, '← All guides'),
     el('h2', { text: 'Organisation variables' }),
-    el('p', { class: 'muted', text: 'Guides write {{helpdesk_phone}} and the like; every desktop shows your values instead. An empty value leaves the default.' }),
+    el('p', { class: 'muted', text: 'Guides write {{helpdesk_phone}} and the like; every desktop shows your value instead. Left empty, a guide shows the grey default.' }),
     form);
 }
 
