@@ -46,6 +46,7 @@ type guideLib struct {
 	mu     sync.Mutex
 	parsed map[string]*guide.Guide // "id@version" → parsed published version
 	cached *builtPack              // nil: rebuild
+	gen    uint64                  // counts invalidations, so a pack built across a change is not kept
 }
 
 // builtPack is the encoded pack desktops get.
@@ -83,6 +84,7 @@ func (l *guideLib) isBuiltin(id string) bool { return l.builtinByID[id] != nil }
 func (l *guideLib) invalidate() {
 	l.mu.Lock()
 	l.cached = nil
+	l.gen++
 	l.mu.Unlock()
 }
 
@@ -219,9 +221,11 @@ func (l *guideLib) checkSize(ctx context.Context, changes map[string]*store.Guid
 	return nil
 }
 
-// packETag is a strong validator of the pack's content (not its time).
+// packETag is a strong validator of the pack: every field of the body
+// but the etag itself.
 func packETag(p pack.Pack) string {
 	h := sha256.New()
+	fmt.Fprintf(h, "v %d %d\n", p.V, p.PublishedAt.UnixMilli())
 	for _, g := range p.Guides {
 		fmt.Fprintf(h, "g %q %d %d\n", g.ID, g.Version, len(g.YAML))
 		h.Write([]byte(g.YAML))
@@ -238,7 +242,7 @@ func packETag(p pack.Pack) string {
 // current is the pack desktops get, built once per change.
 func (l *guideLib) current(ctx context.Context) (*builtPack, error) {
 	l.mu.Lock()
-	c := l.cached
+	c, gen := l.cached, l.gen
 	l.mu.Unlock()
 	if c != nil {
 		return c, nil
@@ -253,7 +257,9 @@ func (l *guideLib) current(ctx context.Context) (*builtPack, error) {
 	}
 	c = &builtPack{body: body, etag: p.ETag}
 	l.mu.Lock()
-	l.cached = c
+	if l.gen == gen { // else the store changed while this was built: the next call builds again
+		l.cached = c
+	}
 	l.mu.Unlock()
 	return c, nil
 }

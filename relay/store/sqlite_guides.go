@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -52,6 +53,16 @@ type GuideVersion struct {
 	Note     string
 }
 
+// GuideImport is a whole pack to import (see Guides.ImportGuides).
+type GuideImport struct {
+	Versions []GuideVersion
+	Origins  map[string]string // guide id → origin, for a guide new to the store
+	Vars     map[string]string // nil: left as they are
+	Hidden   []string          // nil: left as they are
+	By       string
+	At       time.Time
+}
+
 // GuideFeedback is what a desktop user said about a guide step.
 type GuideFeedback struct {
 	ID         int64
@@ -88,10 +99,11 @@ type Guides interface {
 	// GuidePackChanged is when the published pack last changed (zero: never).
 	GuidePackChanged(ctx context.Context) (time.Time, error)
 	// ImportGuides saves and publishes each version (origins names each
-	// guide's origin, should it be new) and, unless vars is nil, replaces
-	// the variables — all or nothing. A version whose YAML is the
-	// published one's is left out. It returns how many were saved.
-	ImportGuides(ctx context.Context, vs []GuideVersion, origins map[string]string, vars map[string]string, at time.Time) (int, error)
+	// guide's origin, should it be new) and, unless nil, replaces the
+	// variables with vars and the hidden built-in guides with hidden — all
+	// or nothing. A version whose YAML is the published one's is left
+	// out. It returns how many versions were saved.
+	ImportGuides(ctx context.Context, imp GuideImport) (int, error)
 }
 
 // GuideFeedbackLog holds desktop feedback about guides.
@@ -371,11 +383,11 @@ func (s *SQLite) GuidePackChanged(ctx context.Context) (time.Time, error) {
 }
 
 // ImportGuides implements Guides.
-func (s *SQLite) ImportGuides(ctx context.Context, vs []GuideVersion, origins map[string]string, vars map[string]string, at time.Time) (int, error) {
+func (s *SQLite) ImportGuides(ctx context.Context, imp GuideImport) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for i := range vs {
-			v := &vs[i]
+		for i := range imp.Versions {
+			v := &imp.Versions[i]
 			var same int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM guides g JOIN guide_versions v ON v.guide_id = g.id AND v.version = g.published_version WHERE g.id = ? AND v.yaml = ?`,
 				v.GuideID, v.YAML).Scan(&same); err != nil {
@@ -384,18 +396,36 @@ func (s *SQLite) ImportGuides(ctx context.Context, vs []GuideVersion, origins ma
 			if same > 0 {
 				continue
 			}
-			v.At = at
-			if err := addVersion(ctx, tx, v, origins[v.GuideID], false, true); err != nil {
+			v.At = imp.At
+			if err := addVersion(ctx, tx, v, imp.Origins[v.GuideID], false, true); err != nil {
 				return err
 			}
 			n++
 		}
-		if vars != nil {
-			return setVars(ctx, tx, vars, at)
+		if imp.Hidden != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM guide_hidden WHERE id NOT IN (SELECT value FROM json_each(?))`, jsonList(imp.Hidden)); err != nil {
+				return err
+			}
+			for _, id := range imp.Hidden {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO guide_hidden (id, by, at) VALUES (?,?,?) ON CONFLICT(id) DO NOTHING`, id, imp.By, ms(imp.At)); err != nil {
+					return err
+				}
+			}
+			if err := touchPack(ctx, tx, imp.At); err != nil {
+				return err
+			}
+		}
+		if imp.Vars != nil {
+			return setVars(ctx, tx, imp.Vars, imp.At)
 		}
 		return nil
 	})
 	return n, err
+}
+
+func jsonList(ids []string) string {
+	b, _ := json.Marshal(ids)
+	return string(b)
 }
 
 // AddGuideFeedback implements GuideFeedbackLog.
