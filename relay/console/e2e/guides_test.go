@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -509,5 +513,117 @@ func TestStartGuideFromSession(t *testing.T) {
 	tb.Click(`.tab[data-view="session"]`)
 	if !tb.Visible(".session:not([hidden]) .closeout") {
 		t.Error("the close-out form is gone")
+	}
+}
+
+// TestGuideFeedbackAndBuiltins: what people sent from a step of a guide is
+// listed with the guide; a built-in guide opens with Lifeline's own text,
+// can be hidden from desktops and shown again; an admin makes a
+// technician a knowledge editor, who then may publish.
+func TestGuideFeedbackAndBuiltins(t *testing.T) {
+	r := startRelay(t, nil)
+	alex := r.SignIn(t, adminUser, adminPass)
+	desk := r.DialClient(t)
+	desk.SendMessage(protocol.TypeGuideFeedback, "f1", "", &protocol.GuideFeedback{GuideID: "printer-offline", StepID: "look-at-printer",
+		Comment: "Our printers have no screen, only <b>lights</b>.", OS: "windows", AppVersion: "0.4.0"})
+	desk.Next(protocol.TypeAck)
+
+	tb := consoletest.OpenTab(t, 60*time.Second)
+	tb.SignIn(r.URL, adminUser, adminPass)
+	row := `#guides-table tbody tr[data-id="printer-offline"]`
+	tb.Click(`.tab[data-view="guides"]`)
+	tb.Wait("the built-in guide", `document.querySelector('`+row+`')`, 10*time.Second)
+	if got := tb.Text(row + " td:nth-child(5)"); got != "1" {
+		t.Errorf("feedback count %q, want 1", got)
+	}
+	openGuideRow(tb, "printer-offline")
+	if v := consoletest.Eval[string](tb, `document.querySelector('.code-text').value`); !strings.HasPrefix(v, "id: printer-offline\n") {
+		t.Errorf("the built-in guide opens with %.60q", v)
+	}
+	tb.Click(`.g-tab[data-tab="feedback"]`)
+	tb.Wait("the feedback", `document.querySelector('.g-feedback-table tbody tr')`, 10*time.Second)
+	got := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('.g-feedback-table tbody td')].map(td => td.textContent)`)
+	if len(got) != 5 || got[1] != "look-at-printer" || got[2] != "Our printers have no screen, only <b>lights</b>." || got[3] != "Windows" || got[4] != "0.4.0" {
+		t.Errorf("feedback row = %q", got)
+	}
+	if n := consoletest.Eval[int](tb, `document.querySelectorAll('.g-feedback b').length`); n != 0 {
+		t.Error("the comment's markup was interpreted")
+	}
+
+	tb.Click(".g-hide")
+	tb.Wait("hidden", `document.querySelector('.g-head .g-state').textContent === 'Built-in, hidden' && document.querySelector('.g-unhide')`, 10*time.Second)
+	var pack struct {
+		Hidden []string `json:"hidden"`
+	}
+	alex.Call("GET", "/api/client/guides", nil, &pack)
+	if !slices.Contains(pack.Hidden, "printer-offline") {
+		t.Errorf("the desktop pack hides %q", pack.Hidden)
+	}
+	tb.Click(".g-unhide")
+	tb.Wait("shown again", `document.querySelector('.g-head .g-state').textContent === 'Built-in' && document.querySelector('.g-hide')`, 10*time.Second)
+
+	// An admin gives Bea the knowledge editor role; she may publish then.
+	tb.Click(".g-back")
+	tb.Click(`.tab[data-view="admin"]`)
+	btn := `#users-table tr[data-user="bea"] button`
+	tb.Wait("the technicians", `document.querySelector('`+btn+`')`, 10*time.Second)
+	consoletest.Eval[bool](tb, `([...document.querySelectorAll('`+btn+`')].find(b => b.textContent === 'Make knowledge editor').click(), true)`)
+	tb.Wait("the role", `document.querySelector('#users-table tr[data-user="bea"]').textContent.includes('technician, knowledge editor')`, 10*time.Second)
+	createGuide(t, alex, labelGuide, "")
+	tb2 := consoletest.OpenTab(t, 60*time.Second)
+	tb2.SignIn(r.URL, techUser, techPass)
+	openGuideRow(tb2, "label-printer-jam")
+	if !tb2.Visible(".ge-publish") || tb2.Visible(".ge-ask") {
+		t.Error("a knowledge editor is not offered Publish")
+	}
+	tb2.Click(".ge-publish")
+	tb2.Wait("published", `document.querySelector('.ge-msg').textContent.startsWith('Published version 1')`, 10*time.Second)
+}
+
+// TestGuideImport: a zip of guide files (as Export makes it) is imported
+// whole, or refused whole with every problem listed by file and line.
+func TestGuideImport(t *testing.T) {
+	r := startRelay(t, nil)
+	alex := r.SignIn(t, adminUser, adminPass)
+	zipOf := func(files map[string]string) string {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for name, data := range files {
+			w, err := zw.Create(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write([]byte(data))
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "guides.zip")
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	broken := strings.Replace(labelGuide, "next: call-desk\n  - id: clear-jam", "next: call-dsk\n  - id: clear-jam", 1)
+	tb := consoletest.OpenTab(t, 60*time.Second)
+	tb.SignIn(r.URL, adminUser, adminPass)
+	tb.Click(`.tab[data-view="guides"]`)
+	tb.Wait("the list", `document.querySelectorAll('#guides-table tbody tr').length > 10`, 10*time.Second)
+	tb.Do(chromedp.SetUploadFiles(chromedp.CSS("#g-import-file"), []string{zipOf(map[string]string{"label-printer-jam.yaml": broken})}, chromedp.NodeReady))
+	tb.Wait("refused", `document.querySelector('#guides-msg').textContent.startsWith('Nothing was imported')`, 10*time.Second)
+	if got := tb.Text(".g-import-problems"); !strings.Contains(got, fmt.Sprintf("label-printer-jam.yaml:%d:", lineOf(t, broken, "call-dsk"))) || !strings.Contains(got, "call-dsk") {
+		t.Errorf("import problems = %q", got)
+	}
+	if st, _ := send(alex, "GET", "/api/guides/label-printer-jam", nil); st != http.StatusNotFound {
+		t.Errorf("a refused import left the guide behind: %d", st)
+	}
+	tb.Do(chromedp.SetUploadFiles(chromedp.CSS("#g-import-file"), []string{zipOf(map[string]string{"label-printer-jam.yaml": labelGuide})}, chromedp.NodeReady))
+	tb.Wait("imported", `document.querySelector('#guides-msg').textContent.startsWith('Imported guides.zip: 1 guide changed')`, 10*time.Second)
+	tb.Wait("the guide listed", `document.querySelector('#guides-table tbody tr[data-id="label-printer-jam"]')`, 10*time.Second)
+	if !consoletest.Eval[bool](tb, `document.querySelector('.g-import-problems').hidden`) {
+		t.Error("the old problems are still shown")
+	}
+	if d := getGuide(t, alex, "label-printer-jam"); d.Summary.State != "published" || d.Latest.YAML != labelGuide {
+		t.Errorf("the imported guide: %+v", d.Summary)
 	}
 }

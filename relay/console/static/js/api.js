@@ -22,7 +22,10 @@ export class APIError extends Error {
 
 export async function api(method, path, body) {
   const opts = { method, headers: {}, credentials: 'same-origin', cache: 'no-store' };
-  if (body !== undefined) {
+  if (body instanceof Blob) { // a file as it is (a guide pack's zip)
+    opts.headers['Content-Type'] = body.type || 'application/octet-stream';
+    opts.body = body;
+  } else if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
   }

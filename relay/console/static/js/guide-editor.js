@@ -197,7 +197,7 @@ export class GuideEditor {
       if (seq !== this.seq) return; // a newer text is being checked
       this.linted = yaml;
       this.showProblems(r.problems || []);
-      this.preview.replaceChildren(renderPreview(r.guide || null));
+      this.preview.replaceChildren(renderPreview(r.guide || null, { onLine: (n) => this.code.jumpTo(n) }));
     } catch (err) {
       if (seq !== this.seq) return;
       this.linted = null;

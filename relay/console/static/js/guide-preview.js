@@ -163,9 +163,10 @@ const endWords = { fixed: 'That fixed it', escalate: 'Sent to the help desk' };
 /**
  * renderPreview renders the parsed guide (the GuidePreview of
  * POST /api/guides/lint) as the desktop shows it, with the branch map on
- * top. Clicking a box of the map scrolls to its step.
+ * top. Clicking a box of the map scrolls to its step; onLine(n), if
+ * given, is called by a step's "Edit" button with the step's line.
  */
-export function renderPreview(g) {
+export function renderPreview(g, { onLine } = {}) {
   const f = document.createDocumentFragment();
   if (!g) {
     f.append(el('p', { class: 'empty', text: 'The preview appears once the YAML can be read.' }));
@@ -191,7 +192,7 @@ export function renderPreview(g) {
   }
   f.append(el('h4', { class: 'gp-sub', text: 'Steps as the window shows them' }));
   steps.forEach((s, n) => {
-    const card = stepCard(s, n + 1, steps.length);
+    const card = stepCard(s, n + 1, steps.length, onLine);
     cards.set(s.id, card);
     f.append(card);
   });
@@ -199,7 +200,7 @@ export function renderPreview(g) {
   return f;
 }
 
-function stepCard(s, n, total) {
+function stepCard(s, n, total, onLine) {
   const v = variantsOf(s);
   let body;
   if (v) {
@@ -212,7 +213,8 @@ function stepCard(s, n, total) {
   }
   const answers = answersOf(s);
   return el('article', { class: 'gp-step', dataset: { step: s.id || '' } },
-    el('p', { class: 'gp-progress muted small', text: `Step ${n} of at most ${total} · id ${s.id || '?'}` }),
+    el('p', { class: 'gp-progress muted small' }, `Step ${n} of at most ${total} · id ${s.id || '?'}`,
+      onLine && s.line > 0 ? el('button', { type: 'button', class: 'gp-goto small ghost', onclick: () => onLine(s.line) }, `Edit (line ${s.line})`) : null),
     s.title ? el('h4', { class: 'gp-step-title', text: s.title }) : null,
     body,
     s.check ? el('p', { class: 'gp-check' }, el('span', { class: 'muted', text: 'Lifeline checks: ' }), el('code', { text: s.check })) : null,

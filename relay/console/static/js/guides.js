@@ -51,7 +51,10 @@ export function init(getMe) {
       el('span', { class: 'spacer' }),
       el('button', { type: 'button', id: 'g-new', onclick: () => newGuide(templateYAML()) }, 'New guide'),
       el('button', { type: 'button', id: 'g-vars', onclick: () => openVariables() }, 'Organisation variables'),
-      el('a', { class: 'button', id: 'g-export', href: '/api/guides/export', download: 'lifeline-guides.zip' }, 'Export (zip)')),
+      el('a', { class: 'button', id: 'g-export', href: '/api/guides/export', download: 'lifeline-guides.zip' }, 'Export (zip)'),
+      ui.importBtn = el('button', { type: 'button', id: 'g-import', onclick: () => ui.importFile.click() }, 'Import (zip)'),
+      ui.importFile = el('input', { type: 'file', id: 'g-import-file', accept: '.zip,application/zip', hidden: true, onchange: importPack })),
+    ui.importProblems = el('ul', { class: 'g-import-problems', hidden: true }),
     ui.listMsg,
     el('div', { class: 'table-wrap' }, el('table', { id: 'guides-table', class: 'grid' },
       el('thead', {}, el('tr', {}, ['Guide', 'Category', 'State', 'Last change', 'Feedback', 'Success rate'].map((h) => el('th', { text: h })))),
@@ -67,7 +70,28 @@ export function init(getMe) {
 
 /** open is called when the Guides tab is shown. */
 export function open() {
+  ui.importBtn.hidden = !canPublish();
   if (page.mode === 'list') loadList();
+}
+
+// importPack sends a zip of guides (as Export makes it) to the relay: all
+// of it is imported, or nothing when any file has a problem.
+async function importPack() {
+  const file = ui.importFile.files[0];
+  ui.importFile.value = '';
+  if (!file) return;
+  ui.importProblems.hidden = true;
+  say(ui.listMsg, `Importing ${file.name}…`);
+  try {
+    const r = await post('/api/guides/import', file);
+    await loadList();
+    say(ui.listMsg, `Imported ${file.name}: ${r.imported} guide${r.imported === 1 ? '' : 's'} changed. What changed is published.`, 'ok');
+  } catch (err) {
+    const probs = (err.data && err.data.problems) || [];
+    say(ui.listMsg, probs.length ? `Nothing was imported: ${file.name} has ${probs.length} problem${probs.length === 1 ? '' : 's'}.` : `Nothing was imported: ${err.message}`, 'error');
+    ui.importProblems.replaceChildren(...probs.map((p) => el('li', { text: `${p.file || ''}${p.line ? `:${p.line}` : ''}: ${p.message}` })));
+    ui.importProblems.hidden = !probs.length;
+  }
 }
 
 function showMode(mode) {
@@ -341,7 +365,7 @@ async function loadFeedback(pane) {
         el('tbody', {}, list.map((f) => el('tr', {},
           el('td', { text: fmtTime(f.at) }), el('td', {}, el('code', { text: f.step_id || '' })),
           el('td', { class: 'g-comment', text: f.comment || '' }), el('td', { text: osName(f.os) }), el('td', { text: f.app_version || '' }))))))
-      : el('p', { class: 'empty', text: 'No feedback yet. People send it from the guide window with “Something wrong with this step?”.' }));
+      : el('p', { class: 'empty', text: 'No feedback yet. People send it from a step of the guide in the Lifeline window on their computer.' }));
   } catch (err) {
     pane.replaceChildren(el('p', { class: 'error', text: `Could not load the feedback: ${err.message}` }));
   }
