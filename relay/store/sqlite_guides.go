@@ -320,8 +320,14 @@ func (s *SQLite) SetHidden(ctx context.Context, id string, hidden bool, by strin
 }
 
 // HiddenGuides implements Guides; sorted.
-func (s *SQLite) HiddenGuides(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM guide_hidden ORDER BY id`)
+func (s *SQLite) HiddenGuides(ctx context.Context) ([]string, error) { return hiddenIn(ctx, s.db) }
+
+type rowsQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func hiddenIn(ctx context.Context, q rowsQuerier) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id FROM guide_hidden ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +345,11 @@ func (s *SQLite) HiddenGuides(ctx context.Context) ([]string, error) {
 
 // GuideVariables implements Guides.
 func (s *SQLite) GuideVariables(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM guide_variables`)
+	return varsIn(ctx, s.db)
+}
+
+func varsIn(ctx context.Context, q rowsQuerier) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, value FROM guide_variables`)
 	if err != nil {
 		return nil, err
 	}
@@ -401,6 +411,18 @@ func (s *SQLite) ImportGuides(ctx context.Context, imp GuideImport) (int, error)
 				return err
 			}
 			n++
+		}
+		// Hidden guides and variables as they are already leave the
+		// pack (and its ETag) alone.
+		if cur, err := hiddenIn(ctx, tx); err != nil {
+			return err
+		} else if imp.Hidden != nil && slices.Equal(cur, slices.Sorted(slices.Values(imp.Hidden))) {
+			imp.Hidden = nil
+		}
+		if cur, err := varsIn(ctx, tx); err != nil {
+			return err
+		} else if imp.Vars != nil && maps.Equal(cur, imp.Vars) {
+			imp.Vars = nil
 		}
 		if imp.Hidden != nil {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM guide_hidden WHERE id NOT IN (SELECT value FROM json_each(?))`, jsonList(imp.Hidden)); err != nil {
