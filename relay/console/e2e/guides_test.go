@@ -627,3 +627,35 @@ func TestGuideImport(t *testing.T) {
 		t.Errorf("the imported guide: %+v", d.Summary)
 	}
 }
+
+// TestGuidePublishRefusedByRelay: should the relay find a problem the
+// editor's last check did not (the guide linked changed meanwhile, another
+// editor…), its refusal (422 guide_problems) is shown in plain words with
+// the problems marked at their lines. Here the page's lint requests are
+// made to check the clean guide, so only the relay's publish sees the
+// broken text.
+func TestGuidePublishRefusedByRelay(t *testing.T) {
+	r := startRelay(t, nil)
+	alex := r.SignIn(t, adminUser, adminPass)
+	createGuide(t, alex, labelGuide, "")
+	tb := consoletest.OpenTab(t, 60*time.Second)
+	tb.SignIn(r.URL, adminUser, adminPass)
+	openGuideRow(tb, "label-printer-jam")
+	clean, _ := json.Marshal(labelGuide)
+	consoletest.Eval[bool](tb, `(() => { const orig = window.fetch; window.fetch = (u, o) => orig(u, String(u).endsWith('/api/guides/lint') ? { ...o, body: JSON.stringify({ yaml: `+string(clean)+` }) } : o); return true })()`)
+	broken := strings.Replace(labelGuide, "next: call-desk\n  - id: clear-jam", "next: call-dsk\n  - id: clear-jam", 1)
+	setYAML(tb, broken)
+	tb.Wait("the (cleanly) checked text", `document.querySelector('.ge-lint').textContent === 'No problems found.' && !document.querySelector('.ge-publish').disabled`, 10*time.Second)
+	tb.Click(".ge-publish")
+	tb.Wait("refused", `document.querySelector('.ge-msg').textContent.startsWith('Not published: the relay found')`, 10*time.Second)
+	bad := lineOf(t, broken, "next: call-dsk")
+	if got := consoletest.Eval[[]int](tb, `[...document.querySelectorAll('.code-n.bad')].map(n => Number(n.dataset.line))`); !slices.Contains(got, bad) {
+		t.Errorf("marked lines %v, want %d among them", got, bad)
+	}
+	if !consoletest.Eval[bool](tb, `document.querySelector('.ge-publish').disabled`) {
+		t.Error("Publish stays enabled after the relay found problems")
+	}
+	if d := getGuide(t, alex, "label-printer-jam"); d.Summary.State != "draft" || d.Latest.YAML != broken {
+		t.Errorf("after the refusal: %+v (the broken text should be saved as a draft)", d.Summary)
+	}
+}

@@ -125,6 +125,10 @@ async function loadList() {
     const list = await get(`/api/guides${query(f)}`);
     await namesReady();
     if (seq !== page.listSeq) return; // a newer search is on its way
+    // The organisation's latest changes first, then the rest (built-in
+    // guides nobody changed) by title.
+    const when = (g) => (g.updated_at ? Date.parse(g.updated_at) : 0);
+    list.sort((a, b) => when(b) - when(a) || String(a.title).localeCompare(String(b.title)));
     ui.tbody.replaceChildren(...list.map(guideRow));
     const filtered = f.q || f.category || f.state;
     say(ui.listMsg, list.length ? `${list.length} guide${list.length === 1 ? '' : 's'}.` : filtered ? 'No guides match. Clear the filters to see all.' : 'No guides yet.');
