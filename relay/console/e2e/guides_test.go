@@ -138,6 +138,19 @@ func setYAML(tb *consoletest.Tab, yaml string) {
 		ta.dispatchEvent(new Event('input', { bubbles: true })); return true })()`)
 }
 
+// editLabelGuide starts a relay where the admin saved labelGuide as a
+// draft, and opens it in the editor as user.
+func editLabelGuide(t *testing.T, user, pass string) (*relay, *relaytest.API, *consoletest.Tab) {
+	t.Helper()
+	r := startRelay(t, nil)
+	alex := r.SignIn(t, adminUser, adminPass)
+	createGuide(t, alex, labelGuide, "")
+	tb := consoletest.OpenTab(t, 60*time.Second)
+	tb.SignIn(r.URL, user, pass)
+	openGuideRow(tb, "label-printer-jam")
+	return r, alex, tb
+}
+
 // openGuideRow opens a guide from the Guides list.
 func openGuideRow(tb *consoletest.Tab, id string) {
 	tb.T.Helper()
@@ -340,12 +353,7 @@ func TestGuidePreview(t *testing.T) {
 // role saves drafts but cannot publish: the page says whom to ask, and the
 // relay refuses the call.
 func TestGuidePublishNeedsRole(t *testing.T) {
-	r := startRelay(t, nil)
-	alex := r.SignIn(t, adminUser, adminPass)
-	createGuide(t, alex, labelGuide, "")
-	tb := consoletest.OpenTab(t, 60*time.Second)
-	tb.SignIn(r.URL, techUser, techPass)
-	openGuideRow(tb, "label-printer-jam")
+	r, alex, tb := editLabelGuide(t, techUser, techPass)
 	if tb.Visible(".ge-publish") {
 		t.Error("a technician without the role sees Publish")
 	}
@@ -635,12 +643,7 @@ func TestGuideImport(t *testing.T) {
 // made to check the clean guide, so only the relay's publish sees the
 // broken text.
 func TestGuidePublishRefusedByRelay(t *testing.T) {
-	r := startRelay(t, nil)
-	alex := r.SignIn(t, adminUser, adminPass)
-	createGuide(t, alex, labelGuide, "")
-	tb := consoletest.OpenTab(t, 60*time.Second)
-	tb.SignIn(r.URL, adminUser, adminPass)
-	openGuideRow(tb, "label-printer-jam")
+	_, alex, tb := editLabelGuide(t, adminUser, adminPass)
 	clean, _ := json.Marshal(labelGuide)
 	consoletest.Eval[bool](tb, `(() => { const orig = window.fetch; window.fetch = (u, o) => orig(u, String(u).endsWith('/api/guides/lint') ? { ...o, body: JSON.stringify({ yaml: `+string(clean)+` }) } : o); return true })()`)
 	broken := strings.Replace(labelGuide, "next: call-desk\n  - id: clear-jam", "next: call-dsk\n  - id: clear-jam", 1)
