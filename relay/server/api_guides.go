@@ -248,21 +248,20 @@ func (s *Server) handleGuide(w http.ResponseWriter, r *http.Request, p principal
 		BuiltinYAML string            `json:"builtin_yaml,omitempty"`
 	}{Summary: sum, BuiltinYAML: s.guides.builtinYAML[id]}
 	if rec, ok := x.records[id]; ok {
-		v, err := s.guides.st.GuideVersion(ctx, id, rec.Latest)
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, apiInternal, "could not load the guide")
-			return
-		}
-		lj := versionJSON(v, rec.Published)
-		out.Latest = &lj
-		if rec.Published > 0 {
-			pv, err := s.guides.st.GuideVersion(ctx, id, rec.Published)
+		for _, want := range []struct {
+			n  int
+			to **guideVersionJSON
+		}{{rec.Latest, &out.Latest}, {rec.Published, &out.Published}} {
+			if want.n == 0 {
+				continue
+			}
+			v, err := s.guides.st.GuideVersion(ctx, id, want.n)
 			if err != nil {
 				writeError(w, http.StatusInternalServerError, apiInternal, "could not load the guide")
 				return
 			}
-			pj := versionJSON(pv, rec.Published)
-			out.Published = &pj
+			j := versionJSON(v, rec.Published)
+			*want.to = &j
 		}
 	}
 	writeJSON(w, http.StatusOK, out)

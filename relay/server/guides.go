@@ -104,6 +104,21 @@ func (l *guideLib) parsePublished(v store.GuideVersion) *guide.Guide {
 	return g
 }
 
+// prune drops parsed versions no longer published once they outnumber
+// the published ones.
+func (l *guideLib) prune(pub []store.GuideVersion) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.parsed) <= 2*len(pub)+32 {
+		return
+	}
+	keep := make(map[string]bool, len(pub))
+	for _, v := range pub {
+		keep[v.GuideID+"@"+strconv.Itoa(v.Version)] = true
+	}
+	maps.DeleteFunc(l.parsed, func(k string, _ *guide.Guide) bool { return !keep[k] })
+}
+
 // packGuides is what desktops see now: the built-in guides not hidden,
 // each replaced by the organisation's published version of the same id,
 // plus its own published guides; without the guide except.
@@ -127,6 +142,7 @@ func (l *guideLib) packGuides(ctx context.Context, except string) ([]*guide.Guid
 			byID[v.GuideID] = g
 		}
 	}
+	l.prune(pub)
 	delete(byID, except)
 	out := make([]*guide.Guide, 0, len(byID))
 	for _, id := range slices.Sorted(maps.Keys(byID)) {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -566,6 +567,21 @@ func TestGuideSyncETagAndRate(t *testing.T) {
 	if st := kim.do("GET", "/api/guides?q=office-wifi", nil, nil); st != 200 {
 		t.Fatalf("console after the sync flood: %d", st)
 	}
+	// Another address is served.
+	resp, err := fromAddr("127.0.0.2").Get(r.URL + "/api/client/guides")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("another address after the flood: %d", resp.StatusCode)
+	}
+	// The pack outlives a restart of the relay: same ETag.
+	r.Restart()
+	r.clock.Advance(time.Minute) // and the bucket refilled
+	if st, etag4, _ := r.syncPack(etag3); st != 304 || etag4 != etag3 {
+		t.Fatalf("after a restart: %d %s, want 304 %s", st, etag4, etag3)
+	}
 }
 
 func TestGuidePackSizeCap(t *testing.T) {
@@ -642,4 +658,35 @@ func TestGuideFeedbackOverSocket(t *testing.T) {
 	if n, _ := r.Store.GuideFeedbackCounts(context.Background()); n["printer-offline"] != 1 || len(n) != 1 {
 		t.Fatalf("stored feedback %v", n)
 	}
+}
+
+func TestGuideFeedbackThrottled(t *testing.T) {
+	r, _ := limitedRelay(t)
+	c := mustDial(t, r.WSURL("/ws/client"), nil)
+	acks, limited := 0, 0
+	for i := range 35 {
+		c.send(protocol.TypeGuideFeedback, fmt.Sprint("f", i), &protocol.GuideFeedback{GuideID: "printer-offline", Comment: "spam"})
+		m, _, err := c.read()
+		if err != nil {
+			t.Fatalf("socket closed: %v", err)
+		}
+		switch {
+		case m.Type == protocol.TypeAck:
+			acks++
+		case m.Type == protocol.TypeError && m.Payload.(*protocol.Error).Code == protocol.CodeRateLimited:
+			limited++
+		default:
+			t.Fatalf("got %s %+v", m.Type, m.Payload)
+		}
+	}
+	// guide.feedback shares outcome.report's bucket (burst 30).
+	if acks != 30 || limited != 5 {
+		t.Errorf("35 reports: %d stored, %d refused; want 30 and 5", acks, limited)
+	}
+	if n, _ := r.Store.GuideFeedbackCounts(context.Background()); n["printer-offline"] != 30 {
+		t.Errorf("store holds %d", n["printer-offline"])
+	}
+	o := mustDial(t, r.WSURL("/ws/client"), fromAddr("127.0.0.2"))
+	o.send(protocol.TypeGuideFeedback, "x", &protocol.GuideFeedback{GuideID: "printer-offline"})
+	o.next(protocol.TypeAck)
 }

@@ -124,7 +124,7 @@ const guideCols = `g.id, g.origin, g.latest_version, g.published_version, g.ever
 
 const guideFrom = ` FROM guides g JOIN guide_versions v ON v.guide_id = g.id AND v.version = g.latest_version`
 
-func scanGuide(sc interface{ Scan(...any) error }) (GuideRecord, error) {
+func scanGuide(sc scanner) (GuideRecord, error) {
 	var g GuideRecord
 	var ever int
 	var created, updated int64
@@ -135,6 +135,30 @@ func scanGuide(sc interface{ Scan(...any) error }) (GuideRecord, error) {
 
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type rowsQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+type scanner interface{ Scan(...any) error }
+
+// queryAll is every row of query, each read by scan; never nil.
+func queryAll[T any](ctx context.Context, q rowsQuerier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		x, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
 
 func guideRecord(ctx context.Context, q querier, id string) (GuideRecord, error) {
@@ -216,25 +240,12 @@ func (s *SQLite) GuideRecord(ctx context.Context, id string) (GuideRecord, error
 
 // GuideRecords implements Guides; ordered by id.
 func (s *SQLite) GuideRecords(ctx context.Context) ([]GuideRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+guideCols+guideFrom+` ORDER BY g.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []GuideRecord
-	for rows.Next() {
-		g, err := scanGuide(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanGuide, `SELECT `+guideCols+guideFrom+` ORDER BY g.id`)
 }
 
 const versionCols = `guide_id, version, yaml, title, category, author, at, note`
 
-func scanVersion(sc interface{ Scan(...any) error }) (GuideVersion, error) {
+func scanVersion(sc scanner) (GuideVersion, error) {
 	var v GuideVersion
 	var at int64
 	err := sc.Scan(&v.GuideID, &v.Version, &v.YAML, &v.Title, &v.Category, &v.Author, &at, &v.Note)
@@ -243,20 +254,7 @@ func scanVersion(sc interface{ Scan(...any) error }) (GuideVersion, error) {
 }
 
 func (s *SQLite) versions(ctx context.Context, query string, args ...any) ([]GuideVersion, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []GuideVersion
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanVersion, query, args...)
 }
 
 // GuideVersions implements Guides.
@@ -322,25 +320,8 @@ func (s *SQLite) SetHidden(ctx context.Context, id string, hidden bool, by strin
 // HiddenGuides implements Guides; sorted.
 func (s *SQLite) HiddenGuides(ctx context.Context) ([]string, error) { return hiddenIn(ctx, s.db) }
 
-type rowsQuerier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 func hiddenIn(ctx context.Context, q rowsQuerier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id FROM guide_hidden ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, func(sc scanner) (id string, err error) { return id, sc.Scan(&id) }, `SELECT id FROM guide_hidden ORDER BY id`)
 }
 
 // GuideVariables implements Guides.
@@ -462,22 +443,13 @@ func (s *SQLite) GuideFeedbackFor(ctx context.Context, guideID string, limit int
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, guide_id, step_id, comment, os, app_version, at FROM guide_feedback WHERE guide_id = ? ORDER BY at DESC, id DESC LIMIT ?`, guideID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []GuideFeedback{}
-	for rows.Next() {
+	return queryAll(ctx, s.db, func(sc scanner) (GuideFeedback, error) {
 		var f GuideFeedback
 		var at int64
-		if err := rows.Scan(&f.ID, &f.GuideID, &f.StepID, &f.Comment, &f.OS, &f.AppVersion, &at); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&f.ID, &f.GuideID, &f.StepID, &f.Comment, &f.OS, &f.AppVersion, &at)
 		f.At = tm(at)
-		out = append(out, f)
-	}
-	return out, rows.Err()
+		return f, err
+	}, `SELECT id, guide_id, step_id, comment, os, app_version, at FROM guide_feedback WHERE guide_id = ? ORDER BY at DESC, id DESC LIMIT ?`, guideID, limit)
 }
 
 // GuideFeedbackCounts implements GuideFeedbackLog.
