@@ -522,6 +522,22 @@ func TestStartGuideFromSession(t *testing.T) {
 	if !tb.Visible(".session:not([hidden]) .closeout") {
 		t.Error("the close-out form is gone")
 	}
+	tb.Click(".session:not([hidden]) .closeout button.primary")
+	tb.Wait("the record saved", `document.querySelector('.closeout .msg').textContent.startsWith('Saved')`, 10*time.Second)
+
+	// Later, the same from the session in History.
+	tb.Click(`.tab[data-view="history"]`)
+	tb.Wait("the session", `document.querySelector('#history-table tbody tr')`, 10*time.Second)
+	tb.Click("#history-table tbody tr")
+	tb.Wait("its detail", `document.querySelector('#history-detail .h-guide')`, 10*time.Second)
+	tb.Click("#history-detail .h-guide")
+	tb.Wait("the editor again", `!document.querySelector('#view-guides').hidden && document.querySelector('.g-head-title').textContent === 'New guide' && document.querySelector('.ge-lint.good, .ge-lint.bad')`, 10*time.Second)
+	// The id is taken now: saving says so.
+	if again := consoletest.Eval[string](tb, `document.querySelector('.code-text').value`); again != yaml {
+		t.Errorf("from History the draft differs:\n%s", again)
+	}
+	tb.Click(".ge-save")
+	tb.Wait("the conflict", `document.querySelector('.ge-msg').textContent.startsWith('Not saved: a guide with the id “scanner-on-floor-2-sends-nothing” exists already')`, 10*time.Second)
 }
 
 // TestGuideFeedbackAndBuiltins: what people sent from a step of a guide is

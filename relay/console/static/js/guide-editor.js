@@ -19,7 +19,7 @@ export const lintDelayMS = 350;
 export class CodeArea {
   constructor({ label, onInput }) {
     this.ta = el('textarea', { class: 'code-text', wrap: 'off', spellcheck: 'false', autocapitalize: 'off', autocomplete: 'off',
-      'aria-label': label, 'aria-describedby': '' });
+      'aria-label': label });
     this.gutter = el('div', { class: 'code-gutter', 'aria-hidden': 'true' });
     this.backdrop = el('div', { class: 'code-backdrop', 'aria-hidden': 'true' });
     this.root = el('div', { class: 'code' }, this.gutter, el('div', { class: 'code-body' }, this.backdrop, this.ta));

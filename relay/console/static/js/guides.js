@@ -3,14 +3,15 @@
 // its editor and preview (guide-editor.js), history with a diff and
 // revert, publish / unpublish, hide / unhide for built-ins, the feedback
 // people sent from the window, and the organisation variables form.
-// "Start a guide from this session" (session.js) arrives here as a
-// guide-from-session event.
+// "Start a guide from this session" (session.js, history.js) calls
+// startFromSession.
 import { el, $, say, fmtTime } from './dom.js';
 import { get, post, put, query } from './api.js';
 import { actorName, namesReady } from './words.js';
 import { GuideEditor, idOf } from './guide-editor.js';
 import { diffLines, renderDiff } from './linediff.js';
 import { platforms } from './guide-preview.js';
+import { splitDescription } from './context.js';
 
 // The guide categories (selfhelp/guide Categories), with their names.
 export const categories = {
@@ -65,7 +66,8 @@ export function init(getMe) {
   ui.q.addEventListener('input', () => { clearTimeout(page.listTimer); page.listTimer = setTimeout(loadList, 300); });
   ui.category.addEventListener('change', loadList);
   ui.state.addEventListener('change', loadList);
-  window.addEventListener('guide-from-session', (e) => startFromSession(e.detail || {}));
+  // Leaving the page with unsaved changes asks first.
+  window.addEventListener('beforeunload', (e) => { if (page.mode === 'detail' && page.editor && page.editor.dirty) e.preventDefault(); });
 }
 
 /** open is called when the Guides tab is shown. */
@@ -468,7 +470,7 @@ function slug(s) {
  * category, and each line (or sentence) of the notes as a step to edit.
  */
 export function sessionYAML({ description, category, notes }) {
-  const desc = String(description || '').trim().split('\n')[0].trim() || 'Describe the problem';
+  const desc = splitDescription(description).words.trim().split('\n')[0].trim() || 'Describe the problem';
   const cat = sessionCategory[category] || '';
   let parts = String(notes || '').split('\n').map((l) => l.replace(/^\s*([-*+]|\d+[.)])\s+/, '').trim()).filter(Boolean);
   if (parts.length === 1) parts = parts[0].split(/(?<=[.!?;])\s+/).map((p) => p.trim()).filter(Boolean);
@@ -498,7 +500,10 @@ ${steps.join('\n\n')}
 `;
 }
 
-/** startFromSession opens a new guide drafted from a session's close-out. */
+/**
+ * startFromSession opens a new guide drafted from a session: {sessionId,
+ * peer, description (the request's), category, notes}.
+ */
 export function startFromSession(s) {
   if (!leaveEditor()) return;
   page.editor = null; // asked already

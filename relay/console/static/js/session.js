@@ -5,7 +5,8 @@
 import { el, say, ask } from './dom.js';
 import { post, put } from './api.js';
 import * as ip from './inputproto.js';
-import { renderContext, splitDescription } from './context.js';
+import { renderContext } from './context.js';
+import { startFromSession } from './guides.js';
 import { QualityWatch, videoSample } from './quality.js';
 import { ConsentReason, EndReason, ErrorCode } from './vocab.js';
 
@@ -546,10 +547,8 @@ export class LiveSession {
   // session: the description as a symptom, the category, the notes as
   // steps (guides.js startFromSession). The session view stays.
   startGuide() {
-    window.dispatchEvent(new CustomEvent('guide-from-session', { detail: {
-      sessionId: this.id, peer: this.peer, category: this.category.value, notes: this.notes.value,
-      description: splitDescription(this.request && this.request.description).words,
-    } }));
+    startFromSession({ sessionId: this.id, peer: this.peer, category: this.category.value, notes: this.notes.value,
+      description: this.request && this.request.description });
   }
 
   dismiss() {
