@@ -678,3 +678,65 @@ func TestGuidePublishRefusedByRelay(t *testing.T) {
 		t.Errorf("after the refusal: %+v (the broken text should be saved as a draft)", d.Summary)
 	}
 }
+
+// TestGuideEditorTiming measures, on the biggest built-in guide, how long
+// a keystroke takes to be checked and marked (the linter's pause while
+// typing included), and how long the line diff of two 3,000-line texts
+// takes in the browser.
+func TestGuideEditorTiming(t *testing.T) {
+	r := startRelay(t, nil)
+	tb := consoletest.OpenTab(t, 60*time.Second)
+	tb.SignIn(r.URL, adminUser, adminPass)
+	openGuideRow(tb, "printer-offline")
+	lines := consoletest.Eval[int](tb, `document.querySelector('.code-text').value.split('\n').length`)
+	var worst time.Duration
+	for i := range 5 {
+		// Type an x after the first next:, then take it back.
+		key, want, at := "x", `document.querySelector('.code-n.bad')`, 21
+		if i%2 == 1 {
+			key, want, at = "\b", `document.querySelector('.ge-lint.good')`, 22
+		}
+		consoletest.Eval[bool](tb, fmt.Sprintf(`(() => { const ta = document.querySelector('.code-text'); const at = ta.value.indexOf('next: look-at-printer') + %d;
+			ta.focus(); ta.setSelectionRange(at, at); return true })()`, at))
+		start := time.Now()
+		tb.Do(chromedp.KeyEvent(key))
+		tb.Wait("the check", want, 5*time.Second)
+		worst = max(worst, time.Since(start))
+	}
+	diffMS := consoletest.Eval[float64](tb, `import('/js/linediff.js').then(d => {
+		const a = Array.from({ length: 3000 }, (_, i) => 'line ' + i), b = a.map((l, i) => i % 50 === 0 ? l + ' changed' : l);
+		const t0 = performance.now(); const e = d.diffLines(a.join('\n'), b.join('\n')); const ms = performance.now() - t0;
+		return e.filter(x => x.op !== ' ').length === 120 ? ms : -1 })`)
+	t.Logf("printer-offline (%d lines): keystroke → checked and marked in at most %v (pause %v included); diff of 3,000 lines with 60 changed: %.0f ms",
+		lines, worst.Round(time.Millisecond), 350*time.Millisecond, diffMS)
+	if worst > 2*time.Second {
+		t.Errorf("a keystroke took %v to be checked", worst)
+	}
+	if diffMS < 0 || diffMS > 2000 {
+		t.Errorf("diff of 3,000 lines: %v ms (-1: wrong result)", diffMS)
+	}
+}
+
+// TestLineDiff: linediff.js's edit, on 2,000 random pairs of texts, gives
+// back both texts with the right line numbers, and is the shortest on a
+// known case.
+func TestLineDiff(t *testing.T) {
+	r := startRelay(t, nil)
+	tb := consoletest.OpenTab(t, 30*time.Second)
+	tb.Open(r.URL)
+	bad := consoletest.Eval[string](tb, `import('/js/linediff.js').then(d => {
+		const check = (A, B) => {
+			const e = d.diffLines(A.join('\n'), B.join('\n'));
+			const ra = e.filter(x => x.op !== '+').map(x => x.text), rb = e.filter(x => x.op !== '-').map(x => x.text);
+			const nums = e.every(x => (x.op === '+' ? x.a === 0 : A[x.a - 1] === x.text) && (x.op === '-' ? x.b === 0 : B[x.b - 1] === x.text));
+			return ra.join('\n') === A.join('\n') && rb.join('\n') === B.join('\n') && nums ? e.filter(x => x.op !== ' ').length : -1;
+		};
+		const r = () => Array.from({ length: 1 + Math.floor(Math.random() * 12) }, () => 'abcd'[Math.floor(Math.random() * 4)]);
+		for (let i = 0; i < 2000; i++) { const A = r(), B = r(); if (check(A, B) < 0) return JSON.stringify([A, B]); }
+		const n = check(['a', 'b', 'c', 'a', 'b', 'b', 'a'], ['c', 'b', 'a', 'b', 'a', 'c']);
+		return n === 5 ? '' : 'the classic example takes ' + n + ' edits, not 5';
+	})`)
+	if bad != "" {
+		t.Errorf("diffLines is wrong for %s", bad)
+	}
+}

@@ -1,16 +1,17 @@
-// A line diff between two versions of a guide (the longest common
-// subsequence of lines), and its rendering with the unchanged stretches
+// A line diff between two versions of a guide (the shortest edit of
+// lines), and its rendering with the unchanged stretches
 // folded away.
 import { el } from './dom.js';
 
-// maxCells bounds the work (lines × lines after the common head and tail
-// are cut off); beyond it the two texts are shown as all removed / added.
-const maxCells = 4_000_000;
+// maxCells bounds the work: Myers' algorithm keeps one row of (n + m)
+// numbers per difference. Beyond it (texts with little in common) the
+// middle is shown as all removed, then all added.
+const maxCells = 8_000_000;
 
 /**
- * diffLines returns the edit from a to b as [{op: ' '|'-'|'+', text,
- * a, b}] where a and b are the 1-based line numbers in each text (0 when
- * the line is not in that text).
+ * diffLines returns the shortest edit from a to b (Myers' O(ND) diff) as
+ * [{op: ' '|'-'|'+', text, a, b}] where a and b are the 1-based line
+ * numbers in each text (0 when the line is not in that text).
  */
 export function diffLines(a, b) {
   const A = splitLines(a), B = splitLines(b);
@@ -21,35 +22,49 @@ export function diffLines(a, b) {
   const x = A.slice(head, A.length - tail), y = B.slice(head, B.length - tail);
   const out = [];
   for (let i = 0; i < head; i++) out.push({ op: ' ', text: A[i], a: i + 1, b: i + 1 });
-  const n = x.length, m = y.length;
-  if (n * m > maxCells) {
+  const mid = myers(x, y);
+  if (mid) {
+    for (const [op, i, j] of mid) out.push({ op, text: op === '+' ? y[j] : x[i], a: op === '+' ? 0 : head + i + 1, b: op === '-' ? 0 : head + j + 1 });
+  } else {
     x.forEach((t, i) => out.push({ op: '-', text: t, a: head + i + 1, b: 0 }));
     y.forEach((t, j) => out.push({ op: '+', text: t, a: 0, b: head + j + 1 }));
-  } else {
-    // lcs[i][j]: the length of the common subsequence of x[i:] and y[j:].
-    const w = m + 1;
-    const lcs = new Uint32Array((n + 1) * w);
-    for (let i = n - 1; i >= 0; i--) {
-      for (let j = m - 1; j >= 0; j--) {
-        lcs[i * w + j] = x[i] === y[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
-      }
-    }
-    let i = 0, j = 0;
-    while (i < n || j < m) {
-      if (i < n && j < m && x[i] === y[j]) {
-        out.push({ op: ' ', text: x[i], a: head + i + 1, b: head + j + 1 });
-        i++; j++;
-      } else if (i < n && (j === m || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
-        out.push({ op: '-', text: x[i], a: head + i + 1, b: 0 }); // removed lines first
-        i++;
-      } else {
-        out.push({ op: '+', text: y[j], a: 0, b: head + j + 1 });
-        j++;
-      }
-    }
   }
   for (let k = tail; k > 0; k--) out.push({ op: ' ', text: A[A.length - k], a: A.length - k + 1, b: B.length - k + 1 });
   return out;
+}
+
+// myers returns the edit from x to y as [op, i, j] (indexes into x and
+// y), or null past maxCells.
+function myers(x, y) {
+  const n = x.length, m = y.length, max = n + m, off = max + 1;
+  const v = new Int32Array(2 * max + 3);
+  const trace = [];
+  let found = -1;
+  for (let d = 0; d <= max && found < 0; d++) {
+    if ((d + 1) * v.length > maxCells) return null;
+    trace.push(v.slice());
+    for (let k = -d; k <= d; k += 2) {
+      let i = k === -d || (k !== d && v[off + k - 1] < v[off + k + 1]) ? v[off + k + 1] : v[off + k - 1] + 1;
+      let j = i - k;
+      while (i < n && j < m && x[i] === y[j]) { i++; j++; }
+      v[off + k] = i;
+      if (i >= n && j >= m) { found = d; break; }
+    }
+  }
+  // Walk back from the end through the rows kept.
+  const edits = [];
+  let i = n, j = m;
+  for (let d = found; d > 0; d--) {
+    const row = trace[d];
+    const k = i - j;
+    const pk = k === -d || (k !== d && row[off + k - 1] < row[off + k + 1]) ? k + 1 : k - 1;
+    const pi = row[off + pk], pj = pi - pk;
+    while (i > pi && j > pj) edits.push([' ', --i, --j]);
+    if (i === pi) edits.push(['+', i, --j]);
+    else edits.push(['-', --i, j]);
+  }
+  while (i > 0 && j > 0) edits.push([' ', --i, --j]);
+  return edits.reverse();
 }
 
 function splitLines(s) {
