@@ -290,6 +290,10 @@ func TestGuideDraftLintPublishAndRoles(t *testing.T) {
 	if st, f := kim.guide("POST", "/api/guides/office-wifi/publish", nil); st != 422 || f.Error != "guide_problems" {
 		t.Fatalf("published a draft with another id: %d %+v", st, f)
 	}
+	// A draft that is not YAML at all is saved too, with its problem, and keeps the title.
+	if st, g := tom.guide("PUT", "/api/guides/office-wifi/draft", map[string]string{"yaml": "id: [office-wifi\n"}); st != 200 || len(g.Problems) == 0 || g.Summary.Title != "Office Wi-Fi will not connect" {
+		t.Fatalf("unreadable draft: %d %+v", st, g)
+	}
 
 	// Listing and one guide.
 	var list []guideSummary
@@ -310,7 +314,7 @@ func TestGuideDraftLintPublishAndRoles(t *testing.T) {
 		Latest    *guideVersion `json:"latest"`
 		Published *guideVersion `json:"published"`
 	}
-	if st := tom.do("GET", "/api/guides/office-wifi", nil, &one); st != 200 || one.Latest.Version != 4 || one.Published.Version != 3 || !one.Published.Published || one.Published.Author != "tom" {
+	if st := tom.do("GET", "/api/guides/office-wifi", nil, &one); st != 200 || one.Latest.Version != 5 || one.Published.Version != 3 || !one.Published.Published || one.Published.Author != "tom" {
 		t.Fatalf("one guide: %d %+v %+v", st, one.Latest, one.Published)
 	}
 	if st := tom.do("GET", "/api/guides/nope", nil, nil); st != 404 {
