@@ -254,6 +254,7 @@ func TestGuideBrokenNextRefusedThenPublished(t *testing.T) {
 	tb.Click(".ge-publish")
 	tb.Wait("published", `document.querySelector('.ge-msg').textContent.startsWith('Published version')`, 10*time.Second)
 	tb.Wait("the state shown", `document.querySelector('.g-head .g-state').textContent === 'Published'`, 10*time.Second)
+	tb.Wait("nothing more to publish", `document.querySelector('.ge-publish').disabled`, 5*time.Second)
 	d := getGuide(t, alex, "label-printer-jam")
 	if d.Summary.State != "published" || d.Summary.PublishedVersion != d.Summary.LatestVersion || d.Latest.YAML != labelGuide {
 		t.Errorf("after publishing: %+v", d.Summary)
@@ -564,6 +565,9 @@ func TestGuideFeedbackAndBuiltins(t *testing.T) {
 	if v := consoletest.Eval[string](tb, `document.querySelector('.code-text').value`); !strings.HasPrefix(v, "id: printer-offline\n") {
 		t.Errorf("the built-in guide opens with %.60q", v)
 	}
+	if !consoletest.Eval[bool](tb, `document.querySelector('.ge-publish').disabled`) {
+		t.Error("Publish is offered for a built-in guide nobody changed")
+	}
 	tb.Click(`.g-tab[data-tab="feedback"]`)
 	tb.Wait("the feedback", `document.querySelector('.g-feedback-table tbody tr')`, 10*time.Second)
 	got := consoletest.Eval[[]string](tb, `[...document.querySelectorAll('.g-feedback-table tbody td')].map(td => td.textContent)`)
@@ -689,6 +693,7 @@ func TestGuideEditorTiming(t *testing.T) {
 	tb.SignIn(r.URL, adminUser, adminPass)
 	openGuideRow(tb, "printer-offline")
 	lines := consoletest.Eval[int](tb, `document.querySelector('.code-text').value.split('\n').length`)
+	tb.Screenshot(screenshots, "guide-preview-large")
 	var worst time.Duration
 	for i := range 5 {
 		// Type an x after the first next:, then take it back.

@@ -124,12 +124,14 @@ export function problemText(p) {
 
 /**
  * GuideEditor is the editing pane of one guide. opts: canPublish()
- * (admin or knowledge editor), onSaved(reply, isNew) after a draft is
- * saved, onPublished(summary).
+ * (admin or knowledge editor), pending() (the newest saved version is not
+ * the one published), onSaved(reply, isNew) after a draft is saved,
+ * onPublished(summary).
  */
 export class GuideEditor {
-  constructor({ canPublish, onSaved, onPublished }) {
+  constructor({ canPublish, pending, onSaved, onPublished }) {
     this.canPublish = canPublish;
+    this.pending = pending;
     this.onSaved = onSaved;
     this.onPublished = onPublished;
     this.id = ''; // '' for a guide not saved yet
@@ -227,8 +229,10 @@ export class GuideEditor {
     this.publishBtn.hidden = !may;
     this.askEditor.hidden = may;
     const checked = this.linted === this.code.value;
-    this.publishBtn.disabled = !checked || this.problems.length > 0;
-    this.publishBtn.title = this.problems.length ? 'Fix the problems marked in the editor first' : checked ? '' : 'Checking the guide…';
+    const something = !this.id || this.dirty || this.pending();
+    this.publishBtn.disabled = !checked || this.problems.length > 0 || !something;
+    this.publishBtn.title = this.problems.length ? 'Fix the problems marked in the editor first'
+      : !checked ? 'Checking the guide…' : !something ? 'This text is what desktops have already: change it to publish a new version' : '';
     this.saveBtn.disabled = !!this.id && !this.dirty && !this.note.value;
   }
 

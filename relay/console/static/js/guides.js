@@ -210,6 +210,10 @@ function renderDetail(tab, fresh) {
   const tabDefs = [['edit', 'Edit and preview'], ['history', 'History'], ['feedback', `Feedback${s ? ` (${s.feedback_count || 0})` : ''}`]];
   const editor = new GuideEditor({
     canPublish,
+    pending: () => {
+      const cur = page.detail && page.detail.summary;
+      return !cur || cur.state === 'draft' || cur.state === 'unpublished' || !!cur.has_draft;
+    },
     onSaved: (r, isNew) => refreshDetail(isNew ? editor.id : page.id, r),
     onPublished: () => refreshDetail(page.id || editor.id),
   });
@@ -250,6 +254,7 @@ async function refreshDetail(id) {
     for (const b of head.querySelectorAll('.g-act')) b.remove();
     head.append(...headActions(s));
     if (first) for (const b of ui.detail.querySelectorAll('.g-tab')) b.disabled = false;
+    if (page.editor) page.editor.updateButtons();
   } catch (err) {
     say(ui.headMsg, `Could not reload the guide: ${err.message}`, 'error');
   }
