@@ -40,3 +40,33 @@ func TestCodeButtonWording(t *testing.T) {
 		}
 	}
 }
+
+// The guide preview shows a step with the desktop window's words: its
+// progress line ("Step N of at most M", progressText in
+// app/internal/ui/guide.go) and the end a guide reaches with the window's
+// "That fixed it" button. The test reads both from the window's source.
+func TestGuidePreviewWording(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "app", "internal", "ui", "guide.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := fs.ReadFile(FS(), "js/guide-preview.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`lang\.L\("Step \{\{\.N\}\} ([^"{]+) \{\{\.M\}\}"`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal(`app/internal/ui/guide.go: no lang.L("Step {{.N}} … {{.M}}"): where is the window's progress text now?`)
+	}
+	if want := "`Step ${n} " + string(m[1]) + " ${total}"; !strings.Contains(string(js), want) {
+		t.Errorf("guide-preview.js does not say the window's progress %q (looked for %s)", m[0], want)
+	}
+	for _, label := range []string{"That fixed it"} {
+		if !strings.Contains(string(src), `lang.L("`+label+`")`) {
+			t.Errorf("app/internal/ui/guide.go has no button %q any more", label)
+		}
+		if !strings.Contains(string(js), "'"+label+"'") {
+			t.Errorf("guide-preview.js does not call the end %q as the window does", label)
+		}
+	}
+}

@@ -148,10 +148,7 @@ func TestUserStopsSharing(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := consoletest.OpenTab(t, 60*time.Second)
 	tb.SignIn(r.URL, adminUser, adminPass)
-	sam := r.submit(protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Sam"}, Description: "VPN drops"})
-	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
-	tb.Click("#queue-detail button.primary")
-	sam.expect(t, protocol.TypeViewRequest)
+	sam := takeFromQueue(t, tb, r, protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Sam"}, Description: "VPN drops"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// Chat from the user is text, never markup.
@@ -173,6 +170,18 @@ func TestUserStopsSharing(t *testing.T) {
 	if got := tb.Text(".control-indicator"); got != "Session ended" {
 		t.Errorf("indicator = %q", got)
 	}
+}
+
+// takeFromQueue has a desktop submit req and the signed-in technician in
+// tb take it from the queue; it returns once the desktop is asked to
+// allow viewing.
+func takeFromQueue(t *testing.T, tb *consoletest.Tab, r *relay, req protocol.RequestSubmit) *desktop {
+	t.Helper()
+	d := r.submit(req)
+	tb.Wait("the request", `document.querySelector('#queue-list li[data-id]')`, 10*time.Second)
+	tb.Click("#queue-detail button.primary")
+	d.expect(t, protocol.TypeViewRequest)
+	return d
 }
 
 // expect waits up to 10 s for a message of type typ on the desktop side,

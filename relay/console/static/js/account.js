@@ -20,7 +20,7 @@ export function render(u) {
   dl.replaceChildren(
     el('dt', { text: 'User name' }), el('dd', { text: u.username }),
     el('dt', { text: 'Shown to users as' }), el('dd', { text: u.display_name }),
-    el('dt', { text: 'Role' }), el('dd', { text: u.admin ? 'administrator' : 'technician' }));
+    el('dt', { text: 'Role' }), el('dd', { text: u.admin ? 'administrator' : u.knowledge_editor ? 'technician, knowledge editor (publishes guides)' : 'technician' }));
   $('#totp-state').textContent = u.totp_enabled
     ? 'On: signing in asks for a code from your authenticator app.'
     : 'Off: signing in needs only your password. Turning it on is strongly recommended.';

@@ -39,12 +39,14 @@ function userRow(u) {
   return el('tr', { dataset: { user: u.username } },
     el('td', { text: u.username }),
     el('td', { text: u.display_name }),
-    el('td', { text: u.admin ? 'administrator' : 'technician' }),
+    el('td', { text: u.admin ? 'administrator' : u.knowledge_editor ? 'technician, knowledge editor' : 'technician' }),
     el('td', { class: u.disabled ? 'error' : '', text: u.disabled ? 'disabled' : 'active' }),
     el('td', { text: u.totp_enabled ? 'on' : 'off' }),
     el('td', {}, el('div', { class: 'actions' },
       self ? null : act(u.disabled ? 'Enable' : 'Disable', { disabled: !u.disabled }, u.disabled ? '' : `Disable ${u.username}? They are signed out at once.`),
       self ? null : act(u.admin ? 'Make technician' : 'Make admin', { admin: !u.admin }),
+      // Knowledge editors publish guides (admins may anyway).
+      u.admin ? null : act(u.knowledge_editor ? 'No longer knowledge editor' : 'Make knowledge editor', { knowledge_editor: !u.knowledge_editor }),
       u.totp_enabled ? act('Reset 2nd factor', { reset_totp: true }, `Turn off ${u.username}'s second factor? They can set it up again after signing in.`) : null,
       el('form', { class: 'inline', onsubmit: async (e) => {
         e.preventDefault();

@@ -22,7 +22,10 @@ export class APIError extends Error {
 
 export async function api(method, path, body) {
   const opts = { method, headers: {}, credentials: 'same-origin', cache: 'no-store' };
-  if (body !== undefined) {
+  if (body instanceof Blob) { // a file as it is (a guide pack's zip)
+    opts.headers['Content-Type'] = body.type || 'application/octet-stream';
+    opts.body = body;
+  } else if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
   }
@@ -46,6 +49,7 @@ export async function api(method, path, body) {
     let msg = (data && data.message) || `The relay answered with status ${resp.status}. Try again in a moment.`;
     if (code === 'csrf') msg = 'Your session token is out of date. Reload the page and try again.';
     const err = new APIError(resp.status, code, msg, data && data.retry_after_ms);
+    err.data = data; // the whole reply, e.g. the problems of a refused publish
     if (resp.status === 401 && path !== '/api/login') onUnauthenticated(err);
     throw err;
   }

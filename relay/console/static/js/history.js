@@ -4,6 +4,7 @@ import { el, $, say, fmtTime, fmtSeconds, dateParam } from './dom.js';
 import { get, query } from './api.js';
 import { renderContext, splitDescription } from './context.js';
 import { endWords, actorName, eventWords, detailWords, namesReady } from './words.js';
+import { startFromSession } from './guides.js';
 
 export function init() {
   $('#history-form').addEventListener('submit', (e) => { e.preventDefault(); search(); });
@@ -79,6 +80,8 @@ async function detail(id) {
       facts,
       el('h3', { text: 'Resolution notes' }),
       el('p', { class: 'notes', text: s.notes || 'No notes yet.' }),
+      el('button', { type: 'button', class: 'small h-guide', onclick: () => startFromSession({ sessionId: s.id, peer: s.user_name,
+        description: d.request && d.request.description, category: s.category, notes: s.notes }) }, 'Start a guide from this session'),
       el('h3', { text: 'Timeline' }),
       el('ol', { class: 'timeline' }, d.timeline.map((e) => el('li', { dataset: { action: e.action, actor: e.actor } },
         el('time', { class: 'muted', text: fmtTime(e.at) }), ' ',

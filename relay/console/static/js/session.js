@@ -6,6 +6,7 @@ import { el, say, ask } from './dom.js';
 import { post, put } from './api.js';
 import * as ip from './inputproto.js';
 import { renderContext } from './context.js';
+import { startFromSession } from './guides.js';
 import { QualityWatch, videoSample } from './quality.js';
 import { ConsentReason, EndReason, ErrorCode } from './vocab.js';
 
@@ -105,6 +106,7 @@ export class LiveSession {
       el('label', {}, 'Category', this.category),
       el('div', { class: 'row' }, el('button', { type: 'submit', class: 'primary' }, 'Save record'),
         el('button', { type: 'button', class: 'ghost', onclick: () => this.dismiss() }, 'Close')),
+      el('button', { type: 'button', class: 'closeout-guide', onclick: () => this.startGuide() }, 'Start a guide from this session'),
       this.closeMsg);
 
     this.root = el('article', { class: 'session', dataset: { session: this.id } },
@@ -539,6 +541,14 @@ export class LiveSession {
     } catch (err) {
       say(this.closeMsg, `Not saved: ${err.message}`, 'error');
     }
+  }
+
+  // startGuide opens the Guides page with a new guide drafted from this
+  // session: the description as a symptom, the category, the notes as
+  // steps (guides.js startFromSession). The session view stays.
+  startGuide() {
+    startFromSession({ sessionId: this.id, peer: this.peer, category: this.category.value, notes: this.notes.value,
+      description: this.request && this.request.description });
   }
 
   dismiss() {
