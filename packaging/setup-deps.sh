@@ -17,7 +17,7 @@ bench_pkgs=(ffmpeg)
 # yasm/cmake for the libvpx/libyuv cross-build (packaging/windows/deps.sh),
 # dpkg-dev for `apt-get source`, osslsigncode for Authenticode signing,
 # imagemagick for the installer icon.
-windows_pkgs=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 wixl msitools yasm cmake dpkg-dev xz-utils osslsigncode openssl xvfb xdotool imagemagick)
+windows_pkgs=(fonts-dejavu-core gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 wixl msitools yasm cmake dpkg-dev xz-utils osslsigncode openssl xvfb xdotool imagemagick)
 
 case "${1:-test}" in
   build) want=("${build_pkgs[@]}") ;;

@@ -148,7 +148,29 @@ func create(root, wine, wineserver, gcc string) (*Prefix, error) {
 	if err := copyFile(dll, filepath.Join(p.Dir, "drive_c", "windows", "system32", "bcryptprimitives.dll")); err != nil {
 		return nil, fmt.Errorf("install shim: %w", err)
 	}
+	if err := installFonts(filepath.Join(p.Dir, "drive_c", "windows", "Fonts")); err != nil {
+		return nil, fmt.Errorf("install fonts: %w", err)
+	}
 	return p, nil
+}
+
+// fallbackFonts are what a Windows PC always has and a fresh Wine prefix
+// lacks: a font with arrows and symbols. Windows' Segoe UI has "→", which
+// the guides use ("Start → Settings") and Fyne's own fonts do not; Fyne
+// finds it among the system fonts. DejaVu (Debian's fonts-dejavu-core,
+// always installed with X) stands in for it.
+var fallbackFonts = []string{"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"}
+
+func installFonts(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range fallbackFonts {
+		if err := copyFile(f, filepath.Join(dir, filepath.Base(f))); err != nil {
+			return fmt.Errorf("%w (Debian package fonts-dejavu-core)", err)
+		}
+	}
+	return nil
 }
 
 // runToFile runs cmd with its output going to a file in dir, not a pipe:

@@ -105,8 +105,9 @@ func TestWindowUnderWine(t *testing.T) {
 	x("type", "--delay", "40", "bluetooth headphones won't pair")
 	list := image.Rect(area.Min.X, area.Min.Y+150, area.Max.X, area.Max.Y-100)
 	deadline := time.Now().Add(30 * time.Second)
+	var typed image.Image
 	for {
-		typed := screenshot(t, display, "window-search.png")
+		typed = screenshot(t, display, "window-search.png")
 		if n := changed(first, typed, list); n > list.Dx()*list.Dy()/10 {
 			t.Logf("the answers changed %d pixels of the list", n)
 			break
