@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
+	"github.com/lifeline-desk/lifeline/internal/atomicfile"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
@@ -106,37 +107,9 @@ func (o *outbox) put(req protocol.RequestSubmit, now time.Time) (outboxEntry, er
 }
 
 // writeFile writes name atomically and durably.
-func (o *outbox) writeFile(name string, b []byte) error {
-	tmp, err := os.CreateTemp(o.dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(o.dir, name)); err != nil {
-		return err
-	}
-	return o.syncDir()
-}
+func (o *outbox) writeFile(name string, b []byte) error { return atomicfile.Write(o.dir, name, b) }
 
-func (o *outbox) syncDir() error {
-	f, err := os.Open(o.dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
-}
+func (o *outbox) syncDir() error { return atomicfile.SyncDir(o.dir) }
 
 // list returns the kept requests, oldest first. A file that cannot be read
 // is logged and moved aside (name + ".corrupt"), so it is neither lost nor
