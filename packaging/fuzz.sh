@@ -18,6 +18,7 @@ targets=(
   "./relay/protocol FuzzSnapshotParts" # queue.snapshot split into parts
   "./assist/inputproto FuzzDecode"     # remote-control input protocol (data channel)
   "./selfhelp/guide FuzzParse"         # guide loader (YAML guide files)
+  "./app/internal/guidesync FuzzPackBuild" # desktop: the relay's guide pack (and its saved copy) → library
 )
 
 # Every func FuzzXxx in a _test.go file must be listed.

@@ -187,7 +187,7 @@ func hitIDs(t *testing.T, snap *guidesync.Snapshot, q string) []string {
 	return ids
 }
 
-func mustJSON(t *testing.T, v any) []byte {
+func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
