@@ -123,3 +123,78 @@ func BenchmarkOpenBuiltin(b *testing.B) {
 		}
 	})
 }
+
+// realistic makes n guides shaped like the shipped ones, as an
+// organisation's large pack would be: each is a built-in guide (its steps,
+// per-OS variants, questions and text lengths) under a new id, its title,
+// summary and symptoms reworded with words from the library's own
+// vocabulary, so that no two documents are alike.
+func realistic(tb testing.TB, n int) *guide.Library {
+	tb.Helper()
+	base := builtinIndex(tb).Library().All()
+	var vocab []string
+	for _, g := range base {
+		for _, s := range append([]string{g.Title, g.Summary}, g.Symptoms...) {
+			vocab = append(vocab, strings.Fields(s)...)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	words := func(k int) string {
+		out := make([]string, k)
+		for i := range out {
+			out[i] = vocab[r.IntN(len(vocab))]
+		}
+		return strings.Join(out, " ")
+	}
+	gs := make([]*guide.Guide, n)
+	for i := range gs {
+		g := *base[i%len(base)]
+		g.ID = fmt.Sprintf("%s-%04d", g.ID, i)
+		g.Title = g.Title + " " + words(2)
+		g.Summary = words(4) + " " + g.Summary
+		g.Symptoms = append(slices.Clone(g.Symptoms), words(6), words(8))
+		g.Keywords = append(slices.Clone(g.Keywords), words(1))
+		gs[i] = &g
+	}
+	return guide.NewLibrary(gs)
+}
+
+// BenchmarkBuildIndex measures building the search index from scratch, as
+// a desktop does in the background when a new guide pack arrives: the
+// shipped library, and 1,000 realistic guides. "cached" opens the copy a
+// previous build left on disk (the next start with the same pack).
+func BenchmarkBuildIndex(b *testing.B) {
+	libs := []struct {
+		name string
+		lib  *guide.Library
+	}{
+		{fmt.Sprintf("builtin-%d", builtinIndex(b).Library().Len()), builtinIndex(b).Library()},
+		{"realistic-1000", realistic(b, 1000)},
+	}
+	for _, l := range libs {
+		b.Run(l.name, func(b *testing.B) {
+			for b.Loop() {
+				ix, err := search.Open(context.Background(), l.lib, search.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ix.Close()
+			}
+		})
+		b.Run(l.name+"-cached", func(b *testing.B) {
+			dir := b.TempDir()
+			ix, err := search.Open(context.Background(), l.lib, search.Options{CacheDir: dir})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ix.Close()
+			for b.Loop() {
+				ix, err := search.Open(context.Background(), l.lib, search.Options{CacheDir: dir})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ix.Close()
+			}
+		})
+	}
+}

@@ -28,7 +28,32 @@ func newTestUIB(b *testing.B) *UI { return newTestUITB(b, nil) }
 
 func newTestUITB(t testing.TB, hd Helpdesk) *UI {
 	t.Helper()
+	return newTestUIWith(t, func(d *Deps) { d.Helpdesk = hd })
+}
+
+// newTestUIWith is newTestUI with Deps changed by mod (after the defaults
+// are set; a nil Index is filled with the built-in guides').
+func newTestUIWith(t testing.TB, mod func(*Deps)) *UI {
+	t.Helper()
 	a := test.NewTempApp(t)
+	deps := Deps{Diag: diag.New(diag.Config{Timeout: 2 * time.Second}), Settings: settings.New(a.Preferences()),
+		Platform: guide.Linux, Version: "test"}
+	mod(&deps)
+	if deps.Index == nil {
+		deps.Index = builtinTestIndex(t)
+	}
+	u := New(a, deps)
+	u.win.Resize(fyne.NewSize(820, 640))
+	queue := make(chan func(), 4096)
+	u.dispatch = func(fn func()) { queue <- fn }
+	testQueues.Store(u, queue)
+	t.Cleanup(u.Close)
+	return u
+}
+
+// builtinTestIndex is a fresh index of the built-in guides.
+func builtinTestIndex(t testing.TB) *search.Index {
+	t.Helper()
 	lib, probs, err := guide.Load(assets.Guides(), nil, guide.Known{Checks: diag.CheckNames(), Fixes: diag.FixNames(), Vars: guide.DefaultVars()})
 	if err != nil || len(probs) > 0 {
 		t.Fatal(err, probs)
@@ -38,14 +63,7 @@ func newTestUITB(t testing.TB, hd Helpdesk) *UI {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	u := New(a, Deps{Index: ix, Diag: diag.New(diag.Config{Timeout: 2 * time.Second}), Settings: settings.New(a.Preferences()),
-		Platform: guide.Linux, Version: "test", Helpdesk: hd})
-	u.win.Resize(fyne.NewSize(820, 640))
-	queue := make(chan func(), 4096)
-	u.dispatch = func(fn func()) { queue <- fn }
-	testQueues.Store(u, queue)
-	t.Cleanup(u.Close)
-	return u
+	return ix
 }
 
 // testQueues holds each test window's UI work queue. Fyne's test driver
