@@ -17,23 +17,7 @@ import (
 // vocabulary, so term statistics resemble a large real library.
 func generated(tb testing.TB, n int) *guide.Library {
 	tb.Helper()
-	var vocab []string
-	for _, g := range builtinIndex(tb).Library().All() {
-		for _, s := range append(append([]string{g.Title, g.Summary}, g.Symptoms...), g.Keywords...) {
-			vocab = append(vocab, strings.Fields(s)...)
-		}
-		for _, st := range g.Steps {
-			vocab = append(vocab, strings.Fields(st.Text)...)
-		}
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	words := func(k int) string {
-		out := make([]string, k)
-		for i := range out {
-			out[i] = vocab[r.IntN(len(vocab))]
-		}
-		return strings.Join(out, " ")
-	}
+	words := randomWords(builtinIndex(tb).Library().All(), rand.New(rand.NewPCG(1, 2)))
 	gs := make([]*guide.Guide, n)
 	for i := range gs {
 		g := &guide.Guide{ID: fmt.Sprintf("gen-%05d", i), Title: words(6), Summary: words(20), Category: "software",
@@ -45,6 +29,27 @@ func generated(tb testing.TB, n int) *guide.Library {
 		gs[i] = g
 	}
 	return guide.NewLibrary(gs)
+}
+
+// randomWords returns a function giving k words drawn from guides' titles,
+// summaries, symptoms, keywords and step texts.
+func randomWords(guides []*guide.Guide, r *rand.Rand) func(k int) string {
+	var vocab []string
+	for _, g := range guides {
+		for _, s := range append(append([]string{g.Title, g.Summary}, g.Symptoms...), g.Keywords...) {
+			vocab = append(vocab, strings.Fields(s)...)
+		}
+		for _, st := range g.Steps {
+			vocab = append(vocab, strings.Fields(st.Text)...)
+		}
+	}
+	return func(k int) string {
+		out := make([]string, k)
+		for i := range out {
+			out[i] = vocab[r.IntN(len(vocab))]
+		}
+		return strings.Join(out, " ")
+	}
 }
 
 func benchQueries(b *testing.B, ix *search.Index) {
@@ -132,20 +137,7 @@ func BenchmarkOpenBuiltin(b *testing.B) {
 func realistic(tb testing.TB, n int) *guide.Library {
 	tb.Helper()
 	base := builtinIndex(tb).Library().All()
-	var vocab []string
-	for _, g := range base {
-		for _, s := range append([]string{g.Title, g.Summary}, g.Symptoms...) {
-			vocab = append(vocab, strings.Fields(s)...)
-		}
-	}
-	r := rand.New(rand.NewPCG(3, 4))
-	words := func(k int) string {
-		out := make([]string, k)
-		for i := range out {
-			out[i] = vocab[r.IntN(len(vocab))]
-		}
-		return strings.Join(out, " ")
-	}
+	words := randomWords(base, rand.New(rand.NewPCG(3, 4)))
 	gs := make([]*guide.Guide, n)
 	for i := range gs {
 		g := *base[i%len(base)]

@@ -19,10 +19,10 @@ import (
 // (ErrRefused) or gives a library that lints clean, holds every guide of
 // the pack and none it hides.
 func FuzzPackBuild(f *testing.F) {
-	ok := newPack("v1", tokenGuide("enrol"))
+	ok := newPack("v1", tokenGuide(f, "enrol"))
 	ok.Hidden = []string{"add-printer"}
 	f.Add(mustJSON(f, ok))
-	f.Add(mustJSON(f, newPack("v2", tokenGuide("no-such-step"))))
+	f.Add(mustJSON(f, newPack("v2", tokenGuide(f, "no-such-step"))))
 	f.Add([]byte(`{"v":1,"etag":"e","guides":[{"id":"x","version":1,"yaml":"id: y\n"}],"hidden":["wifi-not-connecting"],"variables":{}}`))
 	f.Add([]byte(`{"v":2}`))
 	known := bootstrap.Known()

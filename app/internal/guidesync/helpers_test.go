@@ -3,9 +3,9 @@ package guidesync_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,34 +20,16 @@ import (
 )
 
 // tokenGuide is an organisation's guide for a symptom no built-in guide
-// knows, whose step names the help desk's phone number; next names the
-// second step's id (an unknown one makes the pack broken).
-func tokenGuide(next string) pack.Guide {
-	return pack.Guide{ID: "vpn-token-expired", Version: 1, YAML: fmt.Sprintf(`id: vpn-token-expired
-title: The VPN says my hardware token expired
-summary: The small key-ring token that shows VPN codes has run out; the help desk swaps it.
-category: remote
-symptoms:
-  - vpn token says expired
-  - keyfob code rejected
-steps:
-  - id: call
-    text: Call the help desk on {{helpdesk_phone}} and ask for a new token.
-    question: Did they send a new one?
-    answers:
-      - label: "Yes"
-        next: %s
-      - label: "No"
-        next: escalate
-  - id: enrol
-    text: Type the code the new token shows into the VPN app.
-    question: Does it connect?
-    answers:
-      - label: "Yes"
-        next: fixed
-      - label: "No"
-        next: escalate
-`, next)}
+// knows (testdata/vpn-token-expired.yaml, which the window's tests use
+// too), whose first step names the help desk's phone number; next names
+// its "Yes" answer's step (an unknown one makes the pack broken).
+func tokenGuide(t testing.TB, next string) pack.Guide {
+	t.Helper()
+	b, err := os.ReadFile("testdata/vpn-token-expired.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pack.Guide{ID: "vpn-token-expired", Version: 1, YAML: strings.Replace(string(b), "next: enrol", "next: "+next, 1)}
 }
 
 func newPack(etag string, guides ...pack.Guide) *pack.Pack {

@@ -21,7 +21,7 @@ func TestSyncWithRelay(t *testing.T) {
 	r := relaytest.Start(t)
 	api := r.SignIn(t, relaytest.Username, relaytest.Password)
 	api.SetGuideVariables(map[string]string{"helpdesk_phone": "+44 20 7946 0999"})
-	v1 := api.PublishGuide(tokenGuide("enrol").YAML, "new: hardware tokens")
+	v1 := api.PublishGuide(tokenGuide(t, "enrol").YAML, "new: hardware tokens")
 
 	// Count the desktop's requests and their answers on the way.
 	var mu sync.Mutex
@@ -56,7 +56,7 @@ func TestSyncWithRelay(t *testing.T) {
 	}
 	d.none(t, 200*time.Millisecond)
 
-	v2YAML := strings.Replace(tokenGuide("enrol").YAML, "ask for a new token", "ask for a replacement token", 1)
+	v2YAML := strings.Replace(tokenGuide(t, "enrol").YAML, "ask for a new token", "ask for a replacement token", 1)
 	api.PublishGuide(v2YAML, "wording")
 	d.s.Refresh()
 	if got := stepText(t, d.next(t), "vpn-token-expired", "call"); !strings.Contains(got, "replacement token") {

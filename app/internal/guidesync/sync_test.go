@@ -38,7 +38,7 @@ func stepText(t *testing.T, snap *guidesync.Snapshot, id, step string) string {
 // still has the last accepted pack from its cache.
 func TestSyncPackLifecycle(t *testing.T) {
 	ps := newPackServer(t)
-	ps.serve(t, newPack("v1", tokenGuide("enrol")))
+	ps.serve(t, newPack("v1", tokenGuide(t, "enrol")))
 	cache := t.TempDir()
 	cfg := config(t, ps.URL, cache)
 
@@ -78,7 +78,7 @@ func TestSyncPackLifecycle(t *testing.T) {
 
 	// A broken pack (next: names no step) is refused whole: no update, the
 	// saved pack stays, the status says so in plain words.
-	broken := newPack("v2", tokenGuide("enrol"), tokenGuide("no-such-step"))
+	broken := newPack("v2", tokenGuide(t, "enrol"), tokenGuide(t, "no-such-step"))
 	broken.Guides[1].ID = "vpn-token-other"
 	broken.Guides[1].YAML = strings.Replace(broken.Guides[1].YAML, "id: vpn-token-expired", "id: vpn-token-other", 1)
 	ps.serve(t, broken)
@@ -93,7 +93,7 @@ func TestSyncPackLifecycle(t *testing.T) {
 	}
 
 	// A revert on the relay: the old text again under a new ETag.
-	reverted := newPack("v3", tokenGuide("enrol"))
+	reverted := newPack("v3", tokenGuide(t, "enrol"))
 	reverted.Guides[0].YAML = strings.Replace(reverted.Guides[0].YAML, "ask for a new token", "ask for a replacement token", 1)
 	ps.serve(t, reverted)
 	d.s.Refresh()
@@ -164,15 +164,15 @@ func TestSyncCorruptCache(t *testing.T) {
 // this computer's folders; variables: explicit over the pack's.
 func TestBuildPrecedence(t *testing.T) {
 	known := config(t, "", "").Known
-	override := tokenGuide("enrol")
+	override := tokenGuide(t, "enrol")
 	override.ID = "account-locked"
 	override.YAML = strings.Replace(override.YAML, "id: vpn-token-expired", "id: account-locked", 1)
 	override.YAML = strings.Replace(override.YAML, "title: The VPN says my hardware token expired", "title: Locked out (our way)", 1)
-	p := newPack("p", override, tokenGuide("enrol"))
+	p := newPack("p", override, tokenGuide(t, "enrol"))
 	p.Hidden = []string{"add-printer"}
 
 	folder := t.TempDir()
-	local := strings.Replace(tokenGuide("enrol").YAML, "title: The VPN says my hardware token expired", "title: Token (this computer)", 1)
+	local := strings.Replace(tokenGuide(t, "enrol").YAML, "title: The VPN says my hardware token expired", "title: Token (this computer)", 1)
 	if err := os.WriteFile(filepath.Join(folder, "token.yaml"), []byte(local), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestBuildPrecedence(t *testing.T) {
 
 	cfg := config(t, "", t.TempDir())
 	cfg.Explicit = guide.Vars{"helpdesk_phone": "+1 555 0100"}
-	if err := os.WriteFile(filepath.Join(cfg.CacheDir, "pack.json"), mustJSON(t, newPack("p", tokenGuide("enrol"))), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(cfg.CacheDir, "pack.json"), mustJSON(t, newPack("p", tokenGuide(t, "enrol"))), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	d := start(t, cfg)

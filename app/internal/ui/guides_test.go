@@ -2,12 +2,12 @@ package ui
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -19,33 +19,15 @@ import (
 )
 
 // tokenYAML is an organisation's guide for a symptom no built-in guide
-// knows; its first step names the help desk's phone number.
-func tokenYAML(ask string) string {
-	return `id: vpn-token-expired
-title: The VPN says my hardware token expired
-summary: The small key-ring token that shows VPN codes has run out; the help desk swaps it.
-category: remote
-symptoms:
-  - vpn token says expired
-  - keyfob code rejected
-steps:
-  - id: call
-    text: Call the help desk on {{helpdesk_phone}} and ` + ask + `.
-    question: Did they send a new one?
-    answers:
-      - label: "Yes"
-        next: enrol
-      - label: "No"
-        next: escalate
-  - id: enrol
-    text: Type the code the new token shows into the VPN app.
-    question: Does it connect?
-    answers:
-      - label: "Yes"
-        next: fixed
-      - label: "No"
-        next: escalate
-`
+// knows, shared with guidesync's tests; its first step names the help
+// desk's phone number and asks the person to ask.
+func tokenYAML(t *testing.T, ask string) string {
+	t.Helper()
+	b, err := os.ReadFile("../guidesync/testdata/vpn-token-expired.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Replace(string(b), "ask for a new token", ask, 1)
 }
 
 // syncedUI is the window on the guides a guidesync.Syncer keeps in step
@@ -88,27 +70,11 @@ func stepText(u *UI) string {
 
 func findLink(t *testing.T, o fyne.CanvasObject, text string) *widget.Hyperlink {
 	t.Helper()
-	var found *widget.Hyperlink
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch w := o.(type) {
-		case *widget.Hyperlink:
-			if w.Text == text {
-				found = w
-			}
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		case *container.Scroll:
-			walk(w.Content)
-		}
-	}
-	walk(o)
-	if found == nil {
+	l := findWidget(o, func(l *widget.Hyperlink) bool { return l.Text == text })
+	if l == nil {
 		t.Fatalf("no link %q", text)
 	}
-	return found
+	return l
 }
 
 // TestGuidesFromTheRelay: an editor publishes a guide on a real relay; the
@@ -122,7 +88,7 @@ func TestGuidesFromTheRelay(t *testing.T) {
 	api := r.SignIn(t, relaytest.Username, relaytest.Password)
 	api.SetGuideVariables(map[string]string{"helpdesk_phone": "+44 20 7946 0999"})
 	published := time.Now()
-	v1 := api.PublishGuide(tokenYAML("ask for a new token"), "new: hardware tokens")
+	v1 := api.PublishGuide(tokenYAML(t, "ask for a new token"), "new: hardware tokens")
 	cache := t.TempDir()
 	u, gs, updated := syncedUI(t, r, cache)
 	waitFor(t, u, updated)
@@ -140,7 +106,7 @@ func TestGuidesFromTheRelay(t *testing.T) {
 	}
 
 	// A new version arrives while the guide is open: not yanked away.
-	api.PublishGuide(tokenYAML("ask for a replacement token"), "wording")
+	api.PublishGuide(tokenYAML(t, "ask for a replacement token"), "wording")
 	gs.Refresh()
 	waitFor(t, u, updated)
 	if got := stepText(u); !strings.Contains(got, "ask for a new token") {

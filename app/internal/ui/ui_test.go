@@ -105,14 +105,25 @@ func typeAndWait(t *testing.T, u *UI, text string) search.Results {
 
 func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button {
 	t.Helper()
-	var found *widget.Button
+	b := findWidget(o, func(b *widget.Button) bool { return strings.Contains(b.Text, label) })
+	if b == nil {
+		t.Fatalf("no button %q", label)
+	}
+	return b
+}
+
+// findWidget is the first W below o (inside containers, scrolls and
+// accordions) that match accepts; nil when none.
+func findWidget[W fyne.CanvasObject](o fyne.CanvasObject, match func(W) bool) W {
+	var found W
+	done := false
 	var walk func(fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
-		if found != nil || o == nil {
+		if done || o == nil {
 			return
 		}
-		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, label) {
-			found = b
+		if w, ok := o.(W); ok && match(w) {
+			found, done = w, true
 			return
 		}
 		switch c := o.(type) {
@@ -129,9 +140,6 @@ func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button 
 		}
 	}
 	walk(o)
-	if found == nil {
-		t.Fatalf("no button %q", label)
-	}
 	return found
 }
 
