@@ -18,6 +18,8 @@ targets=(
   "./relay/protocol FuzzSnapshotParts" # queue.snapshot split into parts
   "./assist/inputproto FuzzDecode"     # remote-control input protocol (data channel)
   "./selfhelp/guide FuzzParse"         # guide loader (YAML guide files)
+  "./selfhelp/guide/pack FuzzDecode"   # guide pack from the relay (GET /api/client/guides)
+  "./relay/protocol FuzzGuideFeedback" # guide.feedback payload
   "./app/internal/guidesync FuzzPackBuild" # desktop: the relay's guide pack (and its saved copy) → library
 )
 

@@ -42,3 +42,14 @@ func HTTPURL(address string) string {
 	}
 	return address
 }
+
+// GuidesURL turns a relay address as URLFor takes it into the URL of the
+// relay's guide pack (GET /api/client/guides, relay/API.md), keeping a
+// path prefix and dropping a "/ws/client" the address may end in.
+func GuidesURL(address string) (string, error) {
+	ws, err := URLFor(address)
+	if err != nil {
+		return "", err
+	}
+	return HTTPURL(strings.TrimSuffix(ws, "/ws/client")) + "/api/client/guides", nil
+}

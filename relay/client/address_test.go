@@ -31,3 +31,20 @@ func TestHTTPURL(t *testing.T) {
 		}
 	}
 }
+
+func TestGuidesURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://help.example.org":            "https://help.example.org/api/client/guides",
+		"http://127.0.0.1:8080/":              "http://127.0.0.1:8080/api/client/guides",
+		"wss://help.example.org/ws/client":    "https://help.example.org/api/client/guides",
+		"https://example.org/lifeline/":       "https://example.org/lifeline/api/client/guides",
+		"ws://127.0.0.1:1/lifeline/ws/client": "http://127.0.0.1:1/lifeline/api/client/guides",
+	} {
+		if got, err := GuidesURL(in); err != nil || got != want {
+			t.Errorf("GuidesURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := GuidesURL("help.example.org"); err == nil {
+		t.Error("GuidesURL accepted an address without a scheme")
+	}
+}

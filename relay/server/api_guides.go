@@ -36,15 +36,6 @@ const (
 	apiTooLarge      apiCode = "too_large"
 )
 
-// Guide states of a summary.
-const (
-	guidePublished   = "published"
-	guideDraft       = "draft"
-	guideUnpublished = "unpublished"
-	guideBuiltin     = "builtin"
-	guideHidden      = "hidden"
-)
-
 func (s *Server) guideRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/guides", s.authed(false, s.handleGuides))
 	mux.HandleFunc("POST /api/guides", s.authed(false, s.handleCreateGuide))
@@ -82,19 +73,19 @@ func (s *Server) editor(h apiHandler) apiHandler {
 // The JSON shapes of the Guides API.
 type (
 	guideSummaryJSON struct {
-		ID               string     `json:"id"`
-		Title            string     `json:"title"`
-		Category         string     `json:"category"`
-		State            string     `json:"state"`
-		Origin           string     `json:"origin"` // "org" or "builtin"
-		Hidden           bool       `json:"hidden"`
-		HasDraft         bool       `json:"has_draft"`
-		PublishedVersion *int       `json:"published_version,omitempty"`
-		LatestVersion    int        `json:"latest_version"`
-		UpdatedAt        *time.Time `json:"updated_at"`
-		UpdatedBy        string     `json:"updated_by"`
-		FeedbackCount    int        `json:"feedback_count"`
-		SuccessRate      *float64   `json:"success_rate"` // null until the insights land
+		ID               string               `json:"id"`
+		Title            string               `json:"title"`
+		Category         string               `json:"category"`
+		State            protocol.GuideState  `json:"state"`
+		Origin           protocol.GuideOrigin `json:"origin"`
+		Hidden           bool                 `json:"hidden"`
+		HasDraft         bool                 `json:"has_draft"`
+		PublishedVersion *int                 `json:"published_version,omitempty"`
+		LatestVersion    int                  `json:"latest_version"`
+		UpdatedAt        *time.Time           `json:"updated_at"`
+		UpdatedBy        string               `json:"updated_by"`
+		FeedbackCount    int                  `json:"feedback_count"`
+		SuccessRate      *float64             `json:"success_rate"` // null until the insights land
 	}
 	guideVersionJSON struct {
 		Version   int       `json:"version"`
@@ -164,12 +155,12 @@ func (s *Server) summary(x guideIndex, id string) (guideSummaryJSON, bool) {
 		return guideSummaryJSON{}, false
 	}
 	hidden := b != nil && slices.Contains(x.hidden, id)
-	sum := guideSummaryJSON{ID: id, Origin: "org", Hidden: hidden, FeedbackCount: x.feedback[id]}
+	sum := guideSummaryJSON{ID: id, Origin: protocol.GuideOriginOrg, Hidden: hidden, FeedbackCount: x.feedback[id]}
 	if b != nil {
-		sum.Origin = "builtin"
-		sum.Title, sum.Category, sum.State = b.Title, b.Category, guideBuiltin
+		sum.Origin = protocol.GuideOriginBuiltin
+		sum.Title, sum.Category, sum.State = b.Title, b.Category, protocol.GuideBuiltin
 		if hidden {
-			sum.State = guideHidden
+			sum.State = protocol.GuideHidden
 		}
 	}
 	if ok {
@@ -180,14 +171,14 @@ func (s *Server) summary(x guideIndex, id string) (guideSummaryJSON, bool) {
 		switch {
 		case rec.Published > 0:
 			n := rec.Published
-			sum.PublishedVersion, sum.State = &n, guidePublished
+			sum.PublishedVersion, sum.State = &n, protocol.GuidePublished
 		case hidden:
 		case b != nil:
 			// An override not published: desktops still get the built-in one.
 		case rec.EverPublished:
-			sum.State = guideUnpublished
+			sum.State = protocol.GuideUnpublished
 		default:
-			sum.State = guideDraft
+			sum.State = protocol.GuideDraft
 		}
 	}
 	return sum, true
@@ -217,7 +208,7 @@ func (s *Server) handleGuides(w http.ResponseWriter, r *http.Request, p principa
 		if text != "" && !strings.Contains(strings.ToLower(sum.ID+" "+sum.Title), text) {
 			continue
 		}
-		if (category != "" && sum.Category != category) || (state != "" && sum.State != state) {
+		if (category != "" && sum.Category != category) || (state != "" && string(sum.State) != state) {
 			continue
 		}
 		out = append(out, sum)
@@ -248,21 +239,20 @@ func (s *Server) handleGuide(w http.ResponseWriter, r *http.Request, p principal
 		BuiltinYAML string            `json:"builtin_yaml,omitempty"`
 	}{Summary: sum, BuiltinYAML: s.guides.builtinYAML[id]}
 	if rec, ok := x.records[id]; ok {
-		v, err := s.guides.st.GuideVersion(ctx, id, rec.Latest)
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, apiInternal, "could not load the guide")
-			return
-		}
-		lj := versionJSON(v, rec.Published)
-		out.Latest = &lj
-		if rec.Published > 0 {
-			pv, err := s.guides.st.GuideVersion(ctx, id, rec.Published)
+		for _, want := range []struct {
+			n  int
+			to **guideVersionJSON
+		}{{rec.Latest, &out.Latest}, {rec.Published, &out.Published}} {
+			if want.n == 0 {
+				continue
+			}
+			v, err := s.guides.st.GuideVersion(ctx, id, want.n)
 			if err != nil {
 				writeError(w, http.StatusInternalServerError, apiInternal, "could not load the guide")
 				return
 			}
-			pj := versionJSON(pv, rec.Published)
-			out.Published = &pj
+			j := versionJSON(v, rec.Published)
+			*want.to = &j
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -390,6 +380,13 @@ func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request, p principal, 
 		origin = store.GuideOriginOverride
 	}
 	v := store.GuideVersion{GuideID: g.ID, YAML: req.YAML, Title: g.Title, Category: g.Category, Author: p.tech.Username, At: s.now(), Note: req.Note}
+	if v.Title == "" { // YAML that cannot be read keeps the list's title
+		if rec, err := s.guides.st.GuideRecord(ctx, g.ID); err == nil && rec.Title != "" {
+			v.Title, v.Category = rec.Title, rec.Category
+		} else if b := s.guides.builtinByID[g.ID]; b != nil {
+			v.Title, v.Category = b.Title, b.Category
+		}
+	}
 	if _, err := s.guides.st.AddGuideVersion(ctx, &v, origin, create, false); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			writeError(w, http.StatusConflict, apiConflict, fmt.Sprintf("a guide %q exists already", g.ID))
@@ -436,7 +433,8 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, v store.GuideVe
 		writeProblems(w, problemsJSON(probs, false))
 		return false
 	}
-	if !s.checkPackSize(w, ctx, map[string]*store.GuideVersion{v.GuideID: &v}, nil, nil) {
+	changes := map[string]*store.GuideVersion{v.GuideID: &v}
+	if !s.checkPack(w, ctx, changes, nil) || !s.checkPackSize(w, ctx, changes, nil, nil) {
 		return false
 	}
 	if v.Version == 0 {
@@ -453,6 +451,21 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, v store.GuideVe
 		return false
 	}
 	s.guides.invalidate()
+	return true
+}
+
+// checkPack answers 422 guide_problems and returns false when the changes
+// would break another guide of the pack (guideLib.packProblems).
+func (s *Server) checkPack(w http.ResponseWriter, ctx context.Context, changes map[string]*store.GuideVersion, hidden []string) bool {
+	probs, err := s.guides.packProblems(ctx, changes, hidden)
+	switch {
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, apiInternal, "could not check the guide pack")
+		return false
+	case len(probs) > 0:
+		writeProblems(w, problemsJSON(probs, false))
+		return false
+	}
 	return true
 }
 
@@ -503,8 +516,11 @@ func (s *Server) handlePublishGuide(w http.ResponseWriter, r *http.Request, p pr
 func (s *Server) handleUnpublishGuide(w http.ResponseWriter, r *http.Request, p principal) {
 	ctx, id := r.Context(), r.PathValue("id")
 	s.guides.change.Lock()
+	defer s.guides.change.Unlock()
+	if !s.checkPack(w, ctx, map[string]*store.GuideVersion{id: nil}, nil) {
+		return
+	}
 	_, err := s.guides.st.SetPublished(ctx, id, 0, p.tech.Username, s.now())
-	s.guides.change.Unlock()
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, apiNotFound, "no such guide of the organisation")
 		return
@@ -525,9 +541,16 @@ func (s *Server) handleHideGuide(hide bool) apiHandler {
 			return
 		}
 		s.guides.change.Lock()
-		err := s.guides.st.SetHidden(ctx, id, hide, p.tech.Username, s.now())
-		s.guides.change.Unlock()
+		defer s.guides.change.Unlock()
+		hidden, err := s.guides.st.HiddenGuides(ctx)
 		if err != nil {
+			writeError(w, http.StatusInternalServerError, apiInternal, "could not change the guide")
+			return
+		}
+		if hide && !s.checkPack(w, ctx, nil, append(hidden, id)) {
+			return
+		}
+		if err := s.guides.st.SetHidden(ctx, id, hide, p.tech.Username, s.now()); err != nil {
 			writeError(w, http.StatusInternalServerError, apiInternal, "could not change the guide")
 			return
 		}

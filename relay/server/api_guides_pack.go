@@ -7,7 +7,6 @@ package server
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -103,8 +102,8 @@ func (s *Server) handleExportGuides(w http.ResponseWriter, r *http.Request, p pr
 	if err == nil {
 		err = add(guide.VariablesFile, varsYAML(pk.Variables))
 	}
-	if err == nil && len(pk.Hidden) > 0 {
-		err = add(hiddenFile, []byte(strings.Join(pk.Hidden, "\n")+"\n"))
+	if err == nil {
+		err = add(hiddenFile, []byte(hiddenHeader+strings.Join(append(pk.Hidden, ""), "\n")))
 	}
 	if err == nil {
 		err = zw.Close()
@@ -119,8 +118,13 @@ func (s *Server) handleExportGuides(w http.ResponseWriter, r *http.Request, p pr
 	w.Write(buf.Bytes())
 }
 
-// hiddenFile lists the hidden built-in guides in an export, one id a line.
-const hiddenFile = "hidden.txt"
+// hiddenFile lists the hidden built-in guides in an export, one id a
+// line; "#" starts a comment. An import without it leaves the hidden
+// guides as they are.
+const (
+	hiddenFile   = "hidden.txt"
+	hiddenHeader = "# Built-in guides this organisation hides from its desktops, one id a line.\n"
+)
 
 func varsYAML(vars map[string]string) []byte {
 	if len(vars) == 0 {
@@ -154,6 +158,7 @@ func readImport(body []byte) ([]importFile, []guide.Problem) {
 	}
 	var files []importFile
 	var probs []guide.Problem
+	var total uint64
 	for _, f := range zr.File {
 		name := f.Name
 		if f.FileInfo().IsDir() {
@@ -161,7 +166,7 @@ func readImport(body []byte) ([]importFile, []guide.Problem) {
 		}
 		base := path.Base(name)
 		ext := strings.ToLower(path.Ext(base))
-		if base != hiddenFile && ext != ".yaml" && ext != ".yml" {
+		if strings.HasPrefix(base, ".") || (base != hiddenFile && ext != ".yaml" && ext != ".yml") {
 			continue
 		}
 		if f.UncompressedSize64 > guide.MaxFileSize {
@@ -178,6 +183,10 @@ func readImport(body []byte) ([]importFile, []guide.Problem) {
 		if err != nil || len(data) > guide.MaxFileSize {
 			probs = append(probs, guide.Problem{File: name, Message: "cannot read, or larger than it says"})
 			continue
+		}
+		// What was read, not what the zip says: a zip may lie.
+		if total += uint64(len(data)); total > pack.MaxSize {
+			return nil, []guide.Problem{{File: "import.zip", Message: fmt.Sprintf("the files add up to more than %d MiB", pack.MaxSize>>20)}}
 		}
 		files = append(files, importFile{name: name, data: data})
 	}
@@ -202,7 +211,9 @@ func (s *Server) handleImportGuides(w http.ResponseWriter, r *http.Request, p pr
 			probs = append(probs, ps...)
 			vars = v
 		case hiddenFile:
+			hidden = []string{}
 			for i, line := range strings.Split(string(f.data), "\n") {
+				line, _, _ = strings.Cut(line, "#")
 				if id := strings.TrimSpace(line); id != "" {
 					if !s.guides.isBuiltin(id) {
 						probs = append(probs, guide.Problem{File: f.name, Line: i + 1, Message: fmt.Sprintf("%q is not a built-in guide", id)})
@@ -258,13 +269,10 @@ func (s *Server) handleImportGuides(w http.ResponseWriter, r *http.Request, p pr
 			origins[g.ID] = store.GuideOriginOverride
 		}
 	}
-	if !s.checkPackSize(w, ctx, changes, hidden, vars) {
+	if !s.checkPack(w, ctx, changes, hidden) || !s.checkPackSize(w, ctx, changes, hidden, vars) {
 		return
 	}
-	n, err := s.guides.st.ImportGuides(ctx, vs, origins, vars, now)
-	if err == nil && hidden != nil {
-		err = s.setHiddenList(ctx, hidden, p.tech.Username, now)
-	}
+	n, err := s.guides.st.ImportGuides(ctx, store.GuideImport{Versions: vs, Origins: origins, Vars: vars, Hidden: hidden, By: p.tech.Username, At: now})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, apiInternal, "could not import the guides")
 		return
@@ -276,27 +284,4 @@ func (s *Server) handleImportGuides(w http.ResponseWriter, r *http.Request, p pr
 		Imported int           `json:"imported"`
 		Problems []problemJSON `json:"problems"`
 	}{n, []problemJSON{}})
-}
-
-// setHiddenList makes ids the hidden built-in guides.
-func (s *Server) setHiddenList(ctx context.Context, ids []string, by string, at time.Time) error {
-	cur, err := s.guides.st.HiddenGuides(ctx)
-	if err != nil {
-		return err
-	}
-	for _, id := range cur {
-		if !slices.Contains(ids, id) {
-			if err := s.guides.st.SetHidden(ctx, id, false, by, at); err != nil {
-				return err
-			}
-		}
-	}
-	for _, id := range ids {
-		if !slices.Contains(cur, id) {
-			if err := s.guides.st.SetHidden(ctx, id, true, by, at); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

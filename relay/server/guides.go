@@ -46,6 +46,7 @@ type guideLib struct {
 	mu     sync.Mutex
 	parsed map[string]*guide.Guide // "id@version" → parsed published version
 	cached *builtPack              // nil: rebuild
+	gen    uint64                  // counts invalidations, so a pack built across a change is not kept
 }
 
 // builtPack is the encoded pack desktops get.
@@ -83,6 +84,7 @@ func (l *guideLib) isBuiltin(id string) bool { return l.builtinByID[id] != nil }
 func (l *guideLib) invalidate() {
 	l.mu.Lock()
 	l.cached = nil
+	l.gen++
 	l.mu.Unlock()
 }
 
@@ -102,13 +104,38 @@ func (l *guideLib) parsePublished(v store.GuideVersion) *guide.Guide {
 	return g
 }
 
+// prune drops parsed versions no longer published once they outnumber
+// the published ones.
+func (l *guideLib) prune(pub []store.GuideVersion) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.parsed) <= 2*len(pub)+32 {
+		return
+	}
+	keep := make(map[string]bool, len(pub))
+	for _, v := range pub {
+		keep[v.GuideID+"@"+strconv.Itoa(v.Version)] = true
+	}
+	maps.DeleteFunc(l.parsed, func(k string, _ *guide.Guide) bool { return !keep[k] })
+}
+
 // packGuides is what desktops see now: the built-in guides not hidden,
 // each replaced by the organisation's published version of the same id,
 // plus its own published guides; without the guide except.
 func (l *guideLib) packGuides(ctx context.Context, except string) ([]*guide.Guide, error) {
-	hidden, err := l.st.HiddenGuides(ctx)
-	if err != nil {
-		return nil, err
+	gs, err := l.packSet(ctx, nil, nil)
+	return slices.DeleteFunc(gs, func(g *guide.Guide) bool { return g.ID == except }), err
+}
+
+// packSet is the guides desktops would see with the changes (guide id →
+// the version published, nil: unpublished) and hidden (nil: as stored),
+// sorted by id.
+func (l *guideLib) packSet(ctx context.Context, changes map[string]*store.GuideVersion, hidden []string) ([]*guide.Guide, error) {
+	var err error
+	if hidden == nil {
+		if hidden, err = l.st.HiddenGuides(ctx); err != nil {
+			return nil, err
+		}
 	}
 	pub, err := l.st.PublishedGuides(ctx)
 	if err != nil {
@@ -121,14 +148,56 @@ func (l *guideLib) packGuides(ctx context.Context, except string) ([]*guide.Guid
 		}
 	}
 	for _, v := range pub {
+		if _, changed := changes[v.GuideID]; changed {
+			continue
+		}
 		if g := l.parsePublished(v); g != nil && g.ID == v.GuideID {
 			byID[v.GuideID] = g
 		}
 	}
-	delete(byID, except)
+	l.prune(pub)
+	for id, v := range changes {
+		if v == nil {
+			continue
+		}
+		if g, _ := guide.Parse("relay:"+id+".yaml", []byte(v.YAML)); g != nil && g.ID == id {
+			byID[id] = g
+		}
+	}
 	out := make([]*guide.Guide, 0, len(byID))
 	for _, id := range slices.Sorted(maps.Keys(byID)) {
 		out = append(out, byID[id])
+	}
+	return out, nil
+}
+
+// packProblems are the problems a change would bring to the pack as a
+// whole that it does not have now — another guide's link to a step or a
+// guide the change removes, say — each said with the guide it is in and
+// at line 0 (the line is not in the guide being edited). Desktops lint the
+// pack they get and refuse it whole on any problem: such a change is
+// refused instead.
+func (l *guideLib) packProblems(ctx context.Context, changes map[string]*store.GuideVersion, hidden []string) ([]guide.Problem, error) {
+	now, err := l.packSet(ctx, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	next, err := l.packSet(ctx, changes, hidden)
+	if err != nil {
+		return nil, err
+	}
+	k := l.known
+	had := map[string]bool{}
+	for _, p := range guide.Lint(now, k) {
+		had[p.String()] = true
+	}
+	var out []guide.Problem
+	for _, p := range guide.Lint(next, k) {
+		if had[p.String()] {
+			continue
+		}
+		id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(p.File, "relay:"), "builtin:"), ".yaml")
+		out = append(out, guide.Problem{Message: fmt.Sprintf("guide %s, line %d: %s", id, p.Line, p.Message)})
 	}
 	return out, nil
 }
@@ -219,9 +288,11 @@ func (l *guideLib) checkSize(ctx context.Context, changes map[string]*store.Guid
 	return nil
 }
 
-// packETag is a strong validator of the pack's content (not its time).
+// packETag is a strong validator of the pack: every field of the body
+// but the etag itself.
 func packETag(p pack.Pack) string {
 	h := sha256.New()
+	fmt.Fprintf(h, "v %d %d\n", p.V, p.PublishedAt.UnixMilli())
 	for _, g := range p.Guides {
 		fmt.Fprintf(h, "g %q %d %d\n", g.ID, g.Version, len(g.YAML))
 		h.Write([]byte(g.YAML))
@@ -238,7 +309,7 @@ func packETag(p pack.Pack) string {
 // current is the pack desktops get, built once per change.
 func (l *guideLib) current(ctx context.Context) (*builtPack, error) {
 	l.mu.Lock()
-	c := l.cached
+	c, gen := l.cached, l.gen
 	l.mu.Unlock()
 	if c != nil {
 		return c, nil
@@ -253,7 +324,9 @@ func (l *guideLib) current(ctx context.Context) (*builtPack, error) {
 	}
 	c = &builtPack{body: body, etag: p.ETag}
 	l.mu.Lock()
-	l.cached = c
+	if l.gen == gen { // else the store changed while this was built: the next call builds again
+		l.cached = c
+	}
 	l.mu.Unlock()
 	return c, nil
 }

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -52,6 +53,16 @@ type GuideVersion struct {
 	Note     string
 }
 
+// GuideImport is a whole pack to import (see Guides.ImportGuides).
+type GuideImport struct {
+	Versions []GuideVersion
+	Origins  map[string]string // guide id → origin, for a guide new to the store
+	Vars     map[string]string // nil: left as they are
+	Hidden   []string          // nil: left as they are
+	By       string
+	At       time.Time
+}
+
 // GuideFeedback is what a desktop user said about a guide step.
 type GuideFeedback struct {
 	ID         int64
@@ -88,10 +99,11 @@ type Guides interface {
 	// GuidePackChanged is when the published pack last changed (zero: never).
 	GuidePackChanged(ctx context.Context) (time.Time, error)
 	// ImportGuides saves and publishes each version (origins names each
-	// guide's origin, should it be new) and, unless vars is nil, replaces
-	// the variables — all or nothing. A version whose YAML is the
-	// published one's is left out. It returns how many were saved.
-	ImportGuides(ctx context.Context, vs []GuideVersion, origins map[string]string, vars map[string]string, at time.Time) (int, error)
+	// guide's origin, should it be new) and, unless nil, replaces the
+	// variables with vars and the hidden built-in guides with hidden — all
+	// or nothing. A version whose YAML is the published one's is left
+	// out. It returns how many versions were saved.
+	ImportGuides(ctx context.Context, imp GuideImport) (int, error)
 }
 
 // GuideFeedbackLog holds desktop feedback about guides.
@@ -112,7 +124,7 @@ const guideCols = `g.id, g.origin, g.latest_version, g.published_version, g.ever
 
 const guideFrom = ` FROM guides g JOIN guide_versions v ON v.guide_id = g.id AND v.version = g.latest_version`
 
-func scanGuide(sc interface{ Scan(...any) error }) (GuideRecord, error) {
+func scanGuide(sc scanner) (GuideRecord, error) {
 	var g GuideRecord
 	var ever int
 	var created, updated int64
@@ -123,6 +135,30 @@ func scanGuide(sc interface{ Scan(...any) error }) (GuideRecord, error) {
 
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type rowsQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+type scanner interface{ Scan(...any) error }
+
+// queryAll is every row of query, each read by scan; never nil.
+func queryAll[T any](ctx context.Context, q rowsQuerier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		x, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
 
 func guideRecord(ctx context.Context, q querier, id string) (GuideRecord, error) {
@@ -204,25 +240,12 @@ func (s *SQLite) GuideRecord(ctx context.Context, id string) (GuideRecord, error
 
 // GuideRecords implements Guides; ordered by id.
 func (s *SQLite) GuideRecords(ctx context.Context) ([]GuideRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+guideCols+guideFrom+` ORDER BY g.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []GuideRecord
-	for rows.Next() {
-		g, err := scanGuide(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanGuide, `SELECT `+guideCols+guideFrom+` ORDER BY g.id`)
 }
 
 const versionCols = `guide_id, version, yaml, title, category, author, at, note`
 
-func scanVersion(sc interface{ Scan(...any) error }) (GuideVersion, error) {
+func scanVersion(sc scanner) (GuideVersion, error) {
 	var v GuideVersion
 	var at int64
 	err := sc.Scan(&v.GuideID, &v.Version, &v.YAML, &v.Title, &v.Category, &v.Author, &at, &v.Note)
@@ -231,20 +254,7 @@ func scanVersion(sc interface{ Scan(...any) error }) (GuideVersion, error) {
 }
 
 func (s *SQLite) versions(ctx context.Context, query string, args ...any) ([]GuideVersion, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []GuideVersion
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanVersion, query, args...)
 }
 
 // GuideVersions implements Guides.
@@ -308,26 +318,19 @@ func (s *SQLite) SetHidden(ctx context.Context, id string, hidden bool, by strin
 }
 
 // HiddenGuides implements Guides; sorted.
-func (s *SQLite) HiddenGuides(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM guide_hidden ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+func (s *SQLite) HiddenGuides(ctx context.Context) ([]string, error) { return hiddenIn(ctx, s.db) }
+
+func hiddenIn(ctx context.Context, q rowsQuerier) ([]string, error) {
+	return queryAll(ctx, q, func(sc scanner) (id string, err error) { return id, sc.Scan(&id) }, `SELECT id FROM guide_hidden ORDER BY id`)
 }
 
 // GuideVariables implements Guides.
 func (s *SQLite) GuideVariables(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM guide_variables`)
+	return varsIn(ctx, s.db)
+}
+
+func varsIn(ctx context.Context, q rowsQuerier) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, value FROM guide_variables`)
 	if err != nil {
 		return nil, err
 	}
@@ -371,11 +374,11 @@ func (s *SQLite) GuidePackChanged(ctx context.Context) (time.Time, error) {
 }
 
 // ImportGuides implements Guides.
-func (s *SQLite) ImportGuides(ctx context.Context, vs []GuideVersion, origins map[string]string, vars map[string]string, at time.Time) (int, error) {
+func (s *SQLite) ImportGuides(ctx context.Context, imp GuideImport) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for i := range vs {
-			v := &vs[i]
+		for i := range imp.Versions {
+			v := &imp.Versions[i]
 			var same int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM guides g JOIN guide_versions v ON v.guide_id = g.id AND v.version = g.published_version WHERE g.id = ? AND v.yaml = ?`,
 				v.GuideID, v.YAML).Scan(&same); err != nil {
@@ -384,18 +387,48 @@ func (s *SQLite) ImportGuides(ctx context.Context, vs []GuideVersion, origins ma
 			if same > 0 {
 				continue
 			}
-			v.At = at
-			if err := addVersion(ctx, tx, v, origins[v.GuideID], false, true); err != nil {
+			v.At = imp.At
+			if err := addVersion(ctx, tx, v, imp.Origins[v.GuideID], false, true); err != nil {
 				return err
 			}
 			n++
 		}
-		if vars != nil {
-			return setVars(ctx, tx, vars, at)
+		// Hidden guides and variables as they are already leave the
+		// pack (and its ETag) alone.
+		if cur, err := hiddenIn(ctx, tx); err != nil {
+			return err
+		} else if imp.Hidden != nil && slices.Equal(cur, slices.Sorted(slices.Values(imp.Hidden))) {
+			imp.Hidden = nil
+		}
+		if cur, err := varsIn(ctx, tx); err != nil {
+			return err
+		} else if imp.Vars != nil && maps.Equal(cur, imp.Vars) {
+			imp.Vars = nil
+		}
+		if imp.Hidden != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM guide_hidden WHERE id NOT IN (SELECT value FROM json_each(?))`, jsonList(imp.Hidden)); err != nil {
+				return err
+			}
+			for _, id := range imp.Hidden {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO guide_hidden (id, by, at) VALUES (?,?,?) ON CONFLICT(id) DO NOTHING`, id, imp.By, ms(imp.At)); err != nil {
+					return err
+				}
+			}
+			if err := touchPack(ctx, tx, imp.At); err != nil {
+				return err
+			}
+		}
+		if imp.Vars != nil {
+			return setVars(ctx, tx, imp.Vars, imp.At)
 		}
 		return nil
 	})
 	return n, err
+}
+
+func jsonList(ids []string) string {
+	b, _ := json.Marshal(ids)
+	return string(b)
 }
 
 // AddGuideFeedback implements GuideFeedbackLog.
@@ -410,22 +443,13 @@ func (s *SQLite) GuideFeedbackFor(ctx context.Context, guideID string, limit int
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, guide_id, step_id, comment, os, app_version, at FROM guide_feedback WHERE guide_id = ? ORDER BY at DESC, id DESC LIMIT ?`, guideID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []GuideFeedback{}
-	for rows.Next() {
+	return queryAll(ctx, s.db, func(sc scanner) (GuideFeedback, error) {
 		var f GuideFeedback
 		var at int64
-		if err := rows.Scan(&f.ID, &f.GuideID, &f.StepID, &f.Comment, &f.OS, &f.AppVersion, &at); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&f.ID, &f.GuideID, &f.StepID, &f.Comment, &f.OS, &f.AppVersion, &at)
 		f.At = tm(at)
-		out = append(out, f)
-	}
-	return out, rows.Err()
+		return f, err
+	}, `SELECT id, guide_id, step_id, comment, os, app_version, at FROM guide_feedback WHERE guide_id = ? ORDER BY at DESC, id DESC LIMIT ?`, guideID, limit)
 }
 
 // GuideFeedbackCounts implements GuideFeedbackLog.

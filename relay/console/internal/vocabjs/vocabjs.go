@@ -29,6 +29,8 @@ func Vocabularies() []Vocabulary {
 		{"ConsentReason", "What qualifies a consent step (protocol.ConsentReason, protocol.ConsentReasons).", strs(protocol.ConsentReasons())},
 		{"AuditAction", "What the audit log records (protocol.AuditAction, protocol.AuditActions).", strs(protocol.AuditActions())},
 		{"ErrorCode", "The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes).", strs(protocol.ErrorCodes())},
+		{"GuideState", "Where a guide stands for desktops (protocol.GuideState, protocol.GuideStates).", strs(protocol.GuideStates())},
+		{"GuideOrigin", "Whose a guide is (protocol.GuideOrigin, protocol.GuideOrigins).", strs(protocol.GuideOrigins())},
 	}
 }
 

@@ -81,3 +81,18 @@ export const ErrorCode = Object.freeze({
   QueueIncomplete: 'queue_incomplete',
   QueueFull: 'queue_full',
 });
+
+/** Where a guide stands for desktops (protocol.GuideState, protocol.GuideStates). */
+export const GuideState = Object.freeze({
+  Published: 'published',
+  Draft: 'draft',
+  Unpublished: 'unpublished',
+  Builtin: 'builtin',
+  Hidden: 'hidden',
+});
+
+/** Whose a guide is (protocol.GuideOrigin, protocol.GuideOrigins). */
+export const GuideOrigin = Object.freeze({
+  Org: 'org',
+  Builtin: 'builtin',
+});
