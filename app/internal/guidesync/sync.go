@@ -43,7 +43,8 @@ import (
 	"github.com/lifeline-desk/lifeline/selfhelp/search"
 )
 
-// Path is the relay's pack endpoint, below the relay's address.
+// Path is the relay's pack endpoint, below the relay's address
+// (client.GuidesURL).
 const Path = "/api/client/guides"
 
 // Defaults of Config.
@@ -152,11 +153,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Syncer, *Snapshot,
 	}
 	s := &Syncer{cfg: cfg, log: log, kick: make(chan struct{}, 1)}
 	if cfg.RelayURL != "" {
-		ws, err := client.URLFor(cfg.RelayURL)
+		u, err := client.GuidesURL(cfg.RelayURL)
 		if err != nil {
 			return nil, nil, err
 		}
-		s.url = strings.TrimSuffix(client.HTTPURL(ws), "/ws/client") + Path
+		s.url = u
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
