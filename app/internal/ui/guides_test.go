@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -16,6 +17,8 @@ import (
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/assets"
 	"github.com/lifeline-desk/lifeline/relay/relaytest"
+	"github.com/lifeline-desk/lifeline/selfhelp/guide"
+	"github.com/lifeline-desk/lifeline/selfhelp/search"
 )
 
 // tokenYAML is an organisation's guide for a symptom no built-in guide
@@ -233,4 +236,64 @@ func canvasHasText(u *UI, text string) bool {
 		}
 	}
 	return false
+}
+
+// TestSwapWhileSearching: searches running while new guides replace the
+// old ones (whose index is then closed) never fail; they finish on the
+// index they started on, or run again on the new one.
+func TestSwapWhileSearching(t *testing.T) {
+	u := newTestUI(t, nil)
+	stop := make(chan struct{})
+	errs := make(chan error, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			res, err := u.searchGuides(context.Background(), "printer says offline", 3)
+			if err == nil && (len(res.Hits) == 0 || res.Hits[0].ID != "printer-offline") {
+				err = fmt.Errorf("hits %+v", res.Hits)
+			}
+			if err != nil {
+				select {
+				case errs <- err:
+				default:
+				}
+				return
+			}
+		}
+	}()
+	swapped := make(chan struct{}, 8)
+	u.onGuides = func() { swapped <- struct{}{} }
+	for range 4 {
+		u.UpdateGuides(builtinTestIndexOwned(t), nil)
+		waitFor(t, u, swapped)
+	}
+	close(stop)
+	<-done
+	u.Close() // waits for the old indexes to be closed
+	select {
+	case err := <-errs:
+		t.Fatalf("a search during the swaps: %v", err)
+	default:
+	}
+}
+
+// builtinTestIndexOwned is a fresh index of the built-in guides that
+// whoever takes it closes.
+func builtinTestIndexOwned(t testing.TB) *search.Index {
+	t.Helper()
+	lib, probs, err := guide.Load(assets.Guides(), nil, bootstrap.Known())
+	if err != nil || len(probs) > 0 {
+		t.Fatal(err, probs)
+	}
+	ix, err := search.Open(context.Background(), lib, search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
 }

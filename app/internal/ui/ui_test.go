@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
-	"github.com/lifeline-desk/lifeline/assets"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/guide"
 	"github.com/lifeline-desk/lifeline/selfhelp/search"
@@ -51,17 +49,11 @@ func newTestUIWith(t testing.TB, mod func(*Deps)) *UI {
 	return u
 }
 
-// builtinTestIndex is a fresh index of the built-in guides.
+// builtinTestIndex is a fresh index of the built-in guides, closed at
+// the end of the test.
 func builtinTestIndex(t testing.TB) *search.Index {
 	t.Helper()
-	lib, probs, err := guide.Load(assets.Guides(), nil, guide.Known{Checks: diag.CheckNames(), Fixes: diag.FixNames(), Vars: guide.DefaultVars()})
-	if err != nil || len(probs) > 0 {
-		t.Fatal(err, probs)
-	}
-	ix, err := search.Open(context.Background(), lib, search.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix := builtinTestIndexOwned(t)
 	t.Cleanup(func() { ix.Close() })
 	return ix
 }
