@@ -47,6 +47,7 @@ type guideLib struct {
 	parsed map[string]*guide.Guide // "id@version" → parsed published version
 	cached *builtPack              // nil: rebuild
 	gen    uint64                  // counts invalidations, so a pack built across a change is not kept
+	had    map[string]bool         // the problems of the pack as it is (nil: lint again), for packProblems
 }
 
 // builtPack is the encoded pack desktops get.
@@ -83,7 +84,7 @@ func (l *guideLib) isBuiltin(id string) bool { return l.builtinByID[id] != nil }
 // invalidate drops the cached pack after a change.
 func (l *guideLib) invalidate() {
 	l.mu.Lock()
-	l.cached = nil
+	l.cached, l.had = nil, nil
 	l.gen++
 	l.mu.Unlock()
 }
@@ -178,18 +179,28 @@ func (l *guideLib) packSet(ctx context.Context, changes map[string]*store.GuideV
 // pack they get and refuse it whole on any problem: such a change is
 // refused instead.
 func (l *guideLib) packProblems(ctx context.Context, changes map[string]*store.GuideVersion, hidden []string) ([]guide.Problem, error) {
-	now, err := l.packSet(ctx, nil, nil)
-	if err != nil {
-		return nil, err
+	k := l.known
+	l.mu.Lock()
+	had, gen := l.had, l.gen
+	l.mu.Unlock()
+	if had == nil {
+		now, err := l.packSet(ctx, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		had = map[string]bool{}
+		for _, p := range guide.Lint(now, k) {
+			had[p.String()] = true
+		}
+		l.mu.Lock()
+		if l.gen == gen {
+			l.had = had
+		}
+		l.mu.Unlock()
 	}
 	next, err := l.packSet(ctx, changes, hidden)
 	if err != nil {
 		return nil, err
-	}
-	k := l.known
-	had := map[string]bool{}
-	for _, p := range guide.Lint(now, k) {
-		had[p.String()] = true
 	}
 	var out []guide.Problem
 	for _, p := range guide.Lint(next, k) {

@@ -321,6 +321,19 @@ func TestGuideDraftLintPublishAndRoles(t *testing.T) {
 		t.Fatalf("missing guide: %d", st)
 	}
 
+	// Taking the role away takes effect on the next request.
+	var kimUser userRecord
+	kim.do("GET", "/api/me", nil, &struct {
+		User *userRecord `json:"user"`
+	}{&kimUser})
+	if st := ada.do("PATCH", "/api/admin/users/"+jsonInt(kimUser.ID), map[string]any{"knowledge_editor": false}, nil); st != 200 {
+		t.Fatalf("take the role: %d", st)
+	}
+	if st, f := kim.guide("POST", "/api/guides/office-wifi/publish", map[string]int{"version": 2}); st != 403 {
+		t.Fatalf("publish after the role was taken: %d %+v", st, f)
+	}
+	wantAudit(t, r, protocol.AuditUserUpdated, "user=kim knowledge_editor=true", "user=kim knowledge_editor=false")
+
 	wantAudit(t, r, protocol.AuditGuideDraft, "tom guide=office-wifi version=1 problems=1", "guide=office-wifi version=2 problems=0")
 	wantAudit(t, r, protocol.AuditGuidePublish, "kim guide=office-wifi version=2", "ada guide=office-wifi version=3")
 	if got := r.auditDetails(protocol.AuditGuidePublish); len(got) != 2 {
@@ -741,5 +754,21 @@ func TestGuidePackStaysWhole(t *testing.T) {
 		if st, g := kim.guide("POST", "/api/guides/"+id+"/unpublish", nil); st != 200 {
 			t.Fatalf("unpublish %s: %d %+v", id, st, g)
 		}
+	}
+}
+
+// The relaytest helpers other packages' tests publish with.
+func TestRelaytestPublishGuide(t *testing.T) {
+	r, ada, _, _ := guideRelay(t)
+	if v := ada.PublishGuide(t, wifiGuide("escalate", "One.")); v != 1 {
+		t.Fatalf("first version %d", v)
+	}
+	if v := ada.PublishGuide(t, wifiGuide("escalate", "Two.")); v != 2 {
+		t.Fatalf("second version %d", v)
+	}
+	ada.SetGuideVariables(t, map[string]string{"helpdesk_phone": "+1 555 0100"})
+	_, _, p := r.syncPack("")
+	if g, ok := packGuide(p, "office-wifi"); !ok || g.Version != 2 || p.Variables["helpdesk_phone"] != "+1 555 0100" {
+		t.Fatalf("pack %+v", p)
 	}
 }
