@@ -20,8 +20,8 @@ import (
 func TestSyncWithRelay(t *testing.T) {
 	r := relaytest.Start(t)
 	api := r.SignIn(t, relaytest.Username, relaytest.Password)
-	api.SetGuideVariables(map[string]string{"helpdesk_phone": "+44 20 7946 0999"})
-	v1 := api.PublishGuide(tokenGuide(t, "enrol").YAML, "new: hardware tokens")
+	api.SetGuideVariables(t, map[string]string{"helpdesk_phone": "+44 20 7946 0999"})
+	v1 := api.PublishGuide(t, tokenGuide(t, "enrol").YAML)
 
 	// Count the desktop's requests and their answers on the way.
 	var mu sync.Mutex
@@ -57,12 +57,12 @@ func TestSyncWithRelay(t *testing.T) {
 	d.none(t, 200*time.Millisecond)
 
 	v2YAML := strings.Replace(tokenGuide(t, "enrol").YAML, "ask for a new token", "ask for a replacement token", 1)
-	api.PublishGuide(v2YAML, "wording")
+	api.PublishGuide(t, v2YAML)
 	d.s.Refresh()
 	if got := stepText(t, d.next(t), "vpn-token-expired", "call"); !strings.Contains(got, "replacement token") {
 		t.Fatalf("v2 step text %q", got)
 	}
-	if st := api.RevertGuide("vpn-token-expired", v1); st != http.StatusOK {
+	if st := api.Call("POST", "/api/guides/vpn-token-expired/revert", map[string]any{"version": v1, "note": "back to v1"}, nil); st != http.StatusOK {
 		t.Fatalf("revert: %d", st)
 	}
 	d.s.Refresh()

@@ -89,9 +89,9 @@ func findLink(t *testing.T, o fyne.CanvasObject, text string) *widget.Hyperlink 
 func TestGuidesFromTheRelay(t *testing.T) {
 	r := relaytest.Start(t)
 	api := r.SignIn(t, relaytest.Username, relaytest.Password)
-	api.SetGuideVariables(map[string]string{"helpdesk_phone": "+44 20 7946 0999"})
+	api.SetGuideVariables(t, map[string]string{"helpdesk_phone": "+44 20 7946 0999"})
 	published := time.Now()
-	v1 := api.PublishGuide(tokenYAML(t, "ask for a new token"), "new: hardware tokens")
+	v1 := api.PublishGuide(t, tokenYAML(t, "ask for a new token"))
 	cache := t.TempDir()
 	u, gs, updated := syncedUI(t, r, cache)
 	waitFor(t, u, updated)
@@ -109,7 +109,7 @@ func TestGuidesFromTheRelay(t *testing.T) {
 	}
 
 	// A new version arrives while the guide is open: not yanked away.
-	api.PublishGuide(tokenYAML(t, "ask for a replacement token"), "wording")
+	api.PublishGuide(t, tokenYAML(t, "ask for a replacement token"))
 	gs.Refresh()
 	waitFor(t, u, updated)
 	if got := stepText(u); !strings.Contains(got, "ask for a new token") {
@@ -128,7 +128,7 @@ func TestGuidesFromTheRelay(t *testing.T) {
 	}
 
 	// A revert on the relay: the desktop follows.
-	if st := api.RevertGuide("vpn-token-expired", v1); st != 200 {
+	if st := api.Call("POST", "/api/guides/vpn-token-expired/revert", map[string]any{"version": v1, "note": "back to v1"}, nil); st != 200 {
 		t.Fatalf("revert: %d", st)
 	}
 	gs.Refresh()
