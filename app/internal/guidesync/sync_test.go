@@ -148,6 +148,15 @@ func TestSyncOldRelay(t *testing.T) {
 	}
 }
 
+// TestSyncBadRelayAddress: a help desk address that is not one still
+// gives the guides (the connection reports the address).
+func TestSyncBadRelayAddress(t *testing.T) {
+	d := start(t, config(t, "ftp://help.example.org", t.TempDir()))
+	if d.first.Index.Library().Len() == 0 {
+		t.Error("no guides")
+	}
+}
+
 // TestSyncCorruptCache: a damaged saved pack is ignored, not fatal.
 func TestSyncCorruptCache(t *testing.T) {
 	cache := t.TempDir()
