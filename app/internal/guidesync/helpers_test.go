@@ -46,6 +46,7 @@ type packServer struct {
 	etag     string
 	requests atomic.Int32
 	notMod   atomic.Int32
+	limited  atomic.Int32 // answer this many requests 429 first
 }
 
 func newPackServer(t *testing.T) *packServer {
@@ -56,6 +57,11 @@ func newPackServer(t *testing.T) *packServer {
 			return
 		}
 		ps.requests.Add(1)
+		if ps.limited.Add(-1) >= 0 {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "too many guide downloads from your address", http.StatusTooManyRequests)
+			return
+		}
 		ps.mu.Lock()
 		body, etag := ps.body, ps.etag
 		ps.mu.Unlock()

@@ -6,7 +6,8 @@
 // minutes, plus up to Jitter at random so desktops that started together
 // do not ask together) and whenever Refresh is called (the window calls it
 // when the relay connection comes up). Every request carries If-None-Match
-// with the pack in use: 304 keeps it. A new pack is decoded (at most
+// with the pack in use: 304 keeps it; 429 (many desktops behind one
+// address) is asked again after its Retry-After plus a little at random. A new pack is decoded (at most
 // pack.MaxSize bytes, refused before reading past the cap), built into a
 // library with the built-in guides and this computer's guide folders
 // (Build, which says who wins) and linted whole: a pack with any problem is
@@ -33,6 +34,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +53,9 @@ const Path = "/api/client/guides"
 const (
 	DefaultInterval = 10 * time.Minute
 	requestTimeout  = 60 * time.Second
+	// retrySpread is the most added at random to the relay's Retry-After
+	// (at most Jitter).
+	retrySpread = 30 * time.Second
 )
 
 // Config configures a Syncer.
@@ -129,7 +134,8 @@ type Syncer struct {
 	etag        string // of the pack in use
 	publishedAt time.Time
 	status      Status
-	refused     string // ETag of the pack refused last, logged once
+	refused     string        // ETag of the pack refused last, logged once
+	retryIn     time.Duration // sooner than Interval, after a 429
 }
 
 // New reads the saved pack and builds the first Snapshot from it (or from
@@ -241,7 +247,13 @@ func (s *Syncer) loop(onUpdate func(*Snapshot)) {
 		case snap != nil:
 			onUpdate(snap)
 		}
-		t.Reset(s.cfg.Interval + rand.N(s.cfg.Jitter))
+		s.mu.Lock()
+		next := s.cfg.Interval + rand.N(s.cfg.Jitter)
+		if s.retryIn > 0 {
+			next, s.retryIn = min(next, s.retryIn), 0
+		}
+		s.mu.Unlock()
+		t.Reset(next)
 	}
 }
 
@@ -274,6 +286,14 @@ func (s *Syncer) check(ctx context.Context) (*Snapshot, error) {
 		// A relay from before guide packs: the guides in use stay.
 		s.use(s.current())
 		return nil, nil
+	case http.StatusTooManyRequests:
+		// Many desktops behind one address asked at once: ask again
+		// after the relay's wait, spread out, with nothing to report.
+		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		s.mu.Lock()
+		s.retryIn = time.Duration(max(wait, 1))*time.Second + rand.N(min(retrySpread, s.cfg.Jitter))
+		s.mu.Unlock()
+		return nil, fmt.Errorf("guide pack: %s", resp.Status)
 	default:
 		s.unreachable()
 		return nil, fmt.Errorf("guide pack: %s", resp.Status)

@@ -136,6 +136,24 @@ func TestSyncRefusesOversizedPack(t *testing.T) {
 	}
 }
 
+// TestSyncRateLimited: a 429 is asked again after its Retry-After (not
+// the ten-minute interval) and is not shown as a problem.
+func TestSyncRateLimited(t *testing.T) {
+	ps := newPackServer(t)
+	ps.limited.Store(1)
+	ps.serve(t, newPack("v1", tokenGuide(t, "enrol")))
+	cfg := config(t, ps.URL, t.TempDir())
+	cfg.Jitter = 100 * time.Millisecond
+	d := start(t, cfg)
+	waitFor(t, "the 429", func() bool { return ps.requests.Load() >= 1 })
+	if st := d.s.Status(); st.Problem {
+		t.Errorf("status after a 429: %+v", st)
+	}
+	if snap := d.next(t); snap.ETag != "v1" || ps.requests.Load() != 2 {
+		t.Errorf("after the 429: pack %q, %d requests", snap.ETag, ps.requests.Load())
+	}
+}
+
 // TestSyncOldRelay: a relay without the endpoint (404) leaves the
 // built-in guides and no problem.
 func TestSyncOldRelay(t *testing.T) {
