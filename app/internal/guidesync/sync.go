@@ -7,8 +7,9 @@
 // do not ask together) and whenever Refresh is called (the window calls it
 // when the relay connection comes up). Every request carries If-None-Match
 // with the pack in use: 304 keeps it; 429 (many desktops behind one
-// address) is asked again after its Retry-After plus a little at random. A new pack is decoded (at most
-// pack.MaxSize bytes, refused before reading past the cap), built into a
+// address) is asked again after its Retry-After plus a little at random.
+// A new pack is decoded (at most pack.MaxSize bytes, refused before
+// reading past the cap), built into a
 // library with the built-in guides and this computer's guide folders
 // (Build, which says who wins) and linted whole: a pack with any problem is
 // refused entirely, logged, and the previous pack stays in use; Status
