@@ -297,3 +297,23 @@ func builtinTestIndexOwned(t testing.TB) *search.Index {
 	}
 	return ix
 }
+
+// fakeGuides is a GuideSource whose status is set by the test.
+type fakeGuides struct{ status guidesync.Status }
+
+func (f *fakeGuides) Refresh()                 {}
+func (f *fakeGuides) Status() guidesync.Status { return f.status }
+
+// TestSettingsSayWhichGuides: Settings names the guides in use and, when
+// the help desk's newest pack was refused, says so in plain words.
+func TestSettingsSayWhichGuides(t *testing.T) {
+	src := &fakeGuides{status: guidesync.Status{Text: "The help desk's newest guides could not be used, so Lifeline keeps the ones it had.", Problem: true}}
+	u := newTestUIWith(t, func(d *Deps) { d.Guides = src })
+	f := newSettingsForm(u)
+	if f.guides == nil || f.guides.Text != src.status.Text {
+		t.Fatalf("settings show %v", f.guides)
+	}
+	if plain := newSettingsForm(newTestUI(t, nil)); plain.guides != nil {
+		t.Error("a guides line without a guide source")
+	}
+}
