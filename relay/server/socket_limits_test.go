@@ -355,6 +355,28 @@ func TestSubmitAndCancelFloodThrottled(t *testing.T) {
 	c.next(protocol.TypeRequestAccepted)
 }
 
+// ackedOrLimited sends payload n times on c and counts the acks and the
+// rate_limited errors; any other reply fails the test.
+func ackedOrLimited(t *testing.T, c *rawWS, n int, typ protocol.Type, payload any) (acks, limited int) {
+	t.Helper()
+	for i := range n {
+		c.send(typ, fmt.Sprint("m", i), payload)
+		m, _, err := c.read()
+		if err != nil {
+			t.Fatalf("socket closed: %v", err)
+		}
+		switch {
+		case m.Type == protocol.TypeAck:
+			acks++
+		case m.Type == protocol.TypeError && m.Payload.(*protocol.Error).Code == protocol.CodeRateLimited:
+			limited++
+		default:
+			t.Fatalf("got %s %+v", m.Type, m.Payload)
+		}
+	}
+	return acks, limited
+}
+
 func TestOutcomeFloodThrottled(t *testing.T) {
 	r, _ := limitedRelay(t)
 	ctx := ctx10s(t)
@@ -362,21 +384,8 @@ func TestOutcomeFloodThrottled(t *testing.T) {
 	acks, limited := 0, 0
 	for range 5 {
 		c := mustDial(t, r.WSURL("/ws/client"), nil)
-		for i := range 10 {
-			c.send(protocol.TypeOutcomeReport, fmt.Sprint("o", i), &protocol.OutcomeReport{Kind: protocol.OutcomeFixed, GuideID: "printer-offline", StepID: "power"})
-			m, _, err := c.read()
-			if err != nil {
-				t.Fatalf("socket closed: %v", err)
-			}
-			switch {
-			case m.Type == protocol.TypeAck:
-				acks++
-			case m.Type == protocol.TypeError && m.Payload.(*protocol.Error).Code == protocol.CodeRateLimited:
-				limited++
-			default:
-				t.Fatalf("got %s %+v", m.Type, m.Payload)
-			}
-		}
+		a, l := ackedOrLimited(t, c, 10, protocol.TypeOutcomeReport, &protocol.OutcomeReport{Kind: protocol.OutcomeFixed, GuideID: "printer-offline", StepID: "power"})
+		acks, limited = acks+a, limited+l
 	}
 	if acks != 30 || limited != 20 {
 		t.Errorf("50 reports: %d stored, %d refused; want 30 and 20", acks, limited)
