@@ -20,6 +20,7 @@ targets=(
   "./selfhelp/guide FuzzParse"         # guide loader (YAML guide files)
   "./selfhelp/guide/pack FuzzDecode"   # guide pack from the relay (GET /api/client/guides)
   "./relay/protocol FuzzGuideFeedback" # guide.feedback payload
+  "./app/internal/guidesync FuzzPackBuild" # desktop: the relay's guide pack (and its saved copy) → library
 )
 
 # Every func FuzzXxx in a _test.go file must be listed.

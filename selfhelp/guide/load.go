@@ -117,47 +117,58 @@ func Load(builtin fs.FS, extraDirs []string, known Known) (*Library, []Problem, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("read built-in guides: %w", err)
 	}
-	builtinCount := len(all)
+	probs = append(probs, Lint(all, known)...)
+	base := withoutProblems(all, probs)
+	guides, more, err := Overlay(base, extraDirs, known)
+	if err != nil {
+		return nil, nil, err
+	}
+	probs = append(probs, more...)
+	SortProblems(probs)
+	return NewLibrary(guides), dedupe(probs), nil
+}
+
+// Overlay puts the guides of each extra folder, in order, over base (the
+// built-in guides, or those plus the organisation's pack): the result is
+// base followed by the folders' guides, so that NewLibrary lets a folder's
+// guide replace one of base's with the same id. The folders' guides are
+// linted as one set that may open base's guides; one with problems is left
+// out (and its problems returned) so one broken file never hides the rest.
+// A folder that cannot be read is an error.
+func Overlay(base []*Guide, extraDirs []string, known Known) ([]*Guide, []Problem, error) {
+	var local []*Guide
+	var probs []Problem
 	for _, dir := range extraDirs {
 		gs, ps, err := ParseDir(dir)
 		if err != nil {
 			return nil, nil, err
 		}
-		all = append(all, gs...)
+		local = append(local, gs...)
 		probs = append(probs, ps...)
 	}
-	// Lint each source on its own so that an override is not a duplicate.
-	bad := make(map[*Guide]bool)
-	lintSet := func(set []*Guide, k Known) {
-		for _, p := range Lint(set, k) {
-			probs = append(probs, p)
-			for _, g := range set {
-				if g.Source == p.File {
-					bad[g] = true
-				}
-			}
-		}
-	}
-	lintSet(all[:builtinCount], known)
-	// An organisation's guide may open a built-in one.
-	orgKnown := known
-	orgKnown.Guides = append(append([]*Guide(nil), known.Guides...), all[:builtinCount]...)
-	lintSet(all[builtinCount:], orgKnown)
+	// Lint the folders on their own so that an override is not a
+	// duplicate; their guides may open base's.
+	k := known
+	k.Guides = append(append([]*Guide(nil), known.Guides...), base...)
+	probs = append(probs, Lint(local, k)...)
+	out := append(append([]*Guide(nil), base...), withoutProblems(local, probs)...)
+	SortProblems(probs)
+	return out, dedupe(probs), nil
+}
+
+// withoutProblems is guides without those from a file named in probs.
+func withoutProblems(guides []*Guide, probs []Problem) []*Guide {
+	bad := make(map[string]bool, len(probs))
 	for _, p := range probs {
-		for _, g := range all {
-			if g.Source == p.File {
-				bad[g] = true
-			}
-		}
+		bad[p.File] = true
 	}
-	good := make([]*Guide, 0, len(all))
-	for _, g := range all {
-		if !bad[g] {
+	good := make([]*Guide, 0, len(guides))
+	for _, g := range guides {
+		if !bad[g.Source] {
 			good = append(good, g)
 		}
 	}
-	SortProblems(probs)
-	return NewLibrary(good), dedupe(probs), nil
+	return good
 }
 
 func dedupe(probs []Problem) []Problem {

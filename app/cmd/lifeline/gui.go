@@ -12,11 +12,13 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/lifeline-desk/lifeline/app/internal/bootstrap"
+	"github.com/lifeline-desk/lifeline/app/internal/guidesync"
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/instance"
 	"github.com/lifeline-desk/lifeline/app/internal/orgconfig"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
 	"github.com/lifeline-desk/lifeline/app/internal/ui"
+	"github.com/lifeline-desk/lifeline/assets"
 	"github.com/lifeline-desk/lifeline/internal/cliflag"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
@@ -66,12 +68,6 @@ func runGUI(ctx context.Context, args []string, org orgconfig.Config) int {
 		slog.Warn("--relay is not used: your organisation has set the help desk address on this computer", "relay", org.RelayURL)
 	}
 	allDirs := append(st.GuideDirs(), dirs.Values...)
-	ix, err := bootstrap.OpenIndex(ctx, allDirs, true, os.Stderr)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "Lifeline could not load its guides: %v\n", err)
-		return 1
-	}
-	defer ix.Close()
 
 	gv := guide.Vars{}
 	for _, kv := range vars.Values {
@@ -84,20 +80,36 @@ func runGUI(ctx context.Context, args []string, org orgconfig.Config) int {
 		}
 	}
 	gv = org.ApplyVars(gv)
+	// The help desk's guide pack, saved beside the outbox, is used at once
+	// (also with the relay away) and kept up to date in the background;
+	// the organisation's and the flags' variables win over the pack's.
+	storage := a.Storage().RootURI().Path()
+	gs, first, err := guidesync.New(ctx, guidesync.Config{RelayURL: st.RelayURL(), CacheDir: bootstrap.GuidePackDir(storage),
+		IndexDir: bootstrap.IndexCacheDir(), Builtin: assets.Guides(), ExtraDirs: allDirs, Known: bootstrap.Known(), Explicit: gv}, slog.Default())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Lifeline could not load its guides: %v\n", err)
+		return 1
+	}
+	defer gs.Close()
+	defer first.Index.Close()
+	for _, p := range first.Local {
+		fmt.Fprintf(os.Stderr, "warning: %s (guide skipped)\n", p)
+	}
 	d := diag.New(diag.Config{HTTPSURL: client.HTTPURL(st.RelayURL()), ClockURL: client.HTTPURL(st.RelayURL())})
-	deps := ui.Deps{Index: ix, Diag: d, Settings: st, Vars: gv, Platform: guide.Current, Version: bootstrap.Version}
+	deps := ui.Deps{Index: first.Index, Diag: d, Settings: st, Vars: first.Vars, Platform: guide.Current, Version: bootstrap.Version, Guides: gs}
 	// Help requests wait for the relay in a folder of this computer's,
 	// surviving a restart: ~/.config/fyne/<appID>/outbox on Linux,
 	// %LOCALAPPDATA%\Lifeline\outbox on Windows.
-	outbox := bootstrap.OutboxDir(a.Storage().RootURI().Path())
+	outbox := bootstrap.OutboxDir(storage)
 	hd, err := helpdesk.New(helpdesk.Config{RelayURL: st.RelayURL(), AppVersion: bootstrap.Version, Store: st, OutboxDir: outbox}, slog.Default())
 	if err != nil {
 		slog.Warn("help desk unavailable", "err", err)
 	} else {
-		deps.Helpdesk = hd
+		deps.Helpdesk, deps.Feedback = hd, hd
 		defer hd.Close()
 	}
 	u := ui.New(a, deps)
+	gs.Start(func(snap *guidesync.Snapshot) { u.UpdateGuides(snap.Index, snap.Vars) })
 	if lock != nil {
 		lock.OnActivate(u.Raise)
 		defer lock.Release()
@@ -114,6 +126,7 @@ func runGUI(ctx context.Context, args []string, org orgconfig.Config) int {
 	// windows were already gone. The deferred hd.Close then ends a live
 	// session as the user's choice.
 	u.ShowAndRun()
+	gs.Close() // no new guides for a window that is gone
 	u.Close()
 	return 0
 }

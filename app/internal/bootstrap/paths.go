@@ -17,6 +17,16 @@ func OutboxDir(storageRoot string) string {
 	return filepath.Join(storageRoot, "outbox")
 }
 
+// GuidePackDir is where the help desk's guide pack is kept between
+// starts (guidesync): LocalDataDir's guides (Windows:
+// %LOCALAPPDATA%\Lifeline\guides), else storageRoot's guides.
+func GuidePackDir(storageRoot string) string {
+	if d := LocalDataDir(); d != "" {
+		return filepath.Join(d, "guides")
+	}
+	return filepath.Join(storageRoot, "guides")
+}
+
 // windowsLocalDir is %LOCALAPPDATA%\Lifeline given the environment's
 // LOCALAPPDATA and USERPROFILE (whose AppData\Local it is when LOCALAPPDATA
 // is unset); "" when neither is an absolute Windows path, so the caller

@@ -43,6 +43,13 @@ func TestDataDirs(t *testing.T) {
 	if got := OutboxDir(root); got != wantOutbox {
 		t.Errorf("outbox %q, want %q", got, wantOutbox)
 	}
+	wantPack := filepath.Join(root, "guides")
+	if runtime.GOOS == "windows" {
+		wantPack = `C:\Users\ana\AppData\Local\Lifeline\guides`
+	}
+	if got := GuidePackDir(root); got != wantPack {
+		t.Errorf("guide pack %q, want %q", got, wantPack)
+	}
 	if got := IndexCacheDir(); got != wantIndex {
 		t.Errorf("index cache %q, want %q", got, wantIndex)
 	}

@@ -1,11 +1,12 @@
 // Package helpdesk connects the desktop window to the help desk: it keeps a
 // relay connection (retrying while the relay is unreachable), submits help
 // requests — keeping them on disk until the relay has them, so nothing the
-// person typed is lost — redeems one-time codes, reports guide outcomes and
+// person typed is lost — redeems one-time codes, reports guide outcomes,
+// sends what people write about a guide's step (kept the same way) and
 // runs the live session (assist) with consent asked through the window.
 //
 // The files follow its jobs: connect.go reaches the relay, outbox.go keeps
-// and sends help requests, consent.go puts the session's questions to the
+// and sends help requests, feedback.go guide feedback, consent.go puts the session's questions to the
 // window, session.go runs the live sessions, wire.go maps what the window
 // holds onto the relay protocol. Desk never touches widgets; it reports on
 // Events and returns errors that package plainerr phrases.
@@ -14,6 +15,7 @@ package helpdesk
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -54,9 +56,10 @@ type Desk struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	outbox  *outbox
-	kick    chan struct{} // wakes flushLoop
-	sending sync.Mutex    // one delivery at a time
+	outbox   *outbox
+	feedback *outbox       // guide feedback, in OutboxDir/feedback
+	kick     chan struct{} // wakes flushLoop
+	sending  sync.Mutex    // one delivery at a time
 
 	events   chan Event
 	eventsMu sync.RWMutex // held for reading while sending, for writing to close
@@ -81,11 +84,15 @@ func New(cfg Config, log *slog.Logger) (*Desk, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ob, err := openOutbox(cfg.OutboxDir, log)
+	ob, err := openOutbox(cfg.OutboxDir, "help request", log)
 	if err != nil {
 		return nil, err
 	}
-	d := &Desk{cfg: cfg, wsURL: ws, log: log, outbox: ob, kick: make(chan struct{}, 1),
+	fb, err := openOutbox(filepath.Join(cfg.OutboxDir, feedbackDir), "guide feedback", log)
+	if err != nil {
+		return nil, err
+	}
+	d := &Desk{cfg: cfg, wsURL: ws, log: log, outbox: ob, feedback: fb, kick: make(chan struct{}, 1),
 		events: make(chan Event, 64), asks: map[string]chan bool{}}
 	if err := d.migrate(); err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
+	"github.com/lifeline-desk/lifeline/internal/atomicfile"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
@@ -61,15 +62,18 @@ func (d *Desk) save(s saved) {
 // twice (a reply lost with the connection), the relay still makes one
 // request of it.
 type outbox struct {
-	dir string
-	log *slog.Logger
+	dir  string
+	what string // what it keeps, for logs: "help request"
+	log  *slog.Logger
 }
 
 // outboxEntry is one file of the outbox.
 type outboxEntry struct {
 	SavedAt time.Time              `json:"saved_at"`
 	Request protocol.RequestSubmit `json:"request"` // with its IdempotencyKey
-	file    string
+	// Feedback, in the feedback outbox, replaces Request.
+	Feedback *protocol.GuideFeedback `json:"feedback,omitempty"`
+	file     string
 }
 
 const (
@@ -77,14 +81,14 @@ const (
 	corruptExt = ".corrupt" // a file that could not be read, moved aside
 )
 
-func openOutbox(dir string, log *slog.Logger) (*outbox, error) {
+func openOutbox(dir, what string, log *slog.Logger) (*outbox, error) {
 	if dir == "" {
 		return nil, errors.New("helpdesk: Config.OutboxDir is required")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open outbox: %w", err)
 	}
-	return &outbox{dir: dir, log: log}, nil
+	return &outbox{dir: dir, what: what, log: log}, nil
 }
 
 // newKey is a fresh idempotency key: 26 random base32 characters.
@@ -93,50 +97,27 @@ func newKey() string { return rand.Text() }
 // put saves req, giving it an idempotency key, and returns the entry.
 func (o *outbox) put(req protocol.RequestSubmit, now time.Time) (outboxEntry, error) {
 	req.IdempotencyKey = newKey()
-	e := outboxEntry{SavedAt: now.UTC(), Request: req,
-		file: fmt.Sprintf("%020d-%s%s", now.UnixNano(), req.IdempotencyKey, outboxExt)}
-	b, err := json.Marshal(e)
+	e, err := o.keep(outboxEntry{SavedAt: now.UTC(), Request: req}, req.IdempotencyKey, now)
 	if err != nil {
-		return e, fmt.Errorf("save help request: %w", err)
-	}
-	if err := o.writeFile(e.file, b); err != nil {
 		return e, fmt.Errorf("save help request: %w", err)
 	}
 	return e, nil
 }
 
-// writeFile writes name atomically and durably.
-func (o *outbox) writeFile(name string, b []byte) error {
-	tmp, err := os.CreateTemp(o.dir, ".tmp-*")
+// keep writes e to a new file named by now and key.
+func (o *outbox) keep(e outboxEntry, key string, now time.Time) (outboxEntry, error) {
+	e.file = fmt.Sprintf("%020d-%s%s", now.UnixNano(), key, outboxExt)
+	b, err := json.Marshal(e)
 	if err != nil {
-		return err
+		return e, err
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(o.dir, name)); err != nil {
-		return err
-	}
-	return o.syncDir()
+	return e, o.writeFile(e.file, b)
 }
 
-func (o *outbox) syncDir() error {
-	f, err := os.Open(o.dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
-}
+// writeFile writes name atomically and durably.
+func (o *outbox) writeFile(name string, b []byte) error { return atomicfile.Write(o.dir, name, b) }
+
+func (o *outbox) syncDir() error { return atomicfile.SyncDir(o.dir) }
 
 // list returns the kept requests, oldest first. A file that cannot be read
 // is logged and moved aside (name + ".corrupt"), so it is neither lost nor
@@ -173,6 +154,10 @@ func (o *outbox) read(name string) (outboxEntry, error) {
 	if err := json.Unmarshal(b, &e); err != nil {
 		return e, err
 	}
+	if e.Feedback != nil {
+		e.file = name
+		return e, e.Feedback.Validate()
+	}
 	if e.Request.IdempotencyKey == "" {
 		return e, errors.New("no idempotency key")
 	}
@@ -192,7 +177,7 @@ func (o *outbox) has(e outboxEntry) bool {
 // remove forgets e once the relay has it (or the person withdrew it).
 func (o *outbox) remove(e outboxEntry) {
 	if err := os.Remove(filepath.Join(o.dir, e.file)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		o.log.Warn("remove delivered help request from the outbox", "file", e.file, "err", err)
+		o.log.Warn("remove delivered "+o.what+" from the outbox", "file", e.file, "err", err)
 		return
 	}
 	if err := o.syncDir(); err != nil {
@@ -288,7 +273,8 @@ func (d *Desk) flushLoop() {
 		case <-d.kick:
 		case <-retry.C:
 		}
-		if again := d.flush(); again {
+		againFeedback := d.flushFeedback()
+		if again := d.flush(); again || againFeedback {
 			failures++
 			retry.Reset(d.backoff().Delay(failures))
 		} else {
@@ -336,9 +322,9 @@ func (d *Desk) flush() (again bool) {
 // moveAside keeps file for a person to look at but stops sending it.
 func (o *outbox) moveAside(file, why string, err error) {
 	path := filepath.Join(o.dir, file)
-	o.log.Error("saved help request "+why+"; moved aside", "file", path, "to", path+corruptExt, "err", err)
+	o.log.Error("saved "+o.what+" "+why+"; moved aside", "file", path, "to", path+corruptExt, "err", err)
 	if err := os.Rename(path, path+corruptExt); err != nil {
-		o.log.Warn("move saved help request aside", "file", path, "err", err)
+		o.log.Warn("move saved "+o.what+" aside", "file", path, "err", err)
 	}
 }
 

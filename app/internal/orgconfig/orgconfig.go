@@ -24,6 +24,11 @@
 // text, a help desk address that is not a web address, a file that is not
 // YAML) is reported with the file and line; every other value still
 // applies, so the app starts with what it could read and warns.
+//
+// The help desk's guide pack (app/internal/guidesync) carries organisation
+// variables too. A variable set here wins over the pack's, as does a --var
+// flag for one not set here; the pack fills the rest, and the neutral
+// defaults what nobody set.
 package orgconfig
 
 import (

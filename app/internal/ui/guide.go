@@ -62,12 +62,15 @@ func (s *guideScreen) start(g *guide.Guide, query string) {
 	if s.checks != nil {
 		checks = s.checks
 	}
+	// The runner keeps this library and these variables until the person
+	// leaves the guide, whatever new guides arrive meanwhile.
+	set := s.u.guides()
 	r, err := runner.New(g, runner.Config{
 		Platform: s.u.deps.Platform,
-		Vars:     s.u.deps.Vars,
+		Vars:     set.vars,
 		Diag:     checks,
 		Confirm:  s.confirmFix,
-		Guides:   s.u.deps.Index.Library(),
+		Guides:   set.ix.Library(),
 	})
 	if err != nil {
 		dialog.ShowError(err, s.u.win)
@@ -129,6 +132,9 @@ func (s *guideScreen) render() {
 			b.Icon = theme.NavigateNextIcon()
 		}
 		s.body.Add(b)
+	}
+	if link := s.feedbackLink(v.GuideID, v.StepID); link != nil {
+		s.body.Add(link)
 	}
 	if v.BackTo != "" {
 		// An answer opened this guide: the way back to the step left.

@@ -93,7 +93,7 @@ func (h *homeScreen) typed(text string) {
 }
 
 func (h *homeScreen) search(seq uint64, text string) {
-	res, err := h.u.deps.Index.Search(context.Background(), text, 8)
+	res, err := h.u.searchGuides(context.Background(), text, 8)
 	h.u.do(func() {
 		h.mu.Lock()
 		stale := seq != h.seq
@@ -172,7 +172,7 @@ func (h *homeScreen) showBrowse() {
 }
 
 func (h *homeScreen) refreshLists() {
-	lib := h.u.deps.Index.Library()
+	lib := h.u.guides().ix.Library()
 	h.recent.Objects = nil
 	var recent []fyne.CanvasObject
 	for _, id := range h.u.deps.Settings.RecentGuides() {
@@ -232,4 +232,13 @@ func wrappingButton(text string, tapped func()) fyne.CanvasObject {
 
 func sectionLabel(s string) fyne.CanvasObject {
 	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// guidesChanged shows new guides: the lists again, and the search again
+// when there is one.
+func (h *homeScreen) guidesChanged() {
+	h.refreshLists()
+	if strings.TrimSpace(h.entry.Text) != "" {
+		h.typed(h.entry.Text)
+	}
 }

@@ -21,6 +21,7 @@ import (
 type settingsForm struct {
 	root     fyne.CanvasObject
 	advanced *widget.Accordion
+	guides   *widget.Label // which guides are in use; nil without a GuideSource
 	save     func()
 }
 
@@ -64,11 +65,19 @@ func newSettingsForm(u *UI) *settingsForm {
 		widget.NewFormItem(lang.L("More guide folders"), dirs),
 	))
 	f := &settingsForm{advanced: widget.NewAccordion(widget.NewAccordionItem(lang.L("Advanced (for your IT team)"), org))}
-	f.root = container.NewVBox(widget.NewForm(
+	form := widget.NewForm(
 		widget.NewFormItem(lang.L("Your name"), name),
 		widget.NewFormItem(lang.L("Phone or email"), contact),
 		widget.NewFormItem(lang.L("Appearance"), themeSel),
-	), f.advanced)
+	)
+	if u.deps.Guides != nil {
+		// Which guides are in use, and a plain word when the help desk's
+		// newest could not be used (never a dialog).
+		f.guides = widget.NewLabel(lang.L(u.deps.Guides.Status().Text))
+		f.guides.Wrapping = fyne.TextWrapWord
+		form.Append(lang.L("Guides"), f.guides)
+	}
+	f.root = container.NewVBox(form, f.advanced)
 	f.save = func() {
 		if !st.RelayURLLocked() {
 			st.SetRelayURL(relay.Text)

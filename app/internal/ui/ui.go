@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -65,6 +66,11 @@ type Deps struct {
 	Version  string
 	// Helpdesk reaches the relay; nil runs the app self-help only.
 	Helpdesk Helpdesk
+	// Feedback sends "Something wrong with this step?" (*helpdesk.Desk);
+	// nil hides the link.
+	Feedback FeedbackSender
+	// Guides is where new guides come from; nil keeps Index and Vars.
+	Guides GuideSource
 }
 
 // UI is the main window and its screens.
@@ -86,12 +92,18 @@ type UI struct {
 	help      *helpScreen
 	chatPanel *chatPanel
 
+	// set is the guides in use: Index and Vars, then each UpdateGuides.
+	set atomic.Pointer[guideSet]
+
 	// dispatch runs UI work handed over from other goroutines: fyne.Do in
 	// the app; tests replace it to run that work on the test goroutine.
 	dispatch func(func())
 
-	lastConsent *consentDialog       // the consent dialog shown last
-	onEvent     func(helpdesk.Event) // test hook: after an event is handled
+	lastConsent  *consentDialog       // the consent dialog shown last
+	onEvent      func(helpdesk.Event) // test hook: after an event is handled
+	onGuides     func()               // test hook: after new guides are in use
+	onFeedback   func()               // test hook: after feedback was kept
+	lastFeedback *feedbackDialog      // the feedback dialog shown last
 }
 
 // New builds the main window; call ShowAndRun, or Window for tests.
@@ -100,6 +112,7 @@ func New(a fyne.App, deps Deps) *UI {
 		deps.Platform = guide.Current
 	}
 	u := &UI{app: a, deps: deps, dispatch: fyne.Do}
+	u.set.Store(&guideSet{ix: deps.Index, vars: deps.Vars})
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	applyTheme(a, deps.Settings.Theme())
 	icon := fyne.NewStaticResource("lifeline.png", assets.Icon())
@@ -161,10 +174,12 @@ func (u *UI) ShowAndRun() {
 	u.app.Run()
 }
 
-// Close stops background work and waits for it.
+// Close stops background work and waits for it, then closes the guides'
+// index the window owns (not Deps.Index, which is the caller's).
 func (u *UI) Close() {
 	u.cancel()
 	u.wg.Wait()
+	u.guides().retire()
 }
 
 // do runs fn on the UI thread.
@@ -198,7 +213,7 @@ func (u *UI) startOver() {
 }
 
 func (u *UI) openGuide(id string) {
-	g, ok := u.deps.Index.Library().Get(id)
+	g, ok := u.guides().ix.Library().Get(id)
 	if !ok {
 		return
 	}
@@ -245,6 +260,9 @@ func (u *UI) watchHelpdesk() {
 						u.chat(ev.From, ev.Text, ev.At)
 					case helpdesk.EventConnection:
 						u.setOnline(ev.Online, ev.Text)
+						if ev.Online && u.deps.Guides != nil {
+							u.deps.Guides.Refresh() // new guides may have been published meanwhile
+						}
 					case helpdesk.EventRequestClosed, helpdesk.EventError:
 						if ev.Err != nil {
 							u.notify(lang.L(plainerr.Message(ev.Err)))

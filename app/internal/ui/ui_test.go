@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/settings"
-	"github.com/lifeline-desk/lifeline/assets"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/guide"
 	"github.com/lifeline-desk/lifeline/selfhelp/search"
@@ -28,24 +26,36 @@ func newTestUIB(b *testing.B) *UI { return newTestUITB(b, nil) }
 
 func newTestUITB(t testing.TB, hd Helpdesk) *UI {
 	t.Helper()
+	return newTestUIWith(t, func(d *Deps) { d.Helpdesk = hd })
+}
+
+// newTestUIWith is newTestUI with Deps changed by mod (after the defaults
+// are set; a nil Index is filled with the built-in guides').
+func newTestUIWith(t testing.TB, mod func(*Deps)) *UI {
+	t.Helper()
 	a := test.NewTempApp(t)
-	lib, probs, err := guide.Load(assets.Guides(), nil, guide.Known{Checks: diag.CheckNames(), Fixes: diag.FixNames(), Vars: guide.DefaultVars()})
-	if err != nil || len(probs) > 0 {
-		t.Fatal(err, probs)
+	deps := Deps{Diag: diag.New(diag.Config{Timeout: 2 * time.Second}), Settings: settings.New(a.Preferences()),
+		Platform: guide.Linux, Version: "test"}
+	mod(&deps)
+	if deps.Index == nil {
+		deps.Index = builtinTestIndex(t)
 	}
-	ix, err := search.Open(context.Background(), lib, search.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	u := New(a, Deps{Index: ix, Diag: diag.New(diag.Config{Timeout: 2 * time.Second}), Settings: settings.New(a.Preferences()),
-		Platform: guide.Linux, Version: "test", Helpdesk: hd})
+	u := New(a, deps)
 	u.win.Resize(fyne.NewSize(820, 640))
 	queue := make(chan func(), 4096)
 	u.dispatch = func(fn func()) { queue <- fn }
 	testQueues.Store(u, queue)
 	t.Cleanup(u.Close)
 	return u
+}
+
+// builtinTestIndex is a fresh index of the built-in guides, closed at
+// the end of the test.
+func builtinTestIndex(t testing.TB) *search.Index {
+	t.Helper()
+	ix := builtinTestIndexOwned(t)
+	t.Cleanup(func() { ix.Close() })
+	return ix
 }
 
 // testQueues holds each test window's UI work queue. Fyne's test driver
@@ -87,14 +97,25 @@ func typeAndWait(t *testing.T, u *UI, text string) search.Results {
 
 func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button {
 	t.Helper()
-	var found *widget.Button
+	b := findWidget(o, func(b *widget.Button) bool { return strings.Contains(b.Text, label) })
+	if b == nil {
+		t.Fatalf("no button %q", label)
+	}
+	return b
+}
+
+// findWidget is the first W below o (inside containers, scrolls and
+// accordions) that match accepts; nil when none.
+func findWidget[W fyne.CanvasObject](o fyne.CanvasObject, match func(W) bool) W {
+	var found W
+	done := false
 	var walk func(fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
-		if found != nil || o == nil {
+		if done || o == nil {
 			return
 		}
-		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, label) {
-			found = b
+		if w, ok := o.(W); ok && match(w) {
+			found, done = w, true
 			return
 		}
 		switch c := o.(type) {
@@ -111,9 +132,6 @@ func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button 
 		}
 	}
 	walk(o)
-	if found == nil {
-		t.Fatalf("no button %q", label)
-	}
 	return found
 }
 
