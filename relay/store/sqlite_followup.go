@@ -1,0 +1,189 @@
+package store
+
+// Follow-ups ("is it still working?" a day after a session) and the
+// look-up of earlier requests of the same computer or person.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Followup is the follow-up of one resolved request.
+type Followup struct {
+	RequestID  string
+	SessionID  string
+	Technician string // display name of the session's technician
+	EndedAt    time.Time
+	DueAt      time.Time
+	Offers     int       // how often the desktop was asked
+	OfferedAt  time.Time // the last time
+	AnsweredAt time.Time // zero while unanswered
+	Working    bool
+	Rating     int // 1 … 5, 0 for none
+	Comment    string
+}
+
+// FollowupAnswer is a person's answer to a follow-up.
+type FollowupAnswer struct {
+	Working bool
+	Rating  int
+	Comment string
+	At      time.Time
+}
+
+// Reopen puts a resolved request back in the queue: Reopened is the
+// QueueItem's protocol.Reopened as JSON, ResumeHash the hash of the new
+// resume token the desktop gets.
+type Reopen struct {
+	Reopened   []byte
+	ResumeHash []byte
+}
+
+// Followups holds follow-ups and finds earlier requests.
+type Followups interface {
+	// AddFollowup records that f.RequestID's session ended; a request
+	// resolved again (after a reopen) gets a fresh follow-up.
+	AddFollowup(ctx context.Context, f Followup) error
+	// DueFollowups returns the unanswered follow-ups of ids that are due
+	// at now and were offered fewer than maxOffers times.
+	DueFollowups(ctx context.Context, ids []string, now time.Time, maxOffers int) ([]Followup, error)
+	// MarkOffered counts one more offer of id's follow-up.
+	MarkOffered(ctx context.Context, id string, at time.Time) error
+	// AnswerFollowup stores the answer to id's follow-up and, with reopen,
+	// puts the resolved request back in the queue, atomically: ErrNotFound
+	// without a follow-up, ErrConflict when it was answered already (or
+	// the request is no longer resolved).
+	AnswerFollowup(ctx context.Context, id string, a FollowupAnswer, reopen *Reopen) error
+	Followup(ctx context.Context, id string) (Followup, error)
+	// EarlierRequests returns the ids of requests created since since,
+	// other than exclude, with the same install id or person key (an
+	// empty one matches nothing), newest first, at most limit.
+	EarlierRequests(ctx context.Context, installID, personKey, exclude string, since time.Time, limit int) ([]string, error)
+}
+
+const followupCols = `request_id, session_id, technician, ended_at, due_at, offers, offered_at, answered_at, working, rating, comment`
+
+func scanFollowup(sc interface{ Scan(...any) error }) (Followup, error) {
+	var f Followup
+	var ended, due, offered, answered int64
+	var working int
+	err := sc.Scan(&f.RequestID, &f.SessionID, &f.Technician, &ended, &due, &f.Offers, &offered, &answered, &working, &f.Rating, &f.Comment)
+	f.EndedAt, f.DueAt, f.OfferedAt, f.AnsweredAt, f.Working = tm(ended), tm(due), tm(offered), tm(answered), working != 0
+	return f, err
+}
+
+// AddFollowup implements Followups.
+func (s *SQLite) AddFollowup(ctx context.Context, f Followup) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO followups (request_id, session_id, technician, ended_at, due_at) VALUES (?,?,?,?,?)
+		ON CONFLICT (request_id) DO UPDATE SET session_id=excluded.session_id, technician=excluded.technician, ended_at=excluded.ended_at,
+			due_at=excluded.due_at, offers=0, offered_at=0, answered_at=0, working=0, rating=0, comment=''`,
+		f.RequestID, f.SessionID, f.Technician, ms(f.EndedAt), ms(f.DueAt))
+	if err != nil {
+		return fmt.Errorf("add follow-up: %w", err)
+	}
+	return nil
+}
+
+// DueFollowups implements Followups.
+func (s *SQLite) DueFollowups(ctx context.Context, ids []string, now time.Time, maxOffers int) ([]Followup, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{ms(now), maxOffers}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+followupCols+` FROM followups
+		WHERE answered_at = 0 AND due_at <= ? AND offers < ? AND request_id IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY due_at`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("due follow-ups: %w", err)
+	}
+	defer rows.Close()
+	var out []Followup
+	for rows.Next() {
+		f, err := scanFollowup(rows)
+		if err != nil {
+			return nil, fmt.Errorf("due follow-ups: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// MarkOffered implements Followups.
+func (s *SQLite) MarkOffered(ctx context.Context, id string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE followups SET offers = offers + 1, offered_at = ? WHERE request_id = ?`, ms(at), id)
+	return affected(res, err, ErrNotFound)
+}
+
+// AnswerFollowup implements Followups.
+func (s *SQLite) AnswerFollowup(ctx context.Context, id string, a FollowupAnswer, reopen *Reopen) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var answered int64
+	err = tx.QueryRowContext(ctx, `SELECT answered_at FROM followups WHERE request_id = ?`, id).Scan(&answered)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("follow-up of %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("answer follow-up: %w", err)
+	}
+	if answered != 0 {
+		return fmt.Errorf("follow-up of %s answered already: %w", id, ErrConflict)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE followups SET answered_at=?, working=?, rating=?, comment=? WHERE request_id=?`,
+		ms(a.At), b2i(a.Working), a.Rating, a.Comment, id); err != nil {
+		return fmt.Errorf("answer follow-up: %w", err)
+	}
+	if reopen != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE help_requests SET state=?, reopened=?, resume_hash=?, taken_by=0, session_id='', updated_at=? WHERE id=? AND state=?`,
+			StateWaiting, string(reopen.Reopened), reopen.ResumeHash, ms(a.At), id, StateResolved)
+		if err := affected(res, err, ErrConflict); err != nil {
+			return fmt.Errorf("reopen %s: %w", id, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Followup implements Followups.
+func (s *SQLite) Followup(ctx context.Context, id string) (Followup, error) {
+	f, err := scanFollowup(s.db.QueryRowContext(ctx, `SELECT `+followupCols+` FROM followups WHERE request_id = ?`, id))
+	return f, notFound(err, "follow-up of "+id)
+}
+
+// EarlierRequests implements Followups.
+func (s *SQLite) EarlierRequests(ctx context.Context, installID, personKey, exclude string, since time.Time, limit int) ([]string, error) {
+	if installID == "" && personKey == "" {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM help_requests WHERE created_at >= ? AND id != ?
+		AND ((? != '' AND install_id = ?) OR (? != '' AND person_key = ?)) ORDER BY created_at DESC, id DESC LIMIT ?`,
+		ms(since), exclude, installID, installID, personKey, personKey, limit)
+	if err != nil {
+		return nil, fmt.Errorf("earlier requests: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("earlier requests: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func rawJSON(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestFollowupLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	r := Request{ID: "r-1", State: StateResolved, Source: "request", Description: "printer", CreatedAt: t0, SessionID: "s-1"}
+	if err := s.CreateRequest(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddFollowup(ctx, Followup{RequestID: "r-1", SessionID: "s-1", Technician: "Alex", EndedAt: t0, DueAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueFollowups(ctx, []string{"r-1"}, t0.Add(time.Minute), 3); len(due) != 0 {
+		t.Fatalf("due before its time: %+v", due)
+	}
+	for i := range 3 {
+		due, err := s.DueFollowups(ctx, []string{"r-1", "r-other"}, t0.Add(2*time.Hour), 3)
+		if err != nil || len(due) != 1 || due[0].Technician != "Alex" || due[0].Offers != i {
+			t.Fatalf("offer %d: due = %+v, %v", i, due, err)
+		}
+		if err := s.MarkOffered(ctx, "r-1", t0.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if due, _ := s.DueFollowups(ctx, []string{"r-1"}, t0.Add(3*time.Hour), 3); len(due) != 0 {
+		t.Fatalf("offered a 4th time: %+v", due)
+	}
+	at := t0.Add(4 * time.Hour)
+	if err := s.AnswerFollowup(ctx, "r-1", FollowupAnswer{Working: false, Rating: 2, Comment: "again", At: at},
+		&Reopen{Reopened: []byte(`{"session_id":"s-1"}`), ResumeHash: []byte("h")}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Request(ctx, "r-1")
+	if err != nil || got.State != StateWaiting || string(got.Reopened) != `{"session_id":"s-1"}` || got.SessionID != "" || string(got.ResumeHash) != "h" {
+		t.Fatalf("reopened request = %+v, %v", got, err)
+	}
+	f, _ := s.Followup(ctx, "r-1")
+	if f.AnsweredAt != at || f.Working || f.Rating != 2 || f.Comment != "again" {
+		t.Fatalf("follow-up = %+v", f)
+	}
+	if err := s.AnswerFollowup(ctx, "r-1", FollowupAnswer{Working: true, At: at}, nil); !errors.Is(err, ErrConflict) {
+		t.Fatalf("second answer: %v, want ErrConflict", err)
+	}
+	if err := s.AnswerFollowup(ctx, "r-none", FollowupAnswer{Working: true, At: at}, nil); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("answer without follow-up: %v, want ErrNotFound", err)
+	}
+	// Resolved again: a fresh follow-up.
+	if err := s.AddFollowup(ctx, Followup{RequestID: "r-1", SessionID: "s-2", EndedAt: at, DueAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueFollowups(ctx, []string{"r-1"}, at, 3); len(due) != 1 || due[0].SessionID != "s-2" || due[0].Offers != 0 {
+		t.Fatalf("after a second session: %+v", due)
+	}
+}
+
+func TestEarlierRequests(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	add := func(id, install, person string, at time.Time) {
+		t.Helper()
+		if err := s.CreateRequest(ctx, &Request{ID: id, State: StateResolved, Source: "request", CreatedAt: at, InstallID: install, PersonKey: person}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("r-old", "pc1", "ana|4411", t0.Add(-20*24*time.Hour)) // outside the window
+	add("r-1", "pc1", "", t0)
+	add("r-2", "", "ana|4411", t0.Add(time.Hour))
+	add("r-3", "pc2", "bob|1", t0.Add(2*time.Hour))
+	add("r-now", "pc1", "ana|4411", t0.Add(3*time.Hour))
+	since := t0.Add(3*time.Hour - 14*24*time.Hour)
+	got, err := s.EarlierRequests(ctx, "pc1", "ana|4411", "r-now", since, 20)
+	if err != nil || !slices.Equal(got, []string{"r-2", "r-1"}) {
+		t.Fatalf("EarlierRequests = %v, %v; want [r-2 r-1]", got, err)
+	}
+	if got, _ := s.EarlierRequests(ctx, "", "", "r-now", since, 20); len(got) != 0 {
+		t.Fatalf("empty keys matched %v", got)
+	}
+}
