@@ -70,6 +70,8 @@ const (
 	TypeCandidate        Type = "signal.candidate"
 	TypeChat             Type = "chat"
 	TypeError            Type = "error"
+	TypeInsightEvents    Type = "insight.events"
+	TypeWelcome          Type = "welcome"
 )
 
 // Party is a bit set of senders.
@@ -120,6 +122,8 @@ var specs = map[Type]Spec{
 	TypeCandidate:        {From: FromClient | FromTech, Session: true, New: p[Candidate]()},
 	TypeChat:             {From: FromClient | FromTech, Session: true, New: p[Chat]()},
 	TypeError:            {From: FromRelay, New: p[Error]()},
+	TypeInsightEvents:    {From: FromClient, New: p[InsightEvents]()},
+	TypeWelcome:          {From: FromRelay, New: p[Welcome]()},
 }
 
 // SpecOf returns the spec of typ; false if typ is not in the closed set.
