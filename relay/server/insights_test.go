@@ -33,7 +33,9 @@ func (j journey) ev(kind protocol.InsightKind, f func(*protocol.InsightEvent)) p
 	return e
 }
 
-func query(q string) func(*protocol.InsightEvent) { return func(e *protocol.InsightEvent) { e.Query = q } }
+func query(q string) func(*protocol.InsightEvent) {
+	return func(e *protocol.InsightEvent) { e.Query = q }
+}
 func guide(g, step string) func(*protocol.InsightEvent) {
 	return func(e *protocol.InsightEvent) { e.GuideID, e.StepID = g, step }
 }
@@ -130,7 +132,9 @@ func TestInsightsThroughTheProtocol(t *testing.T) {
 		j2.ev(protocol.InsightGuideOpened, guide("printer-offline", "")),
 		j2.ev(protocol.InsightStepReached, guide("printer-offline", "power")),
 		j2.ev(protocol.InsightStepReached, guide("printer-offline", "cable")),
-		j2.ev(protocol.InsightCheckResult, func(e *protocol.InsightEvent) { e.GuideID, e.Check, e.Status = "printer-offline", "spooler", protocol.CheckWarn }),
+		j2.ev(protocol.InsightCheckResult, func(e *protocol.InsightEvent) {
+			e.GuideID, e.Check, e.Status = "printer-offline", "spooler", protocol.CheckWarn
+		}),
 		j2.ev(protocol.InsightFixed, guide("printer-offline", "cable")))
 	send(j3.ev(protocol.InsightSearch, query("printer offline")),
 		j3.ev(protocol.InsightGuideOpened, guide("printer-offline", "")),
