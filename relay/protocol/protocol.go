@@ -73,6 +73,8 @@ const (
 	TypeFollowupClaim    Type = "followup.claim"
 	TypeFollowupOffer    Type = "followup.offer"
 	TypeFollowupAnswer   Type = "followup.answer"
+	TypeInsightEvents    Type = "insight.events"
+	TypeWelcome          Type = "welcome"
 )
 
 // Party is a bit set of senders.
@@ -126,6 +128,8 @@ var specs = map[Type]Spec{
 	TypeFollowupClaim:    {From: FromClient, New: p[FollowupClaim]()},
 	TypeFollowupOffer:    {From: FromRelay, New: p[FollowupOffer]()},
 	TypeFollowupAnswer:   {From: FromClient, New: p[FollowupAnswer]()},
+	TypeInsightEvents:    {From: FromClient, New: p[InsightEvents]()},
+	TypeWelcome:          {From: FromRelay, New: p[Welcome]()},
 }
 
 // SpecOf returns the spec of typ; false if typ is not in the closed set.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDecode(t *testing.T) {
@@ -26,6 +27,20 @@ func TestDecode(t *testing.T) {
 		{"outcome from another guide", `{"v":1,"type":"outcome.report","data":{"kind":"fixed","guide_id":"no-internet","step_id":"router","from_guide_id":"vpn"}}`, TypeOutcomeReport, ""},
 		{"outcome from guide too long", `{"v":1,"type":"outcome.report","data":{"kind":"fixed","from_guide_id":"` + strings.Repeat("g", MaxShortText+1) + `"}}`, "", CodeBadMessage},
 		{"cancel without data", `{"v":1,"type":"request.cancel"}`, TypeRequestCancel, ""},
+		{"insight events", `{"v":1,"type":"insight.events","id":"c9","data":{"events":[{"kind":"search.no_results","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","query":"outlok"},{"kind":"step.reached","at":"2026-01-05T09:12:00Z","journey":"9f0c2a7e5b4d4e61","guide_id":"printer","step_id":"power"},{"kind":"check.result","at":"2026-01-05T09:12:01Z","journey":"9f0c2a7e5b4d4e61","check":"spool","status":"warn"},{"kind":"escalated","at":"2026-01-05T09:13:02Z","journey":"9f0c2a7e5b4d4e61","request_id":"r-1"}]}}`, TypeInsightEvents, ""},
+		{"insight no events", `{"v":1,"type":"insight.events","data":{"events":[]}}`, "", CodeBadMessage},
+		{"insight too many events", `{"v":1,"type":"insight.events","data":{"events":[` + strings.TrimSuffix(strings.Repeat(`{"kind":"search","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61"},`, MaxInsightEvents+1), ",") + `]}}`, "", CodeBadMessage},
+		{"insight unknown kind", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"shell","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61"}]}}`, "", CodeBadMessage},
+		{"insight no time", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","journey":"9f0c2a7e5b4d4e61"}]}}`, "", CodeBadMessage},
+		{"insight bad time", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","at":"yesterday","journey":"9f0c2a7e5b4d4e61"}]}}`, "", CodeBadMessage},
+		{"insight short journey", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","at":"2026-01-05T09:11:40Z","journey":"9f0c"}]}}`, "", CodeBadMessage},
+		{"insight journey not hex", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e6z"}]}}`, "", CodeBadMessage},
+		{"insight guide without id", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"guide.opened","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61"}]}}`, "", CodeBadMessage},
+		{"insight step without id", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"step.reached","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","guide_id":"g"}]}}`, "", CodeBadMessage},
+		{"insight check bad status", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"check.result","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","check":"net","status":"meh"}]}}`, "", CodeBadMessage},
+		{"insight status off a check", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","status":"ok"}]}}`, "", CodeBadMessage},
+		{"insight query too long", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","query":"` + strings.Repeat("q", MaxShortText+1) + `"}]}}`, "", CodeBadMessage},
+		{"welcome", `{"v":1,"type":"welcome","data":{"insights":{"search_text":false}}}`, TypeWelcome, ""},
 		{"offer", `{"v":1,"type":"signal.offer","session":"s","data":{"sdp":"v=0"}}`, TypeOffer, ""},
 		{"candidate end", `{"v":1,"type":"signal.candidate","data":{"candidate":""}}`, TypeCandidate, ""},
 		{"unknown data field ignored", `{"v":1,"type":"chat","data":{"text":"hi","extra":1}}`, TypeChat, ""},
@@ -100,6 +115,8 @@ func TestRoundTrip(t *testing.T) {
 					v.Code = "123456789"
 				case *OutcomeReport:
 					v.Kind = OutcomeFixed
+				case *InsightEvents:
+					v.Events = []InsightEvent{{Kind: InsightSearch, At: time.Unix(1767225600, 0).UTC(), Journey: "0123456789abcdef"}}
 				case *SDP:
 					v.SDP = "v=0"
 				case *Chat:
@@ -179,8 +196,8 @@ func TestSpecOf(t *testing.T) {
 		t.Error("SpecOf accepts a type outside the closed set")
 	}
 	types := Types()
-	if len(types) != 30 || !slices.IsSorted(types) {
-		t.Fatalf("Types() = %v, want the 30 types sorted", types)
+	if len(types) != 32 || !slices.IsSorted(types) {
+		t.Fatalf("Types() = %v, want the 32 types sorted", types)
 	}
 	if s, ok := SpecOf(TypeChat); !ok || !s.Session || s.From != FromClient|FromTech {
 		t.Errorf("SpecOf(chat) = %+v, %v", s, ok)

@@ -147,3 +147,45 @@ func UserActor(name string) Actor {
 	}
 	return Actor("user:" + name)
 }
+
+// InsightKind names one kind of insight event a desktop reports
+// (insight.events): what people searched, which guide they opened, how far
+// they got and how it ended.
+type InsightKind string
+
+// Insight kinds.
+const (
+	InsightSearch      InsightKind = "search"            // a search that found guides
+	InsightNoResults   InsightKind = "search.no_results" // a search that found nothing
+	InsightGuideOpened InsightKind = "guide.opened"      // a guide was opened
+	InsightStepReached InsightKind = "step.reached"      // a step of a guide was shown
+	InsightFixed       InsightKind = "guide.fixed"       // the person said the guide fixed it
+	InsightNotWorking  InsightKind = "guide.not_working" // the guide ended without a fix ("still not working")
+	InsightAbandoned   InsightKind = "guide.abandoned"   // the guide was closed mid-way
+	InsightCheckResult InsightKind = "check.result"      // an automatic check ran
+	InsightEscalated   InsightKind = "escalated"         // the person asked for live help
+)
+
+// InsightKinds lists every insight kind, in the order above.
+func InsightKinds() []InsightKind {
+	return []InsightKind{InsightSearch, InsightNoResults, InsightGuideOpened, InsightStepReached, InsightFixed,
+		InsightNotWorking, InsightAbandoned, InsightCheckResult, InsightEscalated}
+}
+
+// CheckStatus is the result of an automatic check (selfhelp/diag uses the
+// same words); "skipped" is a check the desktop did not run.
+type CheckStatus string
+
+// Check statuses.
+const (
+	CheckOK      CheckStatus = "ok"
+	CheckWarn    CheckStatus = "warn"
+	CheckFail    CheckStatus = "fail"
+	CheckUnknown CheckStatus = "unknown"
+	CheckSkipped CheckStatus = "skipped"
+)
+
+// CheckStatuses lists every check status, in the order above.
+func CheckStatuses() []CheckStatus {
+	return []CheckStatus{CheckOK, CheckWarn, CheckFail, CheckUnknown, CheckSkipped}
+}

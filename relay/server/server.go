@@ -37,6 +37,9 @@ import (
 // Config configures a Server. Store is required; other zero fields get defaults.
 type Config struct {
 	Store *store.SQLite
+	// Insights are the organisation's choices about insight events
+	// (the setting insights.search_text).
+	Insights Insights
 	// Now is the clock (tests inject one); default time.Now.
 	Now func() time.Time
 
@@ -173,6 +176,8 @@ type Server struct {
 	auditLog  store.AuditLog
 	codeBook  store.Codes
 	outcomes  store.Outcomes
+	insights  store.InsightRecorder
+	reports   store.InsightReports
 	followups store.Followups
 	upkeep    upkeep
 
@@ -278,7 +283,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	st := cfg.Store
 	s := &Server{
 		cfg: cfg, log: log, now: cfg.Now, secure: secure || cfg.SecureCookies,
-		accounts: st, queue: st, records: st, auditLog: st, codeBook: st, outcomes: st, followups: st, upkeep: st,
+		accounts: st, queue: st, records: st, auditLog: st, codeBook: st, outcomes: st, upkeep: st, insights: st, reports: st, followups: st,
 		totp:        newTOTPGuard(),
 		codeLimiter: codes.NewLimiter(cfg.CodeLimiter),
 		accountLock: limit.New(cfg.AccountLockout, cfg.Now),

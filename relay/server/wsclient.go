@@ -58,6 +58,7 @@ func (s *Server) handleClientWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered
 	}
 	c := &clientConn{wsConn: s.newConn(ws, r, "client")}
+	c.enqueue(s.welcome())
 	s.hub.addClient(c)
 	c.run(func(m protocol.Message) { s.handleClient(c, m) }, func() { s.clientGone(c) })
 }
@@ -84,7 +85,7 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 	}
 	ctx := c.ctx
 	switch m.Type {
-	case protocol.TypeRequestSubmit, protocol.TypeRequestCancel, protocol.TypeOutcomeReport:
+	case protocol.TypeRequestSubmit, protocol.TypeRequestCancel, protocol.TypeOutcomeReport, protocol.TypeInsightEvents:
 		if !s.throttle(c, m.ID, m.Type) {
 			return
 		}
@@ -105,13 +106,9 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 	case *protocol.FollowupAnswer:
 		s.answerFollowup(ctx, c, m.ID, p)
 	case *protocol.OutcomeReport:
-		err := s.outcomes.AddOutcome(ctx, store.Outcome{At: s.now(), Kind: p.Kind, GuideID: p.GuideID, StepID: p.StepID, Query: p.Query, OS: p.OS, AppVersion: p.AppVersion})
-		if err != nil {
-			s.log.Error("store outcome", "err", err)
-			c.replyError(m.ID, protocol.CodeInternal, "could not store the outcome; try again later")
-			return
-		}
-		c.enqueue(s.encode(protocol.TypeAck, m.ID, "", nil))
+		s.storeInsights(ctx, c, m.ID, []protocol.InsightEvent{p.Insight(s.now())})
+	case *protocol.InsightEvents:
+		s.storeInsights(ctx, c, m.ID, p.Events)
 	default:
 		if m.Type == protocol.TypeRequestCancel {
 			s.cancelRequest(ctx, c, m.ID)

@@ -599,18 +599,14 @@ func (s *SQLite) Chat(ctx context.Context, sessionID string) ([]ChatMessage, err
 
 // --- outcomes
 
-// AddOutcome stores a guide outcome.
-func (s *SQLite) AddOutcome(ctx context.Context, o Outcome) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO guide_outcomes (at, kind, guide_id, step_id, query, os, app_version) VALUES (?,?,?,?,?,?,?)`,
-		ms(o.At), o.Kind, o.GuideID, o.StepID, o.Query, o.OS, o.AppVersion)
-	return err
-}
-
-// OutcomeSummary counts outcomes since a time, grouped by kind, guide, step
-// and query, most frequent first.
+// OutcomeSummary counts the self-help outcomes since a time — the insight
+// events outcome.report stands for, in its words (protocol.OutcomeKind) —
+// grouped by kind, guide, step and query, most frequent first.
 func (s *SQLite) OutcomeSummary(ctx context.Context, since time.Time) ([]OutcomeCount, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, guide_id, step_id, query, COUNT(*) AS n FROM guide_outcomes WHERE at >= ?
-		GROUP BY kind, guide_id, step_id, query ORDER BY n DESC, kind, guide_id, step_id, query`, ms(since))
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, guide_id, step_id, query, COUNT(*) AS n FROM insight_events
+		WHERE kind IN (?, ?, ?, ?) AND at >= ?
+		GROUP BY kind, guide_id, step_id, query ORDER BY n DESC, kind, guide_id, step_id, query`,
+		protocol.InsightFixed, protocol.InsightEscalated, protocol.InsightNoResults, protocol.InsightAbandoned, ms(since))
 	if err != nil {
 		return nil, err
 	}
@@ -618,9 +614,11 @@ func (s *SQLite) OutcomeSummary(ctx context.Context, since time.Time) ([]Outcome
 	var out []OutcomeCount
 	for rows.Next() {
 		var c OutcomeCount
-		if err := rows.Scan(&c.Kind, &c.GuideID, &c.StepID, &c.Query, &c.Count); err != nil {
+		var kind protocol.InsightKind
+		if err := rows.Scan(&kind, &c.GuideID, &c.StepID, &c.Query, &c.Count); err != nil {
 			return nil, err
 		}
+		c.Kind = protocol.OutcomeKind(kind)
 		out = append(out, c)
 	}
 	return out, rows.Err()

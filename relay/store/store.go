@@ -3,7 +3,8 @@
 // transcripts and guide outcomes.
 //
 // The records are grouped in small role interfaces — [Accounts], [Queue],
-// [Sessions], [AuditLog], [Codes], [Outcomes] — each consumer taking the
+// [Sessions], [AuditLog], [Codes], [Outcomes], [InsightRecorder],
+// [InsightReports] — each consumer taking the
 // roles it uses. [SQLite] implements them all with the pure-Go
 // modernc.org/sqlite driver so the relay stays cgo-free; a PostgreSQL
 // implementation would implement the same roles.
@@ -147,17 +148,6 @@ type ChatMessage struct {
 	Text      string         `json:"text"`
 }
 
-// Outcome is a self-help outcome reported by a desktop client.
-type Outcome struct {
-	At         time.Time
-	Kind       string
-	GuideID    string
-	StepID     string
-	Query      string
-	OS         string
-	AppVersion string
-}
-
 // OutcomeCount is one row of an outcome summary.
 type OutcomeCount struct {
 	Kind    string `json:"kind"`
@@ -226,8 +216,8 @@ type Codes interface {
 	CancelCode(ctx context.Context, id, techID int64) error
 }
 
-// Outcomes holds self-help outcomes.
+// Outcomes summarises self-help outcomes (stored as insight events, see
+// InsightRecorder).
 type Outcomes interface {
-	AddOutcome(ctx context.Context, o Outcome) error
 	OutcomeSummary(ctx context.Context, since time.Time) ([]OutcomeCount, error)
 }

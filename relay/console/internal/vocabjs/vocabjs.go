@@ -29,6 +29,8 @@ func Vocabularies() []Vocabulary {
 		{"ConsentReason", "What qualifies a consent step (protocol.ConsentReason, protocol.ConsentReasons).", strs(protocol.ConsentReasons())},
 		{"AuditAction", "What the audit log records (protocol.AuditAction, protocol.AuditActions).", strs(protocol.AuditActions())},
 		{"ErrorCode", "The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes).", strs(protocol.ErrorCodes())},
+		{"InsightKind", "What a desktop reports of self-help (protocol.InsightKind, protocol.InsightKinds).", strs(protocol.InsightKinds())},
+		{"CheckStatus", "The result of an automatic check (protocol.CheckStatus, protocol.CheckStatuses).", strs(protocol.CheckStatuses())},
 	}
 }
 

@@ -75,3 +75,25 @@ export const ErrorCode = Object.freeze({
   QueueIncomplete: 'queue_incomplete',
   QueueFull: 'queue_full',
 });
+
+/** What a desktop reports of self-help (protocol.InsightKind, protocol.InsightKinds). */
+export const InsightKind = Object.freeze({
+  Search: 'search',
+  SearchNoResults: 'search.no_results',
+  GuideOpened: 'guide.opened',
+  StepReached: 'step.reached',
+  GuideFixed: 'guide.fixed',
+  GuideNotWorking: 'guide.not_working',
+  GuideAbandoned: 'guide.abandoned',
+  CheckResult: 'check.result',
+  Escalated: 'escalated',
+});
+
+/** The result of an automatic check (protocol.CheckStatus, protocol.CheckStatuses). */
+export const CheckStatus = Object.freeze({
+  Ok: 'ok',
+  Warn: 'warn',
+  Fail: 'fail',
+  Unknown: 'unknown',
+  Skipped: 'skipped',
+});
