@@ -304,3 +304,27 @@ func repeatFields(it *protocol.QueueItem, r store.Request) {
 		}
 	}
 }
+
+// followupJSON is a session's follow-up as GET /api/sessions/{id} shows it.
+type followupJSON struct {
+	DueAt      time.Time  `json:"due_at"`
+	Offers     int        `json:"offers"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	Working    *bool      `json:"working,omitempty"`
+	Rating     int        `json:"rating,omitempty"`
+	Comment    string     `json:"comment,omitempty"`
+}
+
+// sessionFollowup is the follow-up of session sessionID of request reqID,
+// nil when there is none (yet, or it belongs to a later session).
+func (s *Server) sessionFollowup(ctx context.Context, reqID, sessionID string) *followupJSON {
+	f, err := s.followups.Followup(ctx, reqID)
+	if err != nil || f.SessionID != sessionID {
+		return nil
+	}
+	out := &followupJSON{DueAt: f.DueAt, Offers: f.Offers, Rating: f.Rating, Comment: f.Comment}
+	if !f.AnsweredAt.IsZero() {
+		out.AnsweredAt, out.Working = &f.AnsweredAt, &f.Working
+	}
+	return out
+}

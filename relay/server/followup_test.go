@@ -136,6 +136,20 @@ func TestFollowupOfferAnswerReopen(t *testing.T) {
 	if !slices.Contains(actions, protocol.AuditFollowupAnswer) || !slices.Contains(actions, protocol.AuditReopened) {
 		t.Fatalf("audit actions %v lack followup.answer / request.reopened", actions)
 	}
+	// The session page shows the answer.
+	var detail struct {
+		Followup *struct {
+			Offers     int        `json:"offers"`
+			AnsweredAt *time.Time `json:"answered_at"`
+			Working    *bool      `json:"working"`
+			Rating     int        `json:"rating"`
+			Comment    string     `json:"comment"`
+		} `json:"followup"`
+	}
+	tc.do("GET", "/api/sessions/"+res.sessionID, nil, &detail)
+	if fu := detail.Followup; fu == nil || fu.AnsweredAt == nil || fu.Working == nil || *fu.Working || fu.Rating != 2 || fu.Comment != "offline again" || fu.Offers != 2 {
+		t.Fatalf("session page follow-up = %+v", detail.Followup)
+	}
 	// The queue over HTTP says so too.
 	var items []protocol.QueueItem
 	tc.do("GET", "/api/requests", nil, &items)

@@ -63,6 +63,7 @@ type Followups interface {
 	// other than exclude, with the same install id or person key (an
 	// empty one matches nothing), newest first, at most limit.
 	EarlierRequests(ctx context.Context, installID, personKey, exclude string, since time.Time, limit int) ([]string, error)
+	FollowupStats(ctx context.Context, sp Span) (FollowupStats, error)
 }
 
 const followupCols = `request_id, session_id, technician, ended_at, due_at, offers, offered_at, answered_at, working, rating, comment`
@@ -186,4 +187,41 @@ func rawJSON(s string) []byte {
 		return nil
 	}
 	return []byte(s)
+}
+
+// FollowupStats are the follow-ups of sessions ended in a span: how many
+// were asked and answered, the answers, and the mean rating given.
+type FollowupStats struct {
+	Sessions   int      `json:"sessions"` // follow-ups recorded (sessions that resolved a request)
+	Offered    int      `json:"offered"`  // asked at least once
+	Answered   int      `json:"answered"`
+	Working    int      `json:"working"`
+	NotWorking int      `json:"not_working"` // each reopened its request
+	Rated      int      `json:"rated"`
+	MeanRating *float64 `json:"mean_rating"` // of the rated answers; null for none
+	// ReopenRate is not_working / answered (null without answers).
+	ReopenRate *float64 `json:"reopen_rate"`
+}
+
+// FollowupStats counts the follow-ups of sessions that ended in sp (for
+// the Insights page: satisfaction and reopen rate).
+func (s *SQLite) FollowupStats(ctx context.Context, sp Span) (FollowupStats, error) {
+	var st FollowupStats
+	var mean sql.NullFloat64
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE offers > 0), COUNT(*) FILTER (WHERE answered_at != 0),
+		COUNT(*) FILTER (WHERE answered_at != 0 AND working = 1), COUNT(*) FILTER (WHERE answered_at != 0 AND working = 0),
+		COUNT(*) FILTER (WHERE answered_at != 0 AND rating > 0), AVG(CASE WHEN answered_at != 0 AND rating > 0 THEN rating END)
+		FROM followups WHERE ended_at >= ? AND ended_at < ?`, ms(sp.Since), ms(sp.Until)).
+		Scan(&st.Sessions, &st.Offered, &st.Answered, &st.Working, &st.NotWorking, &st.Rated, &mean)
+	if err != nil {
+		return st, fmt.Errorf("follow-up stats: %w", err)
+	}
+	if mean.Valid {
+		st.MeanRating = &mean.Float64
+	}
+	if st.Answered > 0 {
+		r := float64(st.NotWorking) / float64(st.Answered)
+		st.ReopenRate = &r
+	}
+	return st, nil
 }

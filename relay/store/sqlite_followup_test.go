@@ -53,6 +53,14 @@ func TestFollowupLifecycle(t *testing.T) {
 	if err := s.AnswerFollowup(ctx, "r-none", FollowupAnswer{Working: true, At: at}, nil); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("answer without follow-up: %v, want ErrNotFound", err)
 	}
+	st, err := s.FollowupStats(ctx, Span{Since: t0.Add(-time.Hour), Until: t0.Add(time.Hour)})
+	if err != nil || st.Sessions != 1 || st.Offered != 1 || st.Answered != 1 || st.NotWorking != 1 || st.Working != 0 ||
+		st.Rated != 1 || st.MeanRating == nil || *st.MeanRating != 2 || st.ReopenRate == nil || *st.ReopenRate != 1 {
+		t.Fatalf("FollowupStats = %+v, %v", st, err)
+	}
+	if st, _ := s.FollowupStats(ctx, Span{Since: t0.Add(time.Hour), Until: t0.Add(2 * time.Hour)}); st.Sessions != 0 || st.MeanRating != nil || st.ReopenRate != nil {
+		t.Fatalf("FollowupStats outside the span = %+v", st)
+	}
 	// Resolved again: a fresh follow-up.
 	if err := s.AddFollowup(ctx, Followup{RequestID: "r-1", SessionID: "s-2", EndedAt: at, DueAt: at}); err != nil {
 		t.Fatal(err)
