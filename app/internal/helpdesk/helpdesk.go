@@ -129,7 +129,7 @@ func (d *Desk) migrate() error {
 	if st.Request == nil {
 		return nil
 	}
-	if _, err := d.outbox.put(*st.Request, "", time.Now()); err != nil {
+	if _, err := d.outbox.put(*st.Request, nil, time.Now()); err != nil {
 		return err
 	}
 	d.save(st)

@@ -69,7 +69,8 @@ func TestInsightEventsReachTheRelay(t *testing.T) {
 	j.Reached("", "power")
 	j.Checked("", "power", "print.queue", diag.Warn)
 	j.Ended(runner.Record{GuideID: "printer-offline", Outcome: runner.Escalated, Steps: []runner.StepRecord{{StepID: "power"}}})
-	if err := d.Submit(context.Background(), HelpRequest{Name: "Sam Jones", Contact: "ext 4411", Description: "printer", Journey: j.ID()}); err != nil {
+	rec := runner.Record{GuideID: "printer-offline", Outcome: runner.Escalated, Steps: []runner.StepRecord{{StepID: "power"}}}
+	if err := d.Submit(context.Background(), HelpRequest{Name: "Sam Jones", Contact: "ext 4411", Description: "printer", Guide: &rec, Journey: j.ID()}); err != nil {
 		t.Fatal(err)
 	}
 	waitEvent(t, d, kind(EventQueued))
@@ -82,7 +83,7 @@ func TestInsightEventsReachTheRelay(t *testing.T) {
 		{kind: "step.reached", guide: "printer-offline", step: "power"},
 		{kind: "check.result", guide: "printer-offline", step: "power", check: "print.queue", status: "warn"},
 		{kind: "guide.not_working", guide: "printer-offline", step: "power"},
-		{kind: "escalated", requestID: reqID},
+		{kind: "escalated", guide: "printer-offline", step: "power", requestID: reqID},
 	}
 	for i, e := range got {
 		if e.journey != j.ID() || e.os == "" {

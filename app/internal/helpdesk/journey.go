@@ -164,10 +164,18 @@ func (j *Journey) Ended(rec runner.Record) {
 	j.emit(protocol.InsightEvent{Kind: kind, GuideID: guideID, StepID: step})
 }
 
-// escalatedEvent is the event of a help request the relay accepted, on
-// the journey it came from.
-func escalatedEvent(journey, requestID string) protocol.InsightEvent {
-	return protocol.InsightEvent{Kind: protocol.InsightEscalated, Journey: journey, RequestID: requestID}
+// escalatedEvent is the event hr makes once the relay has it (RequestID
+// set then), on the journey it came from and naming the guide and step it
+// left, if any; nil without a journey.
+func escalatedEvent(hr HelpRequest) *protocol.InsightEvent {
+	if hr.Journey == "" {
+		return nil
+	}
+	ev := &protocol.InsightEvent{Kind: protocol.InsightEscalated, Journey: hr.Journey}
+	if hr.Guide != nil {
+		ev.GuideID, ev.StepID = hr.Guide.EndedIn()
+	}
+	return ev
 }
 
 func truncate(s string, n int) string {

@@ -69,8 +69,10 @@ type outbox struct {
 type outboxEntry struct {
 	SavedAt time.Time              `json:"saved_at"`
 	Request protocol.RequestSubmit `json:"request"` // with its IdempotencyKey
-	Journey string                 `json:"journey,omitempty"`
-	file    string
+	// Escalated is the insight event sent once the relay has the request
+	// (its request_id is set then); nil without a journey.
+	Escalated *protocol.InsightEvent `json:"escalated,omitempty"`
+	file      string
 }
 
 const (
@@ -92,9 +94,9 @@ func openOutbox(dir string, log *slog.Logger) (*outbox, error) {
 func newKey() string { return rand.Text() }
 
 // put saves req, giving it an idempotency key, and returns the entry.
-func (o *outbox) put(req protocol.RequestSubmit, journey string, now time.Time) (outboxEntry, error) {
+func (o *outbox) put(req protocol.RequestSubmit, escalated *protocol.InsightEvent, now time.Time) (outboxEntry, error) {
 	req.IdempotencyKey = newKey()
-	e := outboxEntry{SavedAt: now.UTC(), Request: req, Journey: journey,
+	e := outboxEntry{SavedAt: now.UTC(), Request: req, Escalated: escalated,
 		file: fmt.Sprintf("%020d-%s%s", now.UnixNano(), req.IdempotencyKey, outboxExt)}
 	b, err := json.Marshal(e)
 	if err != nil {
@@ -218,7 +220,7 @@ func (d *Desk) Submit(ctx context.Context, hr HelpRequest) error {
 	if err := req.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", plainerr.ErrInvalidRequest, err)
 	}
-	e, err := d.outbox.put(req, hr.Journey, time.Now())
+	e, err := d.outbox.put(req, escalatedEvent(hr), time.Now())
 	if err != nil {
 		return err
 	}
@@ -271,8 +273,9 @@ func (d *Desk) deliver(ctx context.Context, rc *client.Client, e outboxEntry) er
 		return err
 	}
 	d.accepted(acc)
-	if e.Journey != "" {
-		d.Track(escalatedEvent(e.Journey, acc.RequestID))
+	if ev := e.Escalated; ev != nil {
+		ev.RequestID = acc.RequestID
+		d.Track(*ev)
 	}
 	d.outbox.remove(e)
 	return nil
