@@ -164,9 +164,11 @@ func (s *SQLite) EarlierRequests(ctx context.Context, installID, personKey, excl
 	if installID == "" && personKey == "" {
 		return nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM help_requests WHERE created_at >= ? AND id != ?
-		AND ((? != '' AND install_id = ?) OR (? != '' AND person_key = ?)) ORDER BY created_at DESC, id DESC LIMIT ?`,
-		ms(since), exclude, installID, installID, personKey, personKey, limit)
+	// One index range each (help_requests_install, help_requests_person).
+	rows, err := s.db.QueryContext(ctx, `SELECT id, created_at FROM help_requests WHERE ?1 != '' AND install_id = ?1 AND created_at >= ?3 AND id != ?4
+		UNION SELECT id, created_at FROM help_requests WHERE ?2 != '' AND person_key = ?2 AND created_at >= ?3 AND id != ?4
+		ORDER BY created_at DESC, id DESC LIMIT ?5`,
+		installID, personKey, ms(since), exclude, limit)
 	if err != nil {
 		return nil, fmt.Errorf("earlier requests: %w", err)
 	}
@@ -174,7 +176,8 @@ func (s *SQLite) EarlierRequests(ctx context.Context, installID, personKey, excl
 	var ids []string
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var at int64
+		if err := rows.Scan(&id, &at); err != nil {
 			return nil, fmt.Errorf("earlier requests: %w", err)
 		}
 		ids = append(ids, id)

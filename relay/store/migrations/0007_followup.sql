@@ -7,8 +7,8 @@ ALTER TABLE help_requests ADD COLUMN install_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE help_requests ADD COLUMN person_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE help_requests ADD COLUMN recurring TEXT NOT NULL DEFAULT '';
 ALTER TABLE help_requests ADD COLUMN reopened TEXT NOT NULL DEFAULT '';
-CREATE INDEX help_requests_install ON help_requests(install_id, created_at) WHERE install_id != '';
-CREATE INDEX help_requests_person ON help_requests(person_key, created_at) WHERE person_key != '';
+CREATE INDEX help_requests_install ON help_requests(install_id, created_at);
+CREATE INDEX help_requests_person ON help_requests(person_key, created_at);
 
 -- One follow-up per request: the last session that resolved it, when to
 -- ask, how often it was asked, and the answer.
