@@ -64,6 +64,7 @@ type Followups interface {
 	// empty one matches nothing), newest first, at most limit.
 	EarlierRequests(ctx context.Context, installID, personKey, exclude string, since time.Time, limit int) ([]string, error)
 	FollowupStats(ctx context.Context, sp Span) (FollowupStats, error)
+	RecurringGroups(ctx context.Context, sp Span, limit int) ([]RecurringGroup, error)
 }
 
 const followupCols = `request_id, session_id, technician, ended_at, due_at, offers, offered_at, answered_at, working, rating, comment`
@@ -227,4 +228,38 @@ func (s *SQLite) FollowupStats(ctx context.Context, sp Span) (FollowupStats, err
 		st.ReopenRate = &r
 	}
 	return st, nil
+}
+
+// RecurringGroup is one guide or category people came back with: the
+// requests created in a span that were recurring (the same person or
+// computer asked within the window before), by the guide the request came
+// from and the category its last session was given.
+type RecurringGroup struct {
+	GuideID  string `json:"guide_id"` // "" when the request came without a guide
+	Category string `json:"category"` // "" when no session gave one
+	Requests int    `json:"requests"` // recurring requests
+	Askers   int    `json:"askers"`   // distinct computers or people among them
+}
+
+// RecurringGroups counts the recurring requests created in sp, most first
+// (for the Insights page's recurring problems).
+func (s *SQLite) RecurringGroups(ctx context.Context, sp Span, limit int) ([]RecurringGroup, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT COALESCE(json_extract(NULLIF(r.guide, ''), '$.guide_id'), '') AS guide_id,
+			COALESCE((SELECT x.category FROM sessions x WHERE x.request_id = r.id ORDER BY x.started_at DESC LIMIT 1), '') AS category,
+			COUNT(*), COUNT(DISTINCT CASE WHEN r.install_id != '' THEN r.install_id ELSE r.person_key END)
+		FROM help_requests r WHERE r.recurring != '' AND r.created_at >= ? AND r.created_at < ?
+		GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?`, ms(sp.Since), ms(sp.Until), limit)
+	if err != nil {
+		return nil, fmt.Errorf("recurring groups: %w", err)
+	}
+	defer rows.Close()
+	var out []RecurringGroup
+	for rows.Next() {
+		var g RecurringGroup
+		if err := rows.Scan(&g.GuideID, &g.Category, &g.Requests, &g.Askers); err != nil {
+			return nil, fmt.Errorf("recurring groups: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }

@@ -94,6 +94,35 @@ func TestEarlierRequests(t *testing.T) {
 	if got, _ := s.EarlierRequests(ctx, "", "", "r-now", since, 20); len(got) != 0 {
 		t.Fatalf("empty keys matched %v", got)
 	}
+
+	// Grouped for the Insights page: by the guide a recurring request came
+	// from and its session's category.
+	rec := func(id, install, person, guide string, at time.Time) {
+		t.Helper()
+		r := Request{ID: id, State: StateResolved, Source: "request", CreatedAt: at, InstallID: install, PersonKey: person,
+			Recurring: []byte(`{"count":2}`)}
+		if guide != "" {
+			r.Guide = []byte(`{"guide_id":"` + guide + `"}`)
+		}
+		if err := s.CreateRequest(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec("g-1", "pc1", "", "printer-offline", t0.Add(4*time.Hour))
+	rec("g-2", "pc1", "", "printer-offline", t0.Add(5*time.Hour))
+	rec("g-3", "", "bob|1", "printer-offline", t0.Add(6*time.Hour))
+	rec("g-4", "", "bob|1", "", t0.Add(7*time.Hour))
+	if err := s.CreateSession(ctx, Session{ID: "s-4", RequestID: "g-4", TechID: 1, StartedAt: t0.Add(8 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetNotes(ctx, "s-4", "", "Email"); err != nil {
+		t.Fatal(err)
+	}
+	groups, err := s.RecurringGroups(ctx, Span{Since: t0, Until: t0.Add(24 * time.Hour)}, 10)
+	want := []RecurringGroup{{GuideID: "printer-offline", Requests: 3, Askers: 2}, {Category: "Email", Requests: 1, Askers: 1}}
+	if err != nil || !slices.Equal(groups, want) {
+		t.Fatalf("RecurringGroups = %+v, %v; want %+v", groups, err, want)
+	}
 }
 
 // BenchmarkEarlierRequests looks up a new request's earlier ones in a
