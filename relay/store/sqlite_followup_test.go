@@ -62,6 +62,19 @@ func TestFollowupLifecycle(t *testing.T) {
 	if st, _ := s.FollowupStats(ctx, Span{Since: t0.Add(time.Hour), Until: t0.Add(2 * time.Hour)}); st.Sessions != 0 || st.MeanRating != nil || st.ReopenRate != nil {
 		t.Fatalf("FollowupStats outside the span = %+v", st)
 	}
+	// Kept as long as the session records, then gone with them.
+	if _, err := s.PruneRecords(ctx, Cutoffs{Sessions: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Followup(ctx, "r-1"); err != nil {
+		t.Fatalf("pruned before its time: %v", err)
+	}
+	if _, err := s.PruneRecords(ctx, Cutoffs{Sessions: t0.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Followup(ctx, "r-1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after pruning: %v, want ErrNotFound", err)
+	}
 	// Resolved again: a fresh follow-up.
 	if err := s.AddFollowup(ctx, Followup{RequestID: "r-1", SessionID: "s-2", EndedAt: at, DueAt: at}); err != nil {
 		t.Fatal(err)
