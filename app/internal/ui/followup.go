@@ -78,9 +78,11 @@ func (u *UI) showFollowup(off protocol.FollowupOffer) *followupDialog {
 				close(f.sent)
 				if working {
 					u.notify(lang.L("Thank you! Glad it is still working."))
-				} else {
-					u.notify(lang.L("Thank you. Your request is back with the help desk; a technician will be in touch."))
+					return
 				}
+				// The request is back in the queue: the waiting screen,
+				// which EventQueued fills in with the place in the queue.
+				u.help.showWaiting(lang.L("Thank you. Your request is back with the help desk; a technician will contact you here or by phone."))
 			})
 		})
 	}

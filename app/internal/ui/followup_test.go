@@ -75,6 +75,9 @@ func TestFollowupDialog(t *testing.T) {
 		t.Fatalf("answer %+v", a)
 	}
 	waitFor(t, u, f.sent)
+	if u.content.Objects[0] != u.help.root || !strings.Contains(u.help.waiting.Text, "back with the help desk") {
+		t.Errorf("after “not working” the window shows %q, want the waiting screen", u.help.waiting.Text)
+	}
 
 	// Yes without a rating; a long description is shortened.
 	off.RequestID, off.Description = "r-2", "Outlook keeps asking for my password every few minutes even after I type it in again and again"
