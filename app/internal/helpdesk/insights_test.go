@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	_ "modernc.org/sqlite" // to read the relay's database
 
 	"github.com/lifeline-desk/lifeline/relay/protocol"
@@ -152,5 +155,73 @@ func TestInsightQueueIsBounded(t *testing.T) {
 	}
 	if n := openInsightQueue(dir).len(); n != maxKeptInsights {
 		t.Errorf("reopened: %d kept", n)
+	}
+}
+
+// TestSearchTextOnlyWhenAllowed speaks the protocol as a relay would, to
+// see what the desktop itself sends: with a welcome that says search text
+// is off, no query leaves the computer; before any welcome (a relay that
+// predates insight events), no insight.events is sent at all.
+func TestSearchTextOnlyWhenAllowed(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		welcome *protocol.Welcome
+		want    string // the query that arrives; "-" for no message at all
+	}{
+		{"search text off", &protocol.Welcome{Insights: &protocol.InsightSettings{SearchText: false}}, ""},
+		{"search text on", &protocol.Welcome{Insights: &protocol.InsightSettings{SearchText: true}}, "outlok wont open"},
+		{"no welcome", nil, "-"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := make(chan protocol.InsightEvents, 4)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ws, err := websocket.Accept(w, r, nil)
+				if err != nil {
+					return
+				}
+				defer ws.CloseNow()
+				ctx := r.Context()
+				if tt.welcome != nil {
+					b, _ := protocol.Encode(protocol.TypeWelcome, "", "", tt.welcome)
+					ws.Write(ctx, websocket.MessageText, b)
+				}
+				for {
+					_, b, err := ws.Read(ctx)
+					if err != nil {
+						return
+					}
+					m, err := protocol.Decode(b)
+					if err != nil {
+						t.Errorf("the desktop sent %s: %v", b, err)
+						return
+					}
+					if p, ok := m.Payload.(*protocol.InsightEvents); ok {
+						got <- *p
+						ack, _ := protocol.Encode(protocol.TypeAck, m.ID, "", nil)
+						ws.Write(ctx, websocket.MessageText, ack)
+					}
+				}
+			}))
+			t.Cleanup(srv.Close)
+			d, _ := newDesk(t, srv.URL)
+			waitEvent(t, d, online)
+			NewJourney(d.Track).Searched("outlok wont open", 0)
+			select {
+			case evs := <-got:
+				if tt.want == "-" {
+					t.Fatalf("sent %+v to a relay without a welcome", evs)
+				}
+				if len(evs.Events) != 1 || evs.Events[0].Kind != protocol.InsightNoResults || evs.Events[0].Query != tt.want {
+					t.Fatalf("sent %+v, want one search.no_results with query %q", evs, tt.want)
+				}
+			case <-time.After(time.Second):
+				if tt.want != "-" {
+					t.Fatal("nothing sent")
+				}
+				if d.insights.len() != 1 {
+					t.Errorf("%d events kept, want the one waiting", d.insights.len())
+				}
+			}
+		})
 	}
 }
