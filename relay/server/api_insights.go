@@ -2,7 +2,8 @@ package server
 
 // The Insights page's data: each chart's numbers as JSON, or with
 // ?format=csv as a spreadsheet-safe CSV download, over a date range
-// (?since=&until=, RFC 3339 or YYYY-MM-DD; until's date is included).
+// (?since=&until=, RFC 3339 or YYYY-MM-DD; until's date is included; a
+// range is whole UTC days, a time within a day widens it to the day).
 // Every figure is computed by SQL in the store (store.InsightReports).
 
 import (
@@ -58,6 +59,11 @@ func (s *Server) insightSpan(r *http.Request) (store.Span, error) {
 	}
 	if since.IsZero() {
 		since = until.Add(-defaultInsightSpan)
+	}
+	// Whole UTC days: the store keeps daily counts.
+	since = since.UTC().Truncate(24 * time.Hour)
+	if t := until.UTC().Truncate(24 * time.Hour); t.Before(until) {
+		until = t.Add(24 * time.Hour)
 	}
 	switch {
 	case !since.Before(until):

@@ -71,6 +71,17 @@ func (s *SQLite) scanRows(ctx context.Context, what, q string, args []any, scan 
 
 func spanArgs(sp Span) []any { return []any{ms(sp.Since), ms(sp.Until)} }
 
+// dayMS is a day in milliseconds; epochDay the insight epoch's day number.
+const dayMS = 24 * 60 * 60 * 1000
+
+var epochDay = epochMS / dayMS
+
+// dayArgs are sp's first day and the day after its last, for the daily
+// counts (a span of whole UTC days; a part day counts whole).
+func dayArgs(sp Span) []any {
+	return []any{ms(sp.Since) / dayMS, (ms(sp.Until) + dayMS - 1) / dayMS}
+}
+
 // InsightFunnel counts, per week of sp, the self-help events by kind and
 // the help requests created.
 func (s *SQLite) InsightFunnel(ctx context.Context, sp Span) ([]FunnelWeek, error) {
@@ -83,9 +94,9 @@ func (s *SQLite) InsightFunnel(ctx context.Context, sp Span) ([]FunnelWeek, erro
 		}
 		return w
 	}
-	err := s.scanRows(ctx, "insight funnel", `SELECT (at - ?3) / ?4 AS wk, kind, COUNT(*) FROM insight_events
+	err := s.scanRows(ctx, "insight funnel", `SELECT (day - ?3) / 7 AS wk, kind, SUM(n) FROM insight_day_kind
 		WHERE kind IN ('search','search.no_results','guide.opened','guide.fixed','guide.not_working','guide.abandoned','escalated')
-		AND at >= ?1 AND at < ?2 GROUP BY wk, kind`, append(spanArgs(sp), epochMS, weekMS), func(r *sql.Rows) error {
+		AND day >= ?1 AND day < ?2 GROUP BY wk, kind`, append(dayArgs(sp), epochDay), func(r *sql.Rows) error {
 		var b int64
 		var kind protocol.InsightKind
 		var n int
@@ -148,23 +159,24 @@ func (s *SQLite) InsightFunnel(ctx context.Context, sp Span) ([]FunnelWeek, erro
 func (s *SQLite) InsightGuides(ctx context.Context, sp Span) ([]GuideStats, error) {
 	var out []GuideStats
 	err := s.scanRows(ctx, "insight guides", `WITH g AS (
-			SELECT guide_id, SUM(kind = 'guide.opened') AS opened, SUM(kind = 'step.reached') AS steps,
-				SUM(kind = 'guide.fixed') AS fixed, SUM(kind = 'guide.not_working') AS not_working,
-				SUM(kind = 'guide.abandoned') AS abandoned, SUM(kind = 'escalated') AS escalated
-			FROM insight_events
+			SELECT guide_id, SUM(n * (kind = 'guide.opened')) AS opened, SUM(n * (kind = 'step.reached')) AS steps,
+				SUM(n * (kind = 'guide.fixed')) AS fixed, SUM(n * (kind = 'guide.not_working')) AS not_working,
+				SUM(n * (kind = 'guide.abandoned')) AS abandoned, SUM(n * (kind = 'escalated')) AS escalated
+			FROM insight_day_guide
 			WHERE kind IN ('guide.opened','step.reached','guide.fixed','guide.not_working','guide.abandoned','escalated')
-				AND at >= ?1 AND at < ?2 AND guide_id != ''
+				AND day >= ?1 AND day < ?2
 			GROUP BY guide_id),
 		gu AS (
 			SELECT guide_id, step_id, n, ROW_NUMBER() OVER (PARTITION BY guide_id ORDER BY n DESC, step_id) AS rn FROM (
-				SELECT guide_id, step_id, COUNT(*) AS n FROM insight_events
-				WHERE kind = 'guide.abandoned' AND at >= ?1 AND at < ?2 AND guide_id != '' AND step_id != ''
+				SELECT guide_id, step_id, SUM(n) AS n FROM insight_day_step
+				WHERE kind = 'guide.abandoned' AND day >= ?1 AND day < ?2
 				GROUP BY guide_id, step_id))
 		SELECT g.guide_id, opened, steps, fixed, not_working, abandoned, escalated,
 			CASE WHEN fixed + not_working + abandoned > 0 THEN ROUND(1.0 * fixed / (fixed + not_working + abandoned), 4) END,
 			coalesce(gu.step_id, ''), coalesce(gu.n, 0)
 		FROM g LEFT JOIN gu ON gu.guide_id = g.guide_id AND gu.rn = 1
-		ORDER BY opened DESC, g.guide_id`, spanArgs(sp), func(r *sql.Rows) error {
+		WHERE opened + steps + fixed + not_working + abandoned + escalated > 0
+		ORDER BY opened DESC, g.guide_id`, dayArgs(sp), func(r *sql.Rows) error {
 		var g GuideStats
 		var rate sql.NullFloat64
 		if err := r.Scan(&g.GuideID, &g.Opened, &g.StepsSeen, &g.Fixed, &g.NotWorking, &g.Abandoned, &g.Escalated, &rate, &g.GiveUpStep, &g.GiveUpCount); err != nil {
@@ -181,12 +193,13 @@ func (s *SQLite) InsightGuides(ctx context.Context, sp Span) ([]GuideStats, erro
 // reached it and how many ended there, most reached first.
 func (s *SQLite) InsightGuideSteps(ctx context.Context, sp Span, guideID string) ([]StepStats, error) {
 	var out []StepStats
-	err := s.scanRows(ctx, "insight guide steps", `SELECT step_id, SUM(kind = 'step.reached') AS reached,
-			SUM(kind = 'guide.fixed'), SUM(kind = 'guide.not_working'), SUM(kind = 'guide.abandoned'), SUM(kind = 'escalated')
-		FROM insight_events
-		WHERE kind IN ('step.reached','guide.fixed','guide.not_working','guide.abandoned','escalated')
-			AND at >= ?1 AND at < ?2 AND guide_id = ?3 AND guide_id != '' AND step_id != ''
-		GROUP BY step_id ORDER BY reached DESC, step_id`, append(spanArgs(sp), guideID), func(r *sql.Rows) error {
+	err := s.scanRows(ctx, "insight guide steps", `SELECT step_id, SUM(n * (kind = 'step.reached')) AS reached,
+			SUM(n * (kind = 'guide.fixed')), SUM(n * (kind = 'guide.not_working')), SUM(n * (kind = 'guide.abandoned')),
+			SUM(n * (kind = 'escalated'))
+		FROM insight_day_step
+		WHERE guide_id = ?3 AND day >= ?1 AND day < ?2
+			AND kind IN ('step.reached','guide.fixed','guide.not_working','guide.abandoned','escalated')
+		GROUP BY step_id HAVING SUM(n) > 0 ORDER BY reached DESC, step_id`, append(dayArgs(sp), guideID), func(r *sql.Rows) error {
 		var st StepStats
 		if err := r.Scan(&st.StepID, &st.Reached, &st.Fixed, &st.NotWorking, &st.Abandoned, &st.Escalated); err != nil {
 			return err
@@ -198,19 +211,15 @@ func (s *SQLite) InsightGuideSteps(ctx context.Context, sp Span, guideID string)
 }
 
 // InsightGaps groups the searches of sp that found nothing or whose
-// journey escalated (within a day after sp) by normalised query, most
-// frequent first, at most limit groups.
+// journey escalated by normalised query, most frequent first, at most
+// limit groups.
 func (s *SQLite) InsightGaps(ctx context.Context, sp Span, limit int) ([]Gap, error) {
 	var out []Gap
-	err := s.scanRows(ctx, "insight gaps", `WITH esc AS (
-			SELECT DISTINCT journey FROM insight_events
-			WHERE kind = 'escalated' AND journey != '' AND at >= ?1 AND at < ?2 + 86400000),
-		s AS (
-			SELECT query_norm, kind = 'search.no_results' AS nr, journey IN esc AS es, at FROM insight_events
-			WHERE kind IN ('search','search.no_results') AND at >= ?1 AND at < ?2 AND query_norm != ''),
-		g AS (
-			SELECT query_norm, COUNT(*) AS n, SUM(nr) AS nr, SUM(es) AS es, MAX(at) AS last FROM s
-			WHERE nr OR es GROUP BY query_norm ORDER BY n DESC, last DESC, query_norm LIMIT ?3)
+	err := s.scanRows(ctx, "insight gaps", `WITH g AS (
+			SELECT query_norm, COUNT(*) AS n, SUM(kind = 'search.no_results') AS nr, SUM(escalated) AS es, MAX(at) AS last
+			FROM insight_events
+			WHERE query_norm != '' AND (kind = 'search.no_results' OR escalated = 1) AND at >= ?1 AND at < ?2
+			GROUP BY query_norm ORDER BY n DESC, last DESC, query_norm LIMIT ?3)
 		SELECT query_norm, n, nr, es, last,
 			(SELECT query FROM insight_events e WHERE e.query_norm = g.query_norm AND e.at = g.last
 				AND e.kind IN ('search','search.no_results') ORDER BY e.id DESC LIMIT 1)

@@ -19,17 +19,76 @@ CREATE TABLE insight_events (
 	status      TEXT NOT NULL DEFAULT '',
 	request_id  TEXT NOT NULL DEFAULT '',
 	os          TEXT NOT NULL DEFAULT '',
-	app_version TEXT NOT NULL DEFAULT ''
+	app_version TEXT NOT NULL DEFAULT '',
+	escalated   INTEGER NOT NULL DEFAULT 0 -- a search whose journey escalated (set by the triggers below)
 );
--- Covering indexes: the weekly funnel reads (kind, at) only; the guide
--- reports (guide_id, step_id) by kind; the gap report queries by kind and
--- the journeys that escalated.
+-- Indexes: the outcome summary reads by kind and time; the gap report
+-- only the searches that found nothing or escalated (covering), then the
+-- latest text of each query; the triggers find a journey's events.
 CREATE INDEX insight_events_kind_at ON insight_events(kind, at);
-CREATE INDEX insight_events_guide ON insight_events(kind, at, guide_id, step_id) WHERE guide_id != '';
-CREATE INDEX insight_events_query ON insight_events(kind, at, query_norm, journey) WHERE query_norm != '';
+CREATE INDEX insight_events_gaps ON insight_events(at, query_norm, kind, escalated)
+	WHERE query_norm != '' AND (kind = 'search.no_results' OR escalated = 1);
 CREATE INDEX insight_events_norm ON insight_events(query_norm, at) WHERE query_norm != '';
 CREATE INDEX insight_events_journey ON insight_events(journey, kind) WHERE journey != '';
 CREATE INDEX insight_events_at ON insight_events(at);
+
+-- A search is marked escalated when its journey escalates, whichever of
+-- the two the relay stores first. (journey != '' lets the lookups use the
+-- partial journey index.)
+CREATE TRIGGER insight_journey_escalated AFTER INSERT ON insight_events
+	WHEN NEW.kind = 'escalated' AND NEW.journey != '' BEGIN
+	UPDATE insight_events SET escalated = 1
+		WHERE journey = NEW.journey AND journey != '' AND kind IN ('search','search.no_results') AND escalated = 0;
+END;
+CREATE TRIGGER insight_search_after_escalation AFTER INSERT ON insight_events
+	WHEN NEW.kind IN ('search','search.no_results') AND NEW.journey != '' BEGIN
+	UPDATE insight_events SET escalated = 1 WHERE id = NEW.id
+		AND EXISTS (SELECT 1 FROM insight_events WHERE journey = NEW.journey AND journey != '' AND kind = 'escalated');
+END;
+
+-- Daily counts kept by triggers as events are stored (and pruned), so a
+-- year of reports reads thousands of rows instead of a million: by kind
+-- (the funnel), by guide and kind (the guide table), by guide, step and
+-- kind (the step funnel and where people give up). Days are UTC
+-- (at / 86400000); the reports' ranges are whole UTC days.
+CREATE TABLE insight_day_kind (
+	day  INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	n    INTEGER NOT NULL,
+	PRIMARY KEY (day, kind)
+) WITHOUT ROWID;
+CREATE TABLE insight_day_guide (
+	day      INTEGER NOT NULL,
+	guide_id TEXT NOT NULL,
+	kind     TEXT NOT NULL,
+	n        INTEGER NOT NULL,
+	PRIMARY KEY (day, guide_id, kind)
+) WITHOUT ROWID;
+CREATE TABLE insight_day_step (
+	guide_id TEXT NOT NULL,
+	step_id  TEXT NOT NULL,
+	kind     TEXT NOT NULL,
+	day      INTEGER NOT NULL,
+	n        INTEGER NOT NULL,
+	PRIMARY KEY (guide_id, day, step_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX insight_day_step_kind ON insight_day_step(kind, day, guide_id, step_id, n);
+
+CREATE TRIGGER insight_event_added AFTER INSERT ON insight_events BEGIN
+	INSERT INTO insight_day_kind (day, kind, n) VALUES (NEW.at / 86400000, NEW.kind, 1)
+		ON CONFLICT DO UPDATE SET n = n + 1;
+	INSERT INTO insight_day_guide (day, guide_id, kind, n) SELECT NEW.at / 86400000, NEW.guide_id, NEW.kind, 1
+		WHERE NEW.guide_id != '' ON CONFLICT DO UPDATE SET n = n + 1;
+	INSERT INTO insight_day_step (guide_id, step_id, kind, day, n) SELECT NEW.guide_id, NEW.step_id, NEW.kind, NEW.at / 86400000, 1
+		WHERE NEW.guide_id != '' AND NEW.step_id != '' ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER insight_event_removed AFTER DELETE ON insight_events BEGIN
+	UPDATE insight_day_kind SET n = n - 1 WHERE day = OLD.at / 86400000 AND kind = OLD.kind;
+	UPDATE insight_day_guide SET n = n - 1 WHERE day = OLD.at / 86400000 AND guide_id = OLD.guide_id AND kind = OLD.kind;
+	UPDATE insight_day_step SET n = n - 1 WHERE guide_id = OLD.guide_id AND day = OLD.at / 86400000
+		AND step_id = OLD.step_id AND kind = OLD.kind;
+END;
 
 -- One vocabulary: the outcomes stored before insight events become events
 -- (fixed → guide.fixed, no_results → search.no_results, abandoned →

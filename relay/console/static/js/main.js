@@ -9,6 +9,7 @@ import { learnNames } from './words.js';
 import { LiveSession } from './session.js';
 import { repeatBadges, reopenedWords } from './repeat.js';
 import * as history from './history.js';
+import * as insights from './insights.js';
 import * as admin from './admin.js';
 import * as account from './account.js';
 
@@ -125,6 +126,7 @@ function show(view) {
   for (const t of $$('.tab')) t.setAttribute('aria-current', t.dataset.view === view ? 'page' : 'false');
   for (const v of $$('.view')) v.hidden = v.id !== `view-${view}`;
   if (view === 'history') history.open();
+  if (view === 'insights') insights.open();
   if (view === 'admin') admin.open();
   if (view === 'account') account.render(state.me);
 }
@@ -148,6 +150,7 @@ function bindStatic() {
     }
   });
   history.init();
+  insights.init();
   admin.init(() => state.me);
   account.init(() => state.me, (u) => { state.me = u; });
 }
