@@ -65,7 +65,11 @@ type Options struct {
 	// OnState is called (from the client's goroutine) when the connection
 	// state changes; err says why it dropped.
 	OnState func(s State, err error)
-	Logger  *slog.Logger
+	// OnWelcome is called (from the client's goroutine) with the relay's
+	// welcome, the first message of every connection; welcome is not
+	// delivered on Messages(). Relays that predate it send none.
+	OnWelcome func(w protocol.Welcome)
+	Logger    *slog.Logger
 }
 
 // Error is a protocol error returned by the relay.
@@ -110,6 +114,7 @@ type Client struct {
 	requestID string
 	token     string
 	session   string
+	welcome   *protocol.Welcome
 }
 
 // Dial connects to the relay's /ws/client URL (ws:// or wss://). The first
@@ -268,6 +273,15 @@ func (c *Client) readLoop(ws *websocket.Conn) error {
 			c.log.Warn("ignoring malformed relay message", "err", err)
 			continue
 		}
+		if w, ok := m.Payload.(*protocol.Welcome); ok {
+			c.mu.Lock()
+			c.welcome = w
+			c.mu.Unlock()
+			if c.opts.OnWelcome != nil {
+				c.opts.OnWelcome(*w)
+			}
+			continue
+		}
 		c.track(m)
 		c.mu.Lock()
 		ch := c.pending[m.ID]
@@ -404,6 +418,40 @@ func (c *Client) RedeemCode(ctx context.Context, code string, info protocol.Clie
 func (c *Client) ReportOutcome(ctx context.Context, o protocol.OutcomeReport) error {
 	_, err := c.call(ctx, protocol.TypeOutcomeReport, &o)
 	return err
+}
+
+// ReportInsights sends up to protocol.MaxInsightEvents insight events and
+// waits for the relay's ack.
+func (c *Client) ReportInsights(ctx context.Context, events []protocol.InsightEvent) error {
+	_, err := c.call(ctx, protocol.TypeInsightEvents, &protocol.InsightEvents{Events: events})
+	return err
+}
+
+// ClaimFollowups names ended requests this desktop made (with their
+// resume tokens) so that the relay may send followup.offer for them on
+// Messages(); it waits for the ack.
+func (c *Client) ClaimFollowups(ctx context.Context, reqs []protocol.FollowupRequest) error {
+	_, err := c.call(ctx, protocol.TypeFollowupClaim, &protocol.FollowupClaim{Requests: reqs})
+	return err
+}
+
+// AnswerFollowup answers a followup.offer and waits for the ack. With
+// Working false the relay puts the request back in the queue and sends
+// request.accepted for it on Messages() (the client then holds it).
+func (c *Client) AnswerFollowup(ctx context.Context, a protocol.FollowupAnswer) error {
+	_, err := c.call(ctx, protocol.TypeFollowupAnswer, &a)
+	return err
+}
+
+// Welcome returns the relay's latest welcome; false before one came (or
+// from a relay that sends none).
+func (c *Client) Welcome() (protocol.Welcome, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.welcome == nil {
+		return protocol.Welcome{}, false
+	}
+	return *c.welcome, true
 }
 
 // SendSession sends a session message (consent answer, signal, chat,

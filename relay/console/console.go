@@ -15,12 +15,16 @@
 //	                  the guide's note, guide steps, checks, diagnostics
 //	js/quality.js     when the live picture is reduced (smaller or slower) and why
 //	js/history.js     past sessions, search, export
+//	js/insights.js    the Insights page: deflection funnel, guides and their steps, content gaps,
+//	                  categories, answer times, technicians; a table and CSV link per chart
+//	insights.css      its styling
+//	vendor/uplot/     uPlot (MIT), the charts: vendored from npm unchanged (see its README.md)
 //	js/admin.js       technician accounts and the audit log
 //	js/words.js       plain words for audit actors, actions, end reasons and details
 //	                  (the raw codes stay in the exports)
 //	js/account.js     password and TOTP second factor
 //	js/dom.js         element helpers (text only, never HTML), the in-page confirm dialog
-//	js/vocab.js       end reasons, consent reasons, audit actions, error codes:
+//	js/vocab.js       end reasons, consent reasons, audit actions, error codes, insight kinds:
 //	                  generated from relay/protocol/vocab.go (go generate ./relay/console)
 //
 // Every text that comes from a user or the relay is set with textContent.

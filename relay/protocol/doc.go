@@ -52,7 +52,9 @@
 //	request.taken            R→C         RequestTaken (a technician took it; session.start follows)
 //	request.cancelled        R→C         RequestCancelled
 //	code.redeem              C→R         CodeRedeem
-//	outcome.report           C→R         OutcomeReport (reply: ack)
+//	outcome.report           C→R         OutcomeReport (reply: ack; older desktops — stored as insight events)
+//	insight.events           C→R         InsightEvents (reply: ack)
+//	welcome                  R→C         Welcome (the first message on every /ws/client connection)
 //	guide.feedback           C→R         GuideFeedback (reply: ack)
 //	ack                      R→C         (none)
 //	queue.snapshot           R→T         QueueSnapshot (sent on connect, in parts 1 … n)
@@ -72,6 +74,9 @@
 //	signal.candidate         C→R→T, T→R→C  Candidate
 //	chat                     C→R→T, T→R→C  Chat (relay fills from and at)
 //	error                    R→C, R→T    Error
+//	followup.claim           C→R         FollowupClaim (reply: ack)
+//	followup.offer           R→C         FollowupOffer
+//	followup.answer          C→R         FollowupAnswer (reply: ack)
 //
 // A message whose direction does not match the sender (for example a client
 // sending consent.view.request, or a technician sending signal.offer) is
@@ -158,6 +163,38 @@
 // a session message is refused with "not_allowed" when no session is running
 // or the session id does not match.
 //
+// # Follow-up and recurring requests
+//
+// A desktop keeps the request_id and resume_token of requests that ended
+// in a session and, on every connection, names them in followup.claim (at
+// most 8; the relay answers ack and ignores a token that does not match).
+// Once a claimed request's session has been over for the relay's
+// follow-up delay (default 24 h), the relay sends followup.offer on that
+// connection — again on a later connection while it is unanswered, at most
+// 3 times, never after an answer. The person answers followup.answer:
+// working, rating (1 … 5, 0 for none) and comment (≤ 1000 bytes); the relay
+// stores it (audit action followup.answer) and replies ack. An answer for
+// a request this connection has not claimed (or made) is refused with
+// "not_found", one for an answered request with "not_allowed". working=false
+// puts the request back in the queue: state waiting, "reopened" on its
+// QueueItem with the session that had resolved it (audit action
+// request.reopened), and the relay sends request.accepted for it with a
+// fresh resume token, as for a new request, when the connection holds no
+// other request.
+//
+//	{"v":1,"type":"followup.claim","id":"c2","data":{"requests":[{"request_id":"r-…","resume_token":"…"}]}}
+//	{"v":1,"type":"followup.offer","data":{"request_id":"r-…","session_id":"s-…","technician":"Alex from IT",
+//	  "ended_at":"2026-03-02T09:40:00Z","description":"printer says offline"}}
+//	{"v":1,"type":"followup.answer","id":"c3","data":{"request_id":"r-…","working":false,"rating":2,"comment":"offline again"}}
+//
+// request.submit may carry install_id, a random id the desktop chooses once
+// per installation (16 … 64 letters, digits, '-', '_'). A QueueItem carries
+// "recurring":{"count":3,"window_days":14,"previous":["r-…","r-…"]} when the
+// same person (name and contact, compared without case and spacing) or the
+// same install_id asked within the last 14 days (previous: newest first, at
+// most 20), and "reopened":{"at","session_id","rating","comment"} once a
+// follow-up reopened it.
+//
 // # Examples
 //
 // A desktop client escalating after a guide (C→R), and the reply (R→C):
@@ -206,6 +243,57 @@
 // base64(HMAC-SHA1(secret, username)). An empty list means host candidates
 // only.
 //
+// # Insight events
+//
+// The relay's first message on every /ws/client connection is welcome; its
+// insights.search_text says whether the organisation lets desktops report
+// what people typed. Desktops ignore welcome fields they do not know, and a
+// desktop that gets no welcome (an older relay) may assume true. (Older
+// desktops log the unknown welcome and go on.)
+//
+//	{"v":1,"type":"welcome","data":{"insights":{"search_text":true}}}
+//
+// A desktop reports self-help as insight.events, from its outbox, in
+// batches of at most 100 events (and within the message cap); the relay
+// stores them and replies ack. Each event is an object like
+//
+//	{"kind":"guide.opened","at":"2026-01-05T09:12:03Z","journey":"9f0c…(16–64 hex)",
+//	 "guide_id":"printer-offline","os":"windows/amd64 10.0.19045","app_version":"0.4.0"}
+//
+// with these fields:
+//
+//   - kind (required): search (a search that found guides), search.no_results,
+//     guide.opened, step.reached, guide.fixed, guide.not_working (ended
+//     without a fix), guide.abandoned (closed mid-guide), check.result,
+//     escalated (asked for live help).
+//   - at (required, RFC 3339): the desktop's clock; the relay clamps it to
+//     its own receive time ± 1 day.
+//   - journey (required): a random id the desktop gives one search → guide →
+//     outcome or escalation journey.
+//   - query (search kinds, ≤ 200 bytes): the text typed, only when
+//     search_text is true; the relay drops it otherwise.
+//   - guide_id (required on guide.* and step.reached), step_id (required on
+//     step.reached; on the outcome kinds the step where the guide ended),
+//     check and status (required on check.result; status one of ok, warn,
+//     fail, unknown, skipped), request_id (on escalated: the help request it
+//     became, ≤ 64 bytes), os, app_version.
+//
+// No name and no machine id: events are anonymous unless an escalated
+// event links its journey to a request. An unknown kind, a missing required
+// field or a field over its limit refuses the whole message (bad_message).
+// insight.events shares outcome.report's per-address rate (one message a
+// second, burst 30, by default).
+//
+//	{"v":1,"type":"insight.events","id":"c9","data":{"events":[
+//	  {"kind":"search.no_results","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","query":"outlok wont open"},
+//	  {"kind":"escalated","at":"2026-01-05T09:13:02Z","journey":"9f0c2a7e5b4d4e61","request_id":"r-…"}]}}
+//	{"v":1,"type":"ack","id":"c9"}
+//
+// outcome.report (from desktops before insight.events) is kept: the relay
+// stores it as the matching insight event with no journey (fixed →
+// guide.fixed, escalated → escalated, no_results → search.no_results,
+// abandoned → guide.abandoned).
+//
 // # Error codes
 //
 //	bad_message          malformed JSON, wrong types, field over its limit (socket then closed, 1008)
@@ -237,8 +325,8 @@
 // The relay caps the sockets one address may hold open on each endpoint
 // (more are answered HTTP 429), the messages one socket may send (past the
 // rate: error "rate_limited", then the socket is closed with 1008), and per
-// address the request.submit / request.cancel and outcome.report (with
-// guide.feedback, which shares its rate) messages
+// address the request.submit / request.cancel and outcome.report / insight.events (with
+// guide.feedback, which shares their rate) messages
 // (past the rate: error "rate_limited" with retry_after_ms, socket left
 // open, nothing stored). It also caps the help requests waiting at once, in
 // all and per address (defaults 500 and 3): past either, request.submit is
@@ -252,7 +340,9 @@
 // os, app_version ≤ 200 bytes; idempotency_key ≤ 64 bytes; description ≤ 8000 bytes; guide steps ≤ 200;
 // diagnostics ≤ 200; each step/check text field ≤ 2000 bytes; SDP ≤ 48 KiB;
 // candidate ≤ 1000 bytes; chat text ≤ 4000 bytes; code ≤ 32 characters;
-// a help request as stored (its encoded QueueItem) ≤ 60 KiB.
+// follow-up comment ≤ 1000 bytes; followup.claim requests ≤ 8; install_id 16 … 64 characters;
+// a help request as stored (its encoded QueueItem) ≤ 60 KiB; insight.events
+// ≤ 100 events, query ≤ 200 bytes, journey 16–64 hex digits.
 //
 // # Guide feedback
 //

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDecode(t *testing.T) {
@@ -32,6 +33,20 @@ func TestDecode(t *testing.T) {
 		{"guide feedback guide id too long", `{"v":1,"type":"guide.feedback","data":{"guide_id":"` + strings.Repeat("g", MaxIDLen+1) + `"}}`, "", CodeBadMessage},
 		{"guide feedback comment not text", `{"v":1,"type":"guide.feedback","data":{"guide_id":"g","comment":5}}`, "", CodeBadMessage},
 		{"cancel without data", `{"v":1,"type":"request.cancel"}`, TypeRequestCancel, ""},
+		{"insight events", `{"v":1,"type":"insight.events","id":"c9","data":{"events":[{"kind":"search.no_results","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","query":"outlok"},{"kind":"step.reached","at":"2026-01-05T09:12:00Z","journey":"9f0c2a7e5b4d4e61","guide_id":"printer","step_id":"power"},{"kind":"check.result","at":"2026-01-05T09:12:01Z","journey":"9f0c2a7e5b4d4e61","check":"spool","status":"warn"},{"kind":"escalated","at":"2026-01-05T09:13:02Z","journey":"9f0c2a7e5b4d4e61","request_id":"r-1"}]}}`, TypeInsightEvents, ""},
+		{"insight no events", `{"v":1,"type":"insight.events","data":{"events":[]}}`, "", CodeBadMessage},
+		{"insight too many events", `{"v":1,"type":"insight.events","data":{"events":[` + strings.TrimSuffix(strings.Repeat(`{"kind":"search","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61"},`, MaxInsightEvents+1), ",") + `]}}`, "", CodeBadMessage},
+		{"insight unknown kind", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"shell","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61"}]}}`, "", CodeBadMessage},
+		{"insight no time", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","journey":"9f0c2a7e5b4d4e61"}]}}`, "", CodeBadMessage},
+		{"insight bad time", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","at":"yesterday","journey":"9f0c2a7e5b4d4e61"}]}}`, "", CodeBadMessage},
+		{"insight short journey", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","at":"2026-01-05T09:11:40Z","journey":"9f0c"}]}}`, "", CodeBadMessage},
+		{"insight journey not hex", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e6z"}]}}`, "", CodeBadMessage},
+		{"insight guide without id", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"guide.opened","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61"}]}}`, "", CodeBadMessage},
+		{"insight step without id", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"step.reached","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","guide_id":"g"}]}}`, "", CodeBadMessage},
+		{"insight check bad status", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"check.result","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","check":"net","status":"meh"}]}}`, "", CodeBadMessage},
+		{"insight status off a check", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","status":"ok"}]}}`, "", CodeBadMessage},
+		{"insight query too long", `{"v":1,"type":"insight.events","data":{"events":[{"kind":"search","at":"2026-01-05T09:11:40Z","journey":"9f0c2a7e5b4d4e61","query":"` + strings.Repeat("q", MaxShortText+1) + `"}]}}`, "", CodeBadMessage},
+		{"welcome", `{"v":1,"type":"welcome","data":{"insights":{"search_text":false}}}`, TypeWelcome, ""},
 		{"offer", `{"v":1,"type":"signal.offer","session":"s","data":{"sdp":"v=0"}}`, TypeOffer, ""},
 		{"candidate end", `{"v":1,"type":"signal.candidate","data":{"candidate":""}}`, TypeCandidate, ""},
 		{"unknown data field ignored", `{"v":1,"type":"chat","data":{"text":"hi","extra":1}}`, TypeChat, ""},
@@ -50,6 +65,21 @@ func TestDecode(t *testing.T) {
 		{"bad outcome kind", `{"v":1,"type":"outcome.report","data":{"kind":"x"}}`, "", CodeBadMessage},
 		{"long id", `{"v":1,"type":"ack","id":"` + strings.Repeat("i", 65) + `"}`, "", CodeBadMessage},
 		{"too large", `{"v":1,"type":"chat","data":{"text":"` + big + `"}}`, "", CodeBadMessage},
+		{"followup answer", `{"v":1,"type":"followup.answer","id":"c3","data":{"request_id":"r-1","working":false,"rating":2,"comment":"offline again"}}`, TypeFollowupAnswer, ""},
+		{"followup answer without rating", `{"v":1,"type":"followup.answer","data":{"request_id":"r-1","working":true}}`, TypeFollowupAnswer, ""},
+		{"followup rating too high", `{"v":1,"type":"followup.answer","data":{"request_id":"r-1","rating":6}}`, "", CodeBadMessage},
+		{"followup rating negative", `{"v":1,"type":"followup.answer","data":{"request_id":"r-1","rating":-1}}`, "", CodeBadMessage},
+		{"followup without request", `{"v":1,"type":"followup.answer","data":{"working":true}}`, "", CodeBadMessage},
+		{"followup comment too long", `{"v":1,"type":"followup.answer","data":{"request_id":"r-1","comment":"` + strings.Repeat("c", MaxFollowupComment+1) + `"}}`, "", CodeBadMessage},
+		{"followup working not bool", `{"v":1,"type":"followup.answer","data":{"request_id":"r-1","working":"no"}}`, "", CodeBadMessage},
+		{"followup claim", `{"v":1,"type":"followup.claim","data":{"requests":[{"request_id":"r-1","resume_token":"t"}]}}`, TypeFollowupClaim, ""},
+		{"followup claim too many", `{"v":1,"type":"followup.claim","data":{"requests":[` + strings.TrimSuffix(strings.Repeat(`{"request_id":"r","resume_token":"t"},`, MaxFollowupClaims+1), ",") + `]}}`, "", CodeBadMessage},
+		{"followup claim without token", `{"v":1,"type":"followup.claim","data":{"requests":[{"request_id":"r-1"}]}}`, "", CodeBadMessage},
+		{"followup offer", `{"v":1,"type":"followup.offer","data":{"request_id":"r-1","session_id":"s-1","technician":"Alex","ended_at":"2026-03-02T09:40:00Z","description":"printer"}}`, TypeFollowupOffer, ""},
+		{"submit with install id", `{"v":1,"type":"request.submit","data":{"description":"d","install_id":"ABCDEFGHIJKLMNOPQRSTUVWXYZ"}}`, TypeRequestSubmit, ""},
+		{"install id too short", `{"v":1,"type":"request.submit","data":{"description":"d","install_id":"abc"}}`, "", CodeBadMessage},
+		{"install id with odd characters", `{"v":1,"type":"request.submit","data":{"description":"d","install_id":"ABCDEFGHIJKLMNOP/../x"}}`, "", CodeBadMessage},
+		{"install id too long", `{"v":1,"type":"request.submit","data":{"description":"d","install_id":"` + strings.Repeat("a", MaxInstallIDLen+1) + `"}}`, "", CodeBadMessage},
 		{"too many steps", `{"v":1,"type":"request.submit","data":{"description":"d","guide":{"steps":[` + strings.TrimSuffix(strings.Repeat(`{},`, MaxItems+1), ",") + `]}}}`, "", CodeBadMessage},
 	}
 	for _, tt := range tests {
@@ -93,10 +123,16 @@ func TestRoundTrip(t *testing.T) {
 					v.Kind = OutcomeFixed
 				case *GuideFeedback:
 					v.GuideID = "printer-offline"
+				case *InsightEvents:
+					v.Events = []InsightEvent{{Kind: InsightSearch, At: time.Unix(1767225600, 0).UTC(), Journey: "0123456789abcdef"}}
 				case *SDP:
 					v.SDP = "v=0"
 				case *Chat:
 					v.Text = "hi"
+				case *FollowupOffer:
+					v.RequestID = "r"
+				case *FollowupAnswer:
+					v.RequestID, v.Rating = "r", 4
 				}
 			}
 			b, err := Encode(typ, "id1", "s1", payload)
@@ -168,8 +204,8 @@ func TestSpecOf(t *testing.T) {
 		t.Error("SpecOf accepts a type outside the closed set")
 	}
 	types := Types()
-	if len(types) != 28 || !slices.IsSorted(types) {
-		t.Fatalf("Types() = %v, want the 28 types sorted", types)
+	if len(types) != 33 || !slices.IsSorted(types) {
+		t.Fatalf("Types() = %v, want the 33 types sorted", types)
 	}
 	if s, ok := SpecOf(TypeChat); !ok || !s.Session || s.From != FromClient|FromTech {
 		t.Errorf("SpecOf(chat) = %+v, %v", s, ok)

@@ -91,6 +91,8 @@ const (
 	AuditGuideRevert    AuditAction = "guide.revert"
 	AuditGuideVariables AuditAction = "guide.variables"
 	AuditGuideImport    AuditAction = "guide.import"
+	AuditFollowupAnswer AuditAction = AuditAction(TypeFollowupAnswer) // the person answered a follow-up
+	AuditReopened       AuditAction = "request.reopened"              // a follow-up "not working" put the request back in the queue
 )
 
 // AuditActions lists every audit action, in the order above.
@@ -101,7 +103,8 @@ func AuditActions() []AuditAction {
 		AuditCodeFailed, AuditSessionStart, AuditSessionEnd, AuditSessionNotes, AuditViewRequest,
 		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke,
 		AuditGuideDraft, AuditGuidePublish, AuditGuideUnpublish, AuditGuideHide, AuditGuideUnhide, AuditGuideRevert,
-		AuditGuideVariables, AuditGuideImport}
+		AuditGuideVariables, AuditGuideImport,
+		AuditFollowupAnswer, AuditReopened}
 }
 
 // ErrorCode is the code of an error message.
@@ -153,4 +156,46 @@ func UserActor(name string) Actor {
 		return ActorUser
 	}
 	return Actor("user:" + name)
+}
+
+// InsightKind names one kind of insight event a desktop reports
+// (insight.events): what people searched, which guide they opened, how far
+// they got and how it ended.
+type InsightKind string
+
+// Insight kinds.
+const (
+	InsightSearch      InsightKind = "search"            // a search that found guides
+	InsightNoResults   InsightKind = "search.no_results" // a search that found nothing
+	InsightGuideOpened InsightKind = "guide.opened"      // a guide was opened
+	InsightStepReached InsightKind = "step.reached"      // a step of a guide was shown
+	InsightFixed       InsightKind = "guide.fixed"       // the person said the guide fixed it
+	InsightNotWorking  InsightKind = "guide.not_working" // the guide ended without a fix ("still not working")
+	InsightAbandoned   InsightKind = "guide.abandoned"   // the guide was closed mid-way
+	InsightCheckResult InsightKind = "check.result"      // an automatic check ran
+	InsightEscalated   InsightKind = "escalated"         // the person asked for live help
+)
+
+// InsightKinds lists every insight kind, in the order above.
+func InsightKinds() []InsightKind {
+	return []InsightKind{InsightSearch, InsightNoResults, InsightGuideOpened, InsightStepReached, InsightFixed,
+		InsightNotWorking, InsightAbandoned, InsightCheckResult, InsightEscalated}
+}
+
+// CheckStatus is the result of an automatic check (selfhelp/diag uses the
+// same words); "skipped" is a check the desktop did not run.
+type CheckStatus string
+
+// Check statuses.
+const (
+	CheckOK      CheckStatus = "ok"
+	CheckWarn    CheckStatus = "warn"
+	CheckFail    CheckStatus = "fail"
+	CheckUnknown CheckStatus = "unknown"
+	CheckSkipped CheckStatus = "skipped"
+)
+
+// CheckStatuses lists every check status, in the order above.
+func CheckStatuses() []CheckStatus {
+	return []CheckStatus{CheckOK, CheckWarn, CheckFail, CheckUnknown, CheckSkipped}
 }

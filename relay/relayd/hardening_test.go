@@ -152,6 +152,9 @@ func TestSlowlorisCut(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ws.CloseNow()
+		if _, hello, err := ws.Read(ctx); err != nil || !strings.Contains(string(hello), `"type":"welcome"`) {
+			t.Fatalf("first message %s, %v; want the welcome", hello, err)
+		}
 		time.Sleep(limits.ReadTimeout + time.Second) // past the request deadline the socket must still be read
 		b, _ := protocol.Encode(protocol.TypeRequestSubmit, "1", "", &protocol.RequestSubmit{
 			ClientInfo: protocol.ClientInfo{Name: "Ana", OS: "linux", AppVersion: "0.1.0"}, Description: "still here"})

@@ -94,6 +94,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/audit", s.authed(true, s.handleAudit))
 	mux.HandleFunc("GET /api/audit/export", s.authed(true, s.handleAuditExport))
 	mux.HandleFunc("GET /api/outcomes/summary", s.authed(false, s.handleOutcomes))
+	s.insightRoutes(mux) // api_insights.go
 
 	mux.HandleFunc("GET /api/admin/users", s.authed(true, s.handleUsers))
 	mux.HandleFunc("POST /api/admin/users", s.authed(true, s.handleCreateUser))

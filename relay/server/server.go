@@ -37,6 +37,9 @@ import (
 // Config configures a Server. Store is required; other zero fields get defaults.
 type Config struct {
 	Store *store.SQLite
+	// Insights are the organisation's choices about insight events
+	// (the setting insights.search_text).
+	Insights Insights
 	// Now is the clock (tests inject one); default time.Now.
 	Now func() time.Time
 
@@ -127,6 +130,10 @@ type Config struct {
 	// disabled or a password set by another process (lifeline-relay
 	// user …) ends them; default DefaultLoginCheck (1 s).
 	LoginCheck time.Duration
+	// FollowupDelay is how long after a session resolved a request its
+	// desktop is asked whether the problem is still fixed; default
+	// DefaultFollowupDelay (24 h).
+	FollowupDelay time.Duration
 }
 
 // HTTPLimits bound what one HTTP connection may hold: the time to send
@@ -163,13 +170,16 @@ type Server struct {
 	secure  bool // Secure __Host- cookie and HSTS (https PublicURL or SecureCookies)
 
 	// The store, by the role each part of the server uses.
-	accounts store.Accounts
-	queue    store.Queue
-	records  store.Sessions
-	auditLog store.AuditLog
-	codeBook store.Codes
-	outcomes store.Outcomes
-	upkeep   upkeep
+	accounts  store.Accounts
+	queue     store.Queue
+	records   store.Sessions
+	auditLog  store.AuditLog
+	codeBook  store.Codes
+	outcomes  store.Outcomes
+	insights  store.InsightRecorder
+	reports   store.InsightReports
+	followups store.Followups
+	upkeep    upkeep
 
 	guides    *guideLib // the organisation's guide pack (guides.go, api_guides.go)
 	guideSync addrRates // GET /api/client/guides per address
@@ -262,6 +272,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.DenyCooldown <= 0 {
 		cfg.DenyCooldown = 30 * time.Second
 	}
+	if cfg.FollowupDelay <= 0 {
+		cfg.FollowupDelay = DefaultFollowupDelay
+	}
 	if cfg.MaxDenyCooldown < cfg.DenyCooldown {
 		cfg.MaxDenyCooldown = max(10*time.Minute, cfg.DenyCooldown)
 	}
@@ -273,7 +286,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	st := cfg.Store
 	s := &Server{
 		cfg: cfg, log: log, now: cfg.Now, secure: secure || cfg.SecureCookies,
-		accounts: st, queue: st, records: st, auditLog: st, codeBook: st, outcomes: st, upkeep: st,
+		accounts: st, queue: st, records: st, auditLog: st, codeBook: st, outcomes: st, upkeep: st, insights: st, reports: st, followups: st,
 		totp:        newTOTPGuard(),
 		codeLimiter: codes.NewLimiter(cfg.CodeLimiter),
 		accountLock: limit.New(cfg.AccountLockout, cfg.Now),
@@ -301,9 +314,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.SetSocketLimits(cfg.Sockets)
 	s.registerMetrics()
 	s.handler = s.routes()
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.pruneLoop()
-	go s.loginLoop() // loginwatch.go
+	go s.loginLoop()    // loginwatch.go
+	go s.followupLoop() // followup.go
 	return s, nil
 }
 

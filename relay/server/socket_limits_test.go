@@ -81,21 +81,26 @@ func (s *rawWS) writeRaw(b []byte) {
 	}
 }
 
-// read returns the next frame decoded, and its size; err when the socket
-// closed (websocket.CloseStatus(err) gives the status).
+// read returns the next frame decoded (past the welcome), and its size;
+// err when the socket closed (websocket.CloseStatus(err) gives the status).
 func (s *rawWS) read() (protocol.Message, int, error) {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, b, err := s.ws.Read(ctx)
-	if err != nil {
-		return protocol.Message{}, 0, err
+	for {
+		_, b, err := s.ws.Read(ctx)
+		if err != nil {
+			return protocol.Message{}, 0, err
+		}
+		m, err := protocol.Decode(b)
+		if err != nil {
+			s.t.Fatalf("relay sent an undecodable frame (%d bytes): %v", len(b), err)
+		}
+		if m.Type == protocol.TypeWelcome {
+			continue // every desktop socket's first message
+		}
+		return m, len(b), nil
 	}
-	m, err := protocol.Decode(b)
-	if err != nil {
-		s.t.Fatalf("relay sent an undecodable frame (%d bytes): %v", len(b), err)
-	}
-	return m, len(b), nil
 }
 
 // next returns the next message of type typ, skipping position updates

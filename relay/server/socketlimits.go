@@ -242,7 +242,7 @@ func (s *Server) throttle(c *clientConn, replyID string, typ protocol.Type) bool
 	l := g.limits.Load()
 	bucket, r, burst, reason := &g.submits, l.SubmitRate, l.SubmitBurst, refusedSubmitRate
 	msg := "too many help requests from your network just now; wait a little and try again"
-	if typ == protocol.TypeOutcomeReport || typ == protocol.TypeGuideFeedback {
+	if typ == protocol.TypeOutcomeReport || typ == protocol.TypeGuideFeedback || typ == protocol.TypeInsightEvents {
 		bucket, r, burst, reason = &g.outcomes, l.OutcomeRate, l.OutcomeBurst, refusedOutcomeRate
 		msg = "too many reports from your network just now; this one was not saved"
 	}

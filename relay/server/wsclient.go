@@ -23,6 +23,7 @@ type clientConn struct {
 	requestID string
 	session   *liveSession
 	name      string
+	fu        followupState // followup.go
 }
 
 // msgNoLongerOpen answers a resume of a request that cannot be resumed.
@@ -57,6 +58,7 @@ func (s *Server) handleClientWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered
 	}
 	c := &clientConn{wsConn: s.newConn(ws, r, "client")}
+	c.enqueue(s.welcome())
 	s.hub.addClient(c)
 	c.run(func(m protocol.Message) { s.handleClient(c, m) }, func() { s.clientGone(c) })
 }
@@ -83,8 +85,12 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 	}
 	ctx := c.ctx
 	switch m.Type {
-	case protocol.TypeRequestSubmit, protocol.TypeRequestCancel, protocol.TypeOutcomeReport, protocol.TypeGuideFeedback:
+	case protocol.TypeRequestSubmit, protocol.TypeRequestCancel, protocol.TypeOutcomeReport, protocol.TypeGuideFeedback, protocol.TypeInsightEvents:
 		if !s.throttle(c, m.ID, m.Type) {
+			return
+		}
+	case protocol.TypeFollowupClaim, protocol.TypeFollowupAnswer:
+		if !s.throttle(c, m.ID, protocol.TypeOutcomeReport) { // counted with the reports
 			return
 		}
 	}
@@ -95,14 +101,14 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 		s.resume(ctx, c, m.ID, p)
 	case *protocol.CodeRedeem:
 		s.redeem(ctx, c, m.ID, p)
+	case *protocol.FollowupClaim:
+		s.claimFollowups(ctx, c, m.ID, p) // followup.go
+	case *protocol.FollowupAnswer:
+		s.answerFollowup(ctx, c, m.ID, p)
 	case *protocol.OutcomeReport:
-		err := s.outcomes.AddOutcome(ctx, store.Outcome{At: s.now(), Kind: p.Kind, GuideID: p.GuideID, StepID: p.StepID, Query: p.Query, OS: p.OS, AppVersion: p.AppVersion})
-		if err != nil {
-			s.log.Error("store outcome", "err", err)
-			c.replyError(m.ID, protocol.CodeInternal, "could not store the outcome; try again later")
-			return
-		}
-		c.enqueue(s.encode(protocol.TypeAck, m.ID, "", nil))
+		s.storeInsights(ctx, c, m.ID, []protocol.InsightEvent{p.Insight(s.now())})
+	case *protocol.InsightEvents:
+		s.storeInsights(ctx, c, m.ID, p.Events)
 	case *protocol.GuideFeedback:
 		s.guideFeedback(ctx, c, m.ID, p) // guides_feedback.go
 	default:
@@ -155,6 +161,7 @@ func (s *Server) submit(ctx context.Context, c *clientConn, id string, p *protoc
 	if len(p.Diagnostics) > 0 {
 		r.Diagnostics, _ = json.Marshal(p.Diagnostics)
 	}
+	s.markRecurring(ctx, &r, p.InstallID) // followup.go
 	// Capped by the size it is kept and shown at, escapes and all, so that
 	// it reaches every console (queue.added, session.start).
 	it := queueItem(r, true)

@@ -246,13 +246,15 @@ func (s *SQLite) DeleteLogins(ctx context.Context, techID int64) error {
 
 // --- requests
 
-const reqCols = `id, state, source, name, contact, description, os, app_version, guide, diagnostics, resume_hash, address, taken_by, session_id, created_at, updated_at`
+const reqCols = `id, state, source, name, contact, description, os, app_version, guide, diagnostics, resume_hash, address, taken_by, session_id, created_at, updated_at, install_id, person_key, recurring, reopened`
 
 func scanReq(sc interface{ Scan(...any) error }) (Request, error) {
 	var r Request
-	var guide, diag string
+	var guide, diag, recurring, reopened string
 	var c, u int64
-	err := sc.Scan(&r.ID, &r.State, &r.Source, &r.Name, &r.Contact, &r.Description, &r.OS, &r.AppVersion, &guide, &diag, &r.ResumeHash, &r.Address, &r.TakenBy, &r.SessionID, &c, &u)
+	err := sc.Scan(&r.ID, &r.State, &r.Source, &r.Name, &r.Contact, &r.Description, &r.OS, &r.AppVersion, &guide, &diag, &r.ResumeHash, &r.Address, &r.TakenBy, &r.SessionID, &c, &u,
+		&r.InstallID, &r.PersonKey, &recurring, &reopened)
+	r.Recurring, r.Reopened = rawJSON(recurring), rawJSON(reopened)
 	if guide != "" {
 		r.Guide = []byte(guide)
 	}
@@ -272,8 +274,9 @@ func (s *SQLite) CreateRequest(ctx context.Context, r *Request) error {
 	if r.IdempotencyKey != "" {
 		key = r.IdempotencyKey
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO help_requests (`+reqCols+`, idempotency_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		r.ID, r.State, r.Source, r.Name, r.Contact, r.Description, r.OS, r.AppVersion, string(r.Guide), string(r.Diagnostics), r.ResumeHash, r.Address, r.TakenBy, r.SessionID, ms(r.CreatedAt), ms(r.UpdatedAt), key)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO help_requests (`+reqCols+`, idempotency_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		r.ID, r.State, r.Source, r.Name, r.Contact, r.Description, r.OS, r.AppVersion, string(r.Guide), string(r.Diagnostics), r.ResumeHash, r.Address, r.TakenBy, r.SessionID, ms(r.CreatedAt), ms(r.UpdatedAt),
+		r.InstallID, r.PersonKey, string(r.Recurring), string(r.Reopened), key)
 	if err != nil {
 		return fmt.Errorf("insert request: %w", err)
 	}
@@ -596,18 +599,14 @@ func (s *SQLite) Chat(ctx context.Context, sessionID string) ([]ChatMessage, err
 
 // --- outcomes
 
-// AddOutcome stores a guide outcome.
-func (s *SQLite) AddOutcome(ctx context.Context, o Outcome) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO guide_outcomes (at, kind, guide_id, step_id, query, os, app_version) VALUES (?,?,?,?,?,?,?)`,
-		ms(o.At), o.Kind, o.GuideID, o.StepID, o.Query, o.OS, o.AppVersion)
-	return err
-}
-
-// OutcomeSummary counts outcomes since a time, grouped by kind, guide, step
-// and query, most frequent first.
+// OutcomeSummary counts the self-help outcomes since a time — the insight
+// events outcome.report stands for, in its words (protocol.OutcomeKind) —
+// grouped by kind, guide, step and query, most frequent first.
 func (s *SQLite) OutcomeSummary(ctx context.Context, since time.Time) ([]OutcomeCount, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, guide_id, step_id, query, COUNT(*) AS n FROM guide_outcomes WHERE at >= ?
-		GROUP BY kind, guide_id, step_id, query ORDER BY n DESC, kind, guide_id, step_id, query`, ms(since))
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, guide_id, step_id, query, COUNT(*) AS n FROM insight_events
+		WHERE kind IN (?, ?, ?, ?) AND at >= ?
+		GROUP BY kind, guide_id, step_id, query ORDER BY n DESC, kind, guide_id, step_id, query`,
+		protocol.InsightFixed, protocol.InsightEscalated, protocol.InsightNoResults, protocol.InsightAbandoned, ms(since))
 	if err != nil {
 		return nil, err
 	}
@@ -615,9 +614,11 @@ func (s *SQLite) OutcomeSummary(ctx context.Context, since time.Time) ([]Outcome
 	var out []OutcomeCount
 	for rows.Next() {
 		var c OutcomeCount
-		if err := rows.Scan(&c.Kind, &c.GuideID, &c.StepID, &c.Query, &c.Count); err != nil {
+		var kind protocol.InsightKind
+		if err := rows.Scan(&kind, &c.GuideID, &c.StepID, &c.Query, &c.Count); err != nil {
 			return nil, err
 		}
+		c.Kind = protocol.OutcomeKind(kind)
 		out = append(out, c)
 	}
 	return out, rows.Err()

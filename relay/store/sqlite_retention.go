@@ -19,7 +19,7 @@ type Cutoffs struct {
 	Transcripts time.Time // chat lines
 	Sessions    time.Time // ended sessions (with notes and transcript) and closed requests
 	Audit       time.Time // audit events
-	Outcomes    time.Time // self-help outcomes
+	Outcomes    time.Time // self-help outcomes and insight events (and the relay's anonymous request and session facts)
 	Now         time.Time // expired codes and logins go at once
 }
 
@@ -65,8 +65,15 @@ func (s *SQLite) PruneRecords(ctx context.Context, c Cutoffs) (PruneResult, erro
 		{&res.Sessions, c.Sessions, `DELETE FROM sessions WHERE ended_at != 0 AND ended_at < ?1`},
 		{&res.Requests, c.Sessions, `DELETE FROM help_requests WHERE state IN ('resolved','cancelled','expired') AND updated_at < ?1
 			AND id NOT IN (SELECT request_id FROM sessions WHERE ended_at = 0)`},
+		// Follow-ups (answers, comments) go with their session's records.
+		{new(int64), c.Sessions, `DELETE FROM followups WHERE ended_at < ?1`},
 		{&res.Audit, c.Audit, `DELETE FROM audit_events WHERE at < ?1`},
-		{&res.Outcomes, c.Outcomes, `DELETE FROM guide_outcomes WHERE at < ?1`},
+		{&res.Outcomes, c.Outcomes, `DELETE FROM insight_events WHERE at < ?1`},
+		{new(int64), c.Outcomes, `DELETE FROM insight_day_kind WHERE n <= 0`},
+		{new(int64), c.Outcomes, `DELETE FROM insight_day_guide WHERE n <= 0`},
+		{new(int64), c.Outcomes, `DELETE FROM insight_day_step WHERE n <= 0`},
+		{new(int64), c.Outcomes, `DELETE FROM insight_requests WHERE created_at < ?1`},
+		{new(int64), c.Outcomes, `DELETE FROM insight_sessions WHERE started_at < ?1`},
 		{&res.Codes, c.Now, `DELETE FROM codes WHERE expires_at < ?1`},
 		{&res.Logins, c.Now, `DELETE FROM logins WHERE expires_at < ?1`},
 	}

@@ -3,7 +3,8 @@
 // transcripts and guide outcomes.
 //
 // The records are grouped in small role interfaces — [Accounts], [Queue],
-// [Sessions], [AuditLog], [Codes], [Outcomes] — each consumer taking the
+// [Sessions], [AuditLog], [Codes], [Outcomes], [InsightRecorder],
+// [InsightReports] — each consumer taking the
 // roles it uses. [SQLite] implements them all with the pure-Go
 // modernc.org/sqlite driver so the relay stays cgo-free; a PostgreSQL
 // implementation would implement the same roles.
@@ -80,6 +81,11 @@ type Request struct {
 	// IdempotencyKey is the client's key for the submit that created it
 	// ("" for none); unique among requests. Written by CreateRequest only.
 	IdempotencyKey string
+	// InstallID and PersonKey find earlier requests of the same computer
+	// or person (see [Followups]); Recurring and Reopened are the
+	// QueueItem's protocol.Recurring and protocol.Reopened, or empty.
+	InstallID, PersonKey string
+	Recurring, Reopened  json.RawMessage
 }
 
 // Session is one live assistance session.
@@ -143,17 +149,6 @@ type ChatMessage struct {
 	At        time.Time      `json:"at"`
 	Sender    protocol.Actor `json:"sender"`
 	Text      string         `json:"text"`
-}
-
-// Outcome is a self-help outcome reported by a desktop client.
-type Outcome struct {
-	At         time.Time
-	Kind       string
-	GuideID    string
-	StepID     string
-	Query      string
-	OS         string
-	AppVersion string
 }
 
 // OutcomeCount is one row of an outcome summary.
@@ -224,8 +219,8 @@ type Codes interface {
 	CancelCode(ctx context.Context, id, techID int64) error
 }
 
-// Outcomes holds self-help outcomes.
+// Outcomes summarises self-help outcomes (stored as insight events, see
+// InsightRecorder).
 type Outcomes interface {
-	AddOutcome(ctx context.Context, o Outcome) error
 	OutcomeSummary(ctx context.Context, since time.Time) ([]OutcomeCount, error)
 }

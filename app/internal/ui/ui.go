@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -91,6 +92,9 @@ type UI struct {
 	guide     *guideScreen
 	help      *helpScreen
 	chatPanel *chatPanel
+	// journey makes the insight events of self-help; nil without a
+	// help desk.
+	journey *helpdesk.Journey
 
 	// set is the guides in use: Index and Vars, then each UpdateGuides.
 	set atomic.Pointer[guideSet]
@@ -100,6 +104,7 @@ type UI struct {
 	dispatch func(func())
 
 	lastConsent  *consentDialog       // the consent dialog shown last
+	lastFollowup *followupDialog      // the follow-up dialog shown last (followup.go)
 	onEvent      func(helpdesk.Event) // test hook: after an event is handled
 	onGuides     func()               // test hook: after new guides are in use
 	onFeedback   func()               // test hook: after feedback was kept
@@ -113,6 +118,9 @@ func New(a fyne.App, deps Deps) *UI {
 	}
 	u := &UI{app: a, deps: deps, dispatch: fyne.Do}
 	u.set.Store(&guideSet{ix: deps.Index, vars: deps.Vars})
+	if deps.Helpdesk != nil {
+		u.journey = helpdesk.NewJourney(deps.Helpdesk.Track)
+	}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	applyTheme(a, deps.Settings.Theme())
 	icon := fyne.NewStaticResource("lifeline.png", assets.Icon())
@@ -177,6 +185,7 @@ func (u *UI) ShowAndRun() {
 // Close stops background work and waits for it, then closes the guides'
 // index the window owns (not Deps.Index, which is the caller's).
 func (u *UI) Close() {
+	u.journey.Leave() // a guide left open is abandoned
 	u.cancel()
 	u.wg.Wait()
 	u.guides().retire()
@@ -208,6 +217,7 @@ func (u *UI) showHome() {
 // startOver is "Start": home with an empty search box, so new words are
 // not added to the last search.
 func (u *UI) startOver() {
+	u.journey.Restart()
 	u.home.entry.SetText("")
 	u.showHome()
 }
@@ -218,6 +228,10 @@ func (u *UI) openGuide(id string) {
 		return
 	}
 	u.deps.Settings.AddRecentGuide(id)
+	if q := strings.TrimSpace(u.home.entry.Text); q != "" {
+		u.journey.Searched(q, len(u.home.shown.Hits))
+	}
+	u.journey.Opened(id)
 	u.guide.start(g, u.home.entry.Text)
 	u.setScreen(u.guide.root)
 }
@@ -258,6 +272,8 @@ func (u *UI) watchHelpdesk() {
 						u.showSession(ev)
 					case helpdesk.EventChat:
 						u.chat(ev.From, ev.Text, ev.At)
+					case helpdesk.EventFollowup:
+						u.showFollowup(ev.Followup)
 					case helpdesk.EventConnection:
 						u.setOnline(ev.Online, ev.Text)
 						if ev.Online && u.deps.Guides != nil {

@@ -154,10 +154,12 @@ func serveOptions(args []string) (relayd.Options, *slog.Logger, error) {
 		{"transcripts", server.DefaultTranscriptRetention, "keep chat transcripts this long"},
 		{"sessions", server.DefaultSessionRetention, "keep ended sessions, notes and closed requests (names, contacts, descriptions) this long"},
 		{"audit", server.DefaultAuditRetention, "keep the audit log this long"},
-		{"outcomes", server.DefaultOutcomeRetention, "keep anonymous self-help outcomes this long"},
+		{"outcomes", server.DefaultOutcomeRetention, "keep anonymous self-help outcomes and insight events this long"},
 	} {
 		retention[r.name] = fs.Duration("retention-"+r.name, r.def, r.what+" (0 keeps forever)")
 	}
+	searchText := fs.Bool("insights-search-text", true, "let desktops report what people typed in self-help search (content gaps on the Insights page); false: they omit it and the relay drops it")
+	fs.DurationVar(&o.FollowupDelay, "followup-delay", server.DefaultFollowupDelay, "ask the person whether the problem is still fixed this long after a session resolved it")
 	fs.StringVar(&o.KeyFile, "key-file", "", "server key file (HMAC of one-time codes, encryption of TOTP secrets), mode 0600; created if missing; default relay.key in the data dir")
 	sockets := socketFlags(fs)
 	fs.Var(origins, "origin", "extra allowed Origin host patterns for the console socket, comma-separated")
@@ -174,6 +176,7 @@ func serveOptions(args []string) (relayd.Options, *slog.Logger, error) {
 	o.TURNURLs, o.Origins, o.TrustedProxies = turnURLs.Values, origins.Values, proxies.Values
 	o.TURNAllowPeers = turnAllow.Values
 	o.Sockets = sockets()
+	o.Insights = server.Insights{NoSearchText: !*searchText}
 	forever := func(d time.Duration) time.Duration {
 		if d == 0 {
 			return -1 // server.Retention: negative keeps forever

@@ -31,6 +31,8 @@ func Vocabularies() []Vocabulary {
 		{"ErrorCode", "The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes).", strs(protocol.ErrorCodes())},
 		{"GuideState", "Where a guide stands for desktops (protocol.GuideState, protocol.GuideStates).", strs(protocol.GuideStates())},
 		{"GuideOrigin", "Whose a guide is (protocol.GuideOrigin, protocol.GuideOrigins).", strs(protocol.GuideOrigins())},
+		{"InsightKind", "What a desktop reports of self-help (protocol.InsightKind, protocol.InsightKinds).", strs(protocol.InsightKinds())},
+		{"CheckStatus", "The result of an automatic check (protocol.CheckStatus, protocol.CheckStatuses).", strs(protocol.CheckStatuses())},
 	}
 }
 

@@ -7,8 +7,10 @@ import { ErrorCode } from './vocab.js';
 import { renderContext, displayName, splitDescription } from './context.js';
 import { learnNames } from './words.js';
 import { LiveSession } from './session.js';
+import { repeatBadges, reopenedWords } from './repeat.js';
 import * as history from './history.js';
 import * as guides from './guides.js';
+import * as insights from './insights.js';
 import * as admin from './admin.js';
 import * as account from './account.js';
 
@@ -126,6 +128,7 @@ function show(view) {
   for (const v of $$('.view')) v.hidden = v.id !== `view-${view}`;
   if (view === 'history') history.open();
   if (view === 'guides') guides.open();
+  if (view === 'insights') insights.open();
   if (view === 'admin') admin.open();
   if (view === 'account') account.render(state.me);
 }
@@ -150,6 +153,7 @@ function bindStatic() {
   });
   history.init();
   guides.init(() => state.me);
+  insights.init();
   admin.init(() => state.me);
   account.init(() => state.me, (u) => { state.me = u; });
 }
@@ -294,7 +298,8 @@ function queueItem(it) {
   el('div', { class: 'qi-desc', text: splitDescription(it.description).words || '(no description)' }),
   el('div', { class: 'qi-meta' },
     el('span', { class: `presence ${it.online ? 'online' : 'offline'}`, text: it.online ? 'online' : 'offline' }),
-    it.guide && (it.guide.guide_title || it.guide.guide_id) ? el('span', { class: 'muted', text: ` · tried “${it.guide.guide_title || it.guide.guide_id}”` }) : null));
+    it.guide && (it.guide.guide_title || it.guide.guide_id) ? el('span', { class: 'muted', text: ` · tried “${it.guide.guide_title || it.guide.guide_id}”` }) : null,
+    ...repeatBadges(it)));
   return li;
 }
 
@@ -320,6 +325,7 @@ function renderDetail() {
       el('span', { class: 'qi-wait big', dataset: { since: it.created_at } }),
       takeBtn),
     it.online ? null : el('p', { class: 'msg', text: 'Their app is offline right now. You can take the request; the session starts when they come back.' }),
+    it.reopened ? el('p', { class: 'msg', text: reopenedWords(it) }) : null,
     el('div', { class: 'context' }, renderContext(it))].filter(Boolean));
   tickWaits();
 }

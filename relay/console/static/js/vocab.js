@@ -65,6 +65,8 @@ export const AuditAction = Object.freeze({
   GuideRevert: 'guide.revert',
   GuideVariables: 'guide.variables',
   GuideImport: 'guide.import',
+  FollowupAnswer: 'followup.answer',
+  RequestReopened: 'request.reopened',
 });
 
 /** The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes). */
@@ -95,4 +97,26 @@ export const GuideState = Object.freeze({
 export const GuideOrigin = Object.freeze({
   Org: 'org',
   Builtin: 'builtin',
+});
+
+/** What a desktop reports of self-help (protocol.InsightKind, protocol.InsightKinds). */
+export const InsightKind = Object.freeze({
+  Search: 'search',
+  SearchNoResults: 'search.no_results',
+  GuideOpened: 'guide.opened',
+  StepReached: 'step.reached',
+  GuideFixed: 'guide.fixed',
+  GuideNotWorking: 'guide.not_working',
+  GuideAbandoned: 'guide.abandoned',
+  CheckResult: 'check.result',
+  Escalated: 'escalated',
+});
+
+/** The result of an automatic check (protocol.CheckStatus, protocol.CheckStatuses). */
+export const CheckStatus = Object.freeze({
+  Ok: 'ok',
+  Warn: 'warn',
+  Fail: 'fail',
+  Unknown: 'unknown',
+  Skipped: 'skipped',
 });

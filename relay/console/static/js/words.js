@@ -117,6 +117,8 @@ const auditWords = {
   [AuditAction.GuideRevert]: (who) => `${who} went back to an earlier version of a guide`,
   [AuditAction.GuideVariables]: (who) => `${who} changed the organisation's guide details`,
   [AuditAction.GuideImport]: (who) => `${who} imported guides`,
+  [AuditAction.FollowupAnswer]: (who) => `${who} answered the follow-up`,
+  [AuditAction.RequestReopened]: (who) => `${who} said it is not working again: the request is back in the queue`,
 };
 
 /** eventWords says an audit event ({actor, action}) as a sentence. */
