@@ -427,6 +427,22 @@ func (c *Client) ReportInsights(ctx context.Context, events []protocol.InsightEv
 	return err
 }
 
+// ClaimFollowups names ended requests this desktop made (with their
+// resume tokens) so that the relay may send followup.offer for them on
+// Messages(); it waits for the ack.
+func (c *Client) ClaimFollowups(ctx context.Context, reqs []protocol.FollowupRequest) error {
+	_, err := c.call(ctx, protocol.TypeFollowupClaim, &protocol.FollowupClaim{Requests: reqs})
+	return err
+}
+
+// AnswerFollowup answers a followup.offer and waits for the ack. With
+// Working false the relay puts the request back in the queue and sends
+// request.accepted for it on Messages() (the client then holds it).
+func (c *Client) AnswerFollowup(ctx context.Context, a protocol.FollowupAnswer) error {
+	_, err := c.call(ctx, protocol.TypeFollowupAnswer, &a)
+	return err
+}
+
 // Welcome returns the relay's latest welcome; false before one came (or
 // from a relay that sends none).
 func (c *Client) Welcome() (protocol.Welcome, bool) {

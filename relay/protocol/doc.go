@@ -73,6 +73,9 @@
 //	signal.candidate         C→R→T, T→R→C  Candidate
 //	chat                     C→R→T, T→R→C  Chat (relay fills from and at)
 //	error                    R→C, R→T    Error
+//	followup.claim           C→R         FollowupClaim (reply: ack)
+//	followup.offer           R→C         FollowupOffer
+//	followup.answer          C→R         FollowupAnswer (reply: ack)
 //
 // A message whose direction does not match the sender (for example a client
 // sending consent.view.request, or a technician sending signal.offer) is
@@ -158,6 +161,38 @@
 // a technician may only address sessions it owns, a client only its own, and
 // a session message is refused with "not_allowed" when no session is running
 // or the session id does not match.
+//
+// # Follow-up and recurring requests
+//
+// A desktop keeps the request_id and resume_token of requests that ended
+// in a session and, on every connection, names them in followup.claim (at
+// most 8; the relay answers ack and ignores a token that does not match).
+// Once a claimed request's session has been over for the relay's
+// follow-up delay (default 24 h), the relay sends followup.offer on that
+// connection — again on a later connection while it is unanswered, at most
+// 3 times, never after an answer. The person answers followup.answer:
+// working, rating (1 … 5, 0 for none) and comment (≤ 1000 bytes); the relay
+// stores it (audit action followup.answer) and replies ack. An answer for
+// a request this connection has not claimed (or made) is refused with
+// "not_found", one for an answered request with "not_allowed". working=false
+// puts the request back in the queue: state waiting, "reopened" on its
+// QueueItem with the session that had resolved it (audit action
+// request.reopened), and the relay sends request.accepted for it with a
+// fresh resume token, as for a new request, when the connection holds no
+// other request.
+//
+//	{"v":1,"type":"followup.claim","id":"c2","data":{"requests":[{"request_id":"r-…","resume_token":"…"}]}}
+//	{"v":1,"type":"followup.offer","data":{"request_id":"r-…","session_id":"s-…","technician":"Alex from IT",
+//	  "ended_at":"2026-03-02T09:40:00Z","description":"printer says offline"}}
+//	{"v":1,"type":"followup.answer","id":"c3","data":{"request_id":"r-…","working":false,"rating":2,"comment":"offline again"}}
+//
+// request.submit may carry install_id, a random id the desktop chooses once
+// per installation (16 … 64 letters, digits, '-', '_'). A QueueItem carries
+// "recurring":{"count":3,"window_days":14,"previous":["r-…","r-…"]} when the
+// same person (name and contact, compared without case and spacing) or the
+// same install_id asked within the last 14 days (previous: newest first, at
+// most 20), and "reopened":{"at","session_id","rating","comment"} once a
+// follow-up reopened it.
 //
 // # Examples
 //
@@ -303,6 +338,7 @@
 // os, app_version ≤ 200 bytes; idempotency_key ≤ 64 bytes; description ≤ 8000 bytes; guide steps ≤ 200;
 // diagnostics ≤ 200; each step/check text field ≤ 2000 bytes; SDP ≤ 48 KiB;
 // candidate ≤ 1000 bytes; chat text ≤ 4000 bytes; code ≤ 32 characters;
+// follow-up comment ≤ 1000 bytes; followup.claim requests ≤ 8; install_id 16 … 64 characters;
 // a help request as stored (its encoded QueueItem) ≤ 60 KiB; insight.events
 // ≤ 100 events, query ≤ 200 bytes, journey 16–64 hex digits.
 package protocol

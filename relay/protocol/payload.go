@@ -121,12 +121,22 @@ type RequestSubmit struct {
 	// repeated submit (after a lost reply) return the first one's
 	// request.accepted instead of a second request. Optional.
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// InstallID is the desktop's random install id, chosen once per
+	// installation (optional, added within v1): the relay uses it only to
+	// tell a technician the same computer asked before (QueueItem
+	// recurring). MinInstallIDLen … MaxInstallIDLen letters, digits, '-', '_'.
+	InstallID string `json:"install_id,omitempty"`
 }
 
 // Validate checks field limits.
 func (r *RequestSubmit) Validate() error {
 	if err := r.ClientInfo.validate(); err != nil {
 		return err
+	}
+	if r.InstallID != "" {
+		if err := validInstallID(r.InstallID); err != nil {
+			return err
+		}
 	}
 	if err := check("idempotency_key", r.IdempotencyKey, MaxIDLen, false); err != nil {
 		return err
@@ -253,6 +263,10 @@ type QueueItem struct {
 	AppVersion  string        `json:"app_version,omitempty"`
 	Guide       *GuideContext `json:"guide,omitempty"`
 	Diagnostics []CheckResult `json:"diagnostics,omitempty"`
+	// Recurring and Reopened are set when the request is a repeat
+	// (optional, added within v1; see Recurring and Reopened).
+	Recurring *Recurring `json:"recurring,omitempty"`
+	Reopened  *Reopened  `json:"reopened,omitempty"`
 }
 
 // QueueSnapshot (R→T) is the waiting queue, oldest first, in one or more

@@ -70,6 +70,9 @@ const (
 	TypeCandidate        Type = "signal.candidate"
 	TypeChat             Type = "chat"
 	TypeError            Type = "error"
+	TypeFollowupClaim    Type = "followup.claim"
+	TypeFollowupOffer    Type = "followup.offer"
+	TypeFollowupAnswer   Type = "followup.answer"
 	TypeInsightEvents    Type = "insight.events"
 	TypeWelcome          Type = "welcome"
 )
@@ -122,6 +125,9 @@ var specs = map[Type]Spec{
 	TypeCandidate:        {From: FromClient | FromTech, Session: true, New: p[Candidate]()},
 	TypeChat:             {From: FromClient | FromTech, Session: true, New: p[Chat]()},
 	TypeError:            {From: FromRelay, New: p[Error]()},
+	TypeFollowupClaim:    {From: FromClient, New: p[FollowupClaim]()},
+	TypeFollowupOffer:    {From: FromRelay, New: p[FollowupOffer]()},
+	TypeFollowupAnswer:   {From: FromClient, New: p[FollowupAnswer]()},
 	TypeInsightEvents:    {From: FromClient, New: p[InsightEvents]()},
 	TypeWelcome:          {From: FromRelay, New: p[Welcome]()},
 }

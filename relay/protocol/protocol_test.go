@@ -59,6 +59,21 @@ func TestDecode(t *testing.T) {
 		{"bad outcome kind", `{"v":1,"type":"outcome.report","data":{"kind":"x"}}`, "", CodeBadMessage},
 		{"long id", `{"v":1,"type":"ack","id":"` + strings.Repeat("i", 65) + `"}`, "", CodeBadMessage},
 		{"too large", `{"v":1,"type":"chat","data":{"text":"` + big + `"}}`, "", CodeBadMessage},
+		{"followup answer", `{"v":1,"type":"followup.answer","id":"c3","data":{"request_id":"r-1","working":false,"rating":2,"comment":"offline again"}}`, TypeFollowupAnswer, ""},
+		{"followup answer without rating", `{"v":1,"type":"followup.answer","data":{"request_id":"r-1","working":true}}`, TypeFollowupAnswer, ""},
+		{"followup rating too high", `{"v":1,"type":"followup.answer","data":{"request_id":"r-1","rating":6}}`, "", CodeBadMessage},
+		{"followup rating negative", `{"v":1,"type":"followup.answer","data":{"request_id":"r-1","rating":-1}}`, "", CodeBadMessage},
+		{"followup without request", `{"v":1,"type":"followup.answer","data":{"working":true}}`, "", CodeBadMessage},
+		{"followup comment too long", `{"v":1,"type":"followup.answer","data":{"request_id":"r-1","comment":"` + strings.Repeat("c", MaxFollowupComment+1) + `"}}`, "", CodeBadMessage},
+		{"followup working not bool", `{"v":1,"type":"followup.answer","data":{"request_id":"r-1","working":"no"}}`, "", CodeBadMessage},
+		{"followup claim", `{"v":1,"type":"followup.claim","data":{"requests":[{"request_id":"r-1","resume_token":"t"}]}}`, TypeFollowupClaim, ""},
+		{"followup claim too many", `{"v":1,"type":"followup.claim","data":{"requests":[` + strings.TrimSuffix(strings.Repeat(`{"request_id":"r","resume_token":"t"},`, MaxFollowupClaims+1), ",") + `]}}`, "", CodeBadMessage},
+		{"followup claim without token", `{"v":1,"type":"followup.claim","data":{"requests":[{"request_id":"r-1"}]}}`, "", CodeBadMessage},
+		{"followup offer", `{"v":1,"type":"followup.offer","data":{"request_id":"r-1","session_id":"s-1","technician":"Alex","ended_at":"2026-03-02T09:40:00Z","description":"printer"}}`, TypeFollowupOffer, ""},
+		{"submit with install id", `{"v":1,"type":"request.submit","data":{"description":"d","install_id":"ABCDEFGHIJKLMNOPQRSTUVWXYZ"}}`, TypeRequestSubmit, ""},
+		{"install id too short", `{"v":1,"type":"request.submit","data":{"description":"d","install_id":"abc"}}`, "", CodeBadMessage},
+		{"install id with odd characters", `{"v":1,"type":"request.submit","data":{"description":"d","install_id":"ABCDEFGHIJKLMNOP/../x"}}`, "", CodeBadMessage},
+		{"install id too long", `{"v":1,"type":"request.submit","data":{"description":"d","install_id":"` + strings.Repeat("a", MaxInstallIDLen+1) + `"}}`, "", CodeBadMessage},
 		{"too many steps", `{"v":1,"type":"request.submit","data":{"description":"d","guide":{"steps":[` + strings.TrimSuffix(strings.Repeat(`{},`, MaxItems+1), ",") + `]}}}`, "", CodeBadMessage},
 	}
 	for _, tt := range tests {
@@ -106,6 +121,10 @@ func TestRoundTrip(t *testing.T) {
 					v.SDP = "v=0"
 				case *Chat:
 					v.Text = "hi"
+				case *FollowupOffer:
+					v.RequestID = "r"
+				case *FollowupAnswer:
+					v.RequestID, v.Rating = "r", 4
 				}
 			}
 			b, err := Encode(typ, "id1", "s1", payload)
@@ -177,8 +196,8 @@ func TestSpecOf(t *testing.T) {
 		t.Error("SpecOf accepts a type outside the closed set")
 	}
 	types := Types()
-	if len(types) != 29 || !slices.IsSorted(types) {
-		t.Fatalf("Types() = %v, want the 29 types sorted", types)
+	if len(types) != 32 || !slices.IsSorted(types) {
+		t.Fatalf("Types() = %v, want the 32 types sorted", types)
 	}
 	if s, ok := SpecOf(TypeChat); !ok || !s.Session || s.From != FromClient|FromTech {
 		t.Errorf("SpecOf(chat) = %+v, %v", s, ok)

@@ -83,6 +83,8 @@ const (
 	AuditControlGrant   AuditAction = AuditAction(TypeControlGrant)
 	AuditControlDeny    AuditAction = AuditAction(TypeControlDeny)
 	AuditControlRevoke  AuditAction = AuditAction(TypeControlRevoke)
+	AuditFollowupAnswer AuditAction = AuditAction(TypeFollowupAnswer) // the person answered a follow-up
+	AuditReopened       AuditAction = "request.reopened"              // a follow-up "not working" put the request back in the queue
 )
 
 // AuditActions lists every audit action, in the order above.
@@ -91,7 +93,8 @@ func AuditActions() []AuditAction {
 		AuditUserUpdated, AuditUserPassword, AuditTOTPEnabled, AuditTOTPDisabled, AuditRequestCreated,
 		AuditRequestTaken, AuditRequestCancel, AuditRequestExpired, AuditCodeCreated, AuditCodeCancelled, AuditCodeUsed,
 		AuditCodeFailed, AuditSessionStart, AuditSessionEnd, AuditSessionNotes, AuditViewRequest,
-		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke}
+		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke,
+		AuditFollowupAnswer, AuditReopened}
 }
 
 // ErrorCode is the code of an error message.

@@ -74,6 +74,10 @@ type Options struct {
 	// MetricsReady, if set, is called with the metrics listener's address.
 	MetricsReady func(addr string)
 
+	// FollowupDelay: how long after a session its desktop is asked
+	// whether the problem is still fixed (0: server.DefaultFollowupDelay).
+	FollowupDelay time.Duration
+
 	DemoOut io.Writer
 	// Ready, if set, is called with the listening address once serving.
 	Ready func(addr string)
@@ -140,7 +144,7 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	}
 	cfg := server.Config{Store: st, SecureCookies: useTLS, PublicURL: o.PublicURL, OriginPatterns: origins, TURNSecret: secret,
 		Retention: o.Retention, TrustedProxies: proxies, HTTP: o.HTTP, MetricsToken: o.MetricsToken,
-		Sockets: o.Sockets, KeyFile: o.KeyFile, Insights: o.Insights}
+		Sockets: o.Sockets, KeyFile: o.KeyFile, Insights: o.Insights, FollowupDelay: o.FollowupDelay}
 	var ts *turnserver.Server
 	if o.TURNListen != "" && o.TURNListen != "off" {
 		tcfg, tlsHost, err := turnConfig(o, secret)

@@ -150,7 +150,8 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request, p princip
 	if timeline == nil {
 		timeline = []store.AuditEvent{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"session": recs[0], "request": queueItem(req, false), "transcript": chat, "timeline": timeline})
+	writeJSON(w, http.StatusOK, map[string]any{"session": recs[0], "request": queueItem(req, false), "transcript": chat, "timeline": timeline,
+		"followup": s.sessionFollowup(ctx, x.RequestID, x.ID)}) // followup.go
 }
 
 func (s *Server) handleEndSession(w http.ResponseWriter, r *http.Request, p principal) {

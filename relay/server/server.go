@@ -130,6 +130,10 @@ type Config struct {
 	// disabled or a password set by another process (lifeline-relay
 	// user …) ends them; default DefaultLoginCheck (1 s).
 	LoginCheck time.Duration
+	// FollowupDelay is how long after a session resolved a request its
+	// desktop is asked whether the problem is still fixed; default
+	// DefaultFollowupDelay (24 h).
+	FollowupDelay time.Duration
 }
 
 // HTTPLimits bound what one HTTP connection may hold: the time to send
@@ -166,15 +170,16 @@ type Server struct {
 	secure  bool // Secure __Host- cookie and HSTS (https PublicURL or SecureCookies)
 
 	// The store, by the role each part of the server uses.
-	accounts store.Accounts
-	queue    store.Queue
-	records  store.Sessions
-	auditLog store.AuditLog
-	codeBook store.Codes
-	outcomes store.Outcomes
-	insights store.InsightRecorder
-	reports  store.InsightReports
-	upkeep   upkeep
+	accounts  store.Accounts
+	queue     store.Queue
+	records   store.Sessions
+	auditLog  store.AuditLog
+	codeBook  store.Codes
+	outcomes  store.Outcomes
+	insights  store.InsightRecorder
+	reports   store.InsightReports
+	followups store.Followups
+	upkeep    upkeep
 
 	hub  *hub       // sockets, queue order and running sessions
 	totp *totpGuard // TOTP replay guard
@@ -264,6 +269,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.DenyCooldown <= 0 {
 		cfg.DenyCooldown = 30 * time.Second
 	}
+	if cfg.FollowupDelay <= 0 {
+		cfg.FollowupDelay = DefaultFollowupDelay
+	}
 	if cfg.MaxDenyCooldown < cfg.DenyCooldown {
 		cfg.MaxDenyCooldown = max(10*time.Minute, cfg.DenyCooldown)
 	}
@@ -275,7 +283,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	st := cfg.Store
 	s := &Server{
 		cfg: cfg, log: log, now: cfg.Now, secure: secure || cfg.SecureCookies,
-		accounts: st, queue: st, records: st, auditLog: st, codeBook: st, outcomes: st, upkeep: st, insights: st, reports: st,
+		accounts: st, queue: st, records: st, auditLog: st, codeBook: st, outcomes: st, upkeep: st, insights: st, reports: st, followups: st,
 		totp:        newTOTPGuard(),
 		codeLimiter: codes.NewLimiter(cfg.CodeLimiter),
 		accountLock: limit.New(cfg.AccountLockout, cfg.Now),
@@ -299,9 +307,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.SetSocketLimits(cfg.Sockets)
 	s.registerMetrics()
 	s.handler = s.routes()
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.pruneLoop()
-	go s.loginLoop() // loginwatch.go
+	go s.loginLoop()    // loginwatch.go
+	go s.followupLoop() // followup.go
 	return s, nil
 }
 

@@ -147,6 +147,7 @@ func queueItem(r store.Request, online bool) protocol.QueueItem {
 	if len(r.Diagnostics) > 0 {
 		_ = json.Unmarshal(r.Diagnostics, &it.Diagnostics)
 	}
+	repeatFields(&it, r) // followup.go
 	return it
 }
 
@@ -287,6 +288,9 @@ func (s *Server) endSession(ctx context.Context, ls *liveSession, by party, acto
 		to = store.StateWaiting
 	}
 	s.setState(ctx, ls.requestID, to, store.StateTaken, store.StateInSession)
+	if !requeue {
+		s.followupEnded(ctx, ls, c, now) // followup.go
+	}
 	s.log.Info("session ended", "session", ls.id, "request", ls.requestID, "by", actor, "reason", reason)
 	s.audit(ctx, store.AuditEvent{At: now, Actor: actor, Action: protocol.AuditSessionEnd, RequestID: ls.requestID, SessionID: ls.id, Detail: endDetail(reason)})
 	b := s.encode(protocol.TypeSessionEnd, "", ls.id, &protocol.SessionEnd{Reason: reason})

@@ -23,6 +23,7 @@ type clientConn struct {
 	requestID string
 	session   *liveSession
 	name      string
+	fu        followupState // followup.go
 }
 
 // msgNoLongerOpen answers a resume of a request that cannot be resumed.
@@ -88,6 +89,10 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 		if !s.throttle(c, m.ID, m.Type) {
 			return
 		}
+	case protocol.TypeFollowupClaim, protocol.TypeFollowupAnswer:
+		if !s.throttle(c, m.ID, protocol.TypeOutcomeReport) { // counted with the reports
+			return
+		}
 	}
 	switch p := m.Payload.(type) {
 	case *protocol.RequestSubmit:
@@ -96,6 +101,10 @@ func (s *Server) handleClient(c *clientConn, m protocol.Message) {
 		s.resume(ctx, c, m.ID, p)
 	case *protocol.CodeRedeem:
 		s.redeem(ctx, c, m.ID, p)
+	case *protocol.FollowupClaim:
+		s.claimFollowups(ctx, c, m.ID, p) // followup.go
+	case *protocol.FollowupAnswer:
+		s.answerFollowup(ctx, c, m.ID, p)
 	case *protocol.OutcomeReport:
 		s.storeInsights(ctx, c, m.ID, []protocol.InsightEvent{p.Insight(s.now())})
 	case *protocol.InsightEvents:
@@ -150,6 +159,7 @@ func (s *Server) submit(ctx context.Context, c *clientConn, id string, p *protoc
 	if len(p.Diagnostics) > 0 {
 		r.Diagnostics, _ = json.Marshal(p.Diagnostics)
 	}
+	s.markRecurring(ctx, &r, p.InstallID) // followup.go
 	// Capped by the size it is kept and shown at, escapes and all, so that
 	// it reaches every console (queue.added, session.start).
 	it := queueItem(r, true)

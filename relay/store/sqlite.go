@@ -246,13 +246,15 @@ func (s *SQLite) DeleteLogins(ctx context.Context, techID int64) error {
 
 // --- requests
 
-const reqCols = `id, state, source, name, contact, description, os, app_version, guide, diagnostics, resume_hash, address, taken_by, session_id, created_at, updated_at`
+const reqCols = `id, state, source, name, contact, description, os, app_version, guide, diagnostics, resume_hash, address, taken_by, session_id, created_at, updated_at, install_id, person_key, recurring, reopened`
 
 func scanReq(sc interface{ Scan(...any) error }) (Request, error) {
 	var r Request
-	var guide, diag string
+	var guide, diag, recurring, reopened string
 	var c, u int64
-	err := sc.Scan(&r.ID, &r.State, &r.Source, &r.Name, &r.Contact, &r.Description, &r.OS, &r.AppVersion, &guide, &diag, &r.ResumeHash, &r.Address, &r.TakenBy, &r.SessionID, &c, &u)
+	err := sc.Scan(&r.ID, &r.State, &r.Source, &r.Name, &r.Contact, &r.Description, &r.OS, &r.AppVersion, &guide, &diag, &r.ResumeHash, &r.Address, &r.TakenBy, &r.SessionID, &c, &u,
+		&r.InstallID, &r.PersonKey, &recurring, &reopened)
+	r.Recurring, r.Reopened = rawJSON(recurring), rawJSON(reopened)
 	if guide != "" {
 		r.Guide = []byte(guide)
 	}
@@ -272,8 +274,9 @@ func (s *SQLite) CreateRequest(ctx context.Context, r *Request) error {
 	if r.IdempotencyKey != "" {
 		key = r.IdempotencyKey
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO help_requests (`+reqCols+`, idempotency_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		r.ID, r.State, r.Source, r.Name, r.Contact, r.Description, r.OS, r.AppVersion, string(r.Guide), string(r.Diagnostics), r.ResumeHash, r.Address, r.TakenBy, r.SessionID, ms(r.CreatedAt), ms(r.UpdatedAt), key)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO help_requests (`+reqCols+`, idempotency_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		r.ID, r.State, r.Source, r.Name, r.Contact, r.Description, r.OS, r.AppVersion, string(r.Guide), string(r.Diagnostics), r.ResumeHash, r.Address, r.TakenBy, r.SessionID, ms(r.CreatedAt), ms(r.UpdatedAt),
+		r.InstallID, r.PersonKey, string(r.Recurring), string(r.Reopened), key)
 	if err != nil {
 		return fmt.Errorf("insert request: %w", err)
 	}

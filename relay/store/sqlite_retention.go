@@ -65,6 +65,8 @@ func (s *SQLite) PruneRecords(ctx context.Context, c Cutoffs) (PruneResult, erro
 		{&res.Sessions, c.Sessions, `DELETE FROM sessions WHERE ended_at != 0 AND ended_at < ?1`},
 		{&res.Requests, c.Sessions, `DELETE FROM help_requests WHERE state IN ('resolved','cancelled','expired') AND updated_at < ?1
 			AND id NOT IN (SELECT request_id FROM sessions WHERE ended_at = 0)`},
+		// Follow-ups (answers, comments) go with their session's records.
+		{new(int64), c.Sessions, `DELETE FROM followups WHERE ended_at < ?1`},
 		{&res.Audit, c.Audit, `DELETE FROM audit_events WHERE at < ?1`},
 		{&res.Outcomes, c.Outcomes, `DELETE FROM insight_events WHERE at < ?1`},
 		{new(int64), c.Outcomes, `DELETE FROM insight_day_kind WHERE n <= 0`},

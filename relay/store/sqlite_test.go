@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-func openTest(t *testing.T, dir string) *SQLite {
+func openTest(t testing.TB, dir string) *SQLite {
 	t.Helper()
 	s, err := OpenSQLite(context.Background(), dir)
 	if err != nil {

@@ -78,6 +78,11 @@ type Request struct {
 	// IdempotencyKey is the client's key for the submit that created it
 	// ("" for none); unique among requests. Written by CreateRequest only.
 	IdempotencyKey string
+	// InstallID and PersonKey find earlier requests of the same computer
+	// or person (see [Followups]); Recurring and Reopened are the
+	// QueueItem's protocol.Recurring and protocol.Reopened, or empty.
+	InstallID, PersonKey string
+	Recurring, Reopened  json.RawMessage
 }
 
 // Session is one live assistance session.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lifeline-desk/lifeline/relay/client"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 // dialTimeout bounds one attempt to reach the relay.
@@ -47,6 +48,8 @@ func (d *Desk) connectLoop() {
 	d.mu.Unlock()
 	d.emit(Event{Kind: EventConnection, Online: true})
 	d.kickFlush()
+	d.needClaim.Store(true) // insightLoop claims the kept follow-ups (followup.go)
+	d.kickInsights()
 	d.sessions(rc)
 }
 
@@ -55,7 +58,7 @@ func (d *Desk) connectLoop() {
 func (d *Desk) dial(ctx context.Context) (*client.Client, error) {
 	st := d.load()
 	opts := client.Options{Logger: d.log, RequestID: st.RequestID, ResumeToken: st.ResumeToken, OnState: d.onState,
-		MinBackoff: d.cfg.MinRetry, MaxBackoff: d.cfg.MaxRetry}
+		MinBackoff: d.cfg.MinRetry, MaxBackoff: d.cfg.MaxRetry, OnWelcome: func(protocol.Welcome) { d.kickInsights() }}
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
 	return client.Dial(ctx, d.wsURL, opts)
@@ -74,5 +77,7 @@ func (d *Desk) onState(s client.State, _ error) {
 		}
 		d.emit(Event{Kind: EventConnection, Online: true})
 		d.kickFlush() // on every reconnect, not only the first
+		d.needClaim.Store(true)
+		d.kickInsights()
 	}
 }

@@ -14,7 +14,9 @@ package helpdesk
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
@@ -35,6 +37,10 @@ type Config struct {
 	// OutboxDir is the folder (under the app's data folder) where help
 	// requests wait until the relay has accepted them. Required.
 	OutboxDir string
+	// StateDir is the folder for the install id, the insight events not
+	// yet delivered and the requests kept for a follow-up; default the
+	// folder OutboxDir is in.
+	StateDir string
 	// Session customises the live session (capture source, injector,
 	// network); Signaler, Consenter and OnEvent are set by the Desk.
 	Session assist.Config
@@ -57,6 +63,13 @@ type Desk struct {
 	outbox  *outbox
 	kick    chan struct{} // wakes flushLoop
 	sending sync.Mutex    // one delivery at a time
+
+	state       *outbox       // StateDir, written as the outbox writes
+	installID   string        // sent with help requests (install.go)
+	insights    *insightQueue // insights.go
+	insightKick chan struct{} // wakes insightLoop
+	followups   *followupKeeper
+	needClaim   atomic.Bool // a new connection: claim the kept follow-ups
 
 	events   chan Event
 	eventsMu sync.RWMutex // held for reading while sending, for writing to close
@@ -85,15 +98,27 @@ func New(cfg Config, log *slog.Logger) (*Desk, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = filepath.Dir(filepath.Clean(cfg.OutboxDir))
+	}
+	state, err := openOutbox(cfg.StateDir, log)
+	if err != nil {
+		return nil, err
+	}
 	d := &Desk{cfg: cfg, wsURL: ws, log: log, outbox: ob, kick: make(chan struct{}, 1),
-		events: make(chan Event, 64), asks: map[string]chan bool{}}
+		events: make(chan Event, 64), asks: map[string]chan bool{},
+		state: state, insights: openInsightQueue(state), insightKick: make(chan struct{}, 1), followups: openFollowups(state)}
+	if d.installID, err = loadInstallID(state); err != nil {
+		return nil, err
+	}
 	if err := d.migrate(); err != nil {
 		return nil, err
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
-	d.wg.Add(2)
+	d.wg.Add(3)
 	go d.connectLoop()
 	go d.flushLoop()
+	go d.insightLoop() // insights.go
 	return d, nil
 }
 
@@ -104,7 +129,7 @@ func (d *Desk) migrate() error {
 	if st.Request == nil {
 		return nil
 	}
-	if _, err := d.outbox.put(*st.Request, time.Now()); err != nil {
+	if _, err := d.outbox.put(*st.Request, nil, time.Now()); err != nil {
 		return err
 	}
 	d.save(st)

@@ -414,33 +414,68 @@ func TestToProtocol(t *testing.T) {
 	}
 }
 
-func TestToOutcome(t *testing.T) {
+func TestJourneyEvents(t *testing.T) {
+	var got []protocol.InsightEvent
+	j := NewJourney(func(evs ...protocol.InsightEvent) { got = append(got, evs...) })
+	id := j.ID()
+	j.Searched("printer offline", 3)
+	j.Opened("printer-offline")
+	j.Reached("", "power")
+	j.Reached("", "power") // shown again (back and forth): once
+	j.Checked("", "power", "print.queue", diag.Warn)
 	steps := []runner.StepRecord{{StepID: "a"}, {StepID: "b"}}
-	for _, tt := range []struct {
-		outcome runner.Outcome
-		want    string
-	}{{runner.Fixed, protocol.OutcomeFixed}, {runner.Escalated, protocol.OutcomeEscalated}, {"", protocol.OutcomeAbandoned}} {
-		got := toOutcome(runner.Record{GuideID: "g", Outcome: tt.outcome, Steps: steps})
-		if got.Kind != tt.want || got.GuideID != "g" || got.StepID != "b" {
-			t.Errorf("outcome %q → %+v, want kind %s at step b", tt.outcome, got, tt.want)
-		}
-	}
-	// Fixed in a guide an answer opened: the outcome names that guide.
+	j.Ended(runner.Record{GuideID: "printer-offline", Outcome: runner.Escalated, Steps: steps})
+	j.Restart()
+	j.Searched("outlok", 0)
+	j.Opened("mail")
+	j.Opened("vpn-wont-connect") // mail left unfinished
+	// Fixed in a guide an answer opened: the event names that guide.
 	hop := runner.Record{GuideID: "vpn-wont-connect", Outcome: runner.Fixed, Steps: []runner.StepRecord{
 		{StepID: "internet", Answer: "No website opens", Opened: &runner.GuideRef{ID: "no-internet", Title: "No internet"}},
 		{GuideID: "no-internet", GuideTitle: "No internet", StepID: "router"},
 	}}
-	if got := toOutcome(hop); got.GuideID != "no-internet" || got.StepID != "router" || got.FromGuideID != "vpn-wont-connect" {
-		t.Errorf("fixed in an opened guide → %+v", got)
+	j.Ended(hop)
+	j.Opened("disk-full")
+	j.Leave()
+
+	type ev struct{ kind, guide, step, check, status, query string }
+	want := []ev{
+		{"search", "", "", "", "", "printer offline"},
+		{"guide.opened", "printer-offline", "", "", "", ""},
+		{"step.reached", "printer-offline", "power", "", "", ""},
+		{"check.result", "printer-offline", "power", "print.queue", "warn", ""},
+		{"guide.not_working", "printer-offline", "b", "", "", ""},
+		{"search.no_results", "", "", "", "", "outlok"},
+		{"guide.opened", "mail", "", "", "", ""},
+		{"guide.abandoned", "mail", "", "", "", ""},
+		{"guide.opened", "vpn-wont-connect", "", "", "", ""},
+		{"guide.fixed", "no-internet", "router", "", "", ""},
+		{"guide.opened", "disk-full", "", "", "", ""},
+		{"guide.abandoned", "disk-full", "", "", "", ""},
 	}
-	if got := toOutcome(runner.Record{GuideID: "g", Steps: steps}); got.FromGuideID != "" {
-		t.Errorf("one guide → from %q", got.FromGuideID)
+	if len(got) != len(want) {
+		t.Fatalf("%d events, want %d: %+v", len(got), len(want), got)
 	}
+	for i, e := range got {
+		if g := (ev{string(e.Kind), e.GuideID, e.StepID, e.Check, string(e.Status), e.Query}); g != want[i] {
+			t.Errorf("event %d = %+v, want %+v", i, g, want[i])
+		}
+		if wantID := i < 5; (e.Journey == id) != wantID {
+			t.Errorf("event %d journey %s (first journey %s)", i, e.Journey, id)
+		}
+		e.At, e.OS, e.AppVersion = time.Now(), "linux", "t"
+		if err := (&protocol.InsightEvents{Events: []protocol.InsightEvent{e}}).Validate(); err != nil {
+			t.Errorf("event %d does not validate: %v", i, err)
+		}
+	}
+	var nilJourney *Journey
+	nilJourney.Opened("x") // the window without a help desk
+	if nilJourney.ID() != "" {
+		t.Error("a nil journey has an id")
+	}
+
 	gc := toProtocol(HelpRequest{Name: "Sam", Description: "vpn", Guide: &hop}).Guide
 	if o := gc.Steps[0].Opened; o == nil || *o != (protocol.GuideRef{GuideID: "no-internet", GuideTitle: "No internet"}) || gc.Steps[1].GuideID != "no-internet" || gc.Steps[1].GuideTitle != "No internet" {
 		t.Errorf("hop on the wire: %+v %+v", gc.Steps[0], gc.Steps[1])
-	}
-	if got := toOutcome(runner.Record{GuideID: "g"}); got.StepID != "" {
-		t.Errorf("no steps → step %q", got.StepID)
 	}
 }

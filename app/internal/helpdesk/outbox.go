@@ -69,7 +69,10 @@ type outbox struct {
 type outboxEntry struct {
 	SavedAt time.Time              `json:"saved_at"`
 	Request protocol.RequestSubmit `json:"request"` // with its IdempotencyKey
-	file    string
+	// Escalated is the insight event sent once the relay has the request
+	// (its request_id is set then); nil without a journey.
+	Escalated *protocol.InsightEvent `json:"escalated,omitempty"`
+	file      string
 }
 
 const (
@@ -91,9 +94,9 @@ func openOutbox(dir string, log *slog.Logger) (*outbox, error) {
 func newKey() string { return rand.Text() }
 
 // put saves req, giving it an idempotency key, and returns the entry.
-func (o *outbox) put(req protocol.RequestSubmit, now time.Time) (outboxEntry, error) {
+func (o *outbox) put(req protocol.RequestSubmit, escalated *protocol.InsightEvent, now time.Time) (outboxEntry, error) {
 	req.IdempotencyKey = newKey()
-	e := outboxEntry{SavedAt: now.UTC(), Request: req,
+	e := outboxEntry{SavedAt: now.UTC(), Request: req, Escalated: escalated,
 		file: fmt.Sprintf("%020d-%s%s", now.UnixNano(), req.IdempotencyKey, outboxExt)}
 	b, err := json.Marshal(e)
 	if err != nil {
@@ -213,10 +216,11 @@ func (o *outbox) clear() {
 // Progress arrives on Events.
 func (d *Desk) Submit(ctx context.Context, hr HelpRequest) error {
 	req := toProtocol(hr)
+	req.InstallID = d.installID
 	if err := req.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", plainerr.ErrInvalidRequest, err)
 	}
-	e, err := d.outbox.put(req, time.Now())
+	e, err := d.outbox.put(req, escalatedEvent(hr), time.Now())
 	if err != nil {
 		return err
 	}
@@ -269,6 +273,10 @@ func (d *Desk) deliver(ctx context.Context, rc *client.Client, e outboxEntry) er
 		return err
 	}
 	d.accepted(acc)
+	if ev := e.Escalated; ev != nil {
+		ev.RequestID = acc.RequestID
+		d.Track(*ev)
+	}
 	d.outbox.remove(e)
 	return nil
 }
@@ -276,6 +284,12 @@ func (d *Desk) deliver(ctx context.Context, rc *client.Client, e outboxEntry) er
 // flushLoop delivers the outbox whenever kicked: on every (re)connect and
 // whenever a request ends, so the next kept one can go.
 func (d *Desk) flushLoop() {
+	d.kickLoop(d.kick, func() (time.Duration, bool) { return 0, d.flush() })
+}
+
+// kickLoop runs work whenever kicked and, while work reports again, after
+// the wait it asks for (0: backing off) until the Desk closes.
+func (d *Desk) kickLoop(kick <-chan struct{}, work func() (wait time.Duration, again bool)) {
 	defer d.wg.Done()
 	retry := time.NewTimer(0)
 	retry.Stop()
@@ -285,15 +299,31 @@ func (d *Desk) flushLoop() {
 		select {
 		case <-d.ctx.Done():
 			return
-		case <-d.kick:
+		case <-kick:
 		case <-retry.C:
 		}
-		if again := d.flush(); again {
-			failures++
-			retry.Reset(d.backoff().Delay(failures))
-		} else {
+		wait, again := work()
+		if !again {
 			failures = 0
+			continue
 		}
+		failures++
+		if wait <= 0 {
+			wait = d.backoff().Delay(failures)
+		}
+		retry.Reset(wait)
+	}
+}
+
+// saveJSON writes v as name, durably; a failure is logged (what: what
+// could not be kept).
+func (o *outbox) saveJSON(name string, v any, what string) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = o.writeFile(name, b)
+	}
+	if err != nil {
+		o.log.Warn(what, "err", err)
 	}
 }
 

@@ -158,7 +158,7 @@ func TestCorruptOutboxFile(t *testing.T) {
 	r.Stop()
 	dir := t.TempDir()
 	ob := &outbox{dir: dir, log: slog.New(slog.DiscardHandler)}
-	if _, err := ob.put(protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Sam"}, Description: "disk full"}, time.Now()); err != nil {
+	if _, err := ob.put(protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Sam"}, Description: "disk full"}, nil, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	bad := filepath.Join(dir, "00000000000000000001-torn"+outboxExt) // sorts first

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
 	"github.com/lifeline-desk/lifeline/assist"
@@ -62,6 +63,8 @@ func (d *Desk) onOther(m protocol.Message) {
 		d.kickFlush()
 	case *protocol.Chat:
 		d.emit(Event{Kind: EventChat, From: p.From, Text: p.Text, At: p.At})
+	case *protocol.FollowupOffer:
+		d.emit(Event{Kind: EventFollowup, Followup: *p})
 	case *protocol.Error:
 		if p.Code == protocol.CodeNotFound && m.ID == "resume" {
 			d.save(saved{}) // the saved request is over on the relay's side
@@ -105,6 +108,9 @@ func (d *Desk) onSessionEvent(e assist.Event) {
 			return
 		}
 		ev.Session, ev.End, ev.Shared = SessionEnded, e.Reason, shared
+		if st := d.load(); st.RequestID != "" {
+			d.followups.keep(st.RequestID, st.ResumeToken, time.Now()) // followup.go
+		}
 		d.save(saved{}) // the relay resolves the request with its session
 		d.kickFlush()
 	default:

@@ -18,6 +18,10 @@ type HelpRequest struct {
 	Diagnostics []diag.Result
 	// System is the OS and app version; empty when not shared.
 	OS, AppVersion string
+	// Journey is the self-help journey the request ends (Journey.ID);
+	// once the relay has the request, an "escalated" insight event links
+	// the two. Optional.
+	Journey string
 }
 
 // EventKind says what an Event is about.
@@ -34,6 +38,7 @@ const (
 	EventTaken                          // Technician took the request
 	EventRequestClosed                  // Text: why (resolved, cancelled)
 	EventError                          // Err (phrase it with plainerr.Message), or Text: plain-words problem
+	EventFollowup                       // Followup: the help desk asks whether the problem is still fixed
 )
 
 // SessionState is the live-session state shown in the banner.
@@ -87,4 +92,6 @@ type Event struct {
 	// At is when a chat message was sent, as the relay stamped it.
 	At  time.Time
 	Err error
+	// Followup is the question of an EventFollowup.
+	Followup protocol.FollowupOffer
 }

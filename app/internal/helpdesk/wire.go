@@ -1,13 +1,10 @@
 package helpdesk
 
 import (
-	"context"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/lifeline-desk/lifeline/relay/protocol"
-	"github.com/lifeline-desk/lifeline/selfhelp/runner"
 )
 
 // toProtocol maps what the person agreed to send onto the wire format.
@@ -43,50 +40,6 @@ func toProtocol(hr HelpRequest) protocol.RequestSubmit {
 	}
 	req.Diagnostics = req.Diagnostics[:min(len(req.Diagnostics), protocol.MaxItems)]
 	return req
-}
-
-// toOutcome maps how a guide ended onto the wire format.
-func toOutcome(rec runner.Record) protocol.OutcomeReport {
-	kind := protocol.OutcomeAbandoned
-	switch rec.Outcome {
-	case runner.Fixed:
-		kind = protocol.OutcomeFixed
-	case runner.Escalated:
-		kind = protocol.OutcomeEscalated
-	}
-	// The guide that fixed it (or where the person gave up) is the one
-	// they were in, which an answer may have opened.
-	guideID, step := rec.EndedIn()
-	o := protocol.OutcomeReport{Kind: kind, GuideID: guideID, StepID: step}
-	if guideID != rec.GuideID {
-		o.FromGuideID = rec.GuideID
-	}
-	return o
-}
-
-// ReportOutcome tells the help desk how a guide ended (best effort: an
-// outcome is not worth keeping when the relay is away).
-func (d *Desk) ReportOutcome(ctx context.Context, rec runner.Record) {
-	d.report(ctx, toOutcome(rec))
-}
-
-// ReportNoResults tells the help desk a search found nothing (best
-// effort).
-func (d *Desk) ReportNoResults(ctx context.Context, query string) {
-	d.report(ctx, protocol.OutcomeReport{Kind: protocol.OutcomeNoResults, Query: query})
-}
-
-func (d *Desk) report(ctx context.Context, r protocol.OutcomeReport) {
-	rc := d.client()
-	if rc == nil {
-		return
-	}
-	r.OS, r.AppVersion = osInfo(), d.cfg.AppVersion
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rc.ReportOutcome(ctx, r); err != nil {
-		d.log.Debug("report outcome", "kind", r.Kind, "err", err)
-	}
 }
 
 // info is the ClientInfo of a redeemed code: no name or contact, which

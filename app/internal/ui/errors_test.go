@@ -19,7 +19,6 @@ import (
 	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
-	"github.com/lifeline-desk/lifeline/selfhelp/runner"
 )
 
 // failingHelpdesk fails every call with err, the way the real one passes
@@ -34,10 +33,12 @@ func (f *failingHelpdesk) Submit(context.Context, helpdesk.HelpRequest) error { 
 func (f *failingHelpdesk) CancelRequest(context.Context) error                { return f.err }
 func (f *failingHelpdesk) RedeemCode(context.Context, string) error           { return f.err }
 func (f *failingHelpdesk) SendChat(context.Context, string) error             { return f.err }
-func (f *failingHelpdesk) ReportOutcome(context.Context, runner.Record)       {}
-func (f *failingHelpdesk) ReportNoResults(context.Context, string)            {}
-func (f *failingHelpdesk) StopSharing()                                       {}
-func (f *failingHelpdesk) RevokeControl()                                     {}
+func (f *failingHelpdesk) Track(...protocol.InsightEvent)                     {}
+func (f *failingHelpdesk) AnswerFollowup(context.Context, helpdesk.FollowupAnswer) error {
+	return f.err
+}
+func (f *failingHelpdesk) StopSharing()   {}
+func (f *failingHelpdesk) RevokeControl() {}
 func (f *failingHelpdesk) Answer(context.Context, helpdesk.ConsentRequest, bool) error {
 	return f.err
 }

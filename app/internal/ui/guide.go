@@ -86,6 +86,7 @@ func (s *guideScreen) render() {
 	}
 	s.title.SetText(v.GuideTitle)
 	s.progress.SetText(progressText(v))
+	s.u.journey.Reached(v.GuideID, v.StepID)
 	s.back.Enable()
 	if v.Number == 1 {
 		s.back.SetText(lang.L("All guides"))
@@ -181,6 +182,7 @@ func (s *guideScreen) checkCard(name string) fyne.CanvasObject {
 			if s.run != run || errors.Is(err, context.Canceled) {
 				return
 			}
+			s.u.journey.Checked(step.GuideID, step.StepID, name, res.Status)
 			spinner.Stop()
 			if cur, ok := run.Current(); ok && cur.StepID == step.StepID && cur.Result != nil {
 				s.render()
@@ -302,9 +304,7 @@ func (s *guideScreen) finish(o runner.Outcome) {
 
 func (s *guideScreen) ended(o runner.Outcome) {
 	rec := s.run.Record()
-	if s.u.deps.Helpdesk != nil {
-		s.u.goBackground(func(ctx context.Context) { s.u.deps.Helpdesk.ReportOutcome(ctx, rec) })
-	}
+	s.u.journey.Ended(rec)
 	if o == runner.Escalated {
 		s.u.showHelp(&rec, s.query)
 		return

@@ -46,6 +46,9 @@ func newHelpScreen(u *UI) *helpScreen {
 // showHelp opens the escalation form, pre-filled with the guide path taken
 // (rec, may be nil) and what the person searched for.
 func (u *UI) showHelp(rec *runner.Record, query string) {
+	if rec == nil && query != "" {
+		u.journey.Searched(query, len(u.home.shown.Hits)) // a search that led straight to live help
+	}
 	u.help.open(rec, query)
 	u.setScreen(u.help.root)
 }
@@ -150,7 +153,8 @@ func (h *helpScreen) open(rec *runner.Record, query string) {
 
 // request builds what will be sent from the form and the ticked parts.
 func (h *helpScreen) request() helpdesk.HelpRequest {
-	req := helpdesk.HelpRequest{Name: strings.TrimSpace(h.name.Text), Contact: strings.TrimSpace(h.contact.Text), Description: strings.TrimSpace(h.desc.Text)}
+	req := helpdesk.HelpRequest{Name: strings.TrimSpace(h.name.Text), Contact: strings.TrimSpace(h.contact.Text), Description: strings.TrimSpace(h.desc.Text),
+		Journey: h.u.journey.ID()}
 	if h.record != nil && h.shareGuide != nil && h.shareGuide.Checked {
 		rec := *h.record
 		req.Guide = &rec

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
-	"github.com/lifeline-desk/lifeline/selfhelp/runner"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 // Helpdesk is what the window asks of the help desk: the relay and, once a
@@ -32,8 +32,10 @@ type Helpdesk interface {
 	RevokeControl()
 	// SendChat sends a chat message to the technician.
 	SendChat(ctx context.Context, text string) error
-	// ReportOutcome tells the help desk how a guide ended, and
-	// ReportNoResults that a search found nothing (both best effort).
-	ReportOutcome(ctx context.Context, rec runner.Record)
-	ReportNoResults(ctx context.Context, query string)
+	// Track keeps insight events (searches, guides, steps, checks,
+	// outcomes) for the help desk; it never blocks on the network. The
+	// window makes them with a helpdesk.Journey.
+	Track(evs ...protocol.InsightEvent)
+	// AnswerFollowup answers the help desk's "is it still working?".
+	AnswerFollowup(ctx context.Context, a helpdesk.FollowupAnswer) error
 }

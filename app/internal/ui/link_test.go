@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -10,23 +9,38 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/selfhelp/runner"
 )
 
-// outcomeHelpdesk records the outcomes the window reports.
+// outcomeHelpdesk records the insight events the window makes.
 type outcomeHelpdesk struct {
 	failingHelpdesk
-	outcomes chan runner.Record
+	events chan protocol.InsightEvent
 }
 
-func (h *outcomeHelpdesk) ReportOutcome(_ context.Context, rec runner.Record) { h.outcomes <- rec }
+func (h *outcomeHelpdesk) Track(evs ...protocol.InsightEvent) {
+	for _, ev := range evs {
+		h.events <- ev
+	}
+}
+
+// next returns the next event of kind k, skipping others.
+func (h *outcomeHelpdesk) next(t *testing.T, u *UI, k protocol.InsightKind) protocol.InsightEvent {
+	t.Helper()
+	for {
+		if ev := waitFor(t, u, h.events); ev.Kind == k {
+			return ev
+		}
+	}
+}
 
 // TestGuideLinkAndWayBack follows an answer of the real "network drive"
 // guide into the real "VPN won't connect" guide, comes back with the
 // "Back to" button to the step left, goes again and says it's fixed: the
 // outcome names the VPN guide and the path shows the hops.
 func TestGuideLinkAndWayBack(t *testing.T) {
-	hd := &outcomeHelpdesk{outcomes: make(chan runner.Record, 4)}
+	hd := &outcomeHelpdesk{events: make(chan protocol.InsightEvent, 64)}
 	u := newTestUI(t, hd)
 	u.openGuide("network-drive-missing")
 	const drive, vpn = "Network or shared drive missing or won't open", "VPN won't connect"
@@ -52,7 +66,10 @@ func TestGuideLinkAndWayBack(t *testing.T) {
 
 	test.Tap(findButton(t, u.guide.body, "The VPN won't connect"))
 	test.Tap(findButton(t, u.guide.root, "That fixed it"))
-	rec := waitFor(t, u, hd.outcomes)
+	if ev := hd.next(t, u, protocol.InsightFixed); ev.GuideID != "vpn-wont-connect" || ev.Journey == "" {
+		t.Errorf("fixed event %+v, want it in vpn-wont-connect", ev)
+	}
+	rec := u.guide.run.Record()
 	if g, _ := rec.EndedIn(); g != "vpn-wont-connect" || rec.Outcome != runner.Fixed || rec.GuideID != "network-drive-missing" {
 		t.Errorf("outcome %s in %s (started in %s), want fixed in vpn-wont-connect", rec.Outcome, g, rec.GuideID)
 	}
@@ -80,7 +97,10 @@ func TestGuideLinkAndWayBack(t *testing.T) {
 		t.Fatalf("after fixed, back: at %s/%s", v.GuideID, v.StepID)
 	}
 	test.Tap(findButton(t, u.guide.body, "Yes, and the drive works now"))
-	rec = waitFor(t, u, hd.outcomes)
+	if ev := hd.next(t, u, protocol.InsightFixed); ev.GuideID != "network-drive-missing" {
+		t.Errorf("second fixed event %+v, want it in network-drive-missing", ev)
+	}
+	rec = u.guide.run.Record()
 	if g, _ := rec.EndedIn(); g != "network-drive-missing" || rec.Outcome != runner.Fixed {
 		t.Errorf("second outcome %s in %s, want fixed in network-drive-missing", rec.Outcome, g)
 	}

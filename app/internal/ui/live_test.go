@@ -16,15 +16,16 @@ import (
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/relaytest"
+	"github.com/lifeline-desk/lifeline/selfhelp/search"
 )
 
 // liveUI is the window connected to a real relay on 127.0.0.1 through the
 // real helpdesk.Desk, sharing a private Xvfb screen.
-func liveUI(t *testing.T) (*UI, *relaytest.Relay, chan helpdesk.Event) {
+func liveUI(t *testing.T, opts ...relaytest.Option) (*UI, *relaytest.Relay, chan helpdesk.Event) {
 	t.Helper()
 	testenv.LookPath(t, "Xvfb", "xvfb")
 	t.Setenv("DISPLAY", xtest.Start(t, 640, 480))
-	r := relaytest.Start(t)
+	r := relaytest.Start(t, opts...)
 	u := newTestUI(t, nil)
 	d, err := helpdesk.New(helpdesk.Config{RelayURL: r.URL, AppVersion: "test", Store: u.deps.Settings, OutboxDir: t.TempDir(), MinRetry: 10 * time.Millisecond,
 		Session: assist.Config{Network: assist.NetworkOptions{LoopbackOnly: true, DisableMDNS: true}}}, nil)
@@ -35,6 +36,7 @@ func liveUI(t *testing.T) (*UI, *relaytest.Relay, chan helpdesk.Event) {
 	events := make(chan helpdesk.Event, 64)
 	u.onEvent = func(ev helpdesk.Event) { t.Logf("event %+v", ev); events <- ev }
 	u.deps.Helpdesk = d
+	u.journey = helpdesk.NewJourney(d.Track) // as New does with a help desk
 	u.watchHelpdesk()
 	waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventConnection && ev.Online })
 	return u, r, events
@@ -50,14 +52,12 @@ func waitEvent(t *testing.T, u *UI, events chan helpdesk.Event, match func(helpd
 	}
 }
 
-// TestLiveEscalation: search → guide → "Still not working" → send; the
-// technician's queue receives the request with the path taken, the check
-// results and the diagnostics, and taking it tells the person.
-func TestLiveEscalation(t *testing.T) {
-	u, r, events := liveUI(t)
-	tech := r.Login(t)
-
-	res := typeAndWait(t, u, "print jobs stuck in the queue")
+// escalateFromGuide searches for query, opens the first guide, says
+// "Still not working" and sends the help form as Sam Jones; it returns
+// once the relay has queued the request.
+func escalateFromGuide(t *testing.T, u *UI, events chan helpdesk.Event, query string) search.Results {
+	t.Helper()
+	res := typeAndWait(t, u, query)
 	u.openGuide(res.Hits[0].ID)
 	test.Tap(findButton(t, u.guide.root, "Still not working"))
 	snap := make(chan struct{}, 1)
@@ -67,6 +67,17 @@ func TestLiveEscalation(t *testing.T) {
 	test.Type(u.help.contact, "ext 4411")
 	test.Tap(u.help.send)
 	waitEvent(t, u, events, func(ev helpdesk.Event) bool { return ev.Kind == helpdesk.EventQueued && ev.Position == 1 })
+	return res
+}
+
+// TestLiveEscalation: search → guide → "Still not working" → send; the
+// technician's queue receives the request with the path taken, the check
+// results and the diagnostics, and taking it tells the person.
+func TestLiveEscalation(t *testing.T) {
+	u, r, events := liveUI(t)
+	tech := r.Login(t)
+
+	res := escalateFromGuide(t, u, events, "print jobs stuck in the queue")
 
 	m := tech.Expect(protocol.TypeQueueAdded)
 	item := m.Payload.(*protocol.QueueItem)

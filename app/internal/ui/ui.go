@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -85,13 +86,17 @@ type UI struct {
 	guide     *guideScreen
 	help      *helpScreen
 	chatPanel *chatPanel
+	// journey makes the insight events of self-help; nil without a
+	// help desk.
+	journey *helpdesk.Journey
 
 	// dispatch runs UI work handed over from other goroutines: fyne.Do in
 	// the app; tests replace it to run that work on the test goroutine.
 	dispatch func(func())
 
-	lastConsent *consentDialog       // the consent dialog shown last
-	onEvent     func(helpdesk.Event) // test hook: after an event is handled
+	lastConsent  *consentDialog       // the consent dialog shown last
+	lastFollowup *followupDialog      // the follow-up dialog shown last (followup.go)
+	onEvent      func(helpdesk.Event) // test hook: after an event is handled
 }
 
 // New builds the main window; call ShowAndRun, or Window for tests.
@@ -100,6 +105,9 @@ func New(a fyne.App, deps Deps) *UI {
 		deps.Platform = guide.Current
 	}
 	u := &UI{app: a, deps: deps, dispatch: fyne.Do}
+	if deps.Helpdesk != nil {
+		u.journey = helpdesk.NewJourney(deps.Helpdesk.Track)
+	}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	applyTheme(a, deps.Settings.Theme())
 	icon := fyne.NewStaticResource("lifeline.png", assets.Icon())
@@ -163,6 +171,7 @@ func (u *UI) ShowAndRun() {
 
 // Close stops background work and waits for it.
 func (u *UI) Close() {
+	u.journey.Leave() // a guide left open is abandoned
 	u.cancel()
 	u.wg.Wait()
 }
@@ -193,6 +202,7 @@ func (u *UI) showHome() {
 // startOver is "Start": home with an empty search box, so new words are
 // not added to the last search.
 func (u *UI) startOver() {
+	u.journey.Restart()
 	u.home.entry.SetText("")
 	u.showHome()
 }
@@ -203,6 +213,10 @@ func (u *UI) openGuide(id string) {
 		return
 	}
 	u.deps.Settings.AddRecentGuide(id)
+	if q := strings.TrimSpace(u.home.entry.Text); q != "" {
+		u.journey.Searched(q, len(u.home.shown.Hits))
+	}
+	u.journey.Opened(id)
 	u.guide.start(g, u.home.entry.Text)
 	u.setScreen(u.guide.root)
 }
@@ -243,6 +257,8 @@ func (u *UI) watchHelpdesk() {
 						u.showSession(ev)
 					case helpdesk.EventChat:
 						u.chat(ev.From, ev.Text, ev.At)
+					case helpdesk.EventFollowup:
+						u.showFollowup(ev.Followup)
 					case helpdesk.EventConnection:
 						u.setOnline(ev.Online, ev.Text)
 					case helpdesk.EventRequestClosed, helpdesk.EventError:

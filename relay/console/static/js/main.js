@@ -7,6 +7,7 @@ import { ErrorCode } from './vocab.js';
 import { renderContext, displayName, splitDescription } from './context.js';
 import { learnNames } from './words.js';
 import { LiveSession } from './session.js';
+import { repeatBadges, reopenedWords } from './repeat.js';
 import * as history from './history.js';
 import * as insights from './insights.js';
 import * as admin from './admin.js';
@@ -294,7 +295,8 @@ function queueItem(it) {
   el('div', { class: 'qi-desc', text: splitDescription(it.description).words || '(no description)' }),
   el('div', { class: 'qi-meta' },
     el('span', { class: `presence ${it.online ? 'online' : 'offline'}`, text: it.online ? 'online' : 'offline' }),
-    it.guide && (it.guide.guide_title || it.guide.guide_id) ? el('span', { class: 'muted', text: ` · tried “${it.guide.guide_title || it.guide.guide_id}”` }) : null));
+    it.guide && (it.guide.guide_title || it.guide.guide_id) ? el('span', { class: 'muted', text: ` · tried “${it.guide.guide_title || it.guide.guide_id}”` }) : null,
+    ...repeatBadges(it)));
   return li;
 }
 
@@ -320,6 +322,7 @@ function renderDetail() {
       el('span', { class: 'qi-wait big', dataset: { since: it.created_at } }),
       takeBtn),
     it.online ? null : el('p', { class: 'msg', text: 'Their app is offline right now. You can take the request; the session starts when they come back.' }),
+    it.reopened ? el('p', { class: 'msg', text: reopenedWords(it) }) : null,
     el('div', { class: 'context' }, renderContext(it))].filter(Boolean));
   tickWaits();
 }

@@ -57,6 +57,8 @@ export const AuditAction = Object.freeze({
   ConsentControlGrant: 'consent.control.grant',
   ConsentControlDeny: 'consent.control.deny',
   ConsentControlRevoke: 'consent.control.revoke',
+  FollowupAnswer: 'followup.answer',
+  RequestReopened: 'request.reopened',
 });
 
 /** The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes). */

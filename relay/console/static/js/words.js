@@ -109,6 +109,8 @@ const auditWords = {
   [AuditAction.ConsentControlGrant]: (who) => `${who} allowed control`,
   [AuditAction.ConsentControlDeny]: (who) => `${who} declined control`,
   [AuditAction.ConsentControlRevoke]: (who) => `${who} took back control`,
+  [AuditAction.FollowupAnswer]: (who) => `${who} answered the follow-up`,
+  [AuditAction.RequestReopened]: (who) => `${who} said it is not working again: the request is back in the queue`,
 };
 
 /** eventWords says an audit event ({actor, action}) as a sentence. */
