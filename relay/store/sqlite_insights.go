@@ -6,12 +6,25 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"time"
+
+	"modernc.org/sqlite"
 
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/querynorm"
 )
+
+// lifeline_querynorm(text) is querynorm.Normalise in SQL, so that the
+// outcomes migration 0006 moves into insight_events group with the same
+// key as the events stored since.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("lifeline_querynorm", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		q, _ := args[0].(string)
+		return querynorm.Normalise(q), nil
+	})
+}
 
 var (
 	_ InsightRecorder = (*SQLite)(nil)

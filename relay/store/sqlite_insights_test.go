@@ -2,6 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"io/fs"
+	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
@@ -87,5 +91,78 @@ func TestWeekStart(t *testing.T) {
 		if got := WeekStart(at).Format(time.DateOnly); got != want {
 			t.Errorf("WeekStart(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// A relay that kept outcomes and requests before migration 0006 keeps them:
+// outcomes become insight events in the one vocabulary, and the requests
+// and sessions it holds become the anonymous facts of the reports.
+func TestInsightsMigrationKeepsHistory(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "relay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	sort.Strings(names)
+	for _, name := range names {
+		if name >= "migrations/0006" {
+			break
+		}
+		body, _ := migrations.ReadFile(name)
+		if _, err := db.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		db.Exec(`INSERT INTO schema_migrations VALUES (?, 0)`, name)
+	}
+	day := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC).UnixMilli()
+	for _, q := range []string{
+		`INSERT INTO guide_outcomes (at, kind, guide_id, step_id, query) VALUES (?1, 'fixed', 'vpn', 's1', ''), (?1, 'no_results', '', '', 'Outlook wont open'), (?1, 'abandoned', 'vpn', 's2', ''), (?1, 'escalated', 'vpn', 's2', '')`,
+		`INSERT INTO help_requests (id, state, source, guide, created_at, updated_at) VALUES ('r1', 'resolved', 'request', '{"guide_id":"vpn"}', ?1, ?1), ('r2', 'cancelled', 'request', '', ?1, ?1)`,
+		`INSERT INTO sessions (id, request_id, tech_id, started_at, ended_at, end_reason, category) VALUES ('s1', 'r1', 7, ?1 + 90000, ?1 + 690000, 'user', 'network')`,
+	} {
+		if _, err := db.Exec(q, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s := openTest(t, dir) // applies 0006 and later
+	sp := Span{Since: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)}
+	weeks, err := s.InsightFunnel(ctx, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := weeks[0]; len(weeks) != 1 || w.Fixed != 1 || w.NoResults != 1 || w.Searches != 1 || w.Abandoned != 1 || w.Escalated != 1 ||
+		w.Requests != 2 || w.TriedGuide != 1 || *w.TriedShare != 0.5 {
+		t.Errorf("funnel after migrating = %+v", weeks)
+	}
+	guides, _ := s.InsightGuides(ctx, sp)
+	if len(guides) != 1 || guides[0].GuideID != "vpn" || guides[0].Fixed != 1 || guides[0].GiveUpStep != "s2" {
+		t.Errorf("guides after migrating = %+v", guides)
+	}
+	times, _ := s.InsightTimes(ctx, sp)
+	if times.TimeToTake.Count != 1 || *times.TimeToTake.P50 != 90 || times.Duration.Count != 1 || *times.Duration.P50 != 600 {
+		t.Errorf("times after migrating = %+v", times)
+	}
+	cats, _ := s.InsightCategories(ctx, sp)
+	if len(cats) != 2 || cats[0].Category != "" || cats[0].Requests != 1 || cats[1].Category != "network" || cats[1].Sessions != 1 {
+		t.Errorf("categories after migrating = %+v", cats)
+	}
+	if gaps, _ := s.InsightGaps(ctx, sp, 10); len(gaps) != 1 || gaps[0].Query != "open outlook" || gaps[0].Example != "Outlook wont open" {
+		t.Errorf("gaps after migrating = %+v", gaps)
+	}
+	sum, _ := s.OutcomeSummary(ctx, time.Time{})
+
+	kinds := map[string]int{}
+	for _, o := range sum {
+		kinds[o.Kind] += o.Count
+	}
+	if kinds[protocol.OutcomeFixed] != 1 || kinds[protocol.OutcomeNoResults] != 1 || kinds[protocol.OutcomeAbandoned] != 1 || kinds[protocol.OutcomeEscalated] != 1 {
+		t.Errorf("outcome summary after migrating = %+v", sum)
 	}
 }
