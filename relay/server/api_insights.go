@@ -40,7 +40,8 @@ func (s *Server) insightRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/insights/categories", s.authed(false, insightHandler(s, "categories", s.reports.InsightCategories, categoriesCSV)))
 	mux.HandleFunc("GET /api/insights/times", s.authed(false, insightHandlerReq(s, "times", s.insightTimes, timesCSV)))
 	mux.HandleFunc("GET /api/insights/technicians", s.authed(false, insightHandler(s, "technicians", s.reports.InsightTechnicians, techniciansCSV)))
-	mux.HandleFunc("GET /api/insights/recurring", s.authed(false, s.handleInsightRecurring))
+	mux.HandleFunc("GET /api/insights/recurring", s.authed(false, insightHandlerReq(s, "recurring", s.insightRecurring, recurringCSV)))
+	mux.HandleFunc("GET /api/insights/followups", s.authed(false, insightHandler(s, "followups", s.insightFollowups, followupsCSV)))
 }
 
 // insightSpan reads ?since= and ?until=.
@@ -137,6 +138,19 @@ func insightHandlerReq[T any](s *Server, name string, load func(context.Context,
 // errBadInsightParam marks a query parameter a chart refuses (400).
 var errBadInsightParam = errors.New("bad parameter")
 
+// insightLimit reads ?limit= (1 … maxGaps, default defaultGaps).
+func insightLimit(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return defaultGaps, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxGaps {
+		return 0, errors.Join(errBadInsightParam, errors.New("limit must be 1 to "+strconv.Itoa(maxGaps)))
+	}
+	return n, nil
+}
+
 // gapRow is a content gap with where to write a guide for it.
 type gapRow struct {
 	store.Gap
@@ -146,13 +160,9 @@ type gapRow struct {
 }
 
 func (s *Server) insightGaps(ctx context.Context, sp store.Span, r *http.Request) ([]gapRow, error) {
-	limit := defaultGaps
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxGaps {
-			return nil, errors.Join(errBadInsightParam, errors.New("limit must be 1 to "+strconv.Itoa(maxGaps)))
-		}
-		limit = n
+	limit, err := insightLimit(r)
+	if err != nil {
+		return nil, err
 	}
 	gaps, err := s.reports.InsightGaps(ctx, sp, limit)
 	out := make([]gapRow, len(gaps))
@@ -180,16 +190,25 @@ func (s *Server) insightTimes(ctx context.Context, sp store.Span, _ *http.Reques
 	return []timeRow{{"time_to_take", t.TimeToTake}, {"session_duration", t.Duration}}, nil
 }
 
-// handleInsightRecurring is a placeholder until recurring problems are
-// recorded (follow-ups and recurring are another part of issue 16).
-func (s *Server) handleInsightRecurring(w http.ResponseWriter, r *http.Request, p principal) {
-	sp, err := s.insightSpan(r)
+// insightRecurring is the repeat problems of the range: recurring requests
+// (the same person or computer within the recurring window) by guide and
+// category (store.Followups, migration 0007).
+func (s *Server) insightRecurring(ctx context.Context, sp store.Span, r *http.Request) ([]store.RecurringGroup, error) {
+	limit, err := insightLimit(r)
 	if err != nil {
-		badFilter(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"since": sp.Since.UTC(), "until": sp.Until.UTC(),
-		"recurring": map[string]any{"available": false, "window_days": 14, "count": nil}})
+	return s.cfg.Store.RecurringGroups(ctx, sp, limit)
+}
+
+// insightFollowups is one row: the follow-ups of sessions ended in the
+// range (satisfaction and reopen rate).
+func (s *Server) insightFollowups(ctx context.Context, sp store.Span) ([]store.FollowupStats, error) {
+	st, err := s.cfg.Store.FollowupStats(ctx, sp)
+	if err != nil {
+		return nil, err
+	}
+	return []store.FollowupStats{st}, nil
 }
 
 // CSV cells.
@@ -267,4 +286,19 @@ func endReasonColumns() []string {
 		cols = append(cols, "ended_"+string(r))
 	}
 	return cols
+}
+
+var recurringCSV = csvTable[store.RecurringGroup]{
+	header: []string{"guide_id", "category", "requests", "askers"},
+	row: func(x store.RecurringGroup) []string {
+		return []string{x.GuideID, x.Category, itoa(x.Requests), itoa(x.Askers)}
+	},
+}
+
+var followupsCSV = csvTable[store.FollowupStats]{
+	header: []string{"sessions", "offered", "answered", "working", "not_working", "rated", "mean_rating", "reopen_rate"},
+	row: func(x store.FollowupStats) []string {
+		return []string{itoa(x.Sessions), itoa(x.Offered), itoa(x.Answered), itoa(x.Working), itoa(x.NotWorking), itoa(x.Rated),
+			ftoa(x.MeanRating), ftoa(x.ReopenRate)}
+	},
 }

@@ -173,7 +173,7 @@ func seededInsightYear(b *testing.B, end time.Time, dir string) int {
 // when it opens (relay/console/static/js/insights.js), for a range.
 func insightsPagePaths(qs string) []string {
 	var out []string
-	for _, p := range []string{"funnel", "guides", "gaps", "categories", "times", "technicians", "recurring", "guides/guide-01/steps"} {
+	for _, p := range []string{"funnel", "guides", "gaps", "categories", "times", "technicians", "recurring", "followups", "guides/guide-01/steps"} {
 		out = append(out, "/api/insights/"+p+qs)
 	}
 	return out

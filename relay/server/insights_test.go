@@ -419,7 +419,7 @@ func TestInsightsSearchTextOff(t *testing.T) {
 func TestInsightsNeedLogin(t *testing.T) {
 	r := startRelay(t)
 	anon := r.anonymous()
-	for _, path := range []string{"funnel", "guides", "guides/x/steps", "gaps", "categories", "times", "technicians", "recurring"} {
+	for _, path := range []string{"funnel", "guides", "guides/x/steps", "gaps", "categories", "times", "technicians", "recurring", "followups"} {
 		for _, qs := range []string{"", "?format=csv"} {
 			var e apiError
 			if st := anon.do("GET", "/api/insights/"+path+qs, nil, &e); st != http.StatusUnauthorized || e.Error != "unauthenticated" {

@@ -6,12 +6,25 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"time"
+
+	"modernc.org/sqlite"
 
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/querynorm"
 )
+
+// lifeline_querynorm(text) is querynorm.Normalise in SQL, so that the
+// outcomes migration 0006 moves into insight_events group with the same
+// key as the events stored since.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("lifeline_querynorm", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		q, _ := args[0].(string)
+		return querynorm.Normalise(q), nil
+	})
+}
 
 var (
 	_ InsightRecorder = (*SQLite)(nil)
@@ -222,7 +235,7 @@ func (s *SQLite) InsightGaps(ctx context.Context, sp Span, limit int) ([]Gap, er
 			GROUP BY query_norm ORDER BY n DESC, last DESC, query_norm LIMIT ?3)
 		SELECT query_norm, n, nr, es, last,
 			(SELECT query FROM insight_events e WHERE e.query_norm = g.query_norm AND e.at = g.last
-				AND e.kind IN ('search','search.no_results') ORDER BY e.id DESC LIMIT 1)
+				AND e.query_norm != '' AND (e.kind = 'search.no_results' OR e.escalated = 1) ORDER BY e.id DESC LIMIT 1)
 		FROM g ORDER BY n DESC, last DESC, query_norm`, append(spanArgs(sp), limit), func(r *sql.Rows) error {
 		var g Gap
 		var last int64

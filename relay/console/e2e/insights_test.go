@@ -104,6 +104,12 @@ func TestInsights(t *testing.T) {
 	if got := rows("#insights-categories .table tbody tr"); len(got) != 2 || got[0][1] != "Email" || got[1][1] != "Printing" {
 		t.Errorf("categories table = %q", got)
 	}
+	if got := tb.Text("#insights-followups [data-measure=satisfaction] .count"); got != "0 rated, 0 answered of 0 asked" {
+		t.Errorf("follow-up tile says %q", got)
+	}
+	if got := tb.Text("#insights-recurring .table"); got != "Nobody came back with a problem in this range." {
+		t.Errorf("repeat problems say %q", got)
+	}
 	// Charts drawn, nothing blocked by the policy.
 	if n := consoletest.Eval[int](tb, `document.querySelectorAll('#insights-funnel canvas, #insights-steps canvas, #insights-categories canvas').length`); n < 3 {
 		t.Errorf("%d chart canvases, want 3", n)

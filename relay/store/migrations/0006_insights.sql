@@ -91,12 +91,13 @@ CREATE TRIGGER insight_event_removed AFTER DELETE ON insight_events BEGIN
 END;
 
 -- One vocabulary: the outcomes stored before insight events become events
+-- (lifeline_querynorm is relay/querynorm, registered by relay/store)
 -- (fixed → guide.fixed, no_results → search.no_results, abandoned →
 -- guide.abandoned, escalated → escalated; protocol.OutcomeReport.Insight).
 INSERT INTO insight_events (at, kind, guide_id, step_id, query, query_norm, os, app_version)
 	SELECT at, CASE kind WHEN 'fixed' THEN 'guide.fixed' WHEN 'no_results' THEN 'search.no_results'
 		WHEN 'abandoned' THEN 'guide.abandoned' ELSE kind END,
-		guide_id, step_id, query, lower(trim(query)), os, app_version FROM guide_outcomes;
+		guide_id, step_id, query, lifeline_querynorm(query), os, app_version FROM guide_outcomes;
 DROP TABLE guide_outcomes;
 
 -- The relay's facts, one row per request and per session, written by

@@ -56,8 +56,8 @@ async function load() {
   say(msg, 'Loading…');
   const part = (name) => get(`/api/insights/${name}${query(range)}`);
   try {
-    const [funnel, guides, gaps, categories, times, techs, recurring] = await Promise.all(
-      ['funnel', 'guides', 'gaps', 'categories', 'times', 'technicians', 'recurring'].map(part));
+    const [funnel, guides, gaps, categories, times, techs, recurring, followups] = await Promise.all(
+      ['funnel', 'guides', 'gaps', 'categories', 'times', 'technicians', 'recurring', 'followups'].map(part));
     if (mine !== loading) return;
     if (!guides.guides.some((g) => g.guide_id === guideID)) guideID = guides.guides.length ? guides.guides[0].guide_id : '';
     renderFunnel(funnel.funnel);
@@ -67,6 +67,7 @@ async function load() {
     renderTimes(times.times);
     renderTechs(techs.technicians);
     renderRecurring(recurring.recurring);
+    renderFollowups(followups.followups[0]);
     await renderSteps();
     say(msg, `From ${fmtDay(since)} to ${fmtDay(until)} (weeks start on Monday, UTC).`);
   } catch (err) {
@@ -248,9 +249,21 @@ function renderTechs(techs) {
     'No session in this range.'));
 }
 
-function renderRecurring(r) {
-  const c = $('#insights-recurring');
-  $('.body', c).replaceChildren(r && r.available
-    ? el('p', {}, el('strong', { class: 'big', text: String(r.count) }), ` people or computers came back with the same problem within ${r.window_days} days.`)
-    : el('p', { class: 'muted', text: `Repeat problems (the same person or computer back within ${(r && r.window_days) || 14} days) appear here once desktops report them.` }));
+function renderRecurring(groups) {
+  const c = card('insights-recurring', 'recurring');
+  $('.table', c).replaceChildren(table(['Guide they came from', 'Category', 'Repeat requests', 'People or computers'],
+    groups.map((g) => el('tr', {}, td(g.guide_id || 'no guide', 'guide'), td(g.category || 'No category'), td(g.requests), td(g.askers))),
+    'Nobody came back with a problem in this range.'));
+}
+
+function renderFollowups(f) {
+  const c = card('insights-followups', 'followups');
+  const rating = f.mean_rating == null ? '—' : `${Math.round(f.mean_rating * 10) / 10} of 5`;
+  $('.tiles', c).replaceChildren(
+    el('div', { class: 'tile', dataset: { measure: 'satisfaction' } }, el('h3', { text: 'Satisfaction' }),
+      el('p', {}, 'Average rating ', el('strong', { class: 'p50', text: rating })),
+      el('p', { class: 'muted small count', text: `${f.rated} rated, ${f.answered} answered of ${f.offered} asked` })),
+    el('div', { class: 'tile', dataset: { measure: 'reopen' } }, el('h3', { text: 'Still not working' }),
+      el('p', {}, 'Reopened ', el('strong', { class: 'p50', text: pct(f.reopen_rate) })),
+      el('p', { class: 'muted small count', text: `${f.not_working} of ${f.answered} answers said no` })));
 }
