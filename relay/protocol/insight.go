@@ -37,14 +37,17 @@ type InsightEvent struct {
 	Journey string `json:"journey"`
 	// Query is the text typed (search kinds), only when the organisation
 	// allows search text (Welcome.Insights.SearchText).
-	Query      string      `json:"query,omitempty"`
-	GuideID    string      `json:"guide_id,omitempty"`
-	StepID     string      `json:"step_id,omitempty"`
-	Check      string      `json:"check,omitempty"`
-	Status     CheckStatus `json:"status,omitempty"`
-	RequestID  string      `json:"request_id,omitempty"` // on "escalated": the help request it became
-	OS         string      `json:"os,omitempty"`
-	AppVersion string      `json:"app_version,omitempty"`
+	Query   string `json:"query,omitempty"`
+	GuideID string `json:"guide_id,omitempty"`
+	StepID  string `json:"step_id,omitempty"`
+	// FromGuideID, on an outcome or escalation, is the guide the person
+	// started in when an answer led them on to GuideID ("" otherwise).
+	FromGuideID string      `json:"from_guide_id,omitempty"`
+	Check       string      `json:"check,omitempty"`
+	Status      CheckStatus `json:"status,omitempty"`
+	RequestID   string      `json:"request_id,omitempty"` // on "escalated": the help request it became
+	OS          string      `json:"os,omitempty"`
+	AppVersion  string      `json:"app_version,omitempty"`
 }
 
 // Validate checks the count, every event's kind, required fields and limits.
@@ -95,6 +98,7 @@ func (ev *InsightEvent) validate() error {
 	}
 	return errors.Join(check("query", ev.Query, MaxShortText, false),
 		check("guide_id", ev.GuideID, MaxShortText, needGuide),
+		check("from_guide_id", ev.FromGuideID, MaxShortText, false),
 		check("step_id", ev.StepID, MaxShortText, false),
 		check("check", ev.Check, MaxShortText, false),
 		check("request_id", ev.RequestID, MaxIDLen, false),
@@ -118,7 +122,7 @@ func isHex(s string) bool {
 func (o *OutcomeReport) Insight(at time.Time) InsightEvent {
 	kind := map[string]InsightKind{OutcomeFixed: InsightFixed, OutcomeEscalated: InsightEscalated,
 		OutcomeNoResults: InsightNoResults, OutcomeAbandoned: InsightAbandoned}[o.Kind]
-	return InsightEvent{Kind: kind, At: at, Query: o.Query, GuideID: o.GuideID, StepID: o.StepID, OS: o.OS, AppVersion: o.AppVersion}
+	return InsightEvent{Kind: kind, At: at, Query: o.Query, GuideID: o.GuideID, StepID: o.StepID, FromGuideID: o.FromGuideID, OS: o.OS, AppVersion: o.AppVersion}
 }
 
 // OutcomeKind is the outcome.report kind an insight kind was reported as

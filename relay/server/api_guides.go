@@ -85,7 +85,7 @@ type (
 		UpdatedAt        *time.Time           `json:"updated_at"`
 		UpdatedBy        string               `json:"updated_by"`
 		FeedbackCount    int                  `json:"feedback_count"`
-		SuccessRate      *float64             `json:"success_rate"` // null until the insights land
+		SuccessRate      *float64             `json:"success_rate"` // over the Insights page's default span; null without uses that ended
 	}
 	guideVersionJSON struct {
 		Version   int       `json:"version"`
@@ -129,6 +129,7 @@ type guideIndex struct {
 	records  map[string]store.GuideRecord
 	hidden   []string
 	feedback map[string]int
+	success  map[string]*float64 // the Insights page's success rate, by guide
 }
 
 func (s *Server) guideIndex(ctx context.Context) (guideIndex, error) {
@@ -143,8 +144,20 @@ func (s *Server) guideIndex(ctx context.Context) (guideIndex, error) {
 	if x.hidden, err = s.guides.st.HiddenGuides(ctx); err != nil {
 		return x, err
 	}
-	x.feedback, err = s.guides.st.GuideFeedbackCounts(ctx)
-	return x, err
+	if x.feedback, err = s.guides.st.GuideFeedbackCounts(ctx); err != nil {
+		return x, err
+	}
+	// The same numbers as the Insights page opens with.
+	until := s.now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+	stats, err := s.reports.InsightGuides(ctx, store.Span{Since: until.Add(-defaultInsightSpan), Until: until})
+	if err != nil {
+		return x, err
+	}
+	x.success = make(map[string]*float64, len(stats))
+	for _, g := range stats {
+		x.success[g.GuideID] = g.SuccessRate
+	}
+	return x, nil
 }
 
 // summary is guide id's summary; false when there is no such guide.
@@ -155,7 +168,7 @@ func (s *Server) summary(x guideIndex, id string) (guideSummaryJSON, bool) {
 		return guideSummaryJSON{}, false
 	}
 	hidden := b != nil && slices.Contains(x.hidden, id)
-	sum := guideSummaryJSON{ID: id, Origin: protocol.GuideOriginOrg, Hidden: hidden, FeedbackCount: x.feedback[id]}
+	sum := guideSummaryJSON{ID: id, Origin: protocol.GuideOriginOrg, Hidden: hidden, FeedbackCount: x.feedback[id], SuccessRate: x.success[id]}
 	if b != nil {
 		sum.Origin = protocol.GuideOriginBuiltin
 		sum.Title, sum.Category, sum.State = b.Title, b.Category, protocol.GuideBuiltin

@@ -189,6 +189,15 @@ func TestInsightsThroughTheProtocol(t *testing.T) {
 			SuccessRate: f64(0.3333), GiveUpStep: "power", GiveUpCount: 1},
 		{GuideID: "vpn", Opened: 1, Fixed: 2, SuccessRate: f64(1)},
 	})
+	// The Guides page lists the same success rate.
+	var list []struct {
+		ID          string   `json:"id"`
+		SuccessRate *float64 `json:"success_rate"`
+	}
+	if st := alex.do("GET", "/api/guides?q=printer-offline", nil, &list); st != http.StatusOK || len(list) != 1 ||
+		list[0].SuccessRate == nil || *list[0].SuccessRate != 0.3333 {
+		t.Errorf("GET /api/guides?q=printer-offline: %d %+v, want success_rate 0.3333", st, list)
+	}
 	check(t, "printer steps", p.Steps, []store.StepStats{
 		{StepID: "power", Reached: 3, Abandoned: 1},
 		{StepID: "cable", Reached: 2, Fixed: 1, NotWorking: 1, Escalated: 1},

@@ -39,14 +39,14 @@ func (s *SQLite) AddInsightEvents(ctx context.Context, evs []protocol.InsightEve
 	}
 	defer tx.Rollback()
 	st, err := tx.PrepareContext(ctx, `INSERT INTO insight_events (at, kind, journey, query, query_norm, guide_id, step_id,
-		check_name, status, request_id, os, app_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
+		from_guide_id, check_name, status, request_id, os, app_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return fmt.Errorf("store insight events: %w", err)
 	}
 	defer st.Close()
 	for _, e := range evs {
 		if _, err := st.ExecContext(ctx, ms(e.At), e.Kind, e.Journey, e.Query, querynorm.Normalise(e.Query), e.GuideID, e.StepID,
-			e.Check, e.Status, e.RequestID, e.OS, e.AppVersion); err != nil {
+			e.FromGuideID, e.Check, e.Status, e.RequestID, e.OS, e.AppVersion); err != nil {
 			return fmt.Errorf("store insight events: %w", err)
 		}
 	}

@@ -166,3 +166,36 @@ func TestInsightsMigrationKeepsHistory(t *testing.T) {
 		t.Errorf("outcome summary after migrating = %+v", sum)
 	}
 }
+
+// An outcome reached in a guide an answer led to keeps the guide the
+// person started in, from insight.events and from an older desktop's
+// outcome.report alike.
+func TestInsightKeepsFromGuide(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	old := protocol.OutcomeReport{Kind: protocol.OutcomeFixed, GuideID: "no-internet", StepID: "router", FromGuideID: "vpn-wont-connect"}
+	if err := s.AddInsightEvents(ctx, []protocol.InsightEvent{
+		{At: at, Kind: protocol.InsightNotWorking, Journey: "aaaaaaaaaaaaaaaa", GuideID: "no-internet", StepID: "dns", FromGuideID: "browser-problems"},
+		old.Insight(at),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, guide_id, from_guide_id FROM insight_events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var kind, g, from string
+		if err := rows.Scan(&kind, &g, &from); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, kind+" "+g+" from "+from)
+	}
+	want := []string{"guide.not_working no-internet from browser-problems", "guide.fixed no-internet from vpn-wont-connect"}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("stored %q, want %q", got, want)
+	}
+}

@@ -161,7 +161,11 @@ func (j *Journey) Ended(rec runner.Record) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.guideID = ""
-	j.emit(protocol.InsightEvent{Kind: kind, GuideID: guideID, StepID: step})
+	ev := protocol.InsightEvent{Kind: kind, GuideID: guideID, StepID: step}
+	if rec.GuideID != guideID {
+		ev.FromGuideID = rec.GuideID
+	}
+	j.emit(ev)
 }
 
 // escalatedEvent is the event hr makes once the relay has it (RequestID
@@ -174,6 +178,9 @@ func escalatedEvent(hr HelpRequest) *protocol.InsightEvent {
 	ev := &protocol.InsightEvent{Kind: protocol.InsightEscalated, Journey: hr.Journey}
 	if hr.Guide != nil {
 		ev.GuideID, ev.StepID = hr.Guide.EndedIn()
+		if hr.Guide.GuideID != ev.GuideID {
+			ev.FromGuideID = hr.Guide.GuideID
+		}
 	}
 	return ev
 }
