@@ -274,7 +274,7 @@
 //     search_text is true; the relay drops it otherwise.
 //   - guide_id (required on guide.* and step.reached), step_id (required on
 //     step.reached; on the outcome kinds the step where the guide ended),
-//     from_guide_id (on the outcome kinds and escalated, ≤ 64 bytes: the
+//     from_guide_id (on the outcome kinds and escalated, ≤ 200 bytes: the
 //     guide the person started in when an answer led them on to guide_id),
 //     check and status (required on check.result; status one of ok, warn,
 //     fail, unknown, skipped), request_id (on escalated: the help request it

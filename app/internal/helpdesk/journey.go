@@ -184,4 +184,3 @@ func escalatedEvent(hr HelpRequest) *protocol.InsightEvent {
 	}
 	return ev
 }
-
