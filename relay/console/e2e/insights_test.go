@@ -95,6 +95,15 @@ func TestInsights(t *testing.T) {
 	if href := tb.Text("#insights-gaps a.write-guide") + " " + consoletest.Eval[string](tb, `document.querySelector('#insights-gaps a.write-guide').getAttribute('href')`); !strings.HasSuffix(href, "#/guides/new?symptom=teams%20camera%20black%21") {
 		t.Errorf("write-a-guide link = %q", href)
 	}
+	// The link drafts a guide with those words as its symptom, on the
+	// Guides page; nothing is saved until the technician saves it.
+	tb.Click("#insights-gaps a.write-guide")
+	tb.Wait("the guide editor with the searched words", `(() => { const ta = document.querySelector('#view-guides:not([hidden]) .code-text'); return !!ta && ta.value.includes('- "teams camera black!"') })()`, 10*time.Second)
+	if h := consoletest.Eval[string](tb, `location.hash`); h != "" {
+		t.Errorf("the address still says %q after the draft opened", h)
+	}
+	tb.Click(`.tab[data-view="insights"]`)
+	tb.Wait("the Insights page again", `!document.querySelector('#view-insights').hidden`, 5*time.Second)
 	if got := tb.Text("#insights-times [data-measure=session_duration] .count"); got != "2 sessions ended" {
 		t.Errorf("session length tile says %q", got)
 	}

@@ -520,3 +520,13 @@ export function startFromSession(s) {
   say(ui.headMsg, `Drafted from the session${s.peer ? ` with ${s.peer}` : ''}: edit the steps, then save. Nothing is saved yet.`, 'ok');
   if (idOf(yaml)) page.editor.code.jumpTo(1);
 }
+
+/**
+ * startFromSearch opens a new guide drafted from what people searched for
+ * and found nothing (the Insights page's content gaps): the words as its
+ * title and first symptom, one step to write.
+ */
+export function startFromSearch(symptom) {
+  startFromSession({ description: symptom, category: '', notes: '' });
+  say(ui.headMsg, `Drafted from the search “${symptom}”: add the other ways people say it, then write the steps. Nothing is saved yet.`, 'ok');
+}

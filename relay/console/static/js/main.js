@@ -154,8 +154,20 @@ function bindStatic() {
   history.init();
   guides.init(() => state.me);
   insights.init();
+  // Links into the console: #/guides/new?symptom=… (the Insights page's
+  // "Write a guide for this") drafts a guide from those words.
+  window.addEventListener('hashchange', followHash);
+  followHash();
   admin.init(() => state.me);
   account.init(() => state.me, (u) => { state.me = u; });
+}
+
+function followHash() {
+  const m = /^#\/guides\/new\?(.*)$/.exec(location.hash);
+  if (!m) return;
+  const symptom = new URLSearchParams(m[1]).get('symptom');
+  window.history.replaceState(null, '', location.pathname + location.search);
+  if (symptom) guides.startFromSearch(symptom);
 }
 
 // --- status bar and the socket
