@@ -93,6 +93,8 @@ func TestRoundTrip(t *testing.T) {
 					v.Kind = OutcomeFixed
 				case *GuideFeedback:
 					v.GuideID = "printer-offline"
+				case *GuidesChanged:
+					v.ETag = "e1"
 				case *SDP:
 					v.SDP = "v=0"
 				case *Chat:
@@ -168,8 +170,8 @@ func TestSpecOf(t *testing.T) {
 		t.Error("SpecOf accepts a type outside the closed set")
 	}
 	types := Types()
-	if len(types) != 28 || !slices.IsSorted(types) {
-		t.Fatalf("Types() = %v, want the 28 types sorted", types)
+	if len(types) != 29 || !slices.IsSorted(types) {
+		t.Fatalf("Types() = %v, want the 29 types sorted", types)
 	}
 	if s, ok := SpecOf(TypeChat); !ok || !s.Session || s.From != FromClient|FromTech {
 		t.Errorf("SpecOf(chat) = %+v, %v", s, ok)
