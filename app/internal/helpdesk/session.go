@@ -62,6 +62,8 @@ func (d *Desk) onOther(m protocol.Message) {
 		d.kickFlush()
 	case *protocol.Chat:
 		d.emit(Event{Kind: EventChat, From: p.From, Text: p.Text, At: p.At})
+	case *protocol.GuidesChanged:
+		d.emit(Event{Kind: EventGuidesChanged, ETag: p.ETag})
 	case *protocol.Error:
 		if p.Code == protocol.CodeNotFound && m.ID == "resume" {
 			d.save(saved{}) // the saved request is over on the relay's side

@@ -51,8 +51,8 @@ func syncedUI(t *testing.T, r *relaytest.Relay, cacheDir string) (*UI, *guidesyn
 	return u, gs, updated
 }
 
-// stepText is what the guide screen shows of the current step.
-func stepText(u *UI) string {
+// shownStep is what the guide screen shows of the current step.
+func shownStep(u *UI) string {
 	var b strings.Builder
 	var walk func(fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
@@ -101,7 +101,7 @@ func TestGuidesFromTheRelay(t *testing.T) {
 		t.Fatalf("hits %+v", res.Hits)
 	}
 	u.home.openFirst()
-	if got := stepText(u); !strings.Contains(got, "Call the help desk on +44 20 7946 0999 and ask for a new token.") {
+	if got := shownStep(u); !strings.Contains(got, "Call the help desk on +44 20 7946 0999 and ask for a new token.") {
 		t.Fatalf("the step reads %q", got)
 	}
 	if st := gs.Status(); !strings.Contains(st.Text, "help desk's guides") {
@@ -112,18 +112,18 @@ func TestGuidesFromTheRelay(t *testing.T) {
 	api.PublishGuide(t, tokenYAML(t, "ask for a replacement token"))
 	gs.Refresh()
 	waitFor(t, u, updated)
-	if got := stepText(u); !strings.Contains(got, "ask for a new token") {
+	if got := shownStep(u); !strings.Contains(got, "ask for a new token") {
 		t.Fatalf("the open guide changed under the person: %q", got)
 	}
 	u.guide.answer(0) // "Yes" → the next step, of the same version
 	u.guide.goBack()
-	if got := stepText(u); !strings.Contains(got, "ask for a new token") {
+	if got := shownStep(u); !strings.Contains(got, "ask for a new token") {
 		t.Fatalf("the open guide changed after an answer: %q", got)
 	}
 	// Leaving it and opening it again shows the new version.
 	u.guide.goBack()
 	u.openGuide("vpn-token-expired")
-	if got := stepText(u); !strings.Contains(got, "ask for a replacement token") {
+	if got := shownStep(u); !strings.Contains(got, "ask for a replacement token") {
 		t.Fatalf("reopened, the guide reads %q", got)
 	}
 
@@ -135,7 +135,7 @@ func TestGuidesFromTheRelay(t *testing.T) {
 	waitFor(t, u, updated)
 	u.startOver()
 	u.openGuide("vpn-token-expired")
-	if got := stepText(u); !strings.Contains(got, "ask for a new token") {
+	if got := shownStep(u); !strings.Contains(got, "ask for a new token") {
 		t.Fatalf("after the revert the guide reads %q", got)
 	}
 
@@ -147,7 +147,7 @@ func TestGuidesFromTheRelay(t *testing.T) {
 		t.Fatalf("restarted without the relay: hits %+v", res.Hits)
 	}
 	u2.home.openFirst()
-	if got := stepText(u2); !strings.Contains(got, "+44 20 7946 0999") {
+	if got := shownStep(u2); !strings.Contains(got, "+44 20 7946 0999") {
 		t.Errorf("restarted without the relay, the step reads %q", got)
 	}
 }
@@ -203,7 +203,7 @@ func TestStepFeedback(t *testing.T) {
 	// Without a help desk there is no link.
 	plain := newTestUI(t, nil)
 	plain.openGuide("printer-offline")
-	if strings.Contains(stepText(plain), feedbackLinkText) {
+	if strings.Contains(shownStep(plain), feedbackLinkText) {
 		t.Error("feedback link without a help desk")
 	}
 }
@@ -302,6 +302,7 @@ func builtinTestIndexOwned(t testing.TB) *search.Index {
 type fakeGuides struct{ status guidesync.Status }
 
 func (f *fakeGuides) Refresh()                 {}
+func (f *fakeGuides) Changed(string)           {}
 func (f *fakeGuides) Status() guidesync.Status { return f.status }
 
 // TestSettingsSayWhichGuides: Settings names the guides in use and, when
