@@ -103,6 +103,18 @@ collect:
 		t.Errorf("after 5 quick changes a desktop was told %v, want 1 or 2 ending with %q", told, last)
 	}
 	t.Logf("5 quick changes told as %d guides.changed", len(told))
+
+	// Unpublishing changes the pack too; a desktop that connected since
+	// is told.
+	late := r.dialClient()
+	late.SendMessage(protocol.TypeGuidesChanged, "x", "", &protocol.GuidesChanged{ETag: "forged"})
+	late.NextError(protocol.CodeNotAllowed)
+	if st := kim.Call("POST", "/api/guides/office-wifi/unpublish", nil, nil); st != http.StatusOK {
+		t.Fatalf("unpublish: %d", st)
+	}
+	if got, want := late.Next(protocol.TypeGuidesChanged).Payload.(*protocol.GuidesChanged).ETag, packETag(t, r); got != want || got == last {
+		t.Errorf("after unpublish told %q, pack %q (before %q)", got, want, last)
+	}
 }
 
 // TestGuidesChangedOnlyFromRelay: nobody but the relay sends
