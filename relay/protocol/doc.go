@@ -56,6 +56,7 @@
 //	insight.events           C→R         InsightEvents (reply: ack)
 //	welcome                  R→C         Welcome (the first message on every /ws/client connection)
 //	guide.feedback           C→R         GuideFeedback (reply: ack)
+//	guides.changed           R→C         GuidesChanged (the guide pack changed; no reply)
 //	ack                      R→C         (none)
 //	queue.snapshot           R→T         QueueSnapshot (sent on connect, in parts 1 … n)
 //	queue.added              R→T         QueueItem
@@ -362,4 +363,25 @@
 //
 // The guide pack itself is not on the socket: desktops fetch it from
 // GET /api/client/guides (relay/API.md; package selfhelp/guide/pack).
+//
+// # Guides changed
+//
+// After every change to the desktops' guide pack (a guide published,
+// unpublished, hidden or shown again, a revert that publishes, the
+// organisation's variables, an import) the relay sends guides.changed to
+// every connected desktop, with the new pack's ETag (required, ≤ 64
+// bytes, the same string as GET /api/client/guides's ETag without
+// quotes). It has no id, no session and no reply. Bursts are coalesced:
+// at most one a second, carrying the latest ETag. A desktop whose pack
+// already has that ETag does nothing; others fetch the pack after a
+// random delay of up to 5 s, so that many desktops do not ask at once.
+// Desktops may only receive it: one sent to the relay is answered error
+// not_allowed (the socket stays open).
+//
+//	{"v":1,"type":"guides.changed","data":{"etag":"5d41402abc4b2a76b9719d911017c592"}}
+//
+// Desktops built before guides.changed existed ignore it: their client
+// (relay/client) logs a message it cannot decode (unknown_type) and goes on
+// reading; they still find the new pack at their next periodic check or
+// reconnect.
 package protocol

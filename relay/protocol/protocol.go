@@ -53,6 +53,7 @@ const (
 	TypeCodeRedeem       Type = "code.redeem"
 	TypeOutcomeReport    Type = "outcome.report"
 	TypeGuideFeedback    Type = "guide.feedback"
+	TypeGuidesChanged    Type = "guides.changed"
 	TypeAck              Type = "ack"
 	TypeQueueSnapshot    Type = "queue.snapshot"
 	TypeQueueAdded       Type = "queue.added"
@@ -109,6 +110,7 @@ var specs = map[Type]Spec{
 	TypeCodeRedeem:       {From: FromClient, New: p[CodeRedeem]()},
 	TypeOutcomeReport:    {From: FromClient, New: p[OutcomeReport]()},
 	TypeGuideFeedback:    {From: FromClient, New: p[GuideFeedback]()},
+	TypeGuidesChanged:    {From: FromRelay, New: p[GuidesChanged]()},
 	TypeAck:              {From: FromRelay},
 	TypeQueueSnapshot:    {From: FromRelay, New: p[QueueSnapshot]()},
 	TypeQueueAdded:       {From: FromRelay, New: p[QueueItem]()},

@@ -127,6 +127,8 @@ func TestRoundTrip(t *testing.T) {
 					v.GuideID = "printer-offline"
 				case *InsightEvents:
 					v.Events = []InsightEvent{{Kind: InsightSearch, At: time.Unix(1767225600, 0).UTC(), Journey: "0123456789abcdef"}}
+				case *GuidesChanged:
+					v.ETag = "e1"
 				case *SDP:
 					v.SDP = "v=0"
 				case *Chat:
@@ -206,8 +208,8 @@ func TestSpecOf(t *testing.T) {
 		t.Error("SpecOf accepts a type outside the closed set")
 	}
 	types := Types()
-	if len(types) != 33 || !slices.IsSorted(types) {
-		t.Fatalf("Types() = %v, want the 33 types sorted", types)
+	if len(types) != 34 || !slices.IsSorted(types) {
+		t.Fatalf("Types() = %v, want the 34 types sorted", types)
 	}
 	if s, ok := SpecOf(TypeChat); !ok || !s.Session || s.From != FromClient|FromTech {
 		t.Errorf("SpecOf(chat) = %+v, %v", s, ok)

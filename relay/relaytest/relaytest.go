@@ -426,13 +426,14 @@ func (s *Socket) SendMessage(typ protocol.Type, id, session string, payload any)
 }
 
 // Next returns the next message, which must have type typ: only queue
-// announcements (queue.added, queue.updated, request.position) and a
-// desktop socket's welcome may come first, anything else fails the test.
+// announcements (queue.added, queue.updated, request.position), a
+// desktop socket's welcome and the guides.changed broadcast may come
+// first, anything else fails the test.
 func (s *Socket) Next(typ protocol.Type) protocol.Message {
 	s.t.Helper()
 	return s.await(typ, 10*time.Second, func(m protocol.Message) {
 		switch m.Type {
-		case protocol.TypeQueueAdded, protocol.TypeQueueUpdated, protocol.TypeRequestPosition, protocol.TypeWelcome:
+		case protocol.TypeQueueAdded, protocol.TypeQueueUpdated, protocol.TypeRequestPosition, protocol.TypeWelcome, protocol.TypeGuidesChanged:
 			return
 		}
 		s.t.Fatalf("got %s %+v, want %s", m.Type, m.Payload, typ)

@@ -48,6 +48,10 @@ type guideLib struct {
 	cached *builtPack              // nil: rebuild
 	gen    uint64                  // counts invalidations, so a pack built across a change is not kept
 	had    map[string]bool         // the problems of the pack as it is (nil: lint again), for packProblems
+
+	// onChange is called after every change to the pack (set by New:
+	// the desktops are told, guides_push.go); nil: nobody is told.
+	onChange func()
 }
 
 // builtPack is the encoded pack desktops get.
@@ -81,12 +85,16 @@ func newGuideLib(st guideStore) (*guideLib, error) {
 // isBuiltin reports whether id is a built-in guide.
 func (l *guideLib) isBuiltin(id string) bool { return l.builtinByID[id] != nil }
 
-// invalidate drops the cached pack after a change.
+// invalidate drops the cached pack after a change (and so tells the
+// desktops, by onChange).
 func (l *guideLib) invalidate() {
 	l.mu.Lock()
 	l.cached, l.had = nil, nil
 	l.gen++
 	l.mu.Unlock()
+	if l.onChange != nil {
+		l.onChange()
+	}
 }
 
 // parsePublished parses a stored version, cached by id and version.

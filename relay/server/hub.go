@@ -172,6 +172,19 @@ func (h *hub) addClient(c *clientConn) {
 	h.mu.Unlock()
 }
 
+// toClients queues b on every desktop socket and returns how many.
+func (h *hub) toClients(b []byte) int {
+	if b == nil {
+		return 0
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		c.enqueue(b)
+	}
+	return len(h.clients)
+}
+
 // removeClient forgets c and returns its session and request, and whether
 // the relay is shutting down.
 func (h *hub) removeClient(c *clientConn) (ls *liveSession, reqID string, closing bool) {

@@ -183,6 +183,8 @@ type Server struct {
 
 	guides    *guideLib // the organisation's guide pack (guides.go, api_guides.go)
 	guideSync addrRates // GET /api/client/guides per address
+	// guidesKick wakes pushLoop after a change to the pack (guides_push.go).
+	guidesKick chan struct{}
 
 	hub  *hub       // sockets, queue order and running sessions
 	totp *totpGuard // TOTP replay guard
@@ -292,6 +294,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		accountLock: limit.New(cfg.AccountLockout, cfg.Now),
 		addrLock:    limit.New(cfg.AddressLockout, cfg.Now),
 		ctx:         sctx, cancel: cancel,
+		guidesKick: make(chan struct{}, 1),
 	}
 	if err := s.initAccounts(ctx); err != nil {
 		cancel()
@@ -301,6 +304,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		cancel()
 		return nil, err
 	}
+	s.guides.onChange = s.guidesChanged
 	waiting, addrs, err := s.recoverState(ctx)
 	if err != nil {
 		cancel()
@@ -314,10 +318,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.SetSocketLimits(cfg.Sockets)
 	s.registerMetrics()
 	s.handler = s.routes()
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go s.pruneLoop()
 	go s.loginLoop()    // loginwatch.go
 	go s.followupLoop() // followup.go
+	go s.pushLoop()     // guides_push.go
 	return s, nil
 }
 

@@ -5,7 +5,9 @@
 // A Syncer asks the relay for the pack when it starts, every Interval (10
 // minutes, plus up to Jitter at random so desktops that started together
 // do not ask together) and whenever Refresh is called (the window calls it
-// when the relay connection comes up). Every request carries If-None-Match
+// when the relay connection comes up) or Changed (the relay said its pack
+// changed: guides.changed, after a random delay of up to ChangedDelay so
+// that the desktops told together do not ask together). Every request carries If-None-Match
 // with the pack in use: 304 keeps it; 429 (many desktops behind one
 // address) is asked again after its Retry-After plus a little at random.
 // A new pack is decoded (at most pack.MaxSize bytes, refused before
@@ -53,7 +55,10 @@ const Path = "/api/client/guides"
 // Defaults of Config.
 const (
 	DefaultInterval = 10 * time.Minute
-	requestTimeout  = 60 * time.Second
+	// DefaultChangedDelay is the most Changed waits, at random, before
+	// asking.
+	DefaultChangedDelay = 5 * time.Second
+	requestTimeout      = 60 * time.Second
 	// retrySpread is the most added at random to the relay's Retry-After
 	// (at most Jitter).
 	retrySpread = 30 * time.Second
@@ -81,6 +86,9 @@ type Config struct {
 	// Interval between checks (default DefaultInterval) and the most
 	// added to each at random (default Interval/10).
 	Interval, Jitter time.Duration
+	// ChangedDelay is the most Changed waits, at random, before asking
+	// (default DefaultChangedDelay).
+	ChangedDelay time.Duration
 	// HTTP makes the requests (default: a client with a one-minute
 	// timeout).
 	HTTP *http.Client
@@ -137,6 +145,7 @@ type Syncer struct {
 	status      Status
 	refused     string        // ETag of the pack refused last, logged once
 	retryIn     time.Duration // sooner than Interval, after a 429
+	changed     *time.Timer   // a Changed waiting to ask; nil: none
 }
 
 // New reads the saved pack and builds the first Snapshot from it (or from
@@ -154,6 +163,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Syncer, *Snapshot,
 	}
 	if cfg.Jitter <= 0 {
 		cfg.Jitter = cfg.Interval / 10
+	}
+	if cfg.ChangedDelay <= 0 {
+		cfg.ChangedDelay = DefaultChangedDelay
 	}
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: requestTimeout}
@@ -210,6 +222,25 @@ func (s *Syncer) Refresh() {
 	}
 }
 
+// Changed tells the Syncer that the help desk's pack now has etag (the
+// relay's guides.changed). Unless that pack is the one in use (or the one
+// refused last), it asks the relay after a random delay of up to
+// Config.ChangedDelay. It never blocks; changes told while one waits are
+// asked about once.
+func (s *Syncer) Changed(etag string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.url == "" || s.ctx.Err() != nil || s.changed != nil || (etag != "" && (etag == s.etag || etag == s.refused)) {
+		return
+	}
+	s.changed = time.AfterFunc(rand.N(s.cfg.ChangedDelay), func() {
+		s.mu.Lock()
+		s.changed = nil
+		s.mu.Unlock()
+		s.Refresh()
+	})
+}
+
 // Status says which guides are in use, in plain words.
 func (s *Syncer) Status() Status {
 	s.mu.Lock()
@@ -220,6 +251,11 @@ func (s *Syncer) Status() Status {
 // Close stops asking and waits for a check under way to end.
 func (s *Syncer) Close() error {
 	s.cancel()
+	s.mu.Lock()
+	if s.changed != nil {
+		s.changed.Stop()
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 	return nil
 }

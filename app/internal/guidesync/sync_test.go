@@ -237,3 +237,39 @@ func TestBuildPrecedence(t *testing.T) {
 		t.Errorf("explicit variable lost to the pack's: %q", got)
 	}
 }
+
+// TestSyncChanged: the relay's word that its pack changed (Changed) makes
+// the desktop ask soon without the periodic check (an hour away here);
+// the ETag in use, or the same word told twice while one waits, asks
+// nothing more.
+func TestSyncChanged(t *testing.T) {
+	ps := newPackServer(t)
+	ps.serve(t, newPack("e1", tokenGuide(t, "enrol")))
+	cfg := config(t, ps.URL, t.TempDir())
+	cfg.Interval, cfg.ChangedDelay = 24*time.Hour, 200*time.Millisecond
+	d := start(t, cfg)
+	if snap := d.next(t); snap.ETag != "e1" {
+		t.Fatalf("first pack %q", snap.ETag)
+	}
+	d.s.Changed("e1") // the pack in use
+	d.none(t, 400*time.Millisecond)
+	if n := ps.requests.Load(); n != 1 {
+		t.Fatalf("%d requests after Changed with the ETag in use, want 1", n)
+	}
+
+	g := tokenGuide(t, "enrol")
+	g.YAML = strings.Replace(g.YAML, "ask for a new token", "ask for a replacement token", 1)
+	ps.serve(t, newPack("e2", g))
+	told := time.Now()
+	d.s.Changed("e2")
+	d.s.Changed("e2")
+	snap := d.next(t)
+	t.Logf("Changed → new guides in %v (random delay up to %v)", time.Since(told).Round(time.Millisecond), cfg.ChangedDelay)
+	if snap.ETag != "e2" || !strings.Contains(stepText(t, snap, "vpn-token-expired", "call"), "replacement token") {
+		t.Fatalf("after Changed: pack %q", snap.ETag)
+	}
+	d.none(t, 400*time.Millisecond)
+	if n := ps.requests.Load(); n != 2 {
+		t.Errorf("%d requests, want 2 (Changed twice while one waited asks once)", n)
+	}
+}

@@ -65,6 +65,8 @@ func (d *Desk) onOther(m protocol.Message) {
 		d.emit(Event{Kind: EventChat, From: p.From, Text: p.Text, At: p.At})
 	case *protocol.FollowupOffer:
 		d.emit(Event{Kind: EventFollowup, Followup: *p})
+	case *protocol.GuidesChanged:
+		d.emit(Event{Kind: EventGuidesChanged, ETag: p.ETag})
 	case *protocol.Error:
 		if p.Code == protocol.CodeNotFound && m.ID == "resume" {
 			d.save(saved{}) // the saved request is over on the relay's side

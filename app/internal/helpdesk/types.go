@@ -39,6 +39,9 @@ const (
 	EventRequestClosed                  // Text: why (resolved, cancelled)
 	EventError                          // Err (phrase it with plainerr.Message), or Text: plain-words problem
 	EventFollowup                       // Followup: the help desk asks whether the problem is still fixed
+	// EventGuidesChanged: the help desk changed its guides (ETag: of the
+	// new pack); hand it to guidesync.Syncer.Changed.
+	EventGuidesChanged
 )
 
 // SessionState is the live-session state shown in the banner.
@@ -89,6 +92,8 @@ type Event struct {
 	// Shared says, for SessionEnded, whether the technician saw the screen
 	// at all in that session.
 	Shared bool
+	// ETag is the new guide pack's (EventGuidesChanged).
+	ETag string
 	// At is when a chat message was sent, as the relay stamped it.
 	At  time.Time
 	Err error

@@ -11,10 +11,12 @@ import (
 )
 
 // GuideSource is where new guides come from: *guidesync.Syncer. The window
-// asks it again when the help desk connection comes up and shows its
-// Status in Settings; the new guides themselves arrive by UpdateGuides.
+// asks it again when the help desk connection comes up, passes on the
+// relay's word that the guides changed (Changed) and shows its Status in
+// Settings; the new guides themselves arrive by UpdateGuides.
 type GuideSource interface {
 	Refresh()
+	Changed(etag string)
 	Status() guidesync.Status
 }
 

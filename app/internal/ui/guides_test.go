@@ -302,6 +302,7 @@ func builtinTestIndexOwned(t testing.TB) *search.Index {
 type fakeGuides struct{ status guidesync.Status }
 
 func (f *fakeGuides) Refresh()                 {}
+func (f *fakeGuides) Changed(string)           {}
 func (f *fakeGuides) Status() guidesync.Status { return f.status }
 
 // TestSettingsSayWhichGuides: Settings names the guides in use and, when

@@ -279,6 +279,10 @@ func (u *UI) watchHelpdesk() {
 						if ev.Online && u.deps.Guides != nil {
 							u.deps.Guides.Refresh() // new guides may have been published meanwhile
 						}
+					case helpdesk.EventGuidesChanged:
+						if u.deps.Guides != nil {
+							u.deps.Guides.Changed(ev.ETag)
+						}
 					case helpdesk.EventRequestClosed, helpdesk.EventError:
 						if ev.Err != nil {
 							u.notify(lang.L(plainerr.Message(ev.Err)))
