@@ -124,6 +124,14 @@ func TestGuidesChangedOnlyFromRelay(t *testing.T) {
 	r := startRelay(t)
 	r.addTech("kim", true)
 	other := r.dialClient()
+	select { // every desktop is welcomed first
+	case m := <-other.Messages():
+		if m.Type != protocol.TypeWelcome {
+			t.Fatalf("first message %s, want welcome", m.Type)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no welcome")
+	}
 	c := r.dialClient()
 	for range 2 {
 		c.SendMessage(protocol.TypeGuidesChanged, "g1", "", &protocol.GuidesChanged{ETag: "forged"})
