@@ -391,6 +391,23 @@ func UserSetAdmin(ctx context.Context, dataDir, name string, admin bool) error {
 	})
 }
 
+// UserSetKnowledgeEditor gives or takes the knowledge editor role (may
+// publish guides). A technician's next request sees the change; it is
+// audited with actor relay.
+func UserSetKnowledgeEditor(ctx context.Context, dataDir, name string, editor bool) error {
+	return withStore(ctx, dataDir, func(st *store.SQLite) error {
+		t, err := st.TechnicianByName(ctx, name)
+		if err != nil {
+			return err
+		}
+		if _, err := st.PatchTechnician(ctx, t.ID, store.TechnicianPatch{KnowledgeEditor: &editor}); err != nil {
+			return err
+		}
+		return st.AddAudit(ctx, store.AuditEvent{At: time.Now(), Actor: protocol.ActorRelay, Action: protocol.AuditUserUpdated,
+			Detail: fmt.Sprintf("user=%s knowledge_editor=%t by=lifeline-relay-command", t.Username, editor)})
+	})
+}
+
 // patchAndRevoke writes p to t and deletes every login of t, with an
 // audit row (actor relay: the command has no signed-in technician).
 func patchAndRevoke(ctx context.Context, st *store.SQLite, t store.Technician, p store.TechnicianPatch, what string) error {
@@ -418,8 +435,11 @@ func UserList(ctx context.Context, dataDir string, w io.Writer) error {
 		fmt.Fprintln(tw, "USER\tDISPLAY NAME\tROLE\tSTATUS\tTOTP\tCREATED")
 		for _, t := range ts {
 			role, status, totp := "technician", "active", "no"
-			if t.Admin {
+			switch {
+			case t.Admin:
 				role = "admin"
+			case t.KnowledgeEditor:
+				role = "knowledge editor"
 			}
 			if t.Disabled {
 				status = "disabled"

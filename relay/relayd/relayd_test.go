@@ -151,4 +151,27 @@ func TestUserCommands(t *testing.T) {
 	if err := UserPasswd(ctx, dir, "nobody", "long-enough-pw"); err == nil {
 		t.Fatal("passwd for unknown user succeeded")
 	}
+	if err := UserAdd(ctx, dir, "kim", "Kim", "long-enough-pw", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := UserSetKnowledgeEditor(ctx, dir, "kim", true); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := UserList(ctx, dir, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`kim\s+Kim\s+knowledge editor\s+active`).MatchString(out.String()) {
+		t.Fatalf("list after editor:\n%s", out.String())
+	}
+	if err := UserSetKnowledgeEditor(ctx, dir, "kim", false); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := UserList(ctx, dir, &out); err != nil || !regexp.MustCompile(`kim\s+Kim\s+technician\s+active`).MatchString(out.String()) {
+		t.Fatalf("list after uneditor: %v\n%s", err, out.String())
+	}
+	if err := UserSetKnowledgeEditor(ctx, dir, "nobody", true); err == nil {
+		t.Fatal("editor for unknown user succeeded")
+	}
 }

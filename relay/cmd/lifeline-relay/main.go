@@ -7,6 +7,7 @@
 //	lifeline-relay user list
 //	lifeline-relay user disable|enable NAME
 //	lifeline-relay user promote|demote NAME
+//	lifeline-relay user editor|uneditor NAME
 //
 // Every flag can also be set with an environment variable: LIFELINE_ and
 // the flag name in upper case with '-' as '_' (--turn-external-ip →
@@ -57,6 +58,8 @@ const usage = `usage:
   lifeline-relay user enable NAME
   lifeline-relay user promote NAME             give the admin role
   lifeline-relay user demote NAME              take the admin role away
+  lifeline-relay user editor NAME              let a technician publish guides (knowledge editor)
+  lifeline-relay user uneditor NAME            take that role away
 Passwords are prompted for, or read from standard input when it is not a terminal.
 The user commands may run while the relay runs: passwd, disable and demote end the
 account's logins, and the running relay closes its consoles within about a second.`
@@ -310,6 +313,12 @@ func user(args []string) error {
 			return err
 		}
 		return relayd.UserSetAdmin(ctx, *dataDir, name, args[0] == "promote")
+	case "editor", "uneditor":
+		name, err := needName()
+		if err != nil {
+			return err
+		}
+		return relayd.UserSetKnowledgeEditor(ctx, *dataDir, name, args[0] == "editor")
 	}
 	return fmt.Errorf("unknown user subcommand %q\n%s", args[0], usage)
 }
