@@ -76,11 +76,12 @@ clean:
 # ---- windows: cross-built on Linux with mingw-w64, tested under Wine --------
 # `make windows` builds dist/windows/lifeline.exe and the MSI; the C libraries
 # (libvpx, libyuv) are cross-built once into WIN_PREFIX by packaging/windows/deps.sh.
-.PHONY: windows windows-deps windows-exe windows-msi test-windows
+.PHONY: windows windows-deps windows-exe windows-msi windows-uitest test-windows
 WIN_PREFIX  ?= $(or $(LIFELINE_WIN64_PREFIX),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/lifeline/win64)
 WIN_OBJ     := $(BIN)/windows
 WIN_EXE     := dist/windows/lifeline.exe
 WIN_MSI     := dist/lifeline-$(APP_VERSION)-windows-amd64.msi
+WIN_UITEST  := dist/windows/ui.test.exe
 WINRES_VERSION := v0.3.3
 # assist/vpx finds libvpx with `#cgo pkg-config: vpx` and libyuv with `-lyuv`:
 # pkg-config looks only in the cross prefix, the linker searches it too.
@@ -112,7 +113,11 @@ windows-msi: windows-exe ## dist/lifeline-<version>-windows-amd64.msi (wixl)
 	packaging/windows/msi.sh $(WIN_EXE) $(APP_VERSION) $(WIN_MSI)
 	packaging/windows/sign.sh $(WIN_MSI)
 
-test-windows: windows ## the Windows build under Wine: headless commands vs Linux, the window, a live session with the console, every mapped key, the MSI
+windows-uitest: windows-deps ## dist/windows/ui.test.exe: the window's tests cross-built (test-windows walks every guide with it under Wine)
+	@mkdir -p dist/windows
+	$(WIN_ENV) $(GO) test -c -trimpath -ldflags "-extldflags '-static -lstdc++ -lpthread'" -o $(WIN_UITEST) ./app/internal/ui
+
+test-windows: windows windows-uitest ## the Windows build under Wine: headless commands vs Linux, the window, every guide walked, a live session with the console, every mapped key, the MSI
 	cd packaging/windows && $(GO) test -count=1 -timeout 30m ./...
 
 FUZZTIME ?= 10m

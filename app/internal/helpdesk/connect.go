@@ -2,6 +2,7 @@ package helpdesk
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/lifeline-desk/lifeline/relay/client"
@@ -57,7 +58,17 @@ func (d *Desk) connectLoop() {
 // the Store keeps, if any.
 func (d *Desk) dial(ctx context.Context) (*client.Client, error) {
 	st := d.load()
-	opts := client.Options{Logger: d.log, RequestID: st.RequestID, ResumeToken: st.ResumeToken, OnState: d.onState,
+	// This client's first "connected" is the one Dial waits for:
+	// connectLoop says "online" once it keeps the client, so it is not
+	// said twice (it may arrive just after Dial returns).
+	var dialed atomic.Bool
+	onState := func(s client.State, err error) {
+		if s == client.Connected && !dialed.Swap(true) {
+			return
+		}
+		d.onState(s, err)
+	}
+	opts := client.Options{Logger: d.log, RequestID: st.RequestID, ResumeToken: st.ResumeToken, OnState: onState,
 		MinBackoff: d.cfg.MinRetry, MaxBackoff: d.cfg.MaxRetry, OnWelcome: func(protocol.Welcome) { d.kickInsights() }}
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
@@ -68,13 +79,7 @@ func (d *Desk) onState(s client.State, _ error) {
 	switch s {
 	case client.Disconnected:
 		d.emit(Event{Kind: EventConnection, Online: false, Text: textLost})
-	case client.Connected:
-		if d.client() == nil {
-			// The first connection, still inside Dial: connectLoop says
-			// "online" once the client is kept, so nobody acts on the event
-			// before the Desk can use the connection.
-			return
-		}
+	case client.Connected: // a reconnect (dial skips the first)
 		d.emit(Event{Kind: EventConnection, Online: true})
 		d.kickFlush() // on every reconnect, not only the first
 		d.needClaim.Store(true)

@@ -1,0 +1,59 @@
+package windows_test
+
+import (
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lifeline-desk/lifeline/internal/winetest"
+)
+
+// TestGuidesWalkUnderWine runs the window's walk through every guide
+// (app/internal/ui TestWalkEveryGuide: each guide opened, each answer
+// button tapped, every step reached checked against the guide) in the
+// window's tests cross-built for Windows, under Wine, on the Windows
+// variants. Every step is left as a picture in
+// dist/windows/screenshots/guides/windows/<guide>/<nn>-<step>.png, for a
+// person to read the Windows text as the window shows it.
+func TestGuidesWalkUnderWine(t *testing.T) {
+	exe := filepath.Join(repo, "dist", "windows", "ui.test.exe")
+	if _, err := os.Stat(exe); err != nil {
+		t.Fatalf("%v: build it with `make windows-uitest` (make test-windows does)", err)
+	}
+	p := winetest.Shared(t)
+	out := filepath.Join(shotDir, "guides")
+	if err := os.RemoveAll(out); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := p.Command(t.Context(), "", exe, "-test.v", "-test.run", "^TestWalkEveryGuide$/^windows$", "-test.timeout", "15m")
+	// Wine maps the Linux root to drive Z:.
+	cmd.Env = append(cmd.Env, "LIFELINE_SCREENS_DIR=Z:"+strings.ReplaceAll(out, "/", `\`))
+	cmd.Dir = t.TempDir()
+	start := time.Now()
+	b, err := cmd.CombinedOutput()
+	res := winetest.Result{Stdout: b, Took: time.Since(start)}
+	if exit, ok := err.(*exec.ExitError); ok {
+		res.ExitCode = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run the window's tests under Wine: %v", err)
+	}
+	winetest.CheckPassed(t, res, "TestWalkEveryGuide/windows")
+	n := 0
+	filepath.WalkDir(filepath.Join(out, "windows"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(d.Name(), ".png") {
+			n++
+		}
+		return nil
+	})
+	if n < 300 {
+		t.Errorf("%d step pictures under %s, want every step of every Windows guide", n, out)
+	}
+	t.Logf("%d steps walked under Wine in %v; pictures in %s", n, res.Took.Round(time.Second), out)
+}
