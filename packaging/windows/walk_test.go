@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lifeline-desk/lifeline/internal/winetest"
+	"github.com/lifeline-desk/lifeline/internal/xtest"
 )
 
 // TestGuidesWalkUnderWine runs the window's walk through every guide
@@ -24,6 +25,10 @@ func TestGuidesWalkUnderWine(t *testing.T) {
 	if _, err := os.Stat(exe); err != nil {
 		t.Fatalf("%v: build it with `make windows-uitest` (make test-windows does)", err)
 	}
+	// A display of its own, as every Windows program here has: the shared
+	// prefix's desktop must not start without one (later windows would
+	// then fail to open).
+	display := xtest.Start(t, 1024, 768)
 	p := winetest.Shared(t)
 	out := filepath.Join(shotDir, "guides")
 	if err := os.RemoveAll(out); err != nil {
@@ -32,7 +37,7 @@ func TestGuidesWalkUnderWine(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := p.Command(t.Context(), "", exe, "-test.v", "-test.run", "^TestWalkEveryGuide$/^windows$", "-test.timeout", "15m")
+	cmd := p.Command(t.Context(), display, exe, "-test.v", "-test.run", "^TestWalkEveryGuide$/^windows$", "-test.timeout", "15m")
 	// Wine maps the Linux root to drive Z:.
 	cmd.Env = append(cmd.Env, "LIFELINE_SCREENS_DIR=Z:"+strings.ReplaceAll(out, "/", `\`))
 	cmd.Dir = t.TempDir()
