@@ -156,8 +156,19 @@ func openGuideRow(tb *consoletest.Tab, id string) {
 	tb.T.Helper()
 	tb.Click(`.tab[data-view="guides"]`)
 	sel := fmt.Sprintf(`#guides-table tbody tr[data-id=%q]`, id)
-	tb.Wait("the guide in the list", `document.querySelector('`+sel+`')`, 10*time.Second)
-	tb.Click(sel)
+	// Showing the tab reloads the list, which may replace the row just
+	// found: click whatever row is there until the editor opens.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		tb.Wait("the guide in the list", `document.querySelector('`+sel+`')`, 10*time.Second)
+		consoletest.Eval[bool](tb, `(() => { const r = document.querySelector('`+sel+`'); if (r) r.click(); return true })()`)
+		if tb.Poll(`document.querySelector('.ge-lint.good, .ge-lint.bad')`, 3*time.Second) {
+			break
+		}
+		if time.Now().After(deadline) {
+			tb.T.Fatalf("guide %s did not open from the list\npage: %s", id, tb.PageText())
+		}
+	}
 	tb.Wait("the editor checked the guide", `document.querySelector('.ge-lint.good, .ge-lint.bad')`, 10*time.Second)
 }
 
