@@ -262,9 +262,16 @@ func (p *Prefix) Command(ctx context.Context, display, exe string, args ...strin
 // is returned, not judged.
 func (p *Prefix) Run(t testing.TB, display, dir string, timeout time.Duration, exe string, args ...string) Result {
 	t.Helper()
+	return p.RunEnv(t, display, dir, nil, timeout, exe, args...)
+}
+
+// RunEnv is Run with env ("NAME=value") added to the program's environment.
+func (p *Prefix) RunEnv(t testing.TB, display, dir string, env []string, timeout time.Duration, exe string, args ...string) Result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := p.Command(ctx, display, exe, args...)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Dir = dir
 	// Files, not pipes: processes the program leaves to wineserver (msiexec
 	// does) inherit the descriptors and would keep a pipe open.

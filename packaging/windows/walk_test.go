@@ -3,7 +3,6 @@ package windows_test
 import (
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,25 +36,10 @@ func TestGuidesWalkUnderWine(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := p.Command(t.Context(), display, exe, "-test.v", "-test.run", "^TestWalkEveryGuide$/^windows$", "-test.timeout", "15m")
 	// Wine maps the Linux root to drive Z:.
-	cmd.Env = append(cmd.Env, "LIFELINE_SCREENS_DIR=Z:"+strings.ReplaceAll(out, "/", `\`))
-	cmd.Dir = t.TempDir()
-	logf, err := os.CreateTemp(t.TempDir(), "walk-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	cmd.Stdout, cmd.Stderr = logf, logf // a file: wineserver would hold a pipe open
-	start := time.Now()
-	err = cmd.Run()
-	b, _ := os.ReadFile(logf.Name())
-	res := winetest.Result{Stdout: b, Took: time.Since(start)}
-	if exit, ok := err.(*exec.ExitError); ok {
-		res.ExitCode = exit.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run the window's tests under Wine: %v", err)
-	}
+	screens := "LIFELINE_SCREENS_DIR=Z:" + strings.ReplaceAll(out, "/", `\`)
+	res := p.RunEnv(t, display, t.TempDir(), []string{screens}, 15*time.Minute, exe,
+		"-test.v", "-test.run", "^TestWalkEveryGuide$/^windows$", "-test.timeout", "15m")
 	winetest.CheckPassed(t, res, "TestWalkEveryGuide/windows")
 	n := 0
 	filepath.WalkDir(filepath.Join(out, "windows"), func(_ string, d fs.DirEntry, err error) error {

@@ -2,7 +2,6 @@ package orgconfig_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,16 +51,7 @@ func TestUnderWine(t *testing.T) {
 	}
 	spec = append(spec, "vpn_name=GlobalProtect")
 
-	cmd := p.Command(t.Context(), "", exe, "-test.v", "-test.run", "^TestWindows")
-	cmd.Env = append(cmd.Env, "LIFELINE_TEST_POLICY="+strings.Join(spec, ";"))
-	cmd.Dir = t.TempDir()
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	res := winetest.Result{Stdout: out, Took: time.Since(start)}
-	if exit, ok := err.(*exec.ExitError); ok {
-		res.ExitCode = exit.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run the Windows tests under Wine: %v", err)
-	}
+	res := p.RunEnv(t, "", t.TempDir(), []string{"LIFELINE_TEST_POLICY=" + strings.Join(spec, ";")}, 2*time.Minute,
+		exe, "-test.v", "-test.run", "^TestWindows")
 	winetest.CheckPassed(t, res, "TestWindowsRegistryValues", "TestWindowsPolicy")
 }
