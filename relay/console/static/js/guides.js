@@ -12,6 +12,7 @@ import { GuideEditor, idOf } from './guide-editor.js';
 import { diffLines, renderDiff } from './linediff.js';
 import { platforms } from './guide-preview.js';
 import { splitDescription } from './context.js';
+import { GuideState, GuideOrigin } from './vocab.js';
 
 // The guide categories (selfhelp/guide Categories), with their names.
 export const categories = {
@@ -26,7 +27,8 @@ const sessionCategory = {
 };
 
 export const stateWords = {
-  published: 'Published', draft: 'Draft, not published', unpublished: 'Unpublished', builtin: 'Built-in', hidden: 'Built-in, hidden',
+  [GuideState.Published]: 'Published', [GuideState.Draft]: 'Draft, not published', [GuideState.Unpublished]: 'Unpublished',
+  [GuideState.Builtin]: 'Built-in', [GuideState.Hidden]: 'Built-in, hidden',
 };
 
 let me = () => null;
@@ -141,7 +143,7 @@ async function loadList() {
 
 function stateText(s) {
   const words = stateWords[s.state] || s.state;
-  return s.has_draft && s.state !== 'draft' ? `${words} · newer draft` : words;
+  return s.has_draft && s.state !== GuideState.Draft ? `${words} · newer draft` : words;
 }
 
 /** rateText shows a success rate (0..1) as a percentage, "—" while unknown. */
@@ -212,7 +214,7 @@ function renderDetail(tab, fresh) {
     canPublish,
     pending: () => {
       const cur = page.detail && page.detail.summary;
-      return !cur || cur.state === 'draft' || cur.state === 'unpublished' || !!cur.has_draft;
+      return !cur || cur.state === GuideState.Draft || cur.state === GuideState.Unpublished || !!cur.has_draft;
     },
     onSaved: (r, isNew) => refreshDetail(isNew ? editor.id : page.id, r),
     onPublished: () => refreshDetail(page.id || editor.id),
@@ -273,9 +275,9 @@ function headActions(s) {
       say(ui.headMsg, `${label} failed: ${err.message}`, 'error');
     }
   } }, label);
-  if (s.state === 'published') out.push(act('Unpublish', 'unpublish', 'Unpublished: desktops stop offering this guide the next time they check.', 'g-unpublish'));
-  if (s.origin === 'builtin' && s.state === 'builtin') out.push(act('Hide from desktops', 'hide', 'Hidden: desktops stop offering this built-in guide the next time they check.', 'g-hide'));
-  if (s.state === 'hidden') out.push(act('Show again', 'unhide', 'Shown again: desktops offer this built-in guide again.', 'g-unhide'));
+  if (s.state === GuideState.Published) out.push(act('Unpublish', 'unpublish', 'Unpublished: desktops stop offering this guide the next time they check.', 'g-unpublish'));
+  if (s.origin === GuideOrigin.Builtin && s.state === GuideState.Builtin) out.push(act('Hide from desktops', 'hide', 'Hidden: desktops stop offering this built-in guide the next time they check.', 'g-hide'));
+  if (s.state === GuideState.Hidden) out.push(act('Show again', 'unhide', 'Shown again: desktops offer this built-in guide again.', 'g-unhide'));
   return out;
 }
 
