@@ -257,6 +257,14 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 	switch ev := ev.(type) {
 	case localCandidate:
 		l.pump.send(Signal{Type: SignalCandidate, Candidate: ev.c})
+	case activityDone:
+		// Reported after the fact: the relay audits it and tells the
+		// console; the user is shown it.
+		l.pump.send(Signal{Type: SignalActivity, Activity: ev.a.Kind, Chars: ev.a.Chars})
+		if s.cfg.OnActivity != nil {
+			ev.a.Technician = l.technician
+			s.cfg.OnActivity(ev.a)
+		}
 	case pcState:
 		switch ev.st {
 		case webrtc.PeerConnectionStateConnected:

@@ -1,14 +1,17 @@
 package assist
 
 import (
+	"errors"
 	"image"
 	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lifeline-desk/lifeline/assist/inputproto"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 // maxWheelSteps caps the notches one wheel event scrolls. robotgo turns
@@ -39,6 +42,18 @@ type inputGate struct {
 	lastY    int
 	onInject func(received time.Time) // tests and benchmarks: latency probe
 
+	clipboard Clipboard
+	// reply sends a message to the technician on the control channel;
+	// activity reports what was done beyond mouse and keyboard. Both are
+	// set by the peer and called without mu held.
+	reply    func([]byte) error
+	activity func(protocol.ActivityKind, int)
+
+	// withdrawals counts withdraw calls as they begin, before they take mu:
+	// a text being typed stops at the next character even if the typing
+	// goroutine would win mu again first.
+	withdrawals atomic.Uint64
+
 	injected atomic.Uint64
 	dropped  atomic.Uint64
 	stale    atomic.Uint64
@@ -54,8 +69,18 @@ type heldInput struct {
 	button int
 }
 
-func newInputGate(configured Injector, log *slog.Logger) *inputGate {
-	return &inputGate{log: log, configured: configured, held: make(map[heldInput]bool)}
+func newInputGate(configured Injector, clip Clipboard, log *slog.Logger) *inputGate {
+	if clip == nil {
+		clip = SystemClipboard{}
+	}
+	return &inputGate{log: log, configured: configured, clipboard: clip, held: make(map[heldInput]bool)}
+}
+
+// connect sets where replies and activity reports go.
+func (g *inputGate) connect(reply func([]byte) error, activity func(protocol.ActivityKind, int)) {
+	g.mu.Lock()
+	g.reply, g.activity = reply, activity
+	g.mu.Unlock()
 }
 
 // generation identifies the withdrawals so far; grant compares it.
@@ -96,6 +121,7 @@ func (g *inputGate) grant(gen uint64) (bool, error) {
 // technician was holding down are released (a Shift left pressed would
 // otherwise stay pressed for the user).
 func (g *inputGate) withdraw() {
+	g.withdrawals.Add(1)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.withdrawLocked()
@@ -117,6 +143,7 @@ func (g *inputGate) withdrawLocked() {
 
 // close withdraws control for good and closes the injector the gate opened.
 func (g *inputGate) close() {
+	g.withdrawals.Add(1)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.withdrawLocked()
@@ -155,6 +182,17 @@ func (g *inputGate) handle(raw []byte, pointerChannel bool) {
 	if pointerChannel != (m.Type == inputproto.TypePointerMove) {
 		// Each channel carries only its own kind of message.
 		g.failed.Add(1)
+		return
+	}
+	switch m.Type {
+	case inputproto.TypeText:
+		g.typeText(m.Text)
+		return
+	case inputproto.TypeClipboard:
+		g.writeClipboard(m.Text)
+		return
+	case inputproto.TypeClipRequest:
+		g.sendClipboard()
 		return
 	}
 	g.mu.Lock()
@@ -212,4 +250,146 @@ func (g *inputGate) capWheel(in Input) Input {
 		in.DX, in.DY = dx, dy
 	}
 	return in
+}
+
+// allowed reports, with mu held, whether control is granted now; if not,
+// the message is counted as dropped.
+func (g *inputGate) allowedLocked() bool {
+	if !g.control || g.injector == nil {
+		g.dropped.Add(1)
+		return false
+	}
+	return true
+}
+
+// typeText types text one character at a time, taking the gate for each:
+// control taken back stops it between two characters, and the rest is
+// dropped. A newline is typed as Enter, a tab as Tab.
+func (g *inputGate) typeText(text string) {
+	typed, w := 0, g.withdrawals.Load()
+	for _, r := range text {
+		if g.withdrawals.Load() != w {
+			g.dropped.Add(1)
+			break
+		}
+		if !g.typeRune(r) {
+			break
+		}
+		typed++
+	}
+	if typed > 0 {
+		g.report(protocol.ActivityTextTyped, typed)
+	}
+}
+
+func (g *inputGate) typeRune(r rune) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.allowedLocked() {
+		return false
+	}
+	var ins []Input
+	switch r {
+	case '\n':
+		ins = []Input{{Kind: InputKey, Code: "Enter", Down: true}, {Kind: InputKey, Code: "Enter"}}
+	case '\t':
+		ins = []Input{{Kind: InputKey, Code: "Tab", Down: true}, {Kind: InputKey, Code: "Tab"}}
+	default:
+		ins = []Input{{Kind: InputText, Text: string(r)}}
+	}
+	for _, in := range ins {
+		if err := g.injector.Inject(in); err != nil {
+			g.failed.Add(1)
+			g.log.Debug("type text", "err", err)
+			return false
+		}
+	}
+	g.injected.Add(1)
+	return true
+}
+
+// writeClipboard puts the technician's text on the user's clipboard.
+func (g *inputGate) writeClipboard(text string) {
+	g.mu.Lock()
+	if !g.allowedLocked() {
+		g.mu.Unlock()
+		return
+	}
+	err := g.clipboard.WriteText(text)
+	g.mu.Unlock()
+	if err != nil {
+		g.failed.Add(1)
+		g.log.Warn("put the technician's text on the clipboard", "err", err)
+		return
+	}
+	g.injected.Add(1)
+	g.report(protocol.ActivityClipboardToUser, utf8.RuneCountInString(text))
+}
+
+// sendClipboard answers a ClipboardRequest with the user's clipboard
+// text (cut to what a message carries). The clipboard is read outside
+// the gate (an X clipboard owner may take its time); the answer goes only
+// if control was not taken back meanwhile.
+func (g *inputGate) sendClipboard() {
+	g.mu.Lock()
+	if !g.allowedLocked() {
+		g.mu.Unlock()
+		return
+	}
+	gen := g.gen
+	g.mu.Unlock()
+
+	text, err := g.clipboard.ReadText()
+	if err != nil {
+		g.failed.Add(1)
+		g.log.Warn("read the clipboard for the technician", "err", err)
+		return
+	}
+	text = cutText(text, inputproto.MaxClipboardText)
+	b, err := inputproto.Marshal(inputproto.Message{Type: inputproto.TypeClipboard, Text: text})
+	if err != nil { // not text (a NUL): nothing to send
+		g.failed.Add(1)
+		g.log.Warn("clipboard text cannot be sent", "err", err)
+		return
+	}
+	g.mu.Lock()
+	if g.gen != gen || !g.control {
+		g.mu.Unlock()
+		g.dropped.Add(1)
+		return
+	}
+	reply := g.reply
+	// Sent under the gate: once withdraw has returned nothing more leaves.
+	err = errors.New("no control channel")
+	if reply != nil {
+		err = reply(b)
+	}
+	g.mu.Unlock()
+	if err != nil {
+		g.failed.Add(1)
+		g.log.Warn("send the clipboard text", "err", err)
+		return
+	}
+	g.injected.Add(1)
+	g.report(protocol.ActivityClipboardFromUser, utf8.RuneCountInString(text))
+}
+
+func (g *inputGate) report(kind protocol.ActivityKind, chars int) {
+	g.mu.Lock()
+	activity := g.activity
+	g.mu.Unlock()
+	if activity != nil {
+		activity(kind, chars)
+	}
+}
+
+// cutText cuts s to at most n bytes without splitting a character.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -11,7 +11,7 @@ import (
 func newTestGate(t *testing.T) (*inputGate, *countingInjector) {
 	t.Helper()
 	inj := &countingInjector{}
-	g := newInputGate(inj, slog.New(slog.DiscardHandler))
+	g := newInputGate(inj, nil, slog.New(slog.DiscardHandler))
 	g.setBounds(image.Rect(0, 0, 640, 480))
 	return g, inj
 }

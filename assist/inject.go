@@ -14,6 +14,7 @@ type Input struct {
 	Down   bool   // Button, Key
 	DX, DY int    // Wheel: steps, positive = right/down
 	Code   string // Key: KeyboardEvent.code
+	Text   string // Text: one character to type, whatever the keyboard layout
 }
 
 // InputKind says which fields of Input are set.
@@ -25,6 +26,7 @@ const (
 	InputButton
 	InputWheel
 	InputKey
+	InputText
 )
 
 // Injector delivers input to the desktop. The session only calls it while

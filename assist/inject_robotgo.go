@@ -81,6 +81,8 @@ func (r *RobotgoInjector) Inject(in Input) error {
 			dir = "up"
 		}
 		return robotgo.KeyToggle(name, dir)
+	case InputText:
+		robotgo.Type(in.Text)
 	default:
 		return fmt.Errorf("unknown input kind %d", in.Kind)
 	}

@@ -113,7 +113,7 @@ func (r *resizingSource) Close() error { return nil }
 // it as the session feeds it, then maps pointer messages into them.
 func TestOnBoundsFollowsResize(t *testing.T) {
 	src := &resizingSource{small: newCountingSource(320, 240), big: newCountingSource(400, 300), after: 3}
-	gate := newInputGate(nil, slog.New(slog.DiscardHandler))
+	gate := newInputGate(nil, nil, slog.New(slog.DiscardHandler))
 	var mu sync.Mutex
 	var seen []image.Rectangle
 	v := newVideo(videoConfig{FPS: 30, OnBounds: func(b image.Rectangle) {

@@ -11,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v3"
 
 	"github.com/lifeline-desk/lifeline/assist/inputproto"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 // maxPendingCandidates caps the technician's ICE candidates kept until
@@ -48,6 +49,7 @@ type peer struct {
 }
 
 type (
+	activityDone   struct{ a Activity }
 	localCandidate struct{ c webrtc.ICECandidateInit }
 	pcState        struct{ st webrtc.PeerConnectionState }
 	videoEnded     struct{ err error }
@@ -109,6 +111,9 @@ func (p *peer) start(iceServers []webrtc.ICEServer) (offer string, err error) {
 		return "", fmt.Errorf("create control channel: %w", err)
 	}
 	p.control = control
+	p.gate.connect(control.Send, func(kind protocol.ActivityKind, chars int) {
+		p.post(activityDone{Activity{Kind: kind, Chars: chars}})
+	})
 	control.OnOpen(func() { control.Send(permissionMessage(p.controlling())) })
 	control.OnMessage(func(m webrtc.DataChannelMessage) { p.gate.handle(m.Data, false) })
 	unordered, zero := false, uint16(0)

@@ -35,6 +35,13 @@ type Config struct {
 	// Injector delivers input once the user allowed control. The default
 	// is a RobotgoInjector on $DISPLAY, created when control is granted.
 	Injector Injector
+	// Clipboard is the user's clipboard, which a technician with control
+	// may put text on or ask the text of (default: SystemClipboard).
+	Clipboard Clipboard
+	// OnActivity receives, from the session's goroutine, what the
+	// technician did with control beyond mouse and keyboard, once done
+	// ("Alex put text on your clipboard"). It must not block. Optional.
+	OnActivity func(Activity)
 
 	// ICEServers are added to the relay's (normally none: no public STUN).
 	ICEServers []webrtc.ICEServer
@@ -114,7 +121,7 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 	}
 	s := &Session{
 		cfg: cfg, log: log,
-		gate:  newInputGate(cfg.Injector, log),
+		gate:  newInputGate(cfg.Injector, cfg.Clipboard, log),
 		cmds:  make(chan command, 8),
 		done:  make(chan struct{}),
 		state: StateRequested,

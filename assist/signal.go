@@ -15,7 +15,8 @@ type SignalType int
 
 // Signal types. "in" arrive from the technician (or the relay), "out" are
 // sent by the session. They map one to one onto the relay protocol's
-// session.start, consent.*, signal.* and session.end messages.
+// session.start, consent.*, signal.*, session.activity and session.end
+// messages.
 const (
 	SignalSessionStart   SignalType = iota + 1 // in: Peer, ICEServers
 	SignalViewRequest                          // in: Peer (optional)
@@ -29,6 +30,7 @@ const (
 	SignalAnswer                               // in: SDP
 	SignalCandidate                            // in and out: Candidate
 	SignalEnd                                  // in and out: Reason
+	SignalActivity                             // out: Activity, Chars
 )
 
 var signalNames = map[SignalType]string{
@@ -37,6 +39,7 @@ var signalNames = map[SignalType]string{
 	SignalControlRequest: "control-request", SignalControlGrant: "control-grant",
 	SignalControlDeny: "control-deny", SignalControlRevoke: "control-revoke",
 	SignalOffer: "offer", SignalAnswer: "answer", SignalCandidate: "candidate", SignalEnd: "end",
+	SignalActivity: "activity",
 }
 
 func (t SignalType) String() string {
@@ -55,6 +58,8 @@ type Signal struct {
 	Candidate  webrtc.ICECandidateInit
 	Consent    protocol.ConsentReason // ViewDeny, ControlDeny (empty: the user said no)
 	Reason     protocol.EndReason     // End
+	Activity   protocol.ActivityKind  // Activity
+	Chars      int                    // Activity: characters of text
 }
 
 // Signaler carries signaling messages to and from the technician. The

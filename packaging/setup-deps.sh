@@ -11,7 +11,7 @@ set -euo pipefail
 build_pkgs=(gcc pkg-config curl libgl1-mesa-dev xorg-dev libxtst-dev libxkbcommon-dev libxkbcommon-x11-dev libpng-dev libvpx-dev libyuv-dev)
 # wine and the mingw C compiler: the Windows checks' tests cross-build and run
 # under Wine (selfhelp/diag TestUnderWine, its ProcessPrng shim).
-test_pkgs=(xvfb xdotool x11-xserver-utils x11-utils chromium imagemagick util-linux iproute2 cups-client cups-daemon wine wine64 gcc-mingw-w64-x86-64)
+test_pkgs=(xvfb xdotool xclip x11-xserver-utils x11-utils chromium imagemagick util-linux iproute2 cups-client cups-daemon wine wine64 gcc-mingw-w64-x86-64)
 bench_pkgs=(ffmpeg)
 # mingw cross compilers, Wine to run the tests, wixl/msitools for the MSI,
 # yasm/cmake for the libvpx/libyuv cross-build (packaging/windows/deps.sh),

@@ -24,8 +24,9 @@
 //	offset 1  uint8  type      one of the types below; unknown types are rejected
 //
 // followed by the type's payload. A message must have exactly the length
-// given for its type (Key: 4+n), and is at most MaxMessageSize (64)
-// bytes; longer messages are rejected before anything is decoded.
+// given for its type (Key: 4+n). Input events are at most MaxMessageSize
+// (64) bytes; the text messages (TypeText, Clipboard) at most
+// MaxTextMessageSize; anything longer is rejected before it is decoded.
 //
 // Technician → desktop:
 //
@@ -59,6 +60,31 @@
 //	                       (only A-Z a-z 0-9 allowed). Unknown codes are
 //	                       dropped by the desktop.
 //
+//	0x06 TypeText      4+n bytes, channel "control"
+//	     2  uint16 n       length of text in bytes, 1..MaxTypedText
+//	     4  [n]byte text   UTF-8; no control characters but "\n" (typed
+//	                       as Enter) and "\t" (Tab). The desktop types it
+//	                       character by character with the user's keyboard
+//	                       layout out of the way, for fields that refuse
+//	                       paste; control taken back stops it between two
+//	                       characters.
+//
+//	0x07 Clipboard     6+n bytes, channel "control", both ways
+//	     2  uint32 n       length of text in bytes, 0..MaxClipboardText
+//	     6  [n]byte text   UTF-8 text (no NUL)
+//	     Technician → desktop: put this text on the user's clipboard.
+//	     Desktop → technician: the user's clipboard text, in answer to
+//	     ClipboardRequest.
+//
+//	0x09 ClipboardRequest  2 bytes, channel "control"
+//	     Asks for the text on the user's clipboard; the desktop answers
+//	     with Clipboard (empty when the clipboard holds no text).
+//
+// TypeText, Clipboard and ClipboardRequest need control, as keys do:
+// while control = 0 they are dropped. The desktop shows the user what
+// happened ("Alex put text on your clipboard") and reports it to the relay
+// (session.activity: kind and length, never the text), which audits it.
+//
 // The desktop understands these codes: KeyA..KeyZ, Digit0..Digit9, F1..F12,
 // Numpad0..Numpad9, NumpadEnter, Enter, Escape, Backspace, Tab, Space,
 // ArrowUp/Down/Left/Right, Home, End, PageUp, PageDown, Delete, Insert,
@@ -74,7 +100,7 @@
 // asks through the relay (consent.control.request), so that every request
 // and answer is in the relay's audit log.
 //
-// Desktop → technician:
+// Desktop → technician (besides Clipboard above):
 //
 //	0x10 Permission    4 bytes, channel "control"
 //	     2  uint8  view     1 = the user allows viewing
@@ -96,6 +122,9 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Version is the protocol version carried in every message.
@@ -103,6 +132,16 @@ const Version = 1
 
 // MaxMessageSize is the largest valid message in bytes.
 const MaxMessageSize = 64
+
+// MaxTypedText is the longest text in bytes a TypeText message carries:
+// typed one character at a time, more would take minutes.
+const MaxTypedText = 2048
+
+// MaxClipboardText is the longest clipboard text in bytes (32 KiB).
+const MaxClipboardText = 32 << 10
+
+// MaxTextMessageSize is the largest valid text message (Clipboard) in bytes.
+const MaxTextMessageSize = 6 + MaxClipboardText
 
 // MaxCodeLen is the longest KeyboardEvent.code accepted.
 const MaxCodeLen = 32
@@ -122,6 +161,9 @@ const (
 	TypeMouseButton Type = 0x02
 	TypeWheel       Type = 0x03
 	TypeKey         Type = 0x04
+	TypeText        Type = 0x06 // 0x05 was the former in-band control request: never reused
+	TypeClipboard   Type = 0x07
+	TypeClipRequest Type = 0x09 // 0x08 is SelectDisplay
 	TypePermission  Type = 0x10
 )
 
@@ -135,6 +177,12 @@ func (t Type) String() string {
 		return "Wheel"
 	case TypeKey:
 		return "Key"
+	case TypeText:
+		return "TypeText"
+	case TypeClipboard:
+		return "Clipboard"
+	case TypeClipRequest:
+		return "ClipboardRequest"
 	case TypePermission:
 		return "Permission"
 	}
@@ -172,6 +220,8 @@ type Message struct {
 
 	Code string // Key: KeyboardEvent.code
 
+	Text string // TypeText, Clipboard: UTF-8
+
 	View, Control bool // Permission
 }
 
@@ -200,6 +250,19 @@ func Append(b []byte, m Message) ([]byte, error) {
 		}
 		b = append(b, boolByte(m.Down), byte(len(m.Code)))
 		b = append(b, m.Code...)
+	case TypeText:
+		if err := validTyped(m.Text); err != nil {
+			return nil, err
+		}
+		b = binary.BigEndian.AppendUint16(b, uint16(len(m.Text)))
+		b = append(b, m.Text...)
+	case TypeClipboard:
+		if err := validClipboard(m.Text); err != nil {
+			return nil, err
+		}
+		b = binary.BigEndian.AppendUint32(b, uint32(len(m.Text)))
+		b = append(b, m.Text...)
+	case TypeClipRequest:
 	case TypePermission:
 		b = append(b, boolByte(m.View), boolByte(m.Control))
 	default:
@@ -213,7 +276,7 @@ func Marshal(m Message) ([]byte, error) { return Append(make([]byte, 0, 16), m) 
 
 // Decode parses one message. The size cap is checked before anything else.
 func Decode(b []byte) (Message, error) {
-	if len(b) > MaxMessageSize {
+	if len(b) > MaxTextMessageSize || len(b) > MaxMessageSize && len(b) >= 2 && !textType(Type(b[1])) {
 		return Message{}, ErrTooLong
 	}
 	if len(b) < 2 {
@@ -238,6 +301,18 @@ func Decode(b []byte) (Message, error) {
 		} else {
 			want = 2
 		}
+	case TypeText:
+		want = 2
+		if len(p) >= 2 {
+			want += int(binary.BigEndian.Uint16(p))
+		}
+	case TypeClipboard:
+		want = 4
+		if len(p) >= 4 {
+			want += int(binary.BigEndian.Uint32(p))
+		}
+	case TypeClipRequest:
+		want = 0
 	case TypePermission:
 		want = 2
 	default:
@@ -275,6 +350,16 @@ func Decode(b []byte) (Message, error) {
 			return Message{}, fmt.Errorf("%w: key code", ErrInvalid)
 		}
 		m.Code = string(code)
+	case TypeText:
+		m.Text = string(p[2:])
+		if err := validTyped(m.Text); err != nil {
+			return Message{}, err
+		}
+	case TypeClipboard:
+		m.Text = string(p[4:])
+		if err := validClipboard(m.Text); err != nil {
+			return Message{}, err
+		}
 	case TypePermission:
 		var err error
 		if m.View, err = parseBool(p[0]); err != nil {
@@ -302,6 +387,36 @@ func validCode(s string) bool {
 		}
 	}
 	return true
+}
+
+// textType reports whether t may be longer than MaxMessageSize.
+func textType(t Type) bool { return t == TypeText || t == TypeClipboard }
+
+// validTyped checks the text of a TypeText message.
+func validTyped(s string) error {
+	if len(s) == 0 || len(s) > MaxTypedText {
+		return fmt.Errorf("%w: typed text of %d bytes, want 1..%d", ErrInvalid, len(s), MaxTypedText)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%w: typed text is not UTF-8", ErrInvalid)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return fmt.Errorf("%w: typed text holds control character %U", ErrInvalid, r)
+		}
+	}
+	return nil
+}
+
+// validClipboard checks the text of a Clipboard message.
+func validClipboard(s string) error {
+	if len(s) > MaxClipboardText {
+		return fmt.Errorf("%w: clipboard text of %d bytes, want at most %d", ErrInvalid, len(s), MaxClipboardText)
+	}
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return fmt.Errorf("%w: clipboard text is not UTF-8 text", ErrInvalid)
+	}
+	return nil
 }
 
 func boolByte(v bool) byte {

@@ -3,6 +3,7 @@ package inputproto
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -25,6 +26,10 @@ func TestEncodeDecode(t *testing.T) {
 		{"key up", Message{Type: TypeKey, Code: "ShiftLeft"},
 			[]byte{1, 0x04, 0, 9, 'S', 'h', 'i', 'f', 't', 'L', 'e', 'f', 't'}},
 		{"permission", Message{Type: TypePermission, View: true}, []byte{1, 0x10, 1, 0}},
+		{"type text", Message{Type: TypeText, Text: "é\tb\n"}, []byte{1, 0x06, 0, 5, 0xc3, 0xa9, '\t', 'b', '\n'}},
+		{"clipboard", Message{Type: TypeClipboard, Text: "hi"}, []byte{1, 0x07, 0, 0, 0, 2, 'h', 'i'}},
+		{"clipboard empty", Message{Type: TypeClipboard}, []byte{1, 0x07, 0, 0, 0, 0}},
+		{"clipboard request", Message{Type: TypeClipRequest}, []byte{1, 0x09}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +74,18 @@ func TestDecodeErrors(t *testing.T) {
 		{"key too long", append([]byte{1, 0x04, 1, 33}, bytes.Repeat([]byte("K"), 33)...), ErrInvalid},
 		{"former request control", []byte{1, 0x05}, ErrUnknownType},
 		{"permission short", []byte{1, 0x10, 1}, ErrLength},
+		{"key over input cap", append([]byte{1, 0x04, 1, 63}, bytes.Repeat([]byte("K"), 63)...), ErrTooLong},
+		{"text empty", []byte{1, 0x06, 0, 0}, ErrInvalid},
+		{"text no len", []byte{1, 0x06, 0}, ErrLength},
+		{"text len mismatch", []byte{1, 0x06, 0, 3, 'a', 'b'}, ErrLength},
+		{"text bad utf8", []byte{1, 0x06, 0, 1, 0xff}, ErrInvalid},
+		{"text control char", []byte{1, 0x06, 0, 1, 0x1b}, ErrInvalid},
+		{"text over cap", append([]byte{1, 0x06, 0x08, 0x01}, bytes.Repeat([]byte("a"), MaxTypedText+1)...), ErrInvalid},
+		{"clipboard len mismatch", []byte{1, 0x07, 0, 0, 0, 3, 'h', 'i'}, ErrLength},
+		{"clipboard huge len", []byte{1, 0x07, 0xff, 0xff, 0xff, 0xff, 'h'}, ErrLength},
+		{"clipboard NUL", []byte{1, 0x07, 0, 0, 0, 1, 0}, ErrInvalid},
+		{"clipboard over cap", append([]byte{1, 0x07, 0, 0, 0x80, 0x01}, bytes.Repeat([]byte("a"), MaxClipboardText+1)...), ErrTooLong},
+		{"clipboard request with payload", []byte{1, 0x09, 0}, ErrLength},
 		{"permission bad bool", []byte{1, 0x10, 1, 7}, ErrInvalid},
 	}
 	for _, tt := range tests {
@@ -87,6 +104,9 @@ func TestMarshalErrors(t *testing.T) {
 		{Type: TypeKey, Code: ""},
 		{Type: TypeKey, Code: "Key-A"},
 		{Type: TypeMouseButton, Button: 9},
+		{Type: TypeText},
+		{Type: TypeText, Text: "\x1b[2J"},
+		{Type: TypeClipboard, Text: strings.Repeat("a", MaxClipboardText+1)},
 	} {
 		if _, err := Marshal(m); err == nil {
 			t.Errorf("Marshal(%+v): no error", m)
@@ -118,6 +138,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{1, 0x01, 0, 0, 0, 1, 0x80, 0, 0x80, 0})
 	f.Add([]byte{1, 0x04, 1, 4, 'K', 'e', 'y', 'A'})
 	f.Add([]byte{1, 0x10, 1, 1})
+	f.Add([]byte{1, 0x06, 0, 2, 'h', 'i'})
+	f.Add([]byte{1, 0x07, 0, 0, 0, 2, 'h', 'i'})
+	f.Add([]byte{1, 0x09})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Decode(b)
 		if err != nil {

@@ -110,6 +110,8 @@ func (s *Signaler) Send(ctx context.Context, sig assist.Signal) error {
 	case assist.SignalCandidate:
 		c := sig.Candidate
 		err = s.c.SendCandidate(ctx, protocol.Candidate{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment})
+	case assist.SignalActivity:
+		err = s.c.SendSession(ctx, protocol.TypeSessionActivity, &protocol.SessionActivity{Kind: sig.Activity, Chars: sig.Chars})
 	case assist.SignalEnd:
 		err = s.c.EndSession(ctx, sig.Reason)
 		if errors.Is(err, client.ErrNoSession) {

@@ -3,12 +3,10 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,11 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lifeline-desk/lifeline/assist"
-	"github.com/lifeline-desk/lifeline/assist/relaysignal"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
-	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
-	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/relaytest"
 )
 
@@ -59,63 +54,9 @@ func TestConsoleDrivesDesktop(t *testing.T) {
 	draw.Draw(img, image.Rect(screenW/2, 0, screenW, screenH), image.NewUniform(rightColour), image.Point{}, draw.Src)
 	xtest.Paint(t, d, img)
 
-	r := relaytest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-
-	// The desktop side: relay client, assist session, a user who allows.
-	rc, err := client.Dial(ctx, r.WSURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	var mu sync.Mutex
-	var asked []assist.ConsentRequest
-	sess, err := assist.New(assist.Config{
-		Signaler: relaysignal.New(rc, nil),
-		Consenter: assist.ConsentFunc(func(ctx context.Context, req assist.ConsentRequest) (bool, error) {
-			mu.Lock()
-			asked = append(asked, req)
-			mu.Unlock()
-			return true, nil
-		}),
-		Network: assist.NetworkOptions{LoopbackOnly: true},
-	}, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	runErr := make(chan error, 1)
-	go func() { runErr <- sess.Run(ctx) }()
-	defer func() {
-		sess.Stop()
-		select {
-		case <-sess.Done():
-		case <-time.After(10 * time.Second):
-			t.Error("assist session did not stop")
-		}
-	}()
-	acc, err := rc.SubmitRequest(ctx, protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Ana Silva"}, Description: "printer says offline"})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// The technician signs in and takes the request.
-	tb := consoletest.OpenTab(t, 110*time.Second)
-	// Test-only probe: remember the page's peer connections for
-	// diagnostics on failure.
-	tb.TrackPeerConnections()
-	tb.SignIn(r.URL, relaytest.Username, relaytest.Password)
-	item := `#queue-list li[data-id="` + acc.RequestID + `"]`
-	tb.Wait("the request", `document.querySelector('`+item+`')`, 10*time.Second)
-	tb.Do(chromedp.Focus(chromedp.CSS(item)), chromedp.KeyEvent("\r"))
-	tb.Wait("the session view", `!document.querySelector('#view-session').hidden`, 10*time.Second)
-
-	// The desktop consents (automatically here); the video plays.
+	ld := startLiveDesktop(t, nil)
+	tb, sess, runErr := ld.tb, ld.sess, ld.runErr
 	video := consoletest.SessionVideo
-	if !tb.Poll(video+`.videoWidth > 0 && `+video+`.getVideoPlaybackQuality().totalVideoFrames > 0`, 30*time.Second) {
-		diag := tb.PeerConnectionReport()
-		t.Fatalf("no decoded video after 30 s; desktop stats %+v\nbrowser: %s\npage: %s", sess.Stats(), diag, tb.PageText())
-	}
 	if w, h := consoletest.Eval[int](tb, video+`.videoWidth`), consoletest.Eval[int](tb, video+`.videoHeight`); w != screenW || h != screenH {
 		t.Errorf("video is %d×%d, want %d×%d", w, h, screenW, screenH)
 	}
@@ -154,8 +95,7 @@ func TestConsoleDrivesDesktop(t *testing.T) {
 	if got := tb.Text(".control-indicator"); got != "Viewing only" {
 		t.Errorf("indicator before control = %q", got)
 	}
-	tb.Click(".session:not([hidden]) .toolbar button:nth-child(2)") // Request control
-	tb.Wait("control", `document.querySelector('.control-indicator').textContent === 'You have control'`, 15*time.Second)
+	ld.takeControl()
 	tb.Wait("the controlling frame", `document.querySelector('.screen').classList.contains('controlling')`, 2*time.Second)
 	tb.Screenshot(screenshots, "session-control")
 
@@ -245,11 +185,9 @@ func TestConsoleDrivesDesktop(t *testing.T) {
 	if st := sess.Stats(); st.InputInjected != injected {
 		t.Errorf("%d events injected after control was taken back (stats %+v)", st.InputInjected-injected, st)
 	}
-	mu.Lock()
-	if len(asked) != 2 || asked[0].Permission != assist.PermissionView || asked[1].Permission != assist.PermissionControl || asked[0].Technician != relaytest.DisplayName {
+	if asked := ld.consents(); len(asked) != 2 || asked[0].Permission != assist.PermissionView || asked[1].Permission != assist.PermissionControl || asked[0].Technician != relaytest.DisplayName {
 		t.Errorf("the user was asked %+v", asked)
 	}
-	mu.Unlock()
 }
 
 // halves are the sample points of checkPixels: 25 % and 75 % across,

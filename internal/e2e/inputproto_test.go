@@ -42,6 +42,12 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 		{`ip.key('ArrowUp', false)`, inputproto.Message{Type: inputproto.TypeKey, Code: "ArrowUp"}},
 		{`ip.key('MetaLeft', true)`, inputproto.Message{Type: inputproto.TypeKey, Down: true, Code: "MetaLeft"}},
 		{`ip.key('A'.repeat(32), true)`, inputproto.Message{Type: inputproto.TypeKey, Down: true, Code: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}},
+		{`ip.typeText('Grüße, 世界\tok\n')`, inputproto.Message{Type: inputproto.TypeText, Text: "Grüße, 世界\tok\n"}},
+		{`ip.typeText('x'.repeat(2048))`, inputproto.Message{Type: inputproto.TypeText, Text: strings.Repeat("x", 2048)}},
+		{`ip.clipboard('')`, inputproto.Message{Type: inputproto.TypeClipboard}},
+		{`ip.clipboard('line 1\r\nline 2 — ✓')`, inputproto.Message{Type: inputproto.TypeClipboard, Text: "line 1\r\nline 2 — ✓"}},
+		{`ip.clipboard('é'.repeat(16384))`, inputproto.Message{Type: inputproto.TypeClipboard, Text: strings.Repeat("é", 16384)}},
+		{`ip.clipboardRequest()`, inputproto.Message{Type: inputproto.TypeClipRequest}},
 	}
 	var exprs []string
 	for _, c := range cases {
@@ -75,6 +81,8 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 	refused := consoletest.Eval[[]bool](tb, `import('/js/inputproto.js').then(ip => [
 		() => ip.key('', true), () => ip.key('Key-A', true), () => ip.key('A'.repeat(33), true), () => ip.key('Ä', true),
 		() => ip.mouseButton(3, true, 0, 0), () => ip.mouseButton(-1, true, 0, 0),
+		() => ip.typeText(''), () => ip.typeText('\x1b[2J'), () => ip.typeText('é'.repeat(1025)),
+		() => ip.clipboard('a'.repeat(32769)), () => ip.clipboard('a\0b'),
 	].map(f => { try { f(); return false } catch { return true } }))`)
 	for i, ok := range refused {
 		if !ok {
@@ -90,5 +98,20 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 	arr, _ := json.Marshal(ints)
 	if got := consoletest.Eval[string](tb, fmt.Sprintf(`import('/js/inputproto.js').then(ip => JSON.stringify(ip.decode(new Uint8Array(%s).buffer)))`, arr)); got != `{"type":"permission","view":true,"control":true}` {
 		t.Errorf("JS decode of permission = %s", got)
+	}
+	// And the desktop's clipboard text, exactly.
+	const clip = "Ticket #4711 — Grüße ✓\r\nsecond line"
+	cb, _ := inputproto.Marshal(inputproto.Message{Type: inputproto.TypeClipboard, Text: clip})
+	ints = make([]int, len(cb))
+	for i, b := range cb {
+		ints[i] = int(b)
+	}
+	arr, _ = json.Marshal(ints)
+	want, _ := json.Marshal(struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}{"clipboard", clip})
+	if got := consoletest.Eval[string](tb, fmt.Sprintf(`import('/js/inputproto.js').then(ip => JSON.stringify(ip.decode(new Uint8Array(%s).buffer)))`, arr)); got != string(want) {
+		t.Errorf("JS decode of clipboard = %s, want %s", got, want)
 	}
 }

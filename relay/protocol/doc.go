@@ -74,6 +74,7 @@
 //	signal.answer            T→R→C       SDP
 //	signal.candidate         C→R→T, T→R→C  Candidate
 //	chat                     C→R→T, T→R→C  Chat (relay fills from and at)
+//	session.activity         C→R→T       SessionActivity (relay fills by; only while control is granted, audited)
 //	error                    R→C, R→T    Error
 //	followup.claim           C→R         FollowupClaim (reply: ack)
 //	followup.offer           R→C         FollowupOffer
@@ -155,8 +156,16 @@
 //     ends every running session (reason "relay_restart") and puts their
 //     requests back in the queue.
 //
+// While control is granted, C reports with session.activity what the
+// technician did beyond mouse and keyboard once it has happened on the
+// user's computer (text put on the clipboard, the clipboard's text sent,
+// text typed: the kinds of ActivityKinds), with a count of characters and
+// never the text itself; the relay refuses it otherwise ("not_allowed").
+// The text travels on the session's data channels (assist/inputproto).
+//
 // Every consent.* message and session.start/session.end is written to the
-// audit log with actor, time and address. chat messages are stored in the
+// audit log with actor, time and address, and so is every
+// session.activity (action = its kind, detail "chars=N"). chat messages are stored in the
 // session transcript.
 //
 // Session messages are relayed only between the two parties of one session:

@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -363,6 +364,32 @@ type Chat struct {
 // Validate checks field limits.
 func (c *Chat) Validate() error {
 	return errors.Join(check("text", c.Text, MaxChatText, true), check("from", c.From, MaxShortText, false))
+}
+
+// SessionActivity (C→T, through the relay) reports what the technician did
+// with control beyond mouse and keyboard, once the desktop has done it:
+// text put on the user's clipboard, the user's clipboard text sent to the
+// technician, text typed. It carries how much, never the text itself;
+// the relay audits it and passes it on. Only while control is granted.
+type SessionActivity struct {
+	Kind  ActivityKind `json:"kind"`
+	Chars int          `json:"chars"`        // characters (Unicode code points) of text
+	By    string       `json:"by,omitempty"` // set by the relay: the user's name
+}
+
+// MaxActivityChars bounds SessionActivity.Chars: more than any data-channel
+// message can carry.
+const MaxActivityChars = 1 << 20
+
+// Validate checks the kind and the count.
+func (a *SessionActivity) Validate() error {
+	if !slices.Contains(ActivityKinds(), a.Kind) {
+		return fmt.Errorf("kind %q is not an activity kind", a.Kind)
+	}
+	if a.Chars < 0 || a.Chars > MaxActivityChars {
+		return fmt.Errorf("chars %d is not in 0..%d", a.Chars, MaxActivityChars)
+	}
+	return check("by", a.By, MaxShortText, false)
 }
 
 // Error (R→C, R→T) reports a refused message.

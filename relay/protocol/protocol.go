@@ -71,6 +71,7 @@ const (
 	TypeAnswer           Type = "signal.answer"
 	TypeCandidate        Type = "signal.candidate"
 	TypeChat             Type = "chat"
+	TypeSessionActivity  Type = "session.activity"
 	TypeError            Type = "error"
 	TypeFollowupClaim    Type = "followup.claim"
 	TypeFollowupOffer    Type = "followup.offer"
@@ -128,6 +129,7 @@ var specs = map[Type]Spec{
 	TypeAnswer:           {From: FromTech, Session: true, New: p[SDP]()},
 	TypeCandidate:        {From: FromClient | FromTech, Session: true, New: p[Candidate]()},
 	TypeChat:             {From: FromClient | FromTech, Session: true, New: p[Chat]()},
+	TypeSessionActivity:  {From: FromClient, Session: true, New: p[SessionActivity]()},
 	TypeError:            {From: FromRelay, New: p[Error]()},
 	TypeFollowupClaim:    {From: FromClient, New: p[FollowupClaim]()},
 	TypeFollowupOffer:    {From: FromRelay, New: p[FollowupOffer]()},

@@ -133,6 +133,8 @@ func TestRoundTrip(t *testing.T) {
 					v.SDP = "v=0"
 				case *Chat:
 					v.Text = "hi"
+				case *SessionActivity:
+					v.Kind, v.Chars = ActivityClipboardToUser, 12
 				case *FollowupOffer:
 					v.RequestID = "r"
 				case *FollowupAnswer:
@@ -208,10 +210,28 @@ func TestSpecOf(t *testing.T) {
 		t.Error("SpecOf accepts a type outside the closed set")
 	}
 	types := Types()
-	if len(types) != 34 || !slices.IsSorted(types) {
-		t.Fatalf("Types() = %v, want the 34 types sorted", types)
+	if len(types) != 35 || !slices.IsSorted(types) {
+		t.Fatalf("Types() = %v, want the 35 types sorted", types)
 	}
 	if s, ok := SpecOf(TypeChat); !ok || !s.Session || s.From != FromClient|FromTech {
 		t.Errorf("SpecOf(chat) = %+v, %v", s, ok)
+	}
+}
+
+func TestSessionActivityValidate(t *testing.T) {
+	for _, tc := range []struct {
+		a  SessionActivity
+		ok bool
+	}{
+		{SessionActivity{Kind: ActivityClipboardToUser, Chars: 0}, true},
+		{SessionActivity{Kind: ActivityTextTyped, Chars: MaxActivityChars}, true},
+		{SessionActivity{Kind: "file.sent", Chars: 1}, false},
+		{SessionActivity{Kind: "", Chars: 1}, false},
+		{SessionActivity{Kind: ActivityTextTyped, Chars: -1}, false},
+		{SessionActivity{Kind: ActivityTextTyped, Chars: MaxActivityChars + 1}, false},
+	} {
+		if err := tc.a.Validate(); (err == nil) != tc.ok {
+			t.Errorf("Validate(%+v) = %v, want ok %v", tc.a, err, tc.ok)
+		}
 	}
 }

@@ -93,6 +93,11 @@ const (
 	AuditGuideImport    AuditAction = "guide.import"
 	AuditFollowupAnswer AuditAction = AuditAction(TypeFollowupAnswer) // the person answered a follow-up
 	AuditReopened       AuditAction = "request.reopened"              // a follow-up "not working" put the request back in the queue
+	// What the technician did with control, as the desktop reported it
+	// (session.activity): the kind of activity is the action.
+	AuditClipboardToUser   AuditAction = AuditAction(ActivityClipboardToUser)
+	AuditClipboardFromUser AuditAction = AuditAction(ActivityClipboardFromUser)
+	AuditTextTyped         AuditAction = AuditAction(ActivityTextTyped)
 )
 
 // AuditActions lists every audit action, in the order above.
@@ -104,7 +109,25 @@ func AuditActions() []AuditAction {
 		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke,
 		AuditGuideDraft, AuditGuidePublish, AuditGuideUnpublish, AuditGuideHide, AuditGuideUnhide, AuditGuideRevert,
 		AuditGuideVariables, AuditGuideImport,
-		AuditFollowupAnswer, AuditReopened}
+		AuditFollowupAnswer, AuditReopened, AuditClipboardToUser, AuditClipboardFromUser, AuditTextTyped}
+}
+
+// ActivityKind names what a technician with control did on the user's
+// computer beyond mouse and keyboard, as the desktop reports it
+// (session.activity) once it has done it: the relay audits it and tells
+// the console.
+type ActivityKind string
+
+// Activity kinds.
+const (
+	ActivityClipboardToUser   ActivityKind = "clipboard.to_user"   // the technician's text was put on the user's clipboard
+	ActivityClipboardFromUser ActivityKind = "clipboard.from_user" // the user's clipboard text was sent to the technician
+	ActivityTextTyped         ActivityKind = "text.typed"          // the technician's text was typed on the user's keyboard
+)
+
+// ActivityKinds lists every activity kind, in the order above.
+func ActivityKinds() []ActivityKind {
+	return []ActivityKind{ActivityClipboardToUser, ActivityClipboardFromUser, ActivityTextTyped}
 }
 
 // ErrorCode is the code of an error message.

@@ -383,6 +383,8 @@ func (h *hub) admitMessage(ls *liveSession, fromTech bool, m protocol.Message, n
 		p.By = sender
 	case *protocol.Chat:
 		p.From, p.At = sender, now
+	case *protocol.SessionActivity:
+		p.By = sender
 	}
 	return h.encode(m.Type, "", ls.id, m.Payload), ""
 }

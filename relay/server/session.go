@@ -87,6 +87,10 @@ func (ls *liveSession) step(t protocol.Type) string {
 			return "control is not granted"
 		}
 		ls.controlGranted = false
+	case protocol.TypeSessionActivity:
+		if !ls.controlGranted {
+			return "the technician does not have control"
+		}
 	case protocol.TypeOffer, protocol.TypeAnswer, protocol.TypeCandidate:
 		if !ls.viewGranted {
 			return "no media before the user allowed viewing"
@@ -247,6 +251,11 @@ func (s *Server) relaySessionMessage(ctx context.Context, ls *liveSession, fromT
 				s.log.Error("record grant", "session", ls.id, "err", err)
 			}
 		}
+	} else if a, ok := m.Payload.(*protocol.SessionActivity); ok {
+		// It already happened on the user's computer: a log that cannot
+		// take it is reported (audit does) and the technician still told.
+		s.audit(ctx, store.AuditEvent{At: now, Actor: actor, Action: protocol.AuditAction(a.Kind), Address: addr,
+			RequestID: ls.requestID, SessionID: ls.id, Detail: fmt.Sprintf("chars=%d", a.Chars)})
 	} else if ch, ok := m.Payload.(*protocol.Chat); ok {
 		if err := s.records.AddChat(ctx, store.ChatMessage{SessionID: ls.id, At: now, Sender: actor, Text: ch.Text}); err != nil {
 			s.log.Error("store chat", "session", ls.id, "err", err)

@@ -95,6 +95,16 @@ func cmdAssist(ctx context.Context, args []string, org orgconfig.Config, stdin i
 			}
 		}),
 		Consenter: term,
+		OnActivity: func(a assist.Activity) {
+			switch a.Kind {
+			case protocol.ActivityClipboardToUser:
+				out.printf("%s put text on your clipboard.\n", technician)
+			case protocol.ActivityClipboardFromUser:
+				out.printf("%s copied the text on your clipboard.\n", technician)
+			case protocol.ActivityTextTyped:
+				out.printf("%s typed text on your computer.\n", technician)
+			}
+		},
 		OnEvent: func(e assist.Event) {
 			if e.Technician != "" {
 				technician = e.Technician

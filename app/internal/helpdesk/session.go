@@ -21,6 +21,9 @@ func (d *Desk) sessions(rc *client.Client) {
 		cfg.Signaler = relaysignal.New(rc, d.onOther)
 		cfg.Consenter = assist.ConsentFunc(d.ask)
 		cfg.OnEvent = d.onSessionEvent
+		cfg.OnActivity = func(a assist.Activity) {
+			d.emit(Event{Kind: EventActivity, Activity: a, Technician: a.Technician, At: time.Now()})
+		}
 		s, err := assist.New(cfg, d.log)
 		if err != nil {
 			d.log.Warn("live help cannot start", "err", err)

@@ -3,6 +3,7 @@ package helpdesk
 import (
 	"time"
 
+	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/runner"
@@ -42,6 +43,9 @@ const (
 	// EventGuidesChanged: the help desk changed its guides (ETag: of the
 	// new pack); hand it to guidesync.Syncer.Changed.
 	EventGuidesChanged
+	// EventActivity: the technician, with control, did something beyond
+	// mouse and keyboard (Activity), e.g. put text on the clipboard.
+	EventActivity
 )
 
 // SessionState is the live-session state shown in the banner.
@@ -99,4 +103,6 @@ type Event struct {
 	Err error
 	// Followup is the question of an EventFollowup.
 	Followup protocol.FollowupOffer
+	// Activity is what the technician did (EventActivity).
+	Activity assist.Activity
 }

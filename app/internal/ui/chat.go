@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
+	"github.com/lifeline-desk/lifeline/assist"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
 // chatPanel is the conversation with the technician, shown beside the
@@ -72,6 +74,18 @@ func (c *chatPanel) add(from, text string, at time.Time) {
 	c.scroll.ScrollToBottom()
 }
 
+// notice shows a line "14:05 text" about the session (not a message).
+func (c *chatPanel) notice(text string, at time.Time) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	l := widget.NewLabelWithStyle(at.Local().Format("15:04")+" "+text, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	l.Wrapping = fyne.TextWrapWord
+	c.messages.Add(l)
+	c.open()
+	c.scroll.ScrollToBottom()
+}
+
 // open shows the chat while a session (or a conversation) exists.
 func (c *chatPanel) open() {
 	if !c.root.Visible() {
@@ -100,6 +114,27 @@ func (c *chatPanel) lines() []string {
 		}
 	}
 	return out
+}
+
+// activity tells the user, in the chat, what the technician did beyond
+// mouse and keyboard.
+func (u *UI) activity(a assist.Activity, at time.Time) {
+	who := map[string]any{"Who": a.Technician}
+	if a.Technician == "" {
+		who["Who"] = lang.L("The technician")
+	}
+	var text string
+	switch a.Kind {
+	case protocol.ActivityClipboardToUser:
+		text = lang.L("{{.Who}} put text on your clipboard.", who)
+	case protocol.ActivityClipboardFromUser:
+		text = lang.L("{{.Who}} copied the text on your clipboard.", who)
+	case protocol.ActivityTextTyped:
+		text = lang.L("{{.Who}} typed text on your computer.", who)
+	default:
+		return
+	}
+	u.chatPanel.notice(text, at)
 }
 
 // chat shows a message from the technician, sent at at.

@@ -272,6 +272,8 @@ func (u *UI) watchHelpdesk() {
 						u.showSession(ev)
 					case helpdesk.EventChat:
 						u.chat(ev.From, ev.Text, ev.At)
+					case helpdesk.EventActivity:
+						u.activity(ev.Activity, ev.At)
 					case helpdesk.EventFollowup:
 						u.showFollowup(ev.Followup)
 					case helpdesk.EventConnection:

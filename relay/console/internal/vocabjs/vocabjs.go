@@ -33,6 +33,7 @@ func Vocabularies() []Vocabulary {
 		{"GuideOrigin", "Whose a guide is (protocol.GuideOrigin, protocol.GuideOrigins).", strs(protocol.GuideOrigins())},
 		{"InsightKind", "What a desktop reports of self-help (protocol.InsightKind, protocol.InsightKinds).", strs(protocol.InsightKinds())},
 		{"CheckStatus", "The result of an automatic check (protocol.CheckStatus, protocol.CheckStatuses).", strs(protocol.CheckStatuses())},
+		{"ActivityKind", "What a technician with control did beyond mouse and keyboard (protocol.ActivityKind, protocol.ActivityKinds).", strs(protocol.ActivityKinds())},
 	}
 }
 

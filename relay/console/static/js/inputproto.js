@@ -3,8 +3,16 @@
 // header (version, type) and a fixed big-endian payload per type.
 
 export const VERSION = 1;
-export const TYPE = Object.freeze({ PointerMove: 0x01, MouseButton: 0x02, Wheel: 0x03, Key: 0x04, Permission: 0x10 });
+export const TYPE = Object.freeze({
+  PointerMove: 0x01, MouseButton: 0x02, Wheel: 0x03, Key: 0x04, TypeText: 0x06, Clipboard: 0x07, ClipboardRequest: 0x09,
+  Permission: 0x10,
+});
 export const MAX_CODE_LEN = 32;
+export const MAX_TYPED_TEXT = 2048; // bytes of UTF-8
+export const MAX_CLIPBOARD_TEXT = 32 << 10; // bytes of UTF-8
+const MAX_INPUT_MESSAGE = 64;
+// A control character other than newline and tab: typed text refuses them.
+const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u;
 const CODE_RE = /^[A-Za-z0-9]{1,32}$/;
 
 const u16 = (v) => Math.min(65535, Math.max(0, Math.round(Number(v) || 0)));
@@ -60,12 +68,56 @@ export function key(code, down) {
   return v.buffer;
 }
 
+/** utf8Bytes is the length of s in UTF-8. */
+export function utf8Bytes(s) { return new TextEncoder().encode(s).length; }
+
+/**
+ * typeText (channel "control"): text the desktop types one character at a
+ * time, 1..MAX_TYPED_TEXT bytes of UTF-8, "\n" and "\t" the only control
+ * characters.
+ */
+export function typeText(text) {
+  const b = new TextEncoder().encode(String(text));
+  if (b.length === 0 || b.length > MAX_TYPED_TEXT) throw new RangeError(`text of ${b.length} bytes is not 1-${MAX_TYPED_TEXT}`);
+  if (CONTROL_RE.test(text)) throw new RangeError('text holds a control character');
+  const v = header(4 + b.length, TYPE.TypeText);
+  v.setUint16(2, b.length);
+  new Uint8Array(v.buffer, 4).set(b);
+  return v.buffer;
+}
+
+/** clipboard (channel "control"): text for the user's clipboard, ≤ MAX_CLIPBOARD_TEXT bytes of UTF-8. */
+export function clipboard(text) {
+  const b = new TextEncoder().encode(String(text));
+  if (b.length > MAX_CLIPBOARD_TEXT) throw new RangeError(`clipboard text of ${b.length} bytes is over ${MAX_CLIPBOARD_TEXT}`);
+  if (b.includes(0)) throw new RangeError('clipboard text holds a NUL');
+  const v = header(6 + b.length, TYPE.Clipboard);
+  v.setUint32(2, b.length);
+  new Uint8Array(v.buffer, 6).set(b);
+  return v.buffer;
+}
+
+/** clipboardRequest (channel "control"): asks for the user's clipboard text. */
+export function clipboardRequest() { return header(2, TYPE.ClipboardRequest).buffer; }
+
 /** decode parses a desktop → technician message; null if invalid. */
 export function decode(buf) {
-  if (!(buf instanceof ArrayBuffer) || buf.byteLength < 2 || buf.byteLength > 64) return null;
+  if (!(buf instanceof ArrayBuffer) || buf.byteLength < 2) return null;
   const v = new DataView(buf);
   if (v.getUint8(0) !== VERSION) return null;
-  if (v.getUint8(1) === TYPE.Permission && buf.byteLength === 4) {
+  const type = v.getUint8(1);
+  if (type === TYPE.Clipboard) {
+    if (buf.byteLength < 6 || buf.byteLength > 6 + MAX_CLIPBOARD_TEXT || v.getUint32(2) !== buf.byteLength - 6) return null;
+    let text;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(buf, 6));
+    } catch {
+      return null;
+    }
+    return text.includes('\u0000') ? null : { type: 'clipboard', text };
+  }
+  if (buf.byteLength > MAX_INPUT_MESSAGE) return null;
+  if (type === TYPE.Permission && buf.byteLength === 4) {
     const view = v.getUint8(2), control = v.getUint8(3);
     if (view > 1 || control > 1) return null;
     return { type: 'permission', view: view === 1, control: control === 1 };

@@ -8,6 +8,7 @@ import * as ip from './inputproto.js';
 import { renderContext } from './context.js';
 import { startFromSession } from './guides.js';
 import { QualityWatch, videoSample } from './quality.js';
+import { ControlTools } from './session-tools.js';
 import { ConsentReason, EndReason, ErrorCode } from './vocab.js';
 
 export const CATEGORIES = ['Printing', 'Network / Wi-Fi', 'Email / Outlook', 'Accounts / passwords', 'Hardware',
@@ -67,6 +68,7 @@ export class LiveSession {
     this.qualityTimer = 0;
     this.lastInput = 0; // when control input was last sent (ms)
     this.withdrawAsk = null; // closes the open "End session?" question
+    this.tools = new ControlTools(this);
     this.build();
     this.setStatus(`Session with ${this.peer} started.`);
     if (autoView) this.askView();
@@ -115,9 +117,10 @@ export class LiveSession {
           el('h2', {}, 'Session with ', el('span', { class: 'peer', text: peer })),
           this.statusEl),
         el('div', { class: 'toolbar' }, this.viewBtn, this.controlBtn, this.indicator, el('span', { class: 'spacer' }), this.fitBtn, this.endBtn),
-        this.qualityEl, this.screen, this.hint),
+        this.tools.keys, this.qualityEl, this.screen, this.hint),
       el('aside', { class: 'session-side' },
         this.closeout,
+        this.tools.panel,
         el('section', { class: 'panel' }, el('h3', { text: 'Chat' }), this.chatLog, chatForm),
         el('details', { class: 'panel', open: true }, el('summary', { text: 'Request details' }), el('div', { class: 'context' }, renderContext(this.request, { compact: true })))));
     this.bindInput();
@@ -151,6 +154,7 @@ export class LiveSession {
     this.hint.textContent = on
       ? 'You have control: while the screen has the focus, mouse and keys (Tab and shortcuts too) go to their computer. Click outside it, or press Shift+Esc, to use the console again.'
       : 'Viewing only: your mouse and keyboard stay here.';
+    this.tools.update();
   }
 
   // --- relay messages
@@ -214,6 +218,9 @@ export class LiveSession {
       case 'chat':
         this.addChat(d.from || this.peer, d.text, d.at, false);
         break;
+      case 'session.activity':
+        this.tools.onActivity(d);
+        break;
       case 'session.end':
         this.finish(d.reason);
         break;
@@ -270,6 +277,7 @@ export class LiveSession {
       if (ch.label === 'control' || ch.label === 'pointer') this.channels[ch.label] = ch;
       ch.onmessage = (ev) => {
         const p = ip.decode(ev.data);
+        if (p && p.type === 'clipboard' && this.controlling) this.tools.onClipboard(p.text);
         if (p && p.type === 'permission' && !p.control && this.controlState === 'granted') {
           this.loseControl();
           this.setStatus(`${this.peer} took back control.`, 'error');
@@ -473,6 +481,14 @@ export class LiveSession {
     if (!this.send('chat', { text })) return;
     this.addChat('You', text, new Date().toISOString(), true);
     this.chatInput.value = '';
+  }
+
+  /** addNotice adds a line about the session (not a message) to the chat log. */
+  addNotice(text) {
+    this.chatLog.append(el('li', { class: 'notice' },
+      el('time', { class: 'muted', datetime: new Date().toISOString(), text: new Date().toLocaleTimeString() }), ' ',
+      el('span', { class: 'chat-text', text })));
+    this.chatLog.scrollTop = this.chatLog.scrollHeight;
   }
 
   addChat(from, text, at, mine) {

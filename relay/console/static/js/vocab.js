@@ -67,6 +67,9 @@ export const AuditAction = Object.freeze({
   GuideImport: 'guide.import',
   FollowupAnswer: 'followup.answer',
   RequestReopened: 'request.reopened',
+  ClipboardToUser: 'clipboard.to_user',
+  ClipboardFromUser: 'clipboard.from_user',
+  TextTyped: 'text.typed',
 });
 
 /** The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes). */
@@ -119,4 +122,11 @@ export const CheckStatus = Object.freeze({
   Fail: 'fail',
   Unknown: 'unknown',
   Skipped: 'skipped',
+});
+
+/** What a technician with control did beyond mouse and keyboard (protocol.ActivityKind, protocol.ActivityKinds). */
+export const ActivityKind = Object.freeze({
+  ClipboardToUser: 'clipboard.to_user',
+  ClipboardFromUser: 'clipboard.from_user',
+  TextTyped: 'text.typed',
 });

@@ -119,6 +119,9 @@ const auditWords = {
   [AuditAction.GuideImport]: (who) => `${who} imported guides`,
   [AuditAction.FollowupAnswer]: (who) => `${who} answered the follow-up`,
   [AuditAction.RequestReopened]: (who) => `${who} said it is not working again: the request is back in the queue`,
+  [AuditAction.ClipboardToUser]: (who) => `Text from the technician was put on ${who}'s clipboard`,
+  [AuditAction.ClipboardFromUser]: (who) => `${who}'s clipboard text was sent to the technician`,
+  [AuditAction.TextTyped]: (who) => `The technician typed text on ${who}'s computer`,
 };
 
 /** eventWords says an audit event ({actor, action}) as a sentence. */
@@ -149,6 +152,7 @@ export function detailWords(detail) {
     case 'technician': return `Technician: ${actorName(`tech:${value}`)}`;
     case 'code_id': return `Code number ${value}`;
     case 'name': return `Typed: ${value}`;
+    case 'chars': return value === '1' ? '1 character' : `${value} characters`;
     case 'user': {
       const [user, ...changes] = value.split(' ');
       return `Technician ${actorName(`tech:${user}`)}${changes.length ? `: ${changes.join(' ').replaceAll(',', ', ')}` : ''}`;
