@@ -28,6 +28,13 @@
 // they return: no further event is injected. A technician cannot re-grant
 // control: only the Consenter's "allow" to a new request does.
 //
+// Control also covers the clipboard and typed text: text put on the user's
+// clipboard (Config.Clipboard), the clipboard's text sent back on request,
+// and text typed one character at a time (a revocation stops it between
+// two characters). Each is reported once done to Config.OnActivity, for
+// the user to see, and to the relay as session.activity (kind and number
+// of characters, never the text), which audits it.
+//
 // # Media
 //
 // The desktop is the WebRTC offerer: after view consent it creates the

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
+	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
@@ -72,6 +74,19 @@ func TestSessionScreens(t *testing.T) {
 	u.chat("Alex (IT)", "I can see the printer queue", at)
 	if got := u.chatPanel.lines(); len(got) != 1 || got[0] != "14:05 Alex (IT): I can see the printer queue" {
 		t.Errorf("chat lines %q, want one timestamped line", got)
+	}
+	// What the technician did beyond mouse and keyboard is said in the chat.
+	for _, a := range []assist.Activity{
+		{Kind: protocol.ActivityClipboardToUser, Chars: 12, Technician: "Alex (IT)"},
+		{Kind: protocol.ActivityClipboardFromUser, Chars: 3, Technician: "Alex (IT)"},
+		{Kind: protocol.ActivityTextTyped, Chars: 5},
+	} {
+		u.activity(a, at)
+	}
+	want := []string{"14:05 Alex (IT): I can see the printer queue", "14:05 Alex (IT) put text on your clipboard.",
+		"14:05 Alex (IT) copied the text on your clipboard.", "14:05 The technician typed text on your computer."}
+	if got := u.chatPanel.lines(); !slices.Equal(got, want) {
+		t.Errorf("chat lines\n got %q\nwant %q", got, want)
 	}
 
 	got := show(helpdesk.Event{Session: helpdesk.SessionEnded, End: protocol.EndTechnician, Shared: true})

@@ -82,3 +82,43 @@ func TestEveryAuditActionInWords(t *testing.T) {
 		t.Errorf("actor names = %q", actors)
 	}
 }
+
+// TestSpecialKeysPerPlatform: the console's key buttons send what each
+// desktop can take. Windows keeps Ctrl+Alt+Del for a system service, so
+// for a Windows desktop that button sends Ctrl+Shift+Esc and its tooltip
+// says so; elsewhere it is sent as it is.
+func TestSpecialKeysPerPlatform(t *testing.T) {
+	r := startRelay(t, nil)
+	tb := consoletest.OpenTab(t, 30*time.Second)
+	tb.Open(r.URL)
+	type key struct {
+		Label string   `json:"label"`
+		Codes []string `json:"codes"`
+		Title string   `json:"title"`
+	}
+	keys := func(os string) map[string]key {
+		ks := consoletest.Eval[[]key](tb, fmt.Sprintf(`import('/js/session-tools.js').then(m => m.specialKeys(%q))`, os))
+		out := map[string]key{}
+		for _, k := range ks {
+			out[k.Label] = k
+		}
+		return out
+	}
+	win, linux := keys("windows/amd64"), keys("linux/amd64")
+	if k := win["Ctrl+Alt+Del"]; !slices.Equal(k.Codes, []string{"ControlLeft", "ShiftLeft", "Escape"}) || !strings.Contains(k.Title, "Ctrl+Shift+Esc") {
+		t.Errorf("Windows Ctrl+Alt+Del = %+v, want Ctrl+Shift+Esc, said in the tooltip", k)
+	}
+	if k := linux["Ctrl+Alt+Del"]; !slices.Equal(k.Codes, []string{"ControlLeft", "AltLeft", "Delete"}) {
+		t.Errorf("Linux Ctrl+Alt+Del = %+v", k)
+	}
+	if _, ok := win["Windows key"]; !ok {
+		t.Errorf("no Windows key button for a Windows desktop: %v", win)
+	}
+	for label, k := range win {
+		for _, c := range k.Codes {
+			if !consoletest.Eval[bool](tb, fmt.Sprintf(`import('/js/inputproto.js').then(ip => ip.validKeyCode(%q))`, c)) {
+				t.Errorf("%s sends %q, not a key code", label, c)
+			}
+		}
+	}
+}
