@@ -62,7 +62,16 @@ func (SystemClipboard) WriteText(s string) error {
 // keyboard, once it has happened: the user is shown it, the relay audits
 // it (session.activity).
 type Activity struct {
-	Kind       protocol.ActivityKind
-	Chars      int    // characters of text (never the text itself)
+	Kind  protocol.ActivityKind
+	Chars int // text kinds: characters of text (never the text itself)
+	// File kinds: the file's name, size and SHA-256 in hex.
+	Name       string
+	Bytes      int64
+	SHA256     string
 	Technician string // display name, once known
+}
+
+// payload is the session.activity report of a.
+func (a Activity) payload() protocol.SessionActivity {
+	return protocol.SessionActivity{Kind: a.Kind, Chars: a.Chars, Name: a.Name, Bytes: a.Bytes, SHA256: a.SHA256}
 }

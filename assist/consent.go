@@ -115,6 +115,9 @@ func (l *ladder) handleSignal(m Signal) (reason protocol.EndReason, end bool, er
 		if m.Peer != "" {
 			l.technician = m.Peer
 		}
+		s.relayMax.Store(m.MaxFileBytes)
+		name := l.technician
+		s.technician.Store(&name)
 	case SignalViewRequest:
 		if s.State() != StateRequested || l.ask != nil {
 			return "", false, nil
@@ -260,7 +263,7 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 	case activityDone:
 		// Reported after the fact: the relay audits it and tells the
 		// console; the user is shown it.
-		l.pump.send(Signal{Type: SignalActivity, Activity: ev.a.Kind, Chars: ev.a.Chars})
+		l.pump.send(Signal{Type: SignalActivity, Activity: ev.a.payload()})
 		if s.cfg.OnActivity != nil {
 			ev.a.Technician = l.technician
 			s.cfg.OnActivity(ev.a)

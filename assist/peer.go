@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v3"
 
+	"github.com/lifeline-desk/lifeline/assist/fileproto"
 	"github.com/lifeline-desk/lifeline/assist/inputproto"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
@@ -29,6 +30,7 @@ type peer struct {
 	api         *webrtc.API
 	log         *slog.Logger
 	gate        *inputGate
+	files       *transfers
 	controlling func() bool // whether the user allows control now
 
 	// events carries localCandidate, pcState and videoEnded to the
@@ -55,9 +57,9 @@ type (
 	videoEnded     struct{ err error }
 )
 
-func newPeer(api *webrtc.API, gate *inputGate, controlling func() bool, log *slog.Logger) *peer {
+func newPeer(api *webrtc.API, gate *inputGate, files *transfers, controlling func() bool, log *slog.Logger) *peer {
 	return &peer{
-		api: api, log: log, gate: gate, controlling: controlling,
+		api: api, log: log, gate: gate, files: files, controlling: controlling,
 		events:  make(chan any, 64),
 		closing: make(chan struct{}),
 	}
@@ -122,6 +124,18 @@ func (p *peer) start(iceServers []webrtc.ICEServer) (offer string, err error) {
 		return "", fmt.Errorf("create pointer channel: %w", err)
 	}
 	pointer.OnMessage(func(m webrtc.DataChannelMessage) { p.gate.handle(m.Data, true) })
+	file, err := pc.CreateDataChannel(fileproto.Channel, &webrtc.DataChannelInit{Ordered: &ordered})
+	if err != nil {
+		return "", fmt.Errorf("create file channel: %w", err)
+	}
+	file.SetBufferedAmountLowThreshold(sendLowWater)
+	file.OnBufferedAmountLow(p.files.lowWater)
+	file.OnOpen(func() { p.files.attach(file) })
+	file.OnMessage(func(m webrtc.DataChannelMessage) {
+		if !m.IsString {
+			p.files.handle(m.Data)
+		}
+	})
 
 	o, err := pc.CreateOffer(nil)
 	if err != nil {

@@ -16,7 +16,7 @@ func TestPendingCandidatesCapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newPeer(api, newInputGate(nil, nil, slog.New(slog.DiscardHandler)), func() bool { return false }, slog.New(slog.DiscardHandler))
+	p := newPeer(api, newInputGate(nil, nil, slog.New(slog.DiscardHandler)), newTestTransfers(nil, nil), func() bool { return false }, slog.New(slog.DiscardHandler))
 	const extra = 10
 	for i := range maxPendingCandidates + extra {
 		p.addCandidate(webrtc.ICECandidateInit{Candidate: fmt.Sprintf("candidate:%d 1 udp 2130706431 127.0.0.1 %d typ host", i, 50000+i)})

@@ -42,6 +42,15 @@ type Config struct {
 	// technician did with control beyond mouse and keyboard, once done
 	// ("Alex put text on your clipboard"). It must not block. Optional.
 	OnActivity func(Activity)
+	// Files asks the user about files the technician sends or asks for;
+	// nil refuses every transfer from the technician (the user can still
+	// send with SendFile). OnFile reports transfers as they go (from
+	// their goroutines; it must not block).
+	Files  FileConsenter
+	OnFile func(FileEvent)
+	// MaxFileSize caps a transfer either way; 0: what the relay says, or
+	// DefaultMaxFileSize.
+	MaxFileSize int64
 
 	// ICEServers are added to the relay's (normally none: no public STUN).
 	ICEServers []webrtc.ICEServer
@@ -88,6 +97,10 @@ type Session struct {
 
 	stateMu sync.Mutex
 	state   State
+
+	files      *transfers
+	relayMax   atomic.Int64          // session.start max_file_bytes
+	technician atomic.Pointer[string] // display name, for the file questions
 }
 
 type command int
@@ -126,9 +139,39 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 		done:  make(chan struct{}),
 		state: StateRequested,
 	}
-	s.peer = newPeer(api, s.gate, func() bool { return s.State() == StateControlling }, log)
+	s.files = newTransfers(log, cfg.Files, cfg.OnFile, func(a protocol.SessionActivity) {
+		s.peer.post(activityDone{Activity{Kind: a.Kind, Name: a.Name, Bytes: a.Bytes, SHA256: a.SHA256}})
+	}, s.maxFileSize, s.technicianName)
+	s.peer = newPeer(api, s.gate, s.files, func() bool { return s.State() == StateControlling }, log)
 	return s, nil
 }
+
+// maxFileSize is the largest file a transfer may carry now.
+func (s *Session) maxFileSize() int64 {
+	if s.cfg.MaxFileSize > 0 {
+		return s.cfg.MaxFileSize
+	}
+	if n := s.relayMax.Load(); n > 0 {
+		return n
+	}
+	return DefaultMaxFileSize
+}
+
+func (s *Session) technicianName() string {
+	if p := s.technician.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// SendFile sends a file the user chose to the technician; its progress
+// and end are reported on Config.OnFile under the id returned. It fails
+// when no session is live with the technician's screen view open.
+func (s *Session) SendFile(path string) (uint32, error) { return s.files.sendFile(path) }
+
+// CancelFile cancels a transfer either way; a file half received is
+// deleted.
+func (s *Session) CancelFile(id uint32) { s.files.cancel(id) }
 
 // State returns the current state.
 func (s *Session) State() State {
@@ -189,8 +232,10 @@ func (s *Session) Run(ctx context.Context) error {
 	s.emit(Event{State: StateRequested})
 	reason, err := l.loop()
 
-	// Tear down: input first, then capture, then tell the technician.
+	// Tear down: input first, then capture and files, then tell the
+	// technician.
 	s.gate.close()
+	s.files.close()
 	l.forget()
 	s.peer.stopVideo()
 	if !l.remoteEnded && reason != protocol.EndSignalingLost {

@@ -30,7 +30,7 @@ const (
 	SignalAnswer                               // in: SDP
 	SignalCandidate                            // in and out: Candidate
 	SignalEnd                                  // in and out: Reason
-	SignalActivity                             // out: Activity, Chars
+	SignalActivity                             // out: Activity
 )
 
 var signalNames = map[SignalType]string{
@@ -58,8 +58,10 @@ type Signal struct {
 	Candidate  webrtc.ICECandidateInit
 	Consent    protocol.ConsentReason // ViewDeny, ControlDeny (empty: the user said no)
 	Reason     protocol.EndReason     // End
-	Activity   protocol.ActivityKind  // Activity
-	Chars      int                    // Activity: characters of text
+	Activity   protocol.SessionActivity // Activity
+	// MaxFileBytes is the largest file the session may send (SessionStart;
+	// 0: DefaultMaxFileSize).
+	MaxFileBytes int64
 }
 
 // Signaler carries signaling messages to and from the technician. The

@@ -17,6 +17,7 @@ targets=(
   "./relay/protocol FuzzDecode"        # relay wire protocol: envelope and every payload
   "./relay/protocol FuzzSnapshotParts" # queue.snapshot split into parts
   "./assist/inputproto FuzzDecode"     # remote-control input protocol (data channel)
+  "./assist/fileproto FuzzDecode"      # file transfers (data channel "file")
   "./selfhelp/guide FuzzParse"         # guide loader (YAML guide files)
   "./selfhelp/guide/pack FuzzDecode"   # guide pack from the relay (GET /api/client/guides)
   "./relay/protocol FuzzGuideFeedback" # guide.feedback payload

@@ -56,7 +56,7 @@ func (s *Signaler) Recv(ctx context.Context) (assist.Signal, error) {
 func toSignal(m protocol.Message) (assist.Signal, bool) {
 	switch p := m.Payload.(type) {
 	case *protocol.SessionStart:
-		return assist.Signal{Type: assist.SignalSessionStart, Peer: p.Peer, ICEServers: iceServers(p.ICEServers)}, true
+		return assist.Signal{Type: assist.SignalSessionStart, Peer: p.Peer, ICEServers: iceServers(p.ICEServers), MaxFileBytes: p.MaxFileBytes}, true
 	case *protocol.Consent:
 		switch m.Type {
 		case protocol.TypeViewRequest:
@@ -111,7 +111,8 @@ func (s *Signaler) Send(ctx context.Context, sig assist.Signal) error {
 		c := sig.Candidate
 		err = s.c.SendCandidate(ctx, protocol.Candidate{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment})
 	case assist.SignalActivity:
-		err = s.c.SendSession(ctx, protocol.TypeSessionActivity, &protocol.SessionActivity{Kind: sig.Activity, Chars: sig.Chars})
+		a := sig.Activity
+		err = s.c.SendSession(ctx, protocol.TypeSessionActivity, &a)
 	case assist.SignalEnd:
 		err = s.c.EndSession(ctx, sig.Reason)
 		if errors.Is(err, client.ErrNoSession) {

@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"time"
 )
@@ -302,6 +303,9 @@ type SessionStart struct {
 	Role       string      `json:"role"` // WebRTC role of the receiver
 	ICEServers []ICEServer `json:"ice_servers"`
 	Request    *QueueItem  `json:"request,omitempty"` // technician only: the request context
+	// MaxFileBytes is the largest file either side may send in the
+	// session (the relay operator's setting); 0: the desktop's default.
+	MaxFileBytes int64 `json:"max_file_bytes,omitempty"`
 }
 
 // SessionEnd ends a session.
@@ -373,9 +377,15 @@ func (c *Chat) Validate() error {
 // the relay audits it and passes it on. Only while control is granted.
 type SessionActivity struct {
 	Kind  ActivityKind `json:"kind"`
-	Chars int          `json:"chars"`        // characters (Unicode code points) of text
-	By    string       `json:"by,omitempty"` // set by the relay: the user's name
+	Chars int          `json:"chars,omitempty"` // text kinds: characters (Unicode code points) of text
+	// File kinds: the file's name, size and SHA-256 (64 hex digits).
+	Name   string `json:"name,omitempty"`
+	Bytes  int64  `json:"bytes,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+	By     string `json:"by,omitempty"` // set by the relay: the user's name
 }
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // MaxActivityChars bounds SessionActivity.Chars: more than any data-channel
 // message can carry.
@@ -389,7 +399,14 @@ func (a *SessionActivity) Validate() error {
 	if a.Chars < 0 || a.Chars > MaxActivityChars {
 		return fmt.Errorf("chars %d is not in 0..%d", a.Chars, MaxActivityChars)
 	}
-	return check("by", a.By, MaxShortText, false)
+	if a.Kind.IsFileActivity() {
+		if a.Chars != 0 || a.Name == "" || a.Bytes < 0 || !sha256Hex.MatchString(a.SHA256) {
+			return fmt.Errorf("a file activity needs name, bytes and a sha256 of 64 hex digits, and no chars")
+		}
+	} else if a.Name != "" || a.Bytes != 0 || a.SHA256 != "" {
+		return fmt.Errorf("%s carries chars, not a file", a.Kind)
+	}
+	return errors.Join(check("name", a.Name, MaxShortText, false), check("by", a.By, MaxShortText, false))
 }
 
 // Error (R→C, R→T) reports a refused message.

@@ -229,6 +229,13 @@ func TestSessionActivityValidate(t *testing.T) {
 		{SessionActivity{Kind: "", Chars: 1}, false},
 		{SessionActivity{Kind: ActivityTextTyped, Chars: -1}, false},
 		{SessionActivity{Kind: ActivityTextTyped, Chars: MaxActivityChars + 1}, false},
+		{SessionActivity{Kind: ActivityFileToUser, Name: "report.pdf", Bytes: 10, SHA256: strings.Repeat("ab", 32)}, true},
+		{SessionActivity{Kind: ActivityFileFromUser, Name: "log.txt", Bytes: 0, SHA256: strings.Repeat("0", 64)}, true},
+		{SessionActivity{Kind: ActivityFileToUser, Name: "", Bytes: 10, SHA256: strings.Repeat("ab", 32)}, false},
+		{SessionActivity{Kind: ActivityFileToUser, Name: "a", Bytes: 10, SHA256: "xyz"}, false},
+		{SessionActivity{Kind: ActivityFileToUser, Name: "a", Bytes: 10, SHA256: strings.Repeat("AB", 32)}, false},
+		{SessionActivity{Kind: ActivityFileToUser, Name: "a", Chars: 3, SHA256: strings.Repeat("ab", 32)}, false},
+		{SessionActivity{Kind: ActivityTextTyped, Chars: 3, Name: "a"}, false},
 	} {
 		if err := tc.a.Validate(); (err == nil) != tc.ok {
 			t.Errorf("Validate(%+v) = %v, want ok %v", tc.a, err, tc.ok)

@@ -98,6 +98,8 @@ const (
 	AuditClipboardToUser   AuditAction = AuditAction(ActivityClipboardToUser)
 	AuditClipboardFromUser AuditAction = AuditAction(ActivityClipboardFromUser)
 	AuditTextTyped         AuditAction = AuditAction(ActivityTextTyped)
+	AuditFileToUser        AuditAction = AuditAction(ActivityFileToUser)
+	AuditFileFromUser      AuditAction = AuditAction(ActivityFileFromUser)
 )
 
 // AuditActions lists every audit action, in the order above.
@@ -109,13 +111,15 @@ func AuditActions() []AuditAction {
 		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke,
 		AuditGuideDraft, AuditGuidePublish, AuditGuideUnpublish, AuditGuideHide, AuditGuideUnhide, AuditGuideRevert,
 		AuditGuideVariables, AuditGuideImport,
-		AuditFollowupAnswer, AuditReopened, AuditClipboardToUser, AuditClipboardFromUser, AuditTextTyped}
+		AuditFollowupAnswer, AuditReopened, AuditClipboardToUser, AuditClipboardFromUser, AuditTextTyped,
+		AuditFileToUser, AuditFileFromUser}
 }
 
-// ActivityKind names what a technician with control did on the user's
-// computer beyond mouse and keyboard, as the desktop reports it
-// (session.activity) once it has done it: the relay audits it and tells
-// the console.
+// ActivityKind names what a technician did on the user's computer beyond
+// mouse and keyboard, as the desktop reports it (session.activity) once it
+// has happened: the relay audits it and tells the console. The clipboard
+// and typed text need control; a file transfer needs viewing and the
+// user's yes to that file.
 type ActivityKind string
 
 // Activity kinds.
@@ -123,11 +127,19 @@ const (
 	ActivityClipboardToUser   ActivityKind = "clipboard.to_user"   // the technician's text was put on the user's clipboard
 	ActivityClipboardFromUser ActivityKind = "clipboard.from_user" // the user's clipboard text was sent to the technician
 	ActivityTextTyped         ActivityKind = "text.typed"          // the technician's text was typed on the user's keyboard
+	ActivityFileToUser        ActivityKind = "file.to_user"        // the user saved a file the technician sent
+	ActivityFileFromUser      ActivityKind = "file.from_user"      // a file the user chose reached the technician
 )
 
 // ActivityKinds lists every activity kind, in the order above.
 func ActivityKinds() []ActivityKind {
-	return []ActivityKind{ActivityClipboardToUser, ActivityClipboardFromUser, ActivityTextTyped}
+	return []ActivityKind{ActivityClipboardToUser, ActivityClipboardFromUser, ActivityTextTyped, ActivityFileToUser, ActivityFileFromUser}
+}
+
+// IsFileActivity reports whether k is a file transfer (which needs viewing,
+// not control).
+func (k ActivityKind) IsFileActivity() bool {
+	return k == ActivityFileToUser || k == ActivityFileFromUser
 }
 
 // ErrorCode is the code of an error message.

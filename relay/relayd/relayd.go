@@ -77,6 +77,9 @@ type Options struct {
 	// FollowupDelay: how long after a session its desktop is asked
 	// whether the problem is still fixed (0: server.DefaultFollowupDelay).
 	FollowupDelay time.Duration
+	// MaxFileMB: the largest file sent in a session, in MiB (0:
+	// server.DefaultMaxFileBytes).
+	MaxFileMB int64
 
 	DemoOut io.Writer
 	// Ready, if set, is called with the listening address once serving.
@@ -144,7 +147,8 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	}
 	cfg := server.Config{Store: st, SecureCookies: useTLS, PublicURL: o.PublicURL, OriginPatterns: origins, TURNSecret: secret,
 		Retention: o.Retention, TrustedProxies: proxies, HTTP: o.HTTP, MetricsToken: o.MetricsToken,
-		Sockets: o.Sockets, KeyFile: o.KeyFile, Insights: o.Insights, FollowupDelay: o.FollowupDelay}
+		Sockets: o.Sockets, KeyFile: o.KeyFile, Insights: o.Insights, FollowupDelay: o.FollowupDelay,
+		MaxFileBytes: o.MaxFileMB << 20}
 	var ts *turnserver.Server
 	if o.TURNListen != "" && o.TURNListen != "off" {
 		tcfg, tlsHost, err := turnConfig(o, secret)

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/coder/websocket"
@@ -34,6 +35,12 @@ func TestSessionActivity(t *testing.T) {
 	con.Next(protocol.TypeViewGrant)
 	report(protocol.ActivityClipboardToUser, 5)
 	cl.NextError(protocol.CodeNotAllowed)
+	// A file needs viewing and the user's yes to it, not control.
+	file := &protocol.SessionActivity{Kind: protocol.ActivityFileToUser, Name: "report \"Q3\".pdf", Bytes: 20 << 20, SHA256: strings.Repeat("0f", 32)}
+	cl.SendMessage(protocol.TypeSessionActivity, "", "", file)
+	if got := con.Next(protocol.TypeSessionActivity).Payload.(*protocol.SessionActivity); got.Name != file.Name || got.Bytes != file.Bytes || got.SHA256 != file.SHA256 {
+		t.Errorf("console told %+v, want %+v", got, file)
+	}
 
 	con.SendMessage(protocol.TypeControlRequest, "", sid, &protocol.Consent{})
 	cl.Next(protocol.TypeControlRequest)
@@ -61,7 +68,7 @@ func TestSessionActivity(t *testing.T) {
 	cl.NextError(protocol.CodeNotAllowed)
 
 	want := []protocol.AuditAction{protocol.AuditRequestTaken, protocol.AuditSessionStart, protocol.AuditViewRequest, protocol.AuditViewGrant,
-		protocol.AuditControlRequest, protocol.AuditControlGrant,
+		protocol.AuditFileToUser, protocol.AuditControlRequest, protocol.AuditControlGrant,
 		protocol.AuditClipboardToUser, protocol.AuditClipboardFromUser, protocol.AuditTextTyped, protocol.AuditControlRevoke}
 	if got := r.auditActions(sid); !slices.Equal(got, want) {
 		t.Fatalf("audit actions\n got %v\nwant %v", got, want)
@@ -76,6 +83,9 @@ func TestSessionActivity(t *testing.T) {
 	}
 	if d := details[protocol.AuditClipboardToUser]; d != "chars=42 user:Ana" {
 		t.Errorf("clipboard.to_user audited as %q", d)
+	}
+	if d, want := details[protocol.AuditFileToUser], `file="report \"Q3\".pdf" size=20971520 sha256=`+file.SHA256+" user:Ana"; d != want {
+		t.Errorf("file.to_user audited as %q, want %q", d, want)
 	}
 
 	// Not well-formed (a kind outside the vocabulary) is refused as any

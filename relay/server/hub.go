@@ -21,6 +21,8 @@ import (
 type hub struct {
 	encode func(typ protocol.Type, id, session string, payload any) []byte
 	ice    func(sessionID, party string) []protocol.ICEServer // party: turnPartyTech or turnPartyUser
+	// maxFileBytes goes to both parties in session.start.
+	maxFileBytes int64
 	guard  *socketGuard
 	log    *slog.Logger
 	// incomplete tells consoles that a queue message could not be sent.
@@ -337,6 +339,7 @@ func (h *hub) attachLocked(ls *liveSession, c *clientConn) {
 	c.enqueue(h.encode(protocol.TypeRequestTaken, "", "", &protocol.RequestTaken{RequestID: ls.requestID, Technician: ls.techName}))
 	c.enqueue(h.encode(protocol.TypeSessionStart, "", ls.id, &protocol.SessionStart{
 		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.techName, Role: protocol.RoleOfferer, ICEServers: h.ice(ls.id, turnPartyUser),
+		MaxFileBytes: h.maxFileBytes,
 	}))
 }
 
@@ -347,6 +350,7 @@ func (h *hub) techStartLocked(ls *liveSession) []byte {
 	it.Online = ls.client != nil
 	start := protocol.SessionStart{
 		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.peerName(), Role: protocol.RoleAnswerer, ICEServers: h.ice(ls.id, turnPartyTech), Request: &it,
+		MaxFileBytes: h.maxFileBytes,
 	}
 	if b := h.encode(protocol.TypeSessionStart, "", ls.id, &start); b != nil {
 		return b
@@ -373,6 +377,13 @@ func (h *hub) admitMessage(ls *liveSession, fromTech bool, m protocol.Message, n
 	}
 	if why := ls.step(m.Type); why != "" {
 		return nil, why
+	}
+	if a, ok := m.Payload.(*protocol.SessionActivity); ok {
+		if a.Kind.IsFileActivity() && !ls.viewGranted {
+			return nil, "the user has not allowed viewing"
+		} else if !a.Kind.IsFileActivity() && !ls.controlGranted {
+			return nil, "the technician does not have control"
+		}
 	}
 	sender := ls.userName
 	if fromTech {
@@ -543,3 +554,7 @@ func (h *hub) sendTechLocked(techID int64, b []byte) {
 		tc.enqueue(b)
 	}
 }
+
+// DefaultMaxFileBytes is the largest file sent in a session unless the
+// operator says otherwise: 2 GiB.
+const DefaultMaxFileBytes = 2 << 30

@@ -119,6 +119,11 @@ type Config struct {
 	DenyCooldown    time.Duration
 	MaxDenyCooldown time.Duration
 
+	// MaxFileBytes is the largest file the technician and the user may
+	// send each other in a session (session.start max_file_bytes);
+	// default DefaultMaxFileBytes.
+	MaxFileBytes int64
+
 	// KeyFile is the server secret's file (HMAC of one-time codes,
 	// encryption of TOTP secrets), created mode 0600 on first start;
 	// default relay.key beside the database.
@@ -249,6 +254,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = 30 * time.Second
 	}
+	if cfg.MaxFileBytes <= 0 {
+		cfg.MaxFileBytes = DefaultMaxFileBytes
+	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
 	}
@@ -311,6 +319,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.hub = newHub(s.encode, s.iceServers, waiting)
+	s.hub.maxFileBytes = cfg.MaxFileBytes
 	for id, addr := range addrs {
 		s.hub.noteWaitingAddr(id, addr)
 	}

@@ -88,9 +88,8 @@ func (ls *liveSession) step(t protocol.Type) string {
 		}
 		ls.controlGranted = false
 	case protocol.TypeSessionActivity:
-		if !ls.controlGranted {
-			return "the technician does not have control"
-		}
+		// Checked by the caller with the payload: files need viewing,
+		// the rest control.
 	case protocol.TypeOffer, protocol.TypeAnswer, protocol.TypeCandidate:
 		if !ls.viewGranted {
 			return "no media before the user allowed viewing"
@@ -255,7 +254,7 @@ func (s *Server) relaySessionMessage(ctx context.Context, ls *liveSession, fromT
 		// It already happened on the user's computer: a log that cannot
 		// take it is reported (audit does) and the technician still told.
 		s.audit(ctx, store.AuditEvent{At: now, Actor: actor, Action: protocol.AuditAction(a.Kind), Address: addr,
-			RequestID: ls.requestID, SessionID: ls.id, Detail: fmt.Sprintf("chars=%d", a.Chars)})
+			RequestID: ls.requestID, SessionID: ls.id, Detail: activityDetail(a)})
 	} else if ch, ok := m.Payload.(*protocol.Chat); ok {
 		if err := s.records.AddChat(ctx, store.ChatMessage{SessionID: ls.id, At: now, Sender: actor, Text: ch.Text}); err != nil {
 			s.log.Error("store chat", "session", ls.id, "err", err)
@@ -263,6 +262,15 @@ func (s *Server) relaySessionMessage(ctx context.Context, ls *liveSession, fromT
 	}
 	s.noteSignalled(ls.id, fromTech, m) // the TURN server lets the other party reach these (turnpeers.go)
 	s.hub.forward(ls, fromTech, b)
+}
+
+// activityDetail is the detail of a session.activity audit event: the
+// count of characters, or the file's name, size and hash.
+func activityDetail(a *protocol.SessionActivity) string {
+	if a.Kind.IsFileActivity() {
+		return fmt.Sprintf("file=%q size=%d sha256=%s", a.Name, a.Bytes, a.SHA256)
+	}
+	return fmt.Sprintf("chars=%d", a.Chars)
 }
 
 // endDetail is the detail of a session.end audit event.

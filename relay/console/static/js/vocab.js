@@ -70,6 +70,8 @@ export const AuditAction = Object.freeze({
   ClipboardToUser: 'clipboard.to_user',
   ClipboardFromUser: 'clipboard.from_user',
   TextTyped: 'text.typed',
+  FileToUser: 'file.to_user',
+  FileFromUser: 'file.from_user',
 });
 
 /** The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes). */
@@ -129,4 +131,6 @@ export const ActivityKind = Object.freeze({
   ClipboardToUser: 'clipboard.to_user',
   ClipboardFromUser: 'clipboard.from_user',
   TextTyped: 'text.typed',
+  FileToUser: 'file.to_user',
+  FileFromUser: 'file.from_user',
 });

@@ -122,7 +122,19 @@ const auditWords = {
   [AuditAction.ClipboardToUser]: (who) => `Text from the technician was put on ${who}'s clipboard`,
   [AuditAction.ClipboardFromUser]: (who) => `${who}'s clipboard text was sent to the technician`,
   [AuditAction.TextTyped]: (who) => `The technician typed text on ${who}'s computer`,
+  [AuditAction.FileToUser]: (who) => `${who} saved a file the technician sent`,
+  [AuditAction.FileFromUser]: (who) => `${who} sent a file to the technician`,
 };
+
+/** sizeWords says a number of bytes for people: "2.4 MB", "512 bytes". */
+export function sizeWords(n) {
+  if (!(n >= 0)) return '';
+  if (n < 1000) return n === 1 ? '1 byte' : `${n} bytes`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n, u = -1;
+  while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
+  return `${v >= 100 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
+}
 
 /** eventWords says an audit event ({actor, action}) as a sentence. */
 export function eventWords(e) {
@@ -153,6 +165,14 @@ export function detailWords(detail) {
     case 'code_id': return `Code number ${value}`;
     case 'name': return `Typed: ${value}`;
     case 'chars': return value === '1' ? '1 character' : `${value} characters`;
+    case 'file': {
+      // file="name" size=N sha256=HEX
+      const f = /^"((?:[^"\\]|\\.)*)" size=(\d+) sha256=([0-9a-f]{64})$/.exec(value);
+      if (!f) return d;
+      let name = f[1];
+      try { name = JSON.parse(`"${f[1]}"`); } catch { /* shown as stored */ }
+      return `${name}, ${sizeWords(Number(f[2]))}, SHA-256 ${f[3]}`;
+    }
     case 'user': {
       const [user, ...changes] = value.split(' ');
       return `Technician ${actorName(`tech:${user}`)}${changes.length ? `: ${changes.join(' ').replaceAll(',', ', ')}` : ''}`;
