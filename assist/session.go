@@ -99,7 +99,7 @@ type Session struct {
 	state   State
 
 	files      *transfers
-	relayMax   atomic.Int64          // session.start max_file_bytes
+	relayMax   atomic.Int64           // session.start max_file_bytes
 	technician atomic.Pointer[string] // display name, for the file questions
 }
 

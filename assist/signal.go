@@ -56,8 +56,8 @@ type Signal struct {
 	ICEServers []webrtc.ICEServer // SessionStart: TURN with time-limited credentials
 	SDP        string             // Offer, Answer
 	Candidate  webrtc.ICECandidateInit
-	Consent    protocol.ConsentReason // ViewDeny, ControlDeny (empty: the user said no)
-	Reason     protocol.EndReason     // End
+	Consent    protocol.ConsentReason   // ViewDeny, ControlDeny (empty: the user said no)
+	Reason     protocol.EndReason       // End
 	Activity   protocol.SessionActivity // Activity
 	// MaxFileBytes is the largest file the session may send (SessionStart;
 	// 0: DefaultMaxFileSize).

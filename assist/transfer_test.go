@@ -36,7 +36,9 @@ func (f *fileConsent) AcceptFile(ctx context.Context, o FileOffer) (string, erro
 	return f.path, nil
 }
 
-func (f *fileConsent) PickFile(ctx context.Context, technician string) (string, error) { return f.picked, nil }
+func (f *fileConsent) PickFile(ctx context.Context, technician string) (string, error) {
+	return f.picked, nil
+}
 
 // recordingChannel records what the transfers send, decoded.
 type recordingChannel struct {

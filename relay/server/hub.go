@@ -23,8 +23,8 @@ type hub struct {
 	ice    func(sessionID, party string) []protocol.ICEServer // party: turnPartyTech or turnPartyUser
 	// maxFileBytes goes to both parties in session.start.
 	maxFileBytes int64
-	guard  *socketGuard
-	log    *slog.Logger
+	guard        *socketGuard
+	log          *slog.Logger
 	// incomplete tells consoles that a queue message could not be sent.
 	incomplete []byte
 
