@@ -38,6 +38,10 @@ type inputGate struct {
 	lastX    int
 	lastY    int
 	onInject func(received time.Time) // tests and benchmarks: latency probe
+	// onSelect takes the technician's SelectDisplay past the control
+	// check: choosing a display needs viewing only, which the session
+	// checks (set once by New, before any message).
+	onSelect func(display uint8)
 
 	injected atomic.Uint64
 	dropped  atomic.Uint64
@@ -155,6 +159,14 @@ func (g *inputGate) handle(raw []byte, pointerChannel bool) {
 	if pointerChannel != (m.Type == inputproto.TypePointerMove) {
 		// Each channel carries only its own kind of message.
 		g.failed.Add(1)
+		return
+	}
+	if m.Type == inputproto.TypeSelectDisplay {
+		if g.onSelect == nil {
+			g.failed.Add(1)
+			return
+		}
+		g.onSelect(m.Display)
 		return
 	}
 	g.mu.Lock()
