@@ -3,6 +3,7 @@ package helpdesk
 import (
 	"time"
 
+	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/selfhelp/diag"
 	"github.com/lifeline-desk/lifeline/selfhelp/runner"
@@ -42,7 +43,14 @@ const (
 	// EventGuidesChanged: the help desk changed its guides (ETag: of the
 	// new pack); hand it to guidesync.Syncer.Changed.
 	EventGuidesChanged
+	// EventScreen: the technician now sees another of the user's screens
+	// (Session, Technician, Shown, Displays); the banner says which.
+	EventScreen
 )
+
+// AllScreens is Event.Shown when the technician sees all the user's
+// screens at once.
+const AllScreens = assist.AllDisplays
 
 // SessionState is the live-session state shown in the banner.
 type SessionState int
@@ -99,4 +107,8 @@ type Event struct {
 	Err error
 	// Followup is the question of an EventFollowup.
 	Followup protocol.FollowupOffer
+	// Shown is the screen the technician sees (EventSession while
+	// viewing, EventScreen): an index from 0, or AllScreens;
+	// Displays is how many screens the user has (0: not known yet).
+	Shown, Displays int
 }
