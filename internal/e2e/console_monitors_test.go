@@ -95,6 +95,7 @@ func TestConsoleSwitchesMonitors(t *testing.T) {
 	item := `#queue-list li[data-id="` + acc.RequestID + `"]`
 	tb.Wait("the request", `document.querySelector('`+item+`')`, 10*time.Second)
 	tb.Do(chromedp.Focus(chromedp.CSS(item)), chromedp.KeyEvent("\r"))
+	tb.Wait("the session view", `!document.querySelector('#view-session').hidden`, 10*time.Second)
 	video := consoletest.SessionVideo
 	if !tb.Poll(video+`.videoWidth > 0 && `+video+`.getVideoPlaybackQuality().totalVideoFrames > 0`, 30*time.Second) {
 		t.Fatalf("no decoded video after 30 s; desktop stats %+v\nbrowser: %s", sess.Stats(), tb.PeerConnectionReport())
