@@ -102,6 +102,14 @@ func TestLiveSessionMonitorUnderWine(t *testing.T) {
 	if want := []string{"Display 1 (primary) — 1024×768|false", "Display 2 — 800×600|true", "Display 3 — 640×600|false", "All displays|false"}; strings.Join(labels, ",") != strings.Join(want, ",") {
 		t.Errorf("picker %q, want %q", labels, want)
 	}
+	// Each button's tooltip names the monitor's Windows device.
+	titles := consoletest.Eval[[]string](tb, `Array.from(document.querySelectorAll('`+picker+` button[data-display]:not([data-display="all"])')).map(b => b.title)`)
+	t.Logf("picker tooltips: %q", titles)
+	for i, title := range titles {
+		if !regexp.MustCompile(`^DISPLAY\d+: \d+×\d+ at -?\d+, -?\d+$`).MatchString(title) {
+			t.Errorf("display %d's tooltip %q does not name its device", i+1, title)
+		}
+	}
 	a.waitOutput("can see your screen: Display 2.", 1, 10*time.Second)
 	virtual := image.Rect(-800, -600, 1024, 768)
 	on := func(v image.Point) consoletest.Point { // a virtual-screen point on the all-displays picture
