@@ -88,15 +88,16 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-// displaysWire is the encoding of twoDisplays.
+// twoDisplays is a Displays list with a negative offset; displaysWire
+// is its encoding.
 var (
 	twoDisplays = DisplayList{Shown: 1, Displays: []DisplayInfo{
 		{X: 0, Y: 0, W: 1920, H: 1080, Primary: true, Name: "M0"},
 		{X: -1280, Y: -200, W: 1280, H: 1024, Name: "DISPLAY2"},
 	}}
-	displaysWire = append(append([]byte{1, 0x11, 2, 1,
+	displaysWire = append([]byte{1, 0x11, 2, 1,
 		0, 0, 0, 0, 0, 0, 0, 0, 0x07, 0x80, 0x04, 0x38, 1, 2, 'M', '0',
-		0xff, 0xff, 0xfb, 0x00, 0xff, 0xff, 0xff, 0x38, 0x05, 0x00, 0x04, 0x00, 0, 8}, "DISPLAY2"...))
+		0xff, 0xff, 0xfb, 0x00, 0xff, 0xff, 0xff, 0x38, 0x05, 0x00, 0x04, 0x00, 0, 8}, "DISPLAY2"...)
 )
 
 func TestDisplays(t *testing.T) {
