@@ -15,12 +15,33 @@ type Display struct {
 	Index   int
 	Bounds  image.Rectangle // in desktop coordinates: the X root window's; Windows' virtual screen (negative left of or above the primary monitor)
 	Primary bool
+	// Name is the RandR monitor name on X11 (xrandr's "DP-1", or M0…
+	// for monitors set with --setmonitor), the device name on Windows
+	// ("DISPLAY1"), else "Display N" (N = Index+1, as the user's banner
+	// and the console number displays).
+	Name string
 }
+
+// AllDisplays is the display index of the bounding rectangle of all
+// displays, for Config.OpenDisplay and the capture sources.
+const AllDisplays = -1
 
 // Displays lists the active displays, primary first, for a monitor picker.
 // Index is what Config's display number and the capture sources take;
 // Bounds is where pointer coordinates map to.
 func Displays() ([]Display, error) { return displays() }
+
+// displayName is the name of display i when the system names none.
+func displayName(i int) string { return fmt.Sprintf("Display %d", i+1) }
+
+// unionBounds is the bounding rectangle of ds: what AllDisplays captures.
+func unionBounds(ds []image.Rectangle) image.Rectangle {
+	var u image.Rectangle
+	for _, d := range ds {
+		u = u.Union(d)
+	}
+	return u
+}
 
 // screenshotDisplays lists the displays kbinani/screenshot finds, in its
 // order (on X11 Xinerama's, whose first head is the primary one).
@@ -31,7 +52,7 @@ func screenshotDisplays() ([]Display, error) {
 	}
 	ds := make([]Display, n)
 	for i := range ds {
-		ds[i] = Display{Index: i, Bounds: screenshot.GetDisplayBounds(i), Primary: i == 0}
+		ds[i] = Display{Index: i, Bounds: screenshot.GetDisplayBounds(i), Primary: i == 0, Name: displayName(i)}
 	}
 	return ds, nil
 }
@@ -62,9 +83,18 @@ type ScreenshotSource struct {
 	bounds image.Rectangle
 }
 
-// NewScreenshotSource captures display index i (0 is the primary).
+// NewScreenshotSource captures display index i (0 is the primary), or
+// with AllDisplays the bounding rectangle of all of them.
 func NewScreenshotSource(i int) (*ScreenshotSource, error) {
-	if n := screenshot.NumActiveDisplays(); i < 0 || i >= n {
+	n := screenshot.NumActiveDisplays()
+	if i == AllDisplays && n > 0 {
+		var bs []image.Rectangle
+		for j := range n {
+			bs = append(bs, screenshot.GetDisplayBounds(j))
+		}
+		return &ScreenshotSource{bounds: unionBounds(bs)}, nil
+	}
+	if i < 0 || i >= n {
 		return nil, fmt.Errorf("display %d not found (%d active)", i, n)
 	}
 	return &ScreenshotSource{bounds: screenshot.GetDisplayBounds(i)}, nil

@@ -35,7 +35,8 @@ type XShmSource struct {
 }
 
 // NewXShmSource captures display index i (0 is the primary, as in
-// Displays) of the X server named display ("" means $DISPLAY).
+// Displays), or with AllDisplays the bounding rectangle of all of them,
+// of the X server named display ("" means $DISPLAY).
 func NewXShmSource(display string, i int) (*XShmSource, error) {
 	c, err := xgb.NewConnDisplay(display)
 	if err != nil {
@@ -54,17 +55,15 @@ func newXShm(c *xgb.Conn, i int) (*XShmSource, error) {
 		return nil, fmt.Errorf("X server lacks MIT-SHM: %w", err)
 	}
 	screen := xproto.Setup(c).DefaultScreen(c)
-	bounds := image.Rect(0, 0, int(screen.WidthInPixels), int(screen.HeightInPixels))
-	if err := xinerama.Init(c); err == nil {
-		if r, err := xinerama.QueryScreens(c).Reply(); err == nil && r.Number > 0 {
-			if i < 0 || i >= int(r.Number) {
-				return nil, fmt.Errorf("display %d not found (%d active)", i, r.Number)
-			}
-			si := r.ScreenInfo[i]
-			bounds = image.Rect(int(si.XOrg), int(si.YOrg), int(si.XOrg)+int(si.Width), int(si.YOrg)+int(si.Height))
-		}
-	} else if i != 0 {
-		return nil, fmt.Errorf("display %d not found (no Xinerama)", i)
+	heads := xHeads(c, screen)
+	var bounds image.Rectangle
+	switch {
+	case i == AllDisplays:
+		bounds = unionBounds(heads).Intersect(image.Rect(0, 0, int(screen.WidthInPixels), int(screen.HeightInPixels)))
+	case i < 0 || i >= len(heads):
+		return nil, fmt.Errorf("display %d not found (%d active)", i, len(heads))
+	default:
+		bounds = heads[i]
 	}
 	if screen.RootDepth != 24 && screen.RootDepth != 32 {
 		return nil, fmt.Errorf("unsupported X screen depth %d (want 24 or 32)", screen.RootDepth)
@@ -99,6 +98,22 @@ func newXShm(c *xgb.Conn, i int) (*XShmSource, error) {
 		}
 	}
 	return s, nil
+}
+
+// xHeads are the rectangles of the X screen's monitors as Xinerama
+// numbers them (its first head the primary one), or the whole screen
+// without Xinerama.
+func xHeads(c *xgb.Conn, screen *xproto.ScreenInfo) []image.Rectangle {
+	if xinerama.Init(c) == nil {
+		if r, err := xinerama.QueryScreens(c).Reply(); err == nil && r.Number > 0 {
+			hs := make([]image.Rectangle, len(r.ScreenInfo))
+			for i, si := range r.ScreenInfo {
+				hs[i] = image.Rect(int(si.XOrg), int(si.YOrg), int(si.XOrg)+int(si.Width), int(si.YOrg)+int(si.Height))
+			}
+			return hs
+		}
+	}
+	return []image.Rectangle{image.Rect(0, 0, int(screen.WidthInPixels), int(screen.HeightInPixels))}
 }
 
 // Capture implements Source. The frame is BGRA (alpha undefined).

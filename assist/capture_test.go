@@ -176,3 +176,59 @@ func TestXShmDrawsPointer(t *testing.T) {
 		}
 	}
 }
+
+// TestDisplaysXvfbMonitors lists two RandR monitors of one Xvfb screen,
+// named as xrandr --setmonitor named them, in Xinerama's order, and
+// captures each and both at once with XShm.
+func TestDisplaysXvfbMonitors(t *testing.T) {
+	m0, m1 := image.Rect(0, 0, 320, 240), image.Rect(320, 0, 720, 300)
+	d := xtest.StartMonitors(t, m0, m1)
+	t.Setenv("DISPLAY", d)
+	img := image.NewRGBA(image.Rect(0, 0, 720, 300))
+	red, green := color.RGBA{0xff, 0, 0, 0xff}, color.RGBA{0, 0xff, 0, 0xff}
+	for y := range 300 {
+		for x := range 720 {
+			if x < 320 {
+				img.SetRGBA(x, y, red)
+			} else {
+				img.SetRGBA(x, y, green)
+			}
+		}
+	}
+	xtest.Paint(t, d, img)
+	ds, err := Displays()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Display{{Index: 0, Bounds: m0, Primary: true, Name: "M0"}, {Index: 1, Bounds: m1, Name: "M1"}}
+	if len(ds) != 2 || ds[0] != want[0] || ds[1] != want[1] {
+		t.Fatalf("Displays = %+v, want %+v", ds, want)
+	}
+	for _, tc := range []struct {
+		display int
+		bounds  image.Rectangle
+		left    [3]byte // the frame's first pixel
+		right   [3]byte // its last column's
+	}{
+		{0, m0, [3]byte{0xff, 0, 0}, [3]byte{0xff, 0, 0}},
+		{1, m1, [3]byte{0, 0xff, 0}, [3]byte{0, 0xff, 0}},
+		{AllDisplays, image.Rect(0, 0, 720, 300), [3]byte{0xff, 0, 0}, [3]byte{0, 0xff, 0}},
+	} {
+		s, err := NewXShmSource(d, tc.display)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := s.Capture()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Bounds() != tc.bounds || f.Width != tc.bounds.Dx() || f.Height != tc.bounds.Dy() {
+			t.Errorf("display %d: bounds %v, frame %d×%d, want %v", tc.display, s.Bounds(), f.Width, f.Height, tc.bounds)
+		}
+		// Below the pointer's corner (XShm draws it in).
+		if l, r := rgbAt(f, 0, f.Height-1), rgbAt(f, f.Width-1, f.Height-1); l != tc.left || r != tc.right {
+			t.Errorf("display %d: pixels %v … %v, want %v … %v", tc.display, l, r, tc.left, tc.right)
+		}
+		s.Close()
+	}
+}

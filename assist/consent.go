@@ -9,6 +9,7 @@ import (
 
 	"github.com/pion/webrtc/v3"
 
+	"github.com/lifeline-desk/lifeline/assist/inputproto"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 )
 
@@ -25,6 +26,8 @@ type ladder struct {
 	technician  string
 	iceServers  []webrtc.ICEServer // the relay's, from session.start
 	remoteEnded bool               // the technician or relay ended the session
+
+	displays []Display // offered to the technician, once capture started
 
 	asked   int       // questions asked so far: the id of the latest
 	ask     *question // the open question, if any
@@ -281,6 +284,8 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 		case webrtc.PeerConnectionStateClosed:
 			return protocol.EndConnectionFailed, true, errors.New("WebRTC connection closed")
 		}
+	case displayChosen:
+		l.switchDisplay(ev.display)
 	case videoEnded:
 		if ev.err != nil {
 			return protocol.EndCaptureFailed, true, fmt.Errorf("screen capture: %w", ev.err)
@@ -300,5 +305,88 @@ func (l *ladder) startCapture() error {
 	s.gate.setBounds(src.Bounds())
 	s.peer.startVideo(l.ctx, src, videoConfig{FPS: s.cfg.FPS, BitrateKbps: s.cfg.BitrateKbps, CPUUsed: s.cfg.CPUUsed, Adapt: true,
 		OnBounds: s.gate.setBounds})
+	l.displays = l.listDisplays(nil)
+	shown := s.cfg.Display
+	if s.cfg.ListDisplays == nil || shown >= len(l.displays) {
+		shown = 0 // the one display offered: the source's
+		l.displays = []Display{{Index: 0, Bounds: src.Bounds(), Primary: true, Name: displayName(0)}}
+	}
+	s.setShown(shown, len(l.displays))
+	l.announce()
+	if len(l.displays) > 1 {
+		s.emit(Event{State: s.State(), Technician: l.technician}) // the banner can say which
+	}
 	return nil
+}
+
+// listDisplays lists the displays to offer (at most
+// inputproto.MaxDisplays), or keeps old when they cannot be listed.
+func (l *ladder) listDisplays(old []Display) []Display {
+	s := l.s
+	if s.cfg.ListDisplays == nil {
+		return old
+	}
+	ds, err := s.cfg.ListDisplays()
+	if err != nil || len(ds) == 0 {
+		s.log.Warn("cannot list the displays", "err", err)
+		return old
+	}
+	return ds[:min(len(ds), inputproto.MaxDisplays)]
+}
+
+// switchDisplay applies the technician's SelectDisplay: the pipeline
+// captures the other display (or all of them) from its next tick, on the
+// same track, and the technician is told what is shown now, as is the
+// user (an Event). Choosing needs viewing only: before the stream runs
+// the message is dropped, as is a display that does not exist or will
+// not open (the technician is told the display list, unchanged).
+func (l *ladder) switchDisplay(d uint8) {
+	s := l.s
+	if st := s.State(); st != StateViewing && st != StateControlling || !s.peer.streaming() {
+		s.selectsDropped.Add(1)
+		return
+	}
+	want := int(d)
+	if d == inputproto.AllDisplays {
+		want = AllDisplays
+	}
+	l.displays = l.listDisplays(l.displays)
+	if s.cfg.OpenDisplay == nil || want != AllDisplays && want >= len(l.displays) {
+		s.selectsDropped.Add(1)
+		l.announce()
+		return
+	}
+	if want == s.shownDisplay() {
+		l.announce()
+		return
+	}
+	src, err := s.cfg.OpenDisplay(want)
+	if err != nil {
+		s.log.Warn("cannot capture the display chosen", "display", want, "err", err)
+		s.selectsDropped.Add(1)
+		l.announce()
+		return
+	}
+	s.log.Info("display shown changed", "display", want, "bounds", src.Bounds().String())
+	s.peer.switchSource(src)
+	s.switches.Add(1)
+	s.setShown(want, len(l.displays))
+	l.announce()
+	s.emit(Event{State: s.State(), Technician: l.technician})
+}
+
+// announce sends the technician the displays offered and which is shown.
+func (l *ladder) announce() {
+	list := &inputproto.DisplayList{Shown: inputproto.AllDisplays}
+	if shown := l.s.shownDisplay(); shown != AllDisplays {
+		list.Shown = uint8(shown)
+	}
+	for _, d := range l.displays {
+		list.Displays = append(list.Displays, inputproto.DisplayInfo{
+			X: int32(d.Bounds.Min.X), Y: int32(d.Bounds.Min.Y),
+			W: uint16(min(max(d.Bounds.Dx(), 1), 65535)), H: uint16(min(max(d.Bounds.Dy(), 1), 65535)),
+			Primary: d.Primary, Name: inputproto.TrimName(d.Name),
+		})
+	}
+	l.s.peer.sendDisplays(list)
 }

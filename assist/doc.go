@@ -56,6 +56,20 @@
 // and then the resolution are lowered. Frames are never queued: the
 // pipeline skips a tick if the previous frame is still being sent.
 //
+// # Displays
+//
+// Displays lists the desktop's monitors (Xinerama's heads named after
+// their RandR monitors on X11, wincap's on Windows, the primary first).
+// Once capture runs the technician is sent the list (inputproto
+// Displays) and may choose another display, or all of them (their
+// bounding rectangle, AllDisplays), with SelectDisplay: that needs
+// viewing consent only, asks nothing, and keeps the session and its
+// track. The pipeline swaps its source on its next tick; the next frame
+// is a keyframe at the new size and pointer coordinates map into the new
+// rectangle (negative offsets included). An Event whose State equals
+// Prev says which display is shown (Event.Shown, Event.Displays), for
+// the user's banner. Stats count switches and dropped selections.
+//
 // Input is injected with robotgo (RobotgoInjector) into the captured
 // display's coordinates, behind the Injector interface. Keys and buttons
 // the technician still holds when control ends are released. Nothing the

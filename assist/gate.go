@@ -41,6 +41,10 @@ type inputGate struct {
 	lastX    int
 	lastY    int
 	onInject func(received time.Time) // tests and benchmarks: latency probe
+	// onSelect takes the technician's SelectDisplay past the control
+	// check: choosing a display needs viewing only, which the session
+	// checks (set once by New, before any message).
+	onSelect func(display uint8)
 
 	clipboard Clipboard
 	// reply sends a message to the technician on the control channel;
@@ -193,6 +197,14 @@ func (g *inputGate) handle(raw []byte, pointerChannel bool) {
 		return
 	case inputproto.TypeClipRequest:
 		g.sendClipboard()
+		return
+	}
+	if m.Type == inputproto.TypeSelectDisplay {
+		if g.onSelect == nil {
+			g.failed.Add(1)
+			return
+		}
+		g.onSelect(m.Display)
 		return
 	}
 	g.mu.Lock()

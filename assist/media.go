@@ -160,6 +160,10 @@ type video struct {
 
 	mu    sync.Mutex
 	stats VideoStats
+
+	srcMu  sync.Mutex
+	next   Source // set by SwitchSource, taken by the capture loop
+	closed bool   // closeSources ran: a new source is closed at once
 }
 
 func newVideo(cfg videoConfig, src Source, sink func(encodedFrame) error, log *slog.Logger) *video {
@@ -170,6 +174,47 @@ func newVideo(cfg videoConfig, src Source, sink func(encodedFrame) error, log *s
 	v := &video{cfg: cfg, src: src, sink: sink, log: log}
 	v.bitrate.Store(int64(cfg.StartKbps))
 	return v
+}
+
+// SwitchSource makes the pipeline capture src from the next tick on (a
+// different display): the current source is closed, the next frame is a
+// keyframe at src's size and OnBounds reports src's bounds. The stream
+// itself goes on. A source switched to after the pipeline stopped is
+// closed.
+func (v *video) SwitchSource(src Source) {
+	v.srcMu.Lock()
+	old := v.next
+	v.next = src
+	if v.closed {
+		old, v.next = src, nil
+	}
+	v.srcMu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	v.forceKey.Store(true)
+}
+
+// takeNext returns the source to switch to, if any.
+func (v *video) takeNext() Source {
+	v.srcMu.Lock()
+	defer v.srcMu.Unlock()
+	n := v.next
+	v.next = nil
+	return n
+}
+
+// closeSources closes the current source and any switched to since the
+// last tick; call it once Run has returned.
+func (v *video) closeSources() error {
+	v.srcMu.Lock()
+	next := v.next
+	v.next, v.closed = nil, true
+	v.srcMu.Unlock()
+	if next != nil {
+		next.Close()
+	}
+	return v.src.Close()
 }
 
 // RequestKeyframe makes the next encoded frame a keyframe (on PLI/FIR).
@@ -261,6 +306,14 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 		case <-ticker.C:
 		}
 		tick++
+		if src := v.takeNext(); src != nil {
+			if err := v.src.Close(); err != nil {
+				v.log.Debug("close capture source", "err", err)
+			}
+			v.src = src
+			det = changeDetector{}
+			v.forceKey.Store(true)
+		}
 		if !lastChange.IsZero() && time.Since(lastChange) > idleAfter && tick%idleDivisor != 0 && !v.forceKey.Load() {
 			// Idle screen: poll at a third of the rate. The first change
 			// after a pause is seen at most 3/fps later.

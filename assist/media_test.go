@@ -141,3 +141,95 @@ func TestOnBoundsFollowsResize(t *testing.T) {
 		t.Errorf("pointer at the bottom right after the change maps to %d,%d, want -1,299", in.X, in.Y)
 	}
 }
+
+// placedSource is a countingSource at a place on the desktop.
+type placedSource struct {
+	*countingSource
+	at image.Point
+}
+
+func (p placedSource) Bounds() image.Rectangle {
+	return image.Rectangle{Min: p.at, Max: p.at.Add(image.Pt(p.w, p.h))}
+}
+
+// vp8KeySize is the picture size of a VP8 keyframe, or false for a
+// delta frame.
+func vp8KeySize(f []byte) (image.Point, bool) {
+	if len(f) < 10 || f[0]&1 != 0 || f[3] != 0x9d || f[4] != 0x01 || f[5] != 0x2a {
+		return image.Point{}, false
+	}
+	return image.Pt(int(f[6])|int(f[7])<<8&0x3fff, int(f[8])|int(f[9])<<8&0x3fff), true
+}
+
+// TestSwitchSource switches the pipeline to another display while it
+// runs: the old source is closed, the stream goes on with a keyframe of
+// the new display (whether its size differs or not), and OnBounds reports
+// the new place, negative offsets included.
+func TestSwitchSource(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b placedSource
+	}{
+		{"other size, left of the primary", placedSource{newCountingSource(320, 240), image.Pt(0, 0)}, placedSource{newCountingSource(200, 160), image.Pt(-200, -40)}},
+		{"same size", placedSource{newCountingSource(320, 240), image.Pt(0, 0)}, placedSource{newCountingSource(320, 240), image.Pt(320, 0)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.b.static.Store(true) // only the switch makes it encode
+			var mu sync.Mutex
+			var keys []image.Point // keyframe sizes, in order
+			var bounds []image.Rectangle
+			v := newVideo(videoConfig{FPS: 30, OnBounds: func(r image.Rectangle) {
+				mu.Lock()
+				bounds = append(bounds, r)
+				mu.Unlock()
+			}}, tt.a, func(f encodedFrame) error {
+				if sz, ok := vp8KeySize(f.Data); ok {
+					mu.Lock()
+					keys = append(keys, sz)
+					mu.Unlock()
+				}
+				return nil
+			}, nil)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- v.Run(ctx) }()
+			deadline := time.Now().Add(5 * time.Second)
+			for v.Stats().Encoded < 5 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			v.SwitchSource(tt.b)
+			for tt.b.calls.Load() < 5 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			v.closeSources()
+			mu.Lock()
+			defer mu.Unlock()
+			sa, sb := image.Pt(tt.a.w, tt.a.h), image.Pt(tt.b.w, tt.b.h)
+			if !slices.Equal(keys, []image.Point{sa, sb}) {
+				t.Errorf("keyframes of sizes %v, want %v then %v (one at the start, one at the switch)", keys, sa, sb)
+			}
+			if want := []image.Rectangle{tt.a.Bounds(), tt.b.Bounds()}; !slices.Equal(bounds, want) {
+				t.Errorf("OnBounds with %v, want %v", bounds, want)
+			}
+			if !tt.a.closed.Load() || !tt.b.closed.Load() {
+				t.Errorf("sources closed: old %v, new %v; want both (the old at the switch, the new at the end)", tt.a.closed.Load(), tt.b.closed.Load())
+			}
+			if n := tt.a.late.Load() + tt.b.late.Load(); n != 0 {
+				t.Errorf("%d captures from a closed source", n)
+			}
+		})
+	}
+	// A switch after the pipeline stopped closes the source it was given.
+	v := newVideo(videoConfig{}, newCountingSource(8, 8), nil, nil)
+	v.closeSources()
+	late := newCountingSource(8, 8)
+	v.SwitchSource(late)
+	if !late.closed.Load() {
+		t.Error("a source switched to after the end stays open")
+	}
+}

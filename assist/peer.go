@@ -45,6 +45,9 @@ type peer struct {
 	pending   []webrtc.ICECandidateInit // the technician's, until the answer
 	dropped   atomic.Uint64             // candidates over maxPendingCandidates
 
+	displaysMu sync.Mutex
+	displays   *inputproto.DisplayList // the last list sent, for the control channel's open
+
 	vid     atomic.Pointer[video]
 	stopVid func() // set by startVideo: stops the pipeline and waits for it
 	wg      sync.WaitGroup
@@ -55,6 +58,7 @@ type (
 	localCandidate struct{ c webrtc.ICECandidateInit }
 	pcState        struct{ st webrtc.PeerConnectionState }
 	videoEnded     struct{ err error }
+	displayChosen  struct{ display uint8 } // the technician's SelectDisplay
 )
 
 func newPeer(api *webrtc.API, gate *inputGate, files *transfers, controlling func() bool, log *slog.Logger) *peer {
@@ -116,7 +120,10 @@ func (p *peer) start(iceServers []webrtc.ICEServer) (offer string, err error) {
 	p.gate.connect(control.Send, func(kind protocol.ActivityKind, chars int) {
 		p.post(activityDone{Activity{Kind: kind, Chars: chars}})
 	})
-	control.OnOpen(func() { control.Send(permissionMessage(p.controlling())) })
+	control.OnOpen(func() {
+		control.Send(permissionMessage(p.controlling()))
+		p.sendDisplays(nil)
+	})
 	control.OnMessage(func(m webrtc.DataChannelMessage) { p.gate.handle(m.Data, false) })
 	unordered, zero := false, uint16(0)
 	pointer, err := pc.CreateDataChannel(inputproto.PointerChannel, &webrtc.DataChannelInit{Ordered: &unordered, MaxRetransmits: &zero})
@@ -196,6 +203,27 @@ func (p *peer) sendPermission(control bool) {
 	p.control.Send(permissionMessage(control))
 }
 
+// sendDisplays tells the technician's console which displays there are
+// and which is shown: l, or (nil) the last list again, once the control
+// channel is open. The lock keeps the channel's open and a switch from
+// sending two lists out of order.
+func (p *peer) sendDisplays(l *inputproto.DisplayList) {
+	p.displaysMu.Lock()
+	defer p.displaysMu.Unlock()
+	if l != nil {
+		p.displays = l
+	}
+	if p.displays == nil || p.control == nil || p.control.ReadyState() != webrtc.DataChannelStateOpen {
+		return
+	}
+	b, err := inputproto.Marshal(inputproto.Message{Type: inputproto.TypeDisplays, Displays: p.displays})
+	if err != nil {
+		p.log.Warn("display list not sent", "err", err)
+		return
+	}
+	p.control.Send(b)
+}
+
 func permissionMessage(control bool) []byte {
 	b, _ := inputproto.Marshal(inputproto.Message{Type: inputproto.TypePermission, View: true, Control: control})
 	return b
@@ -221,10 +249,20 @@ func (p *peer) startVideo(ctx context.Context, src Source, cfg videoConfig) {
 	go func() {
 		defer p.wg.Done()
 		err := v.Run(ctx)
-		src.Close()
+		v.closeSources()
 		close(stopped)
 		p.post(videoEnded{err})
 	}()
+}
+
+// switchSource makes the running pipeline capture src instead (see
+// video.SwitchSource); without one, src is closed.
+func (p *peer) switchSource(src Source) {
+	if v := p.vid.Load(); v != nil {
+		v.SwitchSource(src)
+		return
+	}
+	src.Close()
 }
 
 // stopVideo stops the video pipeline, if it runs, and waits until the

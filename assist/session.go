@@ -30,8 +30,18 @@ type Config struct {
 	// Duplication on Windows (GDI where that is unavailable, as under
 	// Wine), and with kbinani/screenshot elsewhere; it logs which.
 	NewSource func() (Source, error)
-	// Display is the index of the display to share (0 = primary).
+	// Display is the index of the display to share first (0 = primary,
+	// AllDisplays = all of them); the technician may switch to another.
 	Display int
+	// OpenDisplay opens the capture source of display i (an index into
+	// ListDisplays' list, or AllDisplays) when the technician switches
+	// display, and the first one unless NewSource is set. ListDisplays
+	// lists the displays offered. Both default to this desktop's
+	// (Displays, and the capture NewSource describes) when neither
+	// OpenDisplay nor NewSource is set; without ListDisplays the
+	// technician is offered the one display captured.
+	OpenDisplay  func(i int) (Source, error)
+	ListDisplays func() ([]Display, error)
 	// Injector delivers input once the user allowed control. The default
 	// is a RobotgoInjector on $DISPLAY, created when control is granted.
 	Injector Injector
@@ -76,6 +86,8 @@ type Stats struct {
 	InputFailed       uint64 // undecodable messages or injector errors
 	WheelCapped       uint64 // wheel events cut to maxWheelSteps notches
 	CandidatesDropped uint64 // technician's ICE candidates over maxPendingCandidates before the answer
+	DisplaySwitches   uint64 // SelectDisplay messages that switched the display shown
+	DisplayDropped    uint64 // SelectDisplay messages dropped: not viewing (yet), unknown display, or it would not open
 }
 
 // Session is the user's side of one live session: it answers the
@@ -95,8 +107,13 @@ type Session struct {
 	done chan struct{}
 	ran  atomic.Bool
 
+	switches, selectsDropped atomic.Uint64
+
 	stateMu sync.Mutex
 	state   State
+
+	shown int // display shown (index or AllDisplays), for Event
+	count int // displays offered, 0 before capture starts
 
 	files      *transfers
 	relayMax   atomic.Int64           // session.start max_file_bytes
@@ -124,9 +141,15 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.OpenDisplay == nil && cfg.NewSource == nil {
+		cfg.OpenDisplay = func(i int) (Source, error) { return defaultSource(i, log) }
+		if cfg.ListDisplays == nil {
+			cfg.ListDisplays = Displays
+		}
+	}
 	if cfg.NewSource == nil {
-		d := cfg.Display
-		cfg.NewSource = func() (Source, error) { return defaultSource(d, log) }
+		open, d := cfg.OpenDisplay, cfg.Display
+		cfg.NewSource = func() (Source, error) { return open(d) }
 	}
 	api, err := newAPI(cfg.Network)
 	if err != nil {
@@ -138,11 +161,13 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 		cmds:  make(chan command, 8),
 		done:  make(chan struct{}),
 		state: StateRequested,
+		shown: cfg.Display,
 	}
 	s.files = newTransfers(log, cfg.Files, cfg.OnFile, func(a protocol.SessionActivity) {
 		s.peer.post(activityDone{Activity{Kind: a.Kind, Name: a.Name, Bytes: a.Bytes, SHA256: a.SHA256}})
 	}, s.maxFileSize, s.technicianName)
 	s.peer = newPeer(api, s.gate, s.files, func() bool { return s.State() == StateControlling }, log)
+	s.gate.onSelect = func(d uint8) { s.peer.post(displayChosen{d}) }
 	return s, nil
 }
 
@@ -180,11 +205,27 @@ func (s *Session) State() State {
 	return s.state
 }
 
+// setShown records the display shown and how many there are, for the
+// Events that follow.
+func (s *Session) setShown(shown, count int) {
+	s.stateMu.Lock()
+	s.shown, s.count = shown, count
+	s.stateMu.Unlock()
+}
+
+func (s *Session) shownDisplay() int {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	return s.shown
+}
+
 // Stats returns a snapshot of the counters.
 func (s *Session) Stats() Stats {
 	var st Stats
 	s.gate.count(&st)
 	s.peer.count(&st)
+	st.DisplaySwitches = s.switches.Load()
+	st.DisplayDropped = s.selectsDropped.Load()
 	return st
 }
 
@@ -262,9 +303,10 @@ func endReasonForRelay(reason protocol.EndReason) protocol.EndReason {
 func (s *Session) emit(e Event) {
 	s.stateMu.Lock()
 	e.Prev, s.state = s.state, e.State
+	e.Shown, e.Displays = s.shown, s.count
 	s.stateMu.Unlock()
 	e.Time = s.cfg.Clock.Now()
-	s.log.Info("assist session state", "state", e.State, "prev", e.Prev, "technician", e.Technician, "reason", e.Reason, "consent", e.Consent)
+	s.log.Info("assist session state", "state", e.State, "prev", e.Prev, "technician", e.Technician, "reason", e.Reason, "consent", e.Consent, "shown", e.Shown, "displays", e.Displays)
 	if s.cfg.OnEvent != nil {
 		s.cfg.OnEvent(e)
 	}

@@ -63,7 +63,14 @@ type Event struct {
 	// after WaitingConsent, viewing was declined: ConsentNoAnswer when
 	// nobody answered in time, "" when the user said no.
 	Consent protocol.ConsentReason
-	Time    time.Time
+	// Shown is the display the technician sees (an index into the
+	// displays offered, or AllDisplays) and Displays how many there are
+	// (0 until capture starts). An Event whose State equals Prev reports
+	// only that the shown display changed, or that the displays are now
+	// known.
+	Shown    int
+	Displays int
+	Time     time.Time
 }
 
 // Permission is what a consent request asks for.

@@ -2,6 +2,7 @@ package assist
 
 import (
 	"context"
+	"image"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ type techPeer struct {
 	mu          sync.Mutex
 	frames      int // complete frames (RTP marker bit)
 	keyframes   int
+	keySizes    []image.Point // of every keyframe, in order
 	lastPacket  time.Time
 	ssrc        webrtc.SSRC
 	control     *webrtc.DataChannel
@@ -76,6 +78,9 @@ func newTechPeer(t testing.TB, toDesk chan<- Signal, fromDesk <-chan Signal) *te
 						t.Errorf("keyframe without VP8 start code")
 					}
 					tp.keyframes++
+					if sz, ok := vp8KeySize(payload); ok {
+						tp.keySizes = append(tp.keySizes, sz)
+					}
 				}
 			}
 			startOfFrame = pkt.Marker
@@ -236,6 +241,16 @@ func (tp *techPeer) send(m inputproto.Message) {
 	if err := dc.Send(b); err != nil {
 		tp.t.Fatalf("send %v: %v", m.Type, err)
 	}
+}
+
+// lastDisplays is the last Displays message the desktop sent.
+func (tp *techPeer) lastDisplays() (inputproto.DisplayList, bool) {
+	for i := len(tp.permissions) - 1; i >= 0; i-- {
+		if m := tp.permissions[i]; m.Type == inputproto.TypeDisplays {
+			return *m.Displays, true
+		}
+	}
+	return inputproto.DisplayList{}, false
 }
 
 func (tp *techPeer) lastPermission() (inputproto.Message, bool) {

@@ -7,7 +7,8 @@
 // The desktop creates both channels before its offer:
 //
 //   - "control": reliable and ordered. Key and mouse-button events, wheel
-//     events, and the desktop's permission messages.
+//     events, display selection, and the desktop's permission and
+//     display-list messages.
 //   - "pointer": ordered:false, maxRetransmits:0. Pointer motion only. A
 //     late motion message is useless, so a lost one is not resent and a
 //     stale one (older sequence number) is dropped by the receiver.
@@ -25,8 +26,9 @@
 //
 // followed by the type's payload. A message must have exactly the length
 // given for its type (Key: 4+n). Input events are at most MaxMessageSize
-// (64) bytes; the text messages (TypeText, Clipboard) at most
-// MaxTextMessageSize; anything longer is rejected before it is decoded.
+// (64) bytes, Displays at most MaxDisplaysMessageSize, the text messages
+// (TypeText, Clipboard) at most MaxTextMessageSize; anything longer is
+// rejected before it is decoded.
 //
 // Technician → desktop:
 //
@@ -96,6 +98,17 @@
 // produces the character. Keys and buttons still down when control ends
 // are released by the desktop.
 //
+//	0x08 SelectDisplay 3 bytes, channel "control"
+//	     2  uint8  display  index into the desktop's last Displays list,
+//	                        or 0xFF (AllDisplays): the bounding rectangle
+//	                        of all of them. Needs viewing only, not
+//	                        control; dropped before viewing is allowed.
+//	                        The stream goes on (same track, next frame a
+//	                        keyframe at the new size) and pointer
+//	                        coordinates map over the new picture; the
+//	                        desktop answers with Displays. An index out of
+//	                        range is answered with Displays, unchanged.
+//
 // Permission requests do not travel on the data channels: the technician
 // asks through the relay (consent.control.request), so that every request
 // and answer is in the relay's audit log.
@@ -108,6 +121,24 @@
 //	     Sent when the channel opens and whenever the permission changes
 //	     (the relay carries the same change as consent.control.*). Input
 //	     that arrives while control = 0 is dropped by the desktop.
+//
+//	0x11 Displays      4+Σ(14+m) bytes, channel "control", at most
+//	                   MaxDisplaysMessageSize (740): the only message
+//	                   longer than MaxMessageSize
+//	     2  uint8  n       number of displays, 1..16 (MaxDisplays)
+//	     3  uint8  shown   index of the display shown, or 0xFF = all
+//	     4  n entries of:
+//	        int32  x, y    top-left corner in desktop coordinates (the X
+//	                       root window's; Windows' virtual screen:
+//	                       negative left of or above the primary monitor)
+//	        uint16 w, h    size in pixels, 1..65535
+//	        uint8  primary 1 = the primary display (index 0)
+//	        uint8  m       length of name, 0..32 (MaxNameLen)
+//	        [m]byte name   UTF-8: the RandR monitor name on X11, the
+//	                       device name on Windows; may be empty
+//	     Sent when the control channel opens and whenever what is shown
+//	     changes (and in answer to every SelectDisplay). Consoles number
+//	     displays from 1 as the user's banner does ("Display 2").
 //
 // Example (JS): pointer at the centre of the screen:
 //
@@ -146,6 +177,16 @@ const MaxTextMessageSize = 6 + MaxClipboardText
 // MaxCodeLen is the longest KeyboardEvent.code accepted.
 const MaxCodeLen = 32
 
+// Displays (0x11): the display list is the one message allowed to be
+// longer than MaxMessageSize.
+const (
+	MaxDisplays            = 16
+	MaxNameLen             = 32
+	AllDisplays            = 0xFF // SelectDisplay and Displays.Shown: every display at once
+	displayEntrySize       = 14   // x, y, w, h, primary, name length
+	MaxDisplaysMessageSize = 4 + MaxDisplays*(displayEntrySize+MaxNameLen)
+)
+
 // Channel labels.
 const (
 	ControlChannel = "control"
@@ -165,6 +206,9 @@ const (
 	TypeClipboard   Type = 0x07
 	TypeClipRequest Type = 0x09 // 0x08 is SelectDisplay
 	TypePermission  Type = 0x10
+
+	TypeSelectDisplay Type = 0x08
+	TypeDisplays      Type = 0x11
 )
 
 func (t Type) String() string {
@@ -185,6 +229,10 @@ func (t Type) String() string {
 		return "ClipboardRequest"
 	case TypePermission:
 		return "Permission"
+	case TypeSelectDisplay:
+		return "SelectDisplay"
+	case TypeDisplays:
+		return "Displays"
 	}
 	return fmt.Sprintf("Type(%#02x)", uint8(t))
 }
@@ -223,6 +271,23 @@ type Message struct {
 	Text string // TypeText, Clipboard: UTF-8
 
 	View, Control bool // Permission
+
+	Display  uint8        // SelectDisplay: an index or AllDisplays
+	Displays *DisplayList // Displays
+}
+
+// DisplayList is the payload of a Displays message.
+type DisplayList struct {
+	Shown    uint8 // index into Displays, or AllDisplays
+	Displays []DisplayInfo
+}
+
+// DisplayInfo is one display of a Displays message.
+type DisplayInfo struct {
+	X, Y    int32
+	W, H    uint16
+	Primary bool
+	Name    string // UTF-8, at most MaxNameLen bytes
 }
 
 // Append appends m's encoding to b. It returns an error if m cannot be
@@ -265,6 +330,10 @@ func Append(b []byte, m Message) ([]byte, error) {
 	case TypeClipRequest:
 	case TypePermission:
 		b = append(b, boolByte(m.View), boolByte(m.Control))
+	case TypeSelectDisplay:
+		b = append(b, m.Display)
+	case TypeDisplays:
+		return appendDisplays(b, m.Displays)
 	default:
 		return nil, fmt.Errorf("%w: %v", ErrUnknownType, m.Type)
 	}
@@ -276,7 +345,7 @@ func Marshal(m Message) ([]byte, error) { return Append(make([]byte, 0, 16), m) 
 
 // Decode parses one message. The size cap is checked before anything else.
 func Decode(b []byte) (Message, error) {
-	if len(b) > MaxTextMessageSize || len(b) > MaxMessageSize && len(b) >= 2 && !textType(Type(b[1])) {
+	if len(b) > MaxTextMessageSize || len(b) > MaxMessageSize && len(b) > maxSize(Type(b[1])) {
 		return Message{}, ErrTooLong
 	}
 	if len(b) < 2 {
@@ -284,6 +353,9 @@ func Decode(b []byte) (Message, error) {
 	}
 	if b[0] != Version {
 		return Message{}, fmt.Errorf("%w: %d", ErrVersion, b[0])
+	}
+	if Type(b[1]) == TypeDisplays {
+		return decodeDisplays(b[2:])
 	}
 	m := Message{Type: Type(b[1])}
 	p := b[2:]
@@ -315,6 +387,8 @@ func Decode(b []byte) (Message, error) {
 		want = 0
 	case TypePermission:
 		want = 2
+	case TypeSelectDisplay:
+		want = 1
 	default:
 		return Message{}, fmt.Errorf("%w: %#02x", ErrUnknownType, b[1])
 	}
@@ -368,8 +442,82 @@ func Decode(b []byte) (Message, error) {
 		if m.Control, err = parseBool(p[1]); err != nil {
 			return Message{}, err
 		}
+	case TypeSelectDisplay:
+		m.Display = p[0]
 	}
 	return m, nil
+}
+
+// appendDisplays appends the payload of a Displays message.
+func appendDisplays(b []byte, l *DisplayList) ([]byte, error) {
+	if l == nil || len(l.Displays) == 0 || len(l.Displays) > MaxDisplays {
+		return nil, fmt.Errorf("%w: Displays needs 1..%d displays", ErrInvalid, MaxDisplays)
+	}
+	if l.Shown != AllDisplays && int(l.Shown) >= len(l.Displays) {
+		return nil, fmt.Errorf("%w: shown display %d of %d", ErrInvalid, l.Shown, len(l.Displays))
+	}
+	b = append(b, byte(len(l.Displays)), l.Shown)
+	for _, d := range l.Displays {
+		if d.W == 0 || d.H == 0 || len(d.Name) > MaxNameLen || !utf8.ValidString(d.Name) {
+			return nil, fmt.Errorf("%w: display %+v", ErrInvalid, d)
+		}
+		b = binary.BigEndian.AppendUint32(b, uint32(d.X))
+		b = binary.BigEndian.AppendUint32(b, uint32(d.Y))
+		b = binary.BigEndian.AppendUint16(b, d.W)
+		b = binary.BigEndian.AppendUint16(b, d.H)
+		b = append(b, boolByte(d.Primary), byte(len(d.Name)))
+		b = append(b, d.Name...)
+	}
+	return b, nil
+}
+
+// decodeDisplays parses the payload p of a Displays message, whose size
+// Decode has capped.
+func decodeDisplays(p []byte) (Message, error) {
+	if len(p) < 2 {
+		return Message{}, fmt.Errorf("%w: Displays with %d payload bytes", ErrLength, len(p))
+	}
+	n, shown := int(p[0]), p[1]
+	if n == 0 || n > MaxDisplays || shown != AllDisplays && int(shown) >= n {
+		return Message{}, fmt.Errorf("%w: %d displays, shown %d", ErrInvalid, n, shown)
+	}
+	l := &DisplayList{Shown: shown, Displays: make([]DisplayInfo, 0, n)}
+	p = p[2:]
+	for range n {
+		if len(p) < displayEntrySize || len(p) < displayEntrySize+int(p[displayEntrySize-1]) {
+			return Message{}, fmt.Errorf("%w: Displays entry cut short", ErrLength)
+		}
+		d := DisplayInfo{
+			X: int32(binary.BigEndian.Uint32(p)), Y: int32(binary.BigEndian.Uint32(p[4:])),
+			W: binary.BigEndian.Uint16(p[8:]), H: binary.BigEndian.Uint16(p[10:]),
+		}
+		var err error
+		if d.Primary, err = parseBool(p[12]); err != nil {
+			return Message{}, err
+		}
+		m := int(p[13])
+		d.Name = string(p[displayEntrySize : displayEntrySize+m])
+		if d.W == 0 || d.H == 0 || m > MaxNameLen || !utf8.ValidString(d.Name) {
+			return Message{}, fmt.Errorf("%w: display entry", ErrInvalid)
+		}
+		l.Displays = append(l.Displays, d)
+		p = p[displayEntrySize+m:]
+	}
+	if len(p) != 0 {
+		return Message{}, fmt.Errorf("%w: %d bytes after the last display", ErrLength, len(p))
+	}
+	return Message{Type: TypeDisplays, Displays: l}, nil
+}
+
+// TrimName cuts s to at most MaxNameLen bytes without splitting a
+// UTF-8 sequence, for a display name to put in a Displays message.
+func TrimName(s string) string {
+	s = strings.ToValidUTF8(s, "")
+	for len(s) > MaxNameLen {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
 }
 
 // SeqNewer reports whether sequence number a is newer than b, with
@@ -389,8 +537,16 @@ func validCode(s string) bool {
 	return true
 }
 
-// textType reports whether t may be longer than MaxMessageSize.
-func textType(t Type) bool { return t == TypeText || t == TypeClipboard }
+// maxSize is the size cap of a message of type t.
+func maxSize(t Type) int {
+	switch t {
+	case TypeText, TypeClipboard:
+		return MaxTextMessageSize
+	case TypeDisplays:
+		return MaxDisplaysMessageSize
+	}
+	return MaxMessageSize
+}
 
 // validTyped checks the text of a TypeText message.
 func validTyped(s string) error {

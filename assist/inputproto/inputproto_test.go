@@ -3,6 +3,7 @@ package inputproto
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,8 @@ func TestEncodeDecode(t *testing.T) {
 		{"clipboard", Message{Type: TypeClipboard, Text: "hi"}, []byte{1, 0x07, 0, 0, 0, 2, 'h', 'i'}},
 		{"clipboard empty", Message{Type: TypeClipboard}, []byte{1, 0x07, 0, 0, 0, 0}},
 		{"clipboard request", Message{Type: TypeClipRequest}, []byte{1, 0x09}},
+		{"select display 1", Message{Type: TypeSelectDisplay, Display: 1}, []byte{1, 0x08, 1}},
+		{"select all displays", Message{Type: TypeSelectDisplay, Display: AllDisplays}, []byte{1, 0x08, 0xff}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,7 +77,6 @@ func TestDecodeErrors(t *testing.T) {
 		{"key too long", append([]byte{1, 0x04, 1, 33}, bytes.Repeat([]byte("K"), 33)...), ErrInvalid},
 		{"former request control", []byte{1, 0x05}, ErrUnknownType},
 		{"permission short", []byte{1, 0x10, 1}, ErrLength},
-		{"key over input cap", append([]byte{1, 0x04, 1, 63}, bytes.Repeat([]byte("K"), 63)...), ErrTooLong},
 		{"text empty", []byte{1, 0x06, 0, 0}, ErrInvalid},
 		{"text no len", []byte{1, 0x06, 0}, ErrLength},
 		{"text len mismatch", []byte{1, 0x06, 0, 3, 'a', 'b'}, ErrLength},
@@ -87,6 +89,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"clipboard over cap", append([]byte{1, 0x07, 0, 0, 0x80, 0x01}, bytes.Repeat([]byte("a"), MaxClipboardText+1)...), ErrTooLong},
 		{"clipboard request with payload", []byte{1, 0x09, 0}, ErrLength},
 		{"permission bad bool", []byte{1, 0x10, 1, 7}, ErrInvalid},
+		{"select display short", []byte{1, 0x08}, ErrLength},
+		{"select display long", []byte{1, 0x08, 0, 0}, ErrLength},
+		{"input message over the input cap", append([]byte{1, 0x04, 1, 63}, bytes.Repeat([]byte("K"), 63)...), ErrTooLong},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,6 +100,114 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("Decode(% x) error = %v, want %v", tt.wire, err, tt.want)
 			}
 		})
+	}
+}
+
+// twoDisplays is a Displays list with a negative offset; displaysWire
+// is its encoding.
+var (
+	twoDisplays = DisplayList{Shown: 1, Displays: []DisplayInfo{
+		{X: 0, Y: 0, W: 1920, H: 1080, Primary: true, Name: "M0"},
+		{X: -1280, Y: -200, W: 1280, H: 1024, Name: "DISPLAY2"},
+	}}
+	displaysWire = append([]byte{1, 0x11, 2, 1,
+		0, 0, 0, 0, 0, 0, 0, 0, 0x07, 0x80, 0x04, 0x38, 1, 2, 'M', '0',
+		0xff, 0xff, 0xfb, 0x00, 0xff, 0xff, 0xff, 0x38, 0x05, 0x00, 0x04, 0x00, 0, 8}, "DISPLAY2"...)
+)
+
+func TestDisplays(t *testing.T) {
+	sixteen := DisplayList{Shown: AllDisplays}
+	for i := range MaxDisplays {
+		sixteen.Displays = append(sixteen.Displays, DisplayInfo{X: int32(i) * 65535, Y: -1, W: 65535, H: 1, Name: strings.Repeat("é", MaxNameLen/2)})
+	}
+	tests := []struct {
+		name string
+		list DisplayList
+		size int
+	}{
+		{"two", twoDisplays, len(displaysWire)},
+		{"one unnamed", DisplayList{Displays: []DisplayInfo{{W: 640, H: 480, Primary: true}}}, 4 + 14},
+		{"sixteen, all shown, longest names", sixteen, MaxDisplaysMessageSize},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := Marshal(Message{Type: TypeDisplays, Displays: &tt.list})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b) != tt.size {
+				t.Errorf("%d bytes, want %d", len(b), tt.size)
+			}
+			if tt.name == "two" && !bytes.Equal(b, displaysWire) {
+				t.Errorf("Marshal = % x, want % x", b, displaysWire)
+			}
+			m, err := Decode(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Type != TypeDisplays || !reflect.DeepEqual(*m.Displays, tt.list) {
+				t.Errorf("Decode = %+v, want %+v", m.Displays, tt.list)
+			}
+		})
+	}
+}
+
+func TestDisplaysErrors(t *testing.T) {
+	with := func(f func(b []byte) []byte) []byte { return f(bytes.Clone(displaysWire)) }
+	tests := []struct {
+		name string
+		wire []byte
+		want error
+	}{
+		{"no count", []byte{1, 0x11}, ErrLength},
+		{"no shown", []byte{1, 0x11, 1}, ErrLength},
+		{"zero displays", []byte{1, 0x11, 0, 0xff}, ErrInvalid},
+		{"seventeen displays", []byte{1, 0x11, 17, 0xff}, ErrInvalid},
+		{"shown out of range", with(func(b []byte) []byte { b[3] = 2; return b }), ErrInvalid},
+		{"entry cut short", displaysWire[:len(displaysWire)-14-8], ErrLength},
+		{"name cut short", displaysWire[:len(displaysWire)-1], ErrLength},
+		{"trailing byte", append(bytes.Clone(displaysWire), 0), ErrLength},
+		{"zero width", with(func(b []byte) []byte { b[12], b[13] = 0, 0; return b }), ErrInvalid},
+		{"bad primary", with(func(b []byte) []byte { b[16] = 2; return b }), ErrInvalid},
+		{"name too long", append([]byte{1, 0x11, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 33}, strings.Repeat("n", 33)...), ErrInvalid},
+		{"name not UTF-8", []byte{1, 0x11, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0xff}, ErrInvalid},
+		{"over the displays cap", append([]byte{1, 0x11, 16, 0xff}, make([]byte, MaxDisplaysMessageSize)...), ErrTooLong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(tt.wire)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Decode(% x) error = %v, want %v", tt.wire, err, tt.want)
+			}
+		})
+	}
+	for _, l := range []*DisplayList{
+		nil,
+		{},
+		{Shown: 2, Displays: twoDisplays.Displays},
+		{Displays: make([]DisplayInfo, MaxDisplays+1)},
+		{Displays: []DisplayInfo{{W: 1}}},
+		{Displays: []DisplayInfo{{W: 1, H: 1, Name: strings.Repeat("n", 33)}}},
+		{Displays: []DisplayInfo{{W: 1, H: 1, Name: "\xff"}}},
+	} {
+		if _, err := Marshal(Message{Type: TypeDisplays, Displays: l}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Marshal(%+v) error = %v, want ErrInvalid", l, err)
+		}
+	}
+}
+
+func TestTrimName(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                            "",
+		"M0":                          "M0",
+		strings.Repeat("a", 40):       strings.Repeat("a", 32),
+		strings.Repeat("é", 20):       strings.Repeat("é", 16),
+		"a" + strings.Repeat("é", 20): "a" + strings.Repeat("é", 15),
+		"bad\xffname":                 "badname",
+	} {
+		if got := TrimName(in); got != want {
+			t.Errorf("TrimName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
@@ -141,6 +254,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{1, 0x06, 0, 2, 'h', 'i'})
 	f.Add([]byte{1, 0x07, 0, 0, 0, 2, 'h', 'i'})
 	f.Add([]byte{1, 0x09})
+	f.Add([]byte{1, 0x08, 0xff})
+	f.Add(displaysWire)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Decode(b)
 		if err != nil {

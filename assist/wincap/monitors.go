@@ -15,6 +15,19 @@ type Monitor struct {
 	Device  string // \\.\DISPLAY1 …
 }
 
+// AllDisplays is the display number of the bounding rectangle of all
+// monitors (Open captures it through GDI: DXGI duplicates one output).
+const AllDisplays = -1
+
+// unionBounds is the bounding rectangle of ms.
+func unionBounds(ms []Monitor) image.Rectangle {
+	var u image.Rectangle
+	for _, m := range ms {
+		u = u.Union(m.Bounds)
+	}
+	return u
+}
+
 // primaryFirst orders monitors as Lifeline numbers its displays: the
 // primary monitor is display 0 and the others follow in the order the
 // system enumerated them. EnumDisplayMonitors promises no order (and

@@ -32,3 +32,15 @@ func TestPrimaryFirst(t *testing.T) {
 		})
 	}
 }
+
+func TestUnionBounds(t *testing.T) {
+	left := Monitor{Bounds: image.Rect(-800, 100, 0, 700)}
+	prim := Monitor{Bounds: image.Rect(0, 0, 1024, 768), Primary: true}
+	above := Monitor{Bounds: image.Rect(0, -1080, 1920, 0)}
+	if got, want := unionBounds([]Monitor{prim, left, above}), image.Rect(-800, -1080, 1920, 768); got != want {
+		t.Errorf("unionBounds = %v, want %v", got, want)
+	}
+	if got := unionBounds([]Monitor{prim}); got != prim.Bounds {
+		t.Errorf("one monitor: %v, want %v", got, prim.Bounds)
+	}
+}

@@ -73,11 +73,16 @@ func Monitors() ([]Monitor, error) {
 }
 
 // displayBounds is the virtual-screen rectangle of display i (as
-// Monitors numbers them).
+// Monitors numbers them), or of all of them with AllDisplays: their
+// bounding rectangle, negative where a monitor lies left of or above the
+// primary one.
 func displayBounds(i int) (image.Rectangle, error) {
 	ms, err := Monitors()
 	if err != nil {
 		return image.Rectangle{}, err
+	}
+	if i == AllDisplays {
+		return unionBounds(ms), nil
 	}
 	if i < 0 || i >= len(ms) {
 		return image.Rectangle{}, fmt.Errorf("display %d not found (%d active)", i, len(ms))

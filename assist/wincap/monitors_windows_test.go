@@ -90,6 +90,8 @@ func TestWindowsMonitors(t *testing.T) {
 		s.Close()
 	}
 
+	checkAllDisplays(t)
+
 	for _, tc := range []struct {
 		display int
 		nx, ny  uint16
@@ -152,6 +154,53 @@ func TestWindowsMonitors(t *testing.T) {
 
 // checkMonitorFrame captures display i from s and checks the colours
 // monitorsPattern painted there.
+// checkAllDisplays opens AllDisplays, as the console's "All displays"
+// does: the bounding rectangle of the three monitors, from negative x
+// and y, captured (by GDI: DXGI duplicates one output) with each
+// monitor's colours where it lies and black where none does; pointer
+// coordinates map across it.
+func checkAllDisplays(t *testing.T) {
+	t.Helper()
+	var logBuf bytes.Buffer
+	s, err := Open(AllDisplays, slog.New(slog.NewTextHandler(&logBuf, nil)))
+	if err != nil {
+		t.Fatalf("Open(AllDisplays): %v", err)
+	}
+	defer s.Close()
+	want := winLeft.Union(winPrimary).Union(winAbove)
+	if s.Bounds() != want || want != image.Rect(-800, -600, 1024, 768) {
+		t.Fatalf("Open(AllDisplays).Bounds() = %v, want %v", s.Bounds(), want)
+	}
+	f, err := s.Capture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Width != want.Dx() || f.Height != want.Dy() {
+		t.Fatalf("all displays: frame %d×%d, want %d×%d", f.Width, f.Height, want.Dx(), want.Dy())
+	}
+	for _, p := range []struct {
+		at  image.Point // virtual screen
+		rgb [3]byte
+	}{
+		{image.Pt(900, 700), grey}, {image.Pt(-700, 100), yellow}, {image.Pt(-100, 100), cyan},
+		{image.Pt(-400, 500), magenta}, {image.Pt(100, -300), orange}, {image.Pt(600, -300), white},
+		{image.Pt(-400, -300), [3]byte{}}, {image.Pt(900, -300), [3]byte{}},
+	} {
+		if got := rgbAt(f, p.at.X-want.Min.X, p.at.Y-want.Min.Y); got != p.rgb {
+			t.Errorf("all displays, %s: virtual-screen pixel %v = %x, want %x", s.Path(), p.at, got, p.rgb)
+		}
+	}
+	t.Logf("all displays at %v, %s", want, s.Path())
+	for _, tc := range []struct {
+		nx, ny uint16
+		want   image.Point
+	}{{0, 0, image.Pt(-800, -600)}, {65535, 65535, image.Pt(1023, 767)}} {
+		if x, y := inputproto.ToRect(s.Bounds(), tc.nx, tc.ny); image.Pt(x, y) != tc.want {
+			t.Errorf("all displays: ToRect(%d, %d) = %d,%d, want %v", tc.nx, tc.ny, x, y, tc.want)
+		}
+	}
+}
+
 func checkMonitorFrame(t *testing.T, i int, s Source) {
 	t.Helper()
 	f, err := s.Capture()

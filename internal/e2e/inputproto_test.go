@@ -48,6 +48,8 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 		{`ip.clipboard('line 1\r\nline 2 — ✓')`, inputproto.Message{Type: inputproto.TypeClipboard, Text: "line 1\r\nline 2 — ✓"}},
 		{`ip.clipboard('é'.repeat(16384))`, inputproto.Message{Type: inputproto.TypeClipboard, Text: strings.Repeat("é", 16384)}},
 		{`ip.clipboardRequest()`, inputproto.Message{Type: inputproto.TypeClipRequest}},
+		{`ip.selectDisplay(1)`, inputproto.Message{Type: inputproto.TypeSelectDisplay, Display: 1}},
+		{`ip.selectDisplay(ip.DISPLAY.All)`, inputproto.Message{Type: inputproto.TypeSelectDisplay, Display: inputproto.AllDisplays}},
 	}
 	var exprs []string
 	for _, c := range cases {
@@ -83,6 +85,7 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 		() => ip.mouseButton(3, true, 0, 0), () => ip.mouseButton(-1, true, 0, 0),
 		() => ip.typeText(''), () => ip.typeText('\x1b[2J'), () => ip.typeText('é'.repeat(1025)),
 		() => ip.clipboard('a'.repeat(32769)), () => ip.clipboard('a\0b'),
+		() => ip.selectDisplay(16), () => ip.selectDisplay(-1), () => ip.selectDisplay(1.5),
 	].map(f => { try { f(); return false } catch { return true } }))`)
 	for i, ok := range refused {
 		if !ok {
@@ -113,5 +116,50 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 	}{"clipboard", clip})
 	if got := consoletest.Eval[string](tb, fmt.Sprintf(`import('/js/inputproto.js').then(ip => JSON.stringify(ip.decode(new Uint8Array(%s).buffer)))`, arr)); got != string(want) {
 		t.Errorf("JS decode of clipboard = %s, want %s", got, want)
+	}
+	checkDisplaysJS(t, tb)
+}
+
+// checkDisplaysJS decodes the desktop's Displays messages in JS: a list
+// with a negative offset and a UTF-8 name, the longest one, and refuses
+// malformed ones.
+func checkDisplaysJS(t *testing.T, tb *consoletest.Tab) {
+	t.Helper()
+	js := func(b []byte) string {
+		ints := make([]int, len(b))
+		for i, c := range b {
+			ints[i] = int(c)
+		}
+		arr, _ := json.Marshal(ints)
+		return consoletest.Eval[string](tb, fmt.Sprintf(`import('/js/inputproto.js').then(ip => JSON.stringify(ip.decode(new Uint8Array(%s).buffer)))`, arr))
+	}
+	two := &inputproto.DisplayList{Shown: 1, Displays: []inputproto.DisplayInfo{
+		{W: 1920, H: 1080, Primary: true, Name: "M0"}, {X: -1280, Y: -200, W: 1280, H: 1024, Name: "Écran 2"}}}
+	b, err := inputproto.Marshal(inputproto.Message{Type: inputproto.TypeDisplays, Displays: two})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := js(b), `{"type":"displays","shown":1,"displays":[{"x":0,"y":0,"w":1920,"h":1080,"name":"M0","primary":true},{"x":-1280,"y":-200,"w":1280,"h":1024,"name":"Écran 2","primary":false}]}`; got != want {
+		t.Errorf("JS decode of Displays = %s, want %s", got, want)
+	}
+	all := &inputproto.DisplayList{Shown: inputproto.AllDisplays}
+	for range inputproto.MaxDisplays {
+		all.Displays = append(all.Displays, inputproto.DisplayInfo{W: 1, H: 1, Name: strings.Repeat("n", inputproto.MaxNameLen)})
+	}
+	longest, _ := inputproto.Marshal(inputproto.Message{Type: inputproto.TypeDisplays, Displays: all})
+	if got := js(longest); !strings.HasPrefix(got, `{"type":"displays","shown":"all","displays":[{`) || strings.Count(got, `"primary"`) != 16 {
+		t.Errorf("JS decode of the longest Displays (%d bytes) = %s", len(longest), got)
+	}
+	for name, bad := range map[string][]byte{
+		"cut short":     b[:len(b)-1],
+		"trailing byte": append(bytes.Clone(b), 0),
+		"shown 2 of 2":  append([]byte{1, 0x11, 2, 2}, b[4:]...),
+		"no displays":   {1, 0x11, 0, 0xff},
+		"over the cap":  append(bytes.Clone(longest), 0),
+		"bad UTF-8":     {1, 0x11, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0xff},
+	} {
+		if got := js(bad); got != "null" {
+			t.Errorf("JS decode of Displays %s = %s, want null", name, got)
+		}
 	}
 }

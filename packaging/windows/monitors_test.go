@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/draw"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -90,6 +91,48 @@ func TestLiveSessionMonitorUnderWine(t *testing.T) {
 		xtest.WaitPointer(t, d, float64(monLeft.Min.X)+f.X*float64(monLeft.Dx()-1), float64(monLeft.Min.Y)+f.Y*float64(monLeft.Dy()-1))
 	}
 	t.Logf("pointer moves on the shared monitor landed on the X server's left monitor %v", monLeft)
+
+	// The console lists the three monitors; "All displays" shows the
+	// virtual screen's bounding rectangle, from negative x and y, with
+	// each monitor's colours, and the pointer maps across it; then the
+	// primary monitor alone. The user's terminal says which is shared.
+	const picker = `.session:not([hidden]) .display-picker`
+	tb.Wait("the display picker", `document.querySelectorAll('`+picker+` button').length === 4`, 10*time.Second)
+	labels := consoletest.Eval[[]string](tb, `Array.from(document.querySelectorAll('`+picker+` button')).map(b => b.textContent + '|' + b.getAttribute('aria-pressed'))`)
+	if want := []string{"Display 1 (primary) — 1024×768|false", "Display 2 — 800×600|true", "Display 3 — 640×600|false", "All displays|false"}; strings.Join(labels, ",") != strings.Join(want, ",") {
+		t.Errorf("picker %q, want %q", labels, want)
+	}
+	// Each button's tooltip names the monitor's Windows device.
+	titles := consoletest.Eval[[]string](tb, `Array.from(document.querySelectorAll('`+picker+` button[data-display]:not([data-display="all"])')).map(b => b.title)`)
+	t.Logf("picker tooltips: %q", titles)
+	for i, title := range titles {
+		if !regexp.MustCompile(`^DISPLAY\d+: \d+×\d+ at -?\d+, -?\d+$`).MatchString(title) {
+			t.Errorf("display %d's tooltip %q does not name its device", i+1, title)
+		}
+	}
+	a.waitOutput("can see your screen: Display 2.", 1, 10*time.Second)
+	virtual := image.Rect(-800, -600, 1024, 768)
+	on := func(v image.Point) consoletest.Point { // a virtual-screen point on the all-displays picture
+		return consoletest.Point{X: float64(v.X-virtual.Min.X) / float64(virtual.Dx()), Y: float64(v.Y-virtual.Min.Y) / float64(virtual.Dy())}
+	}
+	tb.Click(picker + ` button[data-display="all"]`)
+	tb.Wait("all displays", video+`.videoWidth === 1824 && `+video+`.videoHeight === 1368`, 30*time.Second)
+	consoletest.WaitVideoPixels(tb, video, 20*time.Second,
+		[]consoletest.Point{on(image.Pt(-600, 300)), on(image.Pt(-200, 300)), on(image.Pt(600, 500)), on(image.Pt(300, -300))},
+		[]color.RGBA{leftColour, rightColour, witnessBG, recorderBG})
+	a.waitOutput("can see all your screens.", 1, 10*time.Second)
+	tb.Screenshot(filepath.Join(os.TempDir(), "shots-monitors"), "wine-all-displays")
+	for _, v := range []image.Point{{-400, 300}, {300, -300}, {900, 700}} {
+		f := on(v)
+		x, y := at(f.X, f.Y)
+		tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
+		// Virtual (0,0) is the primary monitor's corner, X's monPrimary.Min.
+		xtest.WaitPointer(t, d, float64(v.X+monPrimary.Min.X), float64(v.Y+monPrimary.Min.Y))
+	}
+	tb.Click(picker + ` button[data-display="0"]`)
+	tb.Wait("the primary display", video+`.videoWidth === 1024 && `+video+`.videoHeight === 768`, 30*time.Second)
+	consoletest.WaitVideoPixels(tb, video, 20*time.Second, halves, []color.RGBA{witnessBG, witnessBG})
+	a.waitOutput("can see your screen: Display 1.", 1, 10*time.Second)
 
 	a.answer("q")
 	a.waitOutput("Session ended", 1, 15*time.Second)

@@ -109,6 +109,14 @@ func cmdAssist(ctx context.Context, args []string, org orgconfig.Config, stdin i
 			if e.Technician != "" {
 				technician = e.Technician
 			}
+			if e.Prev == e.State { // only the screen shown changed
+				if e.Shown == assist.AllDisplays {
+					out.printf("%s can see all your screens.\n", technician)
+				} else if e.Displays > 1 {
+					out.printf("%s can see your screen: Display %d.\n", technician, e.Shown+1)
+				}
+				return
+			}
 			switch e.State {
 			case assist.StateRequested:
 				if e.Prev == assist.StateWaitingConsent {

@@ -86,7 +86,16 @@ func (d *Desk) onSessionEvent(e assist.Event) {
 		d.live = true // session.start named who is connecting
 		d.mu.Unlock()
 	}
-	ev := Event{Kind: EventSession, Technician: e.Technician}
+	ev := Event{Kind: EventSession, Technician: e.Technician, Shown: e.Shown, Displays: e.Displays}
+	if e.Prev == e.State && (e.State == assist.StateViewing || e.State == assist.StateControlling) {
+		// Only the screen shown changed (or is now known).
+		ev.Kind, ev.Session = EventScreen, SessionViewing
+		if e.State == assist.StateControlling {
+			ev.Session = SessionControlling
+		}
+		d.emit(ev)
+		return
+	}
 	switch e.State {
 	case assist.StateRequested:
 		if e.Prev != assist.StateWaitingConsent {

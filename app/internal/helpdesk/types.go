@@ -46,7 +46,14 @@ const (
 	// EventActivity: the technician, with control, did something beyond
 	// mouse and keyboard (Activity), e.g. put text on the clipboard.
 	EventActivity
+	// EventScreen: the technician now sees another of the user's screens
+	// (Session, Technician, Shown, Displays); the banner says which.
+	EventScreen
 )
+
+// AllScreens is Event.Shown when the technician sees all the user's
+// screens at once.
+const AllScreens = assist.AllDisplays
 
 // SessionState is the live-session state shown in the banner.
 type SessionState int
@@ -105,4 +112,8 @@ type Event struct {
 	Followup protocol.FollowupOffer
 	// Activity is what the technician did (EventActivity).
 	Activity assist.Activity
+	// Shown is the screen the technician sees (EventSession while
+	// viewing, EventScreen): an index from 0, or AllScreens;
+	// Displays is how many screens the user has (0: not known yet).
+	Shown, Displays int
 }

@@ -165,6 +165,33 @@ func (u *UI) showConsent(req helpdesk.ConsentRequest) *consentDialog {
 	return c
 }
 
+// bannerText says who sees or controls the computer and, when the user
+// has several screens, which one is shared (screens: how many; shown:
+// which, from 0, or helpdesk.AllScreens).
+func bannerText(state helpdesk.SessionState, technician string, shown, screens int) string {
+	args := map[string]any{"Who": technician, "N": shown + 1}
+	control := state == helpdesk.SessionControlling
+	switch {
+	case screens > 1 && shown == helpdesk.AllScreens && control:
+		return lang.L("{{.Who}} is controlling your computer and can see all your screens", args)
+	case screens > 1 && shown == helpdesk.AllScreens:
+		return lang.L("{{.Who}} can see all your screens", args)
+	case screens > 1 && control:
+		return lang.L("{{.Who}} is controlling your computer: Display {{.N}}", args)
+	case screens > 1:
+		return lang.L("{{.Who}} can see your screen: Display {{.N}}", args)
+	case control:
+		return lang.L("{{.Who}} is controlling your computer", args)
+	}
+	return lang.L("{{.Who}} can see your screen", args)
+}
+
+// setSharedScreen remembers which of the user's screens the technician sees,
+// for the banner.
+func (u *UI) setSharedScreen(shown, screens int) {
+	u.screenShown, u.screens = shown, screens
+}
+
 // setSession shows or hides the always-visible banner.
 func (u *UI) setSession(state helpdesk.SessionState, technician string) {
 	if technician == "" {
@@ -173,12 +200,7 @@ func (u *UI) setSession(state helpdesk.SessionState, technician string) {
 	u.banner.Objects = nil
 	switch state {
 	case helpdesk.SessionViewing, helpdesk.SessionControlling:
-		var msg string
-		if state == helpdesk.SessionControlling {
-			msg = lang.L("{{.Who}} is controlling your computer", map[string]any{"Who": technician})
-		} else {
-			msg = lang.L("{{.Who}} can see your screen", map[string]any{"Who": technician})
-		}
+		msg := bannerText(state, technician, u.screenShown, u.screens)
 		label := widget.NewLabelWithStyle(msg, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		stop := widget.NewButtonWithIcon(lang.L("Stop sharing"), theme.MediaStopIcon(), func() {
 			u.goBackground(func(context.Context) { u.deps.Helpdesk.StopSharing() })

@@ -124,3 +124,37 @@ func TestWrongCodeRetries(t *testing.T) {
 		}
 	}
 }
+
+// TestBannerSaysWhichScreen: with several screens the banner says which
+// one the technician sees, or that they see all of them; with one it
+// says nothing more.
+func TestBannerSaysWhichScreen(t *testing.T) {
+	u := newTestUI(t, nil)
+	for _, tt := range []struct {
+		state           helpdesk.SessionState
+		shown, displays int
+		want            string
+	}{
+		{helpdesk.SessionViewing, 0, 1, "Alex can see your screen"},
+		{helpdesk.SessionViewing, 0, 0, "Alex can see your screen"},
+		{helpdesk.SessionViewing, 1, 2, "Alex can see your screen: Display 2"},
+		{helpdesk.SessionViewing, helpdesk.AllScreens, 2, "Alex can see all your screens"},
+		{helpdesk.SessionControlling, 0, 2, "Alex is controlling your computer: Display 1"},
+		{helpdesk.SessionControlling, helpdesk.AllScreens, 3, "Alex is controlling your computer and can see all your screens"},
+		{helpdesk.SessionControlling, 0, 1, "Alex is controlling your computer"},
+	} {
+		u.setSharedScreen(tt.shown, tt.displays)
+		u.setSession(tt.state, "Alex")
+		got := renderedText(u.banner)
+		if !strings.Contains(got, tt.want) || !strings.Contains(u.win.Title(), tt.want+" — Lifeline") {
+			t.Errorf("%v, display %d of %d: banner %q, title %q, want %q", tt.state, tt.shown, tt.displays, got, u.win.Title(), tt.want)
+		}
+		if tt.displays < 2 && strings.Contains(got, "Display") {
+			t.Errorf("one screen, and the banner names it: %q", got)
+		}
+	}
+	u.setSharedScreen(1, 2)
+	u.setSession(helpdesk.SessionViewing, "Alex")
+	u.showSession(helpdesk.Event{Kind: helpdesk.EventSession, Session: helpdesk.SessionViewing, Technician: "Alex"})
+	saveScreen(t, u, "session viewing display 2")
+}

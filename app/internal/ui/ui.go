@@ -96,6 +96,10 @@ type UI struct {
 	// help desk.
 	journey *helpdesk.Journey
 
+	// screenShown and screens say which of the user's screens the
+	// technician sees, and how many there are (the banner names it).
+	screenShown, screens int
+
 	// set is the guides in use: Index and Vars, then each UpdateGuides.
 	set atomic.Pointer[guideSet]
 
@@ -268,8 +272,12 @@ func (u *UI) watchHelpdesk() {
 					case helpdesk.EventTaken:
 						u.help.taken(ev.Technician)
 					case helpdesk.EventSession:
+						u.setSharedScreen(ev.Shown, ev.Displays)
 						u.setSession(ev.Session, ev.Technician)
 						u.showSession(ev)
+					case helpdesk.EventScreen:
+						u.setSharedScreen(ev.Shown, ev.Displays)
+						u.setSession(ev.Session, ev.Technician)
 					case helpdesk.EventChat:
 						u.chat(ev.From, ev.Text, ev.At)
 					case helpdesk.EventActivity:

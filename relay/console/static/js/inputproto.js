@@ -100,6 +100,41 @@ export function clipboard(text) {
 /** clipboardRequest (channel "control"): asks for the user's clipboard text. */
 export function clipboardRequest() { return header(2, TYPE.ClipboardRequest).buffer; }
 
+// --- displays (multiple monitors): SelectDisplay 0x08, Displays 0x11
+export const DISPLAY = Object.freeze({ SelectDisplay: 0x08, Displays: 0x11, All: 0xff, MaxDisplays: 16, MaxNameLen: 32, MaxMessageSize: 740 });
+
+/** selectDisplay (channel "control"): an index of the last Displays list, or DISPLAY.All. */
+export function selectDisplay(index) {
+  if (!Number.isInteger(index) || index < 0 || (index >= DISPLAY.MaxDisplays && index !== DISPLAY.All)) throw new RangeError(`display ${index} is not 0-15 or 255`);
+  const v = header(3, DISPLAY.SelectDisplay);
+  v.setUint8(2, index);
+  return v.buffer;
+}
+
+// decodeDisplays parses a Displays message (size already capped); null if invalid.
+function decodeDisplays(v) {
+  const len = v.byteLength;
+  if (len < 4) return null;
+  const n = v.getUint8(2), shown = v.getUint8(3);
+  if (n < 1 || n > DISPLAY.MaxDisplays || (shown !== DISPLAY.All && shown >= n)) return null;
+  const displays = [];
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let o = 4;
+  for (let i = 0; i < n; i++) {
+    if (o + 14 > len) return null;
+    const d = { x: v.getInt32(o), y: v.getInt32(o + 4), w: v.getUint16(o + 8), h: v.getUint16(o + 10) };
+    const primary = v.getUint8(o + 12), m = v.getUint8(o + 13);
+    if (primary > 1 || m > DISPLAY.MaxNameLen || !d.w || !d.h || o + 14 + m > len) return null;
+    try { d.name = utf8.decode(new Uint8Array(v.buffer, v.byteOffset + o + 14, m)); } catch { return null; }
+    d.primary = primary === 1;
+    displays.push(d);
+    o += 14 + m;
+  }
+  if (o !== len) return null;
+  return { type: 'displays', shown: shown === DISPLAY.All ? 'all' : shown, displays };
+}
+// --- end displays
+
 /** decode parses a desktop → technician message; null if invalid. */
 export function decode(buf) {
   if (!(buf instanceof ArrayBuffer) || buf.byteLength < 2) return null;
@@ -116,6 +151,7 @@ export function decode(buf) {
     }
     return text.includes('\u0000') ? null : { type: 'clipboard', text };
   }
+  if (type === DISPLAY.Displays) return buf.byteLength <= DISPLAY.MaxMessageSize ? decodeDisplays(v) : null;
   if (buf.byteLength > MAX_INPUT_MESSAGE) return null;
   if (type === TYPE.Permission && buf.byteLength === 4) {
     const view = v.getUint8(2), control = v.getUint8(3);

@@ -69,6 +69,7 @@ export class LiveSession {
     this.lastInput = 0; // when control input was last sent (ms)
     this.withdrawAsk = null; // closes the open "End session?" question
     this.tools = new ControlTools(this);
+    this.displays = null; // the desktop's last Displays message (inputproto.decode)
     this.build();
     this.setStatus(`Session with ${this.peer} started.`);
     if (autoView) this.askView();
@@ -91,6 +92,7 @@ export class LiveSession {
       this.video, this.placeholder);
     this.hint = el('p', { class: 'hint muted', text: 'Viewing only: your mouse and keyboard stay here.' });
     this.qualityEl = el('p', { class: 'quality-notice', role: 'status', hidden: true });
+    this.picker = el('div', { class: 'display-picker', role: 'group', 'aria-label': `${peer}'s displays`, hidden: true });
 
     this.chatLog = el('ol', { class: 'chat-log', 'aria-live': 'polite', 'aria-label': 'Chat' });
     this.chatInput = el('input', { type: 'text', maxlength: '4000', placeholder: `Message to ${peer}`, 'aria-label': `Message to ${peer}` });
@@ -117,7 +119,7 @@ export class LiveSession {
           el('h2', {}, 'Session with ', el('span', { class: 'peer', text: peer })),
           this.statusEl),
         el('div', { class: 'toolbar' }, this.viewBtn, this.controlBtn, this.indicator, el('span', { class: 'spacer' }), this.fitBtn, this.endBtn),
-        this.tools.keys, this.qualityEl, this.screen, this.hint),
+        this.tools.keys, this.qualityEl, this.picker, this.screen, this.hint),
       el('aside', { class: 'session-side' },
         this.closeout,
         this.tools.panel,
@@ -278,6 +280,7 @@ export class LiveSession {
       ch.onmessage = (ev) => {
         const p = ip.decode(ev.data);
         if (p && p.type === 'clipboard' && this.controlling) this.tools.onClipboard(p.text);
+        if (p && p.type === 'displays') { this.showDisplays(p); return; }
         if (p && p.type === 'permission' && !p.control && this.controlState === 'granted') {
           this.loseControl();
           this.setStatus(`${this.peer} took back control.`, 'error');
@@ -349,8 +352,47 @@ export class LiveSession {
     }
     this.pc = null;
     this.channels = { control: null, pointer: null };
+    this.displays = null;
+    this.renderPicker();
     this.video.srcObject = null;
     this.screen.classList.remove('has-video');
+  }
+
+  // --- displays: the desktop lists its monitors (Displays); choosing one
+  // needs viewing only and keeps the same video element and track.
+
+  static displayLabel(d, i) {
+    return `Display ${i + 1}${d.primary ? ' (primary)' : ''} — ${d.w}×${d.h}`;
+  }
+
+  showDisplays(p) {
+    const before = this.displays && this.displays.shown;
+    this.displays = p;
+    this.renderPicker();
+    if (before !== undefined && before !== null && before !== p.shown && !this.ended) {
+      this.setStatus(p.shown === 'all' ? `You see all of ${this.peer}'s displays.` : `You see ${this.peer}'s Display ${p.shown + 1}.`, 'ok');
+    }
+  }
+
+  renderPicker() {
+    const p = this.displays;
+    const show = !!p && p.displays.length >= 2 && this.viewState === 'granted' && !this.ended;
+    this.picker.hidden = !show;
+    if (!show) { this.picker.replaceChildren(); return; }
+    const button = (text, index, title) => el('button', {
+      type: 'button', 'aria-pressed': String(p.shown === index), title, dataset: { display: String(index) },
+      onclick: () => this.selectDisplay(index),
+    }, text);
+    this.picker.replaceChildren(el('span', { class: 'label', text: 'Display:' }),
+      ...p.displays.map((d, i) => button(LiveSession.displayLabel(d, i), i,
+        `${d.name || `Display ${i + 1}`}: ${d.w}×${d.h} at ${d.x}, ${d.y}`)),
+      button('All displays', 'all', 'All displays side by side, as they are arranged'));
+  }
+
+  selectDisplay(index) {
+    const ch = this.channels.control;
+    if (this.ended || !ch || ch.readyState !== 'open' || !this.displays || this.displays.shown === index) return;
+    ch.send(ip.selectDisplay(index === 'all' ? ip.DISPLAY.All : index));
   }
 
   // --- remote control

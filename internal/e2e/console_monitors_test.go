@@ -1,0 +1,191 @@
+//go:build cgo
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/lifeline-desk/lifeline/assist"
+	"github.com/lifeline-desk/lifeline/assist/relaysignal"
+	"github.com/lifeline-desk/lifeline/internal/xtest"
+	"github.com/lifeline-desk/lifeline/relay/client"
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
+)
+
+// The two monitors of TestConsoleSwitchesMonitors, side by side on one
+// Xvfb screen (the strip below the smaller one belongs to neither).
+var (
+	monitor1  = image.Rect(0, 0, 640, 480)
+	monitor2  = image.Rect(640, 0, 1040, 300)
+	colour1   = color.RGBA{0x20, 0x50, 0xd0, 0xff}
+	colour2   = color.RGBA{0xe0, 0xc0, 0x20, 0xff}
+	offColour = color.RGBA{0x80, 0x80, 0x80, 0xff}
+)
+
+// shotsMonitors is where the picker's screenshots go, to look at.
+const shotsMonitors = "/tmp/shots-monitors"
+
+// TestConsoleSwitchesMonitors: a real desktop session on an Xvfb with two
+// RandR monitors painted in two colours, and the console in Chromium. The
+// console lists both displays (name, size) once viewing is allowed; a
+// click on "Display 2" shows the second monitor's colour at its size in
+// the same video element, "All displays" both side by side; the user is
+// never asked again for switching; and with control, a click on the
+// second monitor lands at its X root coordinates, in the all-displays
+// picture and in the second display's own.
+func TestConsoleSwitchesMonitors(t *testing.T) {
+	d := xtest.StartMonitors(t, monitor1, monitor2)
+	t.Setenv("DISPLAY", d)
+	union := monitor1.Union(monitor2)
+	img := image.NewRGBA(union)
+	draw.Draw(img, union, image.NewUniform(offColour), image.Point{}, draw.Src)
+	draw.Draw(img, monitor1, image.NewUniform(colour1), image.Point{}, draw.Src)
+	draw.Draw(img, monitor2, image.NewUniform(colour2), image.Point{}, draw.Src)
+	xtest.Paint(t, d, img)
+
+	r := relaytest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	rc, err := client.Dial(ctx, r.WSURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	asked := make(chan assist.Permission, 8)
+	events := make(chan assist.Event, 64)
+	sess, err := assist.New(assist.Config{
+		Signaler: relaysignal.New(rc, nil),
+		Consenter: assist.ConsentFunc(func(ctx context.Context, req assist.ConsentRequest) (bool, error) {
+			asked <- req.Permission
+			return true, nil
+		}),
+		OnEvent: func(e assist.Event) { events <- e },
+		Network: assist.NetworkOptions{LoopbackOnly: true},
+	}, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go sess.Run(ctx)
+	defer func() {
+		sess.Stop()
+		select {
+		case <-sess.Done():
+		case <-time.After(10 * time.Second):
+			t.Error("assist session did not stop")
+		}
+	}()
+	acc, err := rc.SubmitRequest(ctx, protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Ana Silva"}, Description: "two screens"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tb := consoletest.OpenTab(t, 140*time.Second)
+	tb.TrackPeerConnections()
+	tb.SignIn(r.URL, relaytest.Username, relaytest.Password)
+	item := `#queue-list li[data-id="` + acc.RequestID + `"]`
+	tb.Wait("the request", `document.querySelector('`+item+`')`, 10*time.Second)
+	tb.Do(chromedp.Focus(chromedp.CSS(item)), chromedp.KeyEvent("\r"))
+	tb.Wait("the session view", `!document.querySelector('#view-session').hidden`, 10*time.Second)
+	video := consoletest.SessionVideo
+	if !tb.Poll(video+`.videoWidth > 0 && `+video+`.getVideoPlaybackQuality().totalVideoFrames > 0`, 30*time.Second) {
+		t.Fatalf("no decoded video after 30 s; desktop stats %+v\nbrowser: %s", sess.Stats(), tb.PeerConnectionReport())
+	}
+
+	// The picker: both displays and "All displays", the first one shown.
+	const picker = `.session:not([hidden]) .display-picker`
+	tb.Wait("the display picker", `!document.querySelector('`+picker+`').hidden`, 10*time.Second)
+	labels := consoletest.Eval[[]string](tb, `Array.from(document.querySelectorAll('`+picker+` button')).map(b => b.textContent + '|' + b.getAttribute('aria-pressed') + '|' + b.title)`)
+	want := []string{
+		"Display 1 (primary) — 640×480|true|M0: 640×480 at 0, 0",
+		"Display 2 — 400×300|false|M1: 400×300 at 640, 0",
+		"All displays|false|All displays side by side, as they are arranged",
+	}
+	if fmt.Sprint(labels) != fmt.Sprint(want) {
+		t.Errorf("picker buttons %q, want %q", labels, want)
+	}
+	waitSize(t, tb, monitor1.Size())
+	consoletest.WaitVideoPixels(tb, video, 10*time.Second, halves, []color.RGBA{colour1, colour1})
+	tb.Screenshot(shotsMonitors, "console-picker-display1")
+	el0 := consoletest.Eval[string](tb, `(window.__videoEl = `+video+`, 'kept')`)
+
+	// Display 2: its colour, at its size, in the same video element.
+	tb.Click(picker + ` button[data-display="1"]`)
+	waitSize(t, tb, monitor2.Size())
+	consoletest.WaitVideoPixels(tb, video, 10*time.Second, halves, []color.RGBA{colour2, colour2})
+	tb.Wait("Display 2 marked", `document.querySelector('`+picker+` button[data-display="1"]').getAttribute('aria-pressed') === 'true'`, 5*time.Second)
+	tb.Wait("the status", `document.querySelector('.session-status').textContent === "You see Ana Silva's Display 2."`, 5*time.Second)
+	if same := consoletest.Eval[bool](tb, `window.__videoEl === `+video+` && !!`+video+`.srcObject`); !same || el0 != "kept" {
+		t.Error("switching replaced the video element or its stream")
+	}
+	tb.Screenshot(shotsMonitors, "console-picker-display2")
+
+	// All displays: the bounding rectangle, both colours where the
+	// monitors are.
+	tb.Click(picker + ` button[data-display="all"]`)
+	waitSize(t, tb, union.Size())
+	on := func(p image.Point) consoletest.Point {
+		return consoletest.Point{X: (float64(p.X) + 0.5) / float64(union.Dx()), Y: (float64(p.Y) + 0.5) / float64(union.Dy())}
+	}
+	mid1 := image.Pt(320, 240)
+	mid2 := image.Pt((monitor2.Min.X+monitor2.Max.X)/2, (monitor2.Min.Y+monitor2.Max.Y)/2)
+	consoletest.WaitVideoPixels(tb, video, 10*time.Second, []consoletest.Point{on(mid1), on(mid2), on(image.Pt(840, 400))}, []color.RGBA{colour1, colour2, offColour})
+	tb.Screenshot(shotsMonitors, "console-picker-all")
+
+	// Control (asked once, as ever); a click on the second monitor in the
+	// all-displays picture lands there on the X server.
+	tb.Click(".session:not([hidden]) .toolbar button:nth-child(2)") // Request control
+	tb.Wait("control", `document.querySelector('.control-indicator').textContent === 'You have control'`, 15*time.Second)
+	rec := xtest.NewRecorder(t, d)
+	at := consoletest.VideoToPage(tb, video)
+	p := on(mid2)
+	x, y := at(p.X, p.Y)
+	tb.Do(chromedp.MouseClickXY(x, y))
+	evs := waitEvents(t, rec, 2)
+	if b := evs[0]; b.Kind != "button" || !b.Down || !xtest.Near(b.X, float64(mid2.X)) || !xtest.Near(b.Y, float64(mid2.Y)) {
+		t.Errorf("click on monitor 2 in all displays: X server got %+v, want a press near %v", b, mid2)
+	}
+
+	// The same in the second display's own picture: its left quarter.
+	tb.Click(picker + ` button[data-display="1"]`)
+	waitSize(t, tb, monitor2.Size())
+	at = consoletest.VideoToPage(tb, video)
+	x, y = at(0.25, 0.5)
+	tb.Do(chromedp.MouseClickXY(x, y))
+	evs = waitEvents(t, rec, 4)
+	wx, wy := float64(monitor2.Min.X)+0.25*float64(monitor2.Dx()-1), 0.5*float64(monitor2.Dy()-1)
+	if b := evs[2]; b.Kind != "button" || !b.Down || !xtest.Near(b.X, wx) || !xtest.Near(b.Y, wy) {
+		t.Errorf("click on display 2: X server got %+v, want a press near %.0f,%.0f", b, wx, wy)
+	}
+
+	st := sess.Stats()
+	if st.DisplaySwitches != 3 || st.DisplayDropped != 0 {
+		t.Errorf("desktop stats %+v, want 3 display switches", st)
+	}
+	if n := len(asked); n != 2 {
+		t.Errorf("the user was asked %d times, want twice (view, control)", n)
+	}
+	var last assist.Event
+	for len(events) > 0 {
+		last = <-events
+	}
+	if last.Shown != 1 || last.Displays != 2 || last.State != assist.StateControlling {
+		t.Errorf("last desktop event %+v, want Display 2 of 2 while controlling", last)
+	}
+}
+
+// waitSize waits for the session video to play at size.
+func waitSize(t *testing.T, tb *consoletest.Tab, size image.Point) {
+	t.Helper()
+	v := consoletest.SessionVideo
+	tb.Wait(fmt.Sprintf("video at %v", size), fmt.Sprintf(`%s.videoWidth === %d && %s.videoHeight === %d`, v, size.X, v, size.Y), 15*time.Second)
+}
