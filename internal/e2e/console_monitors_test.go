@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -14,12 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lifeline-desk/lifeline/assist"
-	"github.com/lifeline-desk/lifeline/assist/relaysignal"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
-	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
-	"github.com/lifeline-desk/lifeline/relay/protocol"
-	"github.com/lifeline-desk/lifeline/relay/relaytest"
 )
 
 // The two monitors of TestConsoleSwitchesMonitors, side by side on one
@@ -31,9 +26,6 @@ var (
 	colour2   = color.RGBA{0xe0, 0xc0, 0x20, 0xff}
 	offColour = color.RGBA{0x80, 0x80, 0x80, 0xff}
 )
-
-// shotsMonitors is where the picker's screenshots go, to look at.
-const shotsMonitors = "/tmp/shots-monitors"
 
 // TestConsoleSwitchesMonitors: a real desktop session on an Xvfb with two
 // RandR monitors painted in two colours, and the console in Chromium. The
@@ -53,53 +45,9 @@ func TestConsoleSwitchesMonitors(t *testing.T) {
 	draw.Draw(img, monitor2, image.NewUniform(colour2), image.Point{}, draw.Src)
 	xtest.Paint(t, d, img)
 
-	r := relaytest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-	rc, err := client.Dial(ctx, r.WSURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	asked := make(chan assist.Permission, 8)
 	events := make(chan assist.Event, 64)
-	sess, err := assist.New(assist.Config{
-		Signaler: relaysignal.New(rc, nil),
-		Consenter: assist.ConsentFunc(func(ctx context.Context, req assist.ConsentRequest) (bool, error) {
-			asked <- req.Permission
-			return true, nil
-		}),
-		OnEvent: func(e assist.Event) { events <- e },
-		Network: assist.NetworkOptions{LoopbackOnly: true},
-	}, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	go sess.Run(ctx)
-	defer func() {
-		sess.Stop()
-		select {
-		case <-sess.Done():
-		case <-time.After(10 * time.Second):
-			t.Error("assist session did not stop")
-		}
-	}()
-	acc, err := rc.SubmitRequest(ctx, protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Ana Silva"}, Description: "two screens"})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	tb := consoletest.OpenTab(t, 140*time.Second)
-	tb.TrackPeerConnections()
-	tb.SignIn(r.URL, relaytest.Username, relaytest.Password)
-	item := `#queue-list li[data-id="` + acc.RequestID + `"]`
-	tb.Wait("the request", `document.querySelector('`+item+`')`, 10*time.Second)
-	tb.Do(chromedp.Focus(chromedp.CSS(item)), chromedp.KeyEvent("\r"))
-	tb.Wait("the session view", `!document.querySelector('#view-session').hidden`, 10*time.Second)
-	video := consoletest.SessionVideo
-	if !tb.Poll(video+`.videoWidth > 0 && `+video+`.getVideoPlaybackQuality().totalVideoFrames > 0`, 30*time.Second) {
-		t.Fatalf("no decoded video after 30 s; desktop stats %+v\nbrowser: %s", sess.Stats(), tb.PeerConnectionReport())
-	}
+	ld := startLiveDesktop(t, func(c *assist.Config) { c.OnEvent = func(e assist.Event) { events <- e } })
+	tb, sess, video := ld.tb, ld.sess, consoletest.SessionVideo
 
 	// The picker: both displays and "All displays", the first one shown.
 	const picker = `.session:not([hidden]) .display-picker`
@@ -115,7 +63,7 @@ func TestConsoleSwitchesMonitors(t *testing.T) {
 	}
 	waitSize(t, tb, monitor1.Size())
 	consoletest.WaitVideoPixels(tb, video, 10*time.Second, halves, []color.RGBA{colour1, colour1})
-	tb.Screenshot(shotsMonitors, "console-picker-display1")
+	tb.Screenshot(screenshots, "console-picker-display1")
 	el0 := consoletest.Eval[string](tb, `(window.__videoEl = `+video+`, 'kept')`)
 
 	// Display 2: its colour, at its size, in the same video element.
@@ -127,7 +75,7 @@ func TestConsoleSwitchesMonitors(t *testing.T) {
 	if same := consoletest.Eval[bool](tb, `window.__videoEl === `+video+` && !!`+video+`.srcObject`); !same || el0 != "kept" {
 		t.Error("switching replaced the video element or its stream")
 	}
-	tb.Screenshot(shotsMonitors, "console-picker-display2")
+	tb.Screenshot(screenshots, "console-picker-display2")
 
 	// All displays: the bounding rectangle, both colours where the
 	// monitors are.
@@ -139,12 +87,11 @@ func TestConsoleSwitchesMonitors(t *testing.T) {
 	mid1 := image.Pt(320, 240)
 	mid2 := image.Pt((monitor2.Min.X+monitor2.Max.X)/2, (monitor2.Min.Y+monitor2.Max.Y)/2)
 	consoletest.WaitVideoPixels(tb, video, 10*time.Second, []consoletest.Point{on(mid1), on(mid2), on(image.Pt(840, 400))}, []color.RGBA{colour1, colour2, offColour})
-	tb.Screenshot(shotsMonitors, "console-picker-all")
+	tb.Screenshot(screenshots, "console-picker-all")
 
 	// Control (asked once, as ever); a click on the second monitor in the
 	// all-displays picture lands there on the X server.
-	tb.Click(".session:not([hidden]) .toolbar button:nth-child(2)") // Request control
-	tb.Wait("control", `document.querySelector('.control-indicator').textContent === 'You have control'`, 15*time.Second)
+	ld.takeControl()
 	rec := xtest.NewRecorder(t, d)
 	at := consoletest.VideoToPage(tb, video)
 	p := on(mid2)
@@ -171,7 +118,7 @@ func TestConsoleSwitchesMonitors(t *testing.T) {
 	if st.DisplaySwitches != 3 || st.DisplayDropped != 0 {
 		t.Errorf("desktop stats %+v, want 3 display switches", st)
 	}
-	if n := len(asked); n != 2 {
+	if n := len(ld.consents()); n != 2 {
 		t.Errorf("the user was asked %d times, want twice (view, control)", n)
 	}
 	var last assist.Event
