@@ -19,6 +19,9 @@
 //	                  categories, answer times, technicians; a table and CSV link per chart
 //	insights.css      its styling
 //	vendor/uplot/     uPlot (MIT), the charts: vendored from npm unchanged (see its README.md)
+//	js/session-tools.js  with control: special keys, the clipboard both ways, typed text
+//	js/session-files.js  file transfers both ways (js/fileproto.js on the "file" data channel)
+//	vendor/noble-hashes/ @noble/hashes (MIT), streaming SHA-256 of a file (see its README.md)
 //	js/admin.js       technician accounts and the audit log
 //	js/words.js       plain words for audit actors, actions, end reasons and details
 //	                  (the raw codes stay in the exports)
@@ -39,7 +42,9 @@ import (
 	"io/fs"
 )
 
-//go:embed static
+// all: so that the vendored files whose names start with "_" are kept.
+//
+//go:embed all:static
 var static embed.FS
 
 // FS returns the console's static files, rooted at the directory holding index.html.

@@ -242,6 +242,7 @@ export class FileTools {
     t.parts = null;
     t.url = URL.createObjectURL(blob);
     this.stop(t, `Received whole (SHA-256 ${got}).`, false);
+    say(this.msg, '');
     t.li.append(el('a', { class: 'file-save', href: t.url, download: t.name }, `Save ${t.name}`));
   }
 

@@ -155,7 +155,7 @@ export class ControlTools {
       : `${this.session.peer}'s clipboard text is in the box: copy it from there.`, 'ok');
   }
 
-  /** onActivity shows the desktop's report of what happened. */
+  /** onActivity shows the desktop's report of what happened (text kinds; files are session-files.js'). */
   onActivity(a) {
     const text = activityText(a, this.session.peer);
     if (!text) return;

@@ -9,6 +9,8 @@ import { renderContext } from './context.js';
 import { startFromSession } from './guides.js';
 import { QualityWatch, videoSample } from './quality.js';
 import { ControlTools } from './session-tools.js';
+import { FileTools } from './session-files.js';
+import * as fp from './fileproto.js';
 import { ConsentReason, EndReason, ErrorCode } from './vocab.js';
 
 export const CATEGORIES = ['Printing', 'Network / Wi-Fi', 'Email / Outlook', 'Accounts / passwords', 'Hardware',
@@ -69,6 +71,8 @@ export class LiveSession {
     this.lastInput = 0; // when control input was last sent (ms)
     this.withdrawAsk = null; // closes the open "End session?" question
     this.tools = new ControlTools(this);
+    this.files = new FileTools(this);
+    this.files.maxBytes = Number(start.max_file_bytes) || 0;
     this.displays = null; // the desktop's last Displays message (inputproto.decode)
     this.build();
     this.setStatus(`Session with ${this.peer} started.`);
@@ -123,6 +127,7 @@ export class LiveSession {
       el('aside', { class: 'session-side' },
         this.closeout,
         this.tools.panel,
+        this.files.panel,
         el('section', { class: 'panel' }, el('h3', { text: 'Chat' }), this.chatLog, chatForm),
         el('details', { class: 'panel', open: true }, el('summary', { text: 'Request details' }), el('div', { class: 'context' }, renderContext(this.request, { compact: true })))));
     this.bindInput();
@@ -157,6 +162,7 @@ export class LiveSession {
       ? 'You have control: while the screen has the focus, mouse and keys (Tab and shortcuts too) go to their computer. Click outside it, or press Shift+Esc, to use the console again.'
       : 'Viewing only: your mouse and keyboard stay here.';
     this.tools.update();
+    this.files.update();
   }
 
   // --- relay messages
@@ -222,6 +228,7 @@ export class LiveSession {
         break;
       case 'session.activity':
         this.tools.onActivity(d);
+        this.files.onActivity(d);
         break;
       case 'session.end':
         this.finish(d.reason);
@@ -276,6 +283,10 @@ export class LiveSession {
     pc.ondatachannel = (e) => {
       const ch = e.channel;
       ch.binaryType = 'arraybuffer';
+      if (ch.label === fp.CHANNEL) {
+        this.files.attach(ch);
+        return;
+      }
       if (ch.label === 'control' || ch.label === 'pointer') this.channels[ch.label] = ch;
       ch.onmessage = (ev) => {
         const p = ip.decode(ev.data);
@@ -575,6 +586,7 @@ export class LiveSession {
     if (this.ended) return;
     if (this.withdrawAsk) this.withdrawAsk();
     this.loseControl();
+    this.files.close();
     this.ended = true;
     this.endReason = reason || '';
     this.closePeer();
