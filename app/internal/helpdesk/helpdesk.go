@@ -84,6 +84,7 @@ type Desk struct {
 	live       bool // a technician started the current session
 	shared     bool // the technician saw the screen in the current session
 	asks       map[string]chan bool
+	fileAsks   map[string]chan string
 	nextAsk    int
 }
 
@@ -112,7 +113,7 @@ func New(cfg Config, log *slog.Logger) (*Desk, error) {
 		return nil, err
 	}
 	d := &Desk{cfg: cfg, wsURL: ws, log: log, outbox: ob, feedback: fb, kick: make(chan struct{}, 1),
-		events: make(chan Event, 64), asks: map[string]chan bool{},
+		events: make(chan Event, 64), asks: map[string]chan bool{}, fileAsks: map[string]chan string{},
 		state: state, insights: openInsightQueue(state), insightKick: make(chan struct{}, 1), followups: openFollowups(state)}
 	if d.installID, err = loadInstallID(state); err != nil {
 		return nil, err

@@ -21,6 +21,8 @@ func (d *Desk) sessions(rc *client.Client) {
 		cfg.Signaler = relaysignal.New(rc, d.onOther)
 		cfg.Consenter = assist.ConsentFunc(d.ask)
 		cfg.OnEvent = d.onSessionEvent
+		cfg.Files = files{d}
+		cfg.OnFile = func(e assist.FileEvent) { d.emit(Event{Kind: EventFile, Transfer: e}) }
 		cfg.OnActivity = func(a assist.Activity) {
 			d.emit(Event{Kind: EventActivity, Activity: a, Technician: a.Technician, At: time.Now()})
 		}

@@ -46,6 +46,10 @@ const (
 	// EventActivity: the technician, with control, did something beyond
 	// mouse and keyboard (Activity), e.g. put text on the clipboard.
 	EventActivity
+	// EventFileQuestion: answer File with AnswerFile (save where, send
+	// which); EventFile: a transfer's progress (Transfer).
+	EventFileQuestion
+	EventFile
 	// EventScreen: the technician now sees another of the user's screens
 	// (Session, Technician, Shown, Displays); the banner says which.
 	EventScreen
@@ -112,6 +116,10 @@ type Event struct {
 	Followup protocol.FollowupOffer
 	// Activity is what the technician did (EventActivity).
 	Activity assist.Activity
+	// File is the question of an EventFileQuestion, Transfer the progress
+	// of an EventFile.
+	File     FileQuestion
+	Transfer assist.FileEvent
 	// Shown is the screen the technician sees (EventSession while
 	// viewing, EventScreen): an index from 0, or AllScreens;
 	// Displays is how many screens the user has (0: not known yet).

@@ -26,7 +26,20 @@ type chatPanel struct {
 	messages *fyne.Container
 	scroll   *container.Scroll
 	entry    *widget.Entry
+	sendFile *widget.Button // "Send a file…", while the technician sees the screen
 }
+
+// fileButton shows "Send a file…" while a session shares the screen.
+func (c *chatPanel) fileButton(on bool) {
+	if on {
+		c.sendFile.Show()
+	} else {
+		c.sendFile.Hide()
+	}
+}
+
+// timeNow is when a notice is shown.
+func timeNow() time.Time { return time.Now() }
 
 func newChatPanel(u *UI) *chatPanel {
 	c := &chatPanel{messages: container.NewVBox(), relayout: func() {
@@ -57,7 +70,10 @@ func newChatPanel(u *UI) *chatPanel {
 	title := widget.NewLabelWithStyle(lang.L("Chat with the help desk"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	width := canvas.NewRectangle(color.Transparent)
 	width.SetMinSize(fyne.NewSize(280, 0))
-	c.root = container.NewStack(width, container.NewBorder(title, container.NewBorder(nil, nil, nil, sendBtn, c.entry), nil, nil, c.scroll))
+	c.sendFile = widget.NewButtonWithIcon(lang.L("Send a file…"), theme.UploadIcon(), u.sendFile)
+	c.sendFile.Hide()
+	bottom := container.NewVBox(c.sendFile, container.NewBorder(nil, nil, nil, sendBtn, c.entry))
+	c.root = container.NewStack(width, container.NewBorder(title, bottom, nil, nil, c.scroll))
 	c.root.Hide()
 	return c
 }

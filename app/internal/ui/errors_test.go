@@ -37,8 +37,11 @@ func (f *failingHelpdesk) Track(...protocol.InsightEvent)                     {}
 func (f *failingHelpdesk) AnswerFollowup(context.Context, helpdesk.FollowupAnswer) error {
 	return f.err
 }
-func (f *failingHelpdesk) StopSharing()   {}
-func (f *failingHelpdesk) RevokeControl() {}
+func (f *failingHelpdesk) AnswerFile(helpdesk.FileQuestion, string) error { return f.err }
+func (f *failingHelpdesk) SendFile(string) error                          { return f.err }
+func (f *failingHelpdesk) CancelFile(uint32)                              {}
+func (f *failingHelpdesk) StopSharing()                                   {}
+func (f *failingHelpdesk) RevokeControl()                                 {}
 func (f *failingHelpdesk) Answer(context.Context, helpdesk.ConsentRequest, bool) error {
 	return f.err
 }

@@ -38,4 +38,10 @@ type Helpdesk interface {
 	Track(evs ...protocol.InsightEvent)
 	// AnswerFollowup answers the help desk's "is it still working?".
 	AnswerFollowup(ctx context.Context, a helpdesk.FollowupAnswer) error
+	// AnswerFile answers a file question with a path ("" for no);
+	// SendFile sends a file the person chose to the technician;
+	// CancelFile stops a transfer either way.
+	AnswerFile(q helpdesk.FileQuestion, path string) error
+	SendFile(path string) error
+	CancelFile(id uint32)
 }

@@ -107,6 +107,12 @@ type UI struct {
 	// the app; tests replace it to run that work on the test goroutine.
 	dispatch func(func())
 
+	// technician is who helps in the live session; transfers its files
+	// under way, by id (files.go).
+	technician string
+	transfers  map[uint32]*transferRow
+	lastFile   *fileDialog // the file question shown last
+
 	lastConsent  *consentDialog       // the consent dialog shown last
 	lastFollowup *followupDialog      // the follow-up dialog shown last (followup.go)
 	onEvent      func(helpdesk.Event) // test hook: after an event is handled
@@ -120,7 +126,7 @@ func New(a fyne.App, deps Deps) *UI {
 	if deps.Platform == "" {
 		deps.Platform = guide.Current
 	}
-	u := &UI{app: a, deps: deps, dispatch: fyne.Do}
+	u := &UI{app: a, deps: deps, dispatch: fyne.Do, transfers: map[uint32]*transferRow{}}
 	u.set.Store(&guideSet{ix: deps.Index, vars: deps.Vars})
 	if deps.Helpdesk != nil {
 		u.journey = helpdesk.NewJourney(deps.Helpdesk.Track)
@@ -272,6 +278,8 @@ func (u *UI) watchHelpdesk() {
 					case helpdesk.EventTaken:
 						u.help.taken(ev.Technician)
 					case helpdesk.EventSession:
+						u.technician = ev.Technician
+						u.chatPanel.fileButton(ev.Session == helpdesk.SessionViewing || ev.Session == helpdesk.SessionControlling)
 						u.setSharedScreen(ev.Shown, ev.Displays)
 						u.setSession(ev.Session, ev.Technician)
 						u.showSession(ev)
@@ -282,6 +290,10 @@ func (u *UI) watchHelpdesk() {
 						u.chat(ev.From, ev.Text, ev.At)
 					case helpdesk.EventActivity:
 						u.activity(ev.Activity, ev.At)
+					case helpdesk.EventFileQuestion:
+						u.askFile(ev.File)
+					case helpdesk.EventFile:
+						u.showTransfer(ev.Transfer)
 					case helpdesk.EventFollowup:
 						u.showFollowup(ev.Followup)
 					case helpdesk.EventConnection:
