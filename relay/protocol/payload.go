@@ -302,6 +302,11 @@ type SessionStart struct {
 	Role       string      `json:"role"` // WebRTC role of the receiver
 	ICEServers []ICEServer `json:"ice_servers"`
 	Request    *QueueItem  `json:"request,omitempty"` // technician only: the request context
+	// Recording says the organisation records sessions: the desktop
+	// tells the user before it asks to allow viewing, and the console
+	// records the screen and uploads it to the relay (added within v1;
+	// absent means false).
+	Recording bool `json:"recording,omitempty"`
 }
 
 // SessionEnd ends a session.

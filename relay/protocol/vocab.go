@@ -98,6 +98,10 @@ const (
 	AuditClipboardToUser   AuditAction = AuditAction(ActivityClipboardToUser)
 	AuditClipboardFromUser AuditAction = AuditAction(ActivityClipboardFromUser)
 	AuditTextTyped         AuditAction = AuditAction(ActivityTextTyped)
+	// Session recordings (relay/API.md): the first chunk the console
+	// uploaded, and each playback or download of a recording.
+	AuditRecordingStarted    AuditAction = "recording.started"
+	AuditRecordingDownloaded AuditAction = "recording.downloaded"
 )
 
 // AuditActions lists every audit action, in the order above.
@@ -109,7 +113,8 @@ func AuditActions() []AuditAction {
 		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke,
 		AuditGuideDraft, AuditGuidePublish, AuditGuideUnpublish, AuditGuideHide, AuditGuideUnhide, AuditGuideRevert,
 		AuditGuideVariables, AuditGuideImport,
-		AuditFollowupAnswer, AuditReopened, AuditClipboardToUser, AuditClipboardFromUser, AuditTextTyped}
+		AuditFollowupAnswer, AuditReopened, AuditClipboardToUser, AuditClipboardFromUser, AuditTextTyped,
+		AuditRecordingStarted, AuditRecordingDownloaded}
 }
 
 // ActivityKind names what a technician with control did on the user's

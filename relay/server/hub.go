@@ -23,6 +23,9 @@ type hub struct {
 	ice    func(sessionID, party string) []protocol.ICEServer // party: turnPartyTech or turnPartyUser
 	guard  *socketGuard
 	log    *slog.Logger
+	// recording: every session is recorded (Config.Recording); both
+	// parties' session.start say so.
+	recording bool
 	// incomplete tells consoles that a queue message could not be sent.
 	incomplete []byte
 
@@ -337,6 +340,7 @@ func (h *hub) attachLocked(ls *liveSession, c *clientConn) {
 	c.enqueue(h.encode(protocol.TypeRequestTaken, "", "", &protocol.RequestTaken{RequestID: ls.requestID, Technician: ls.techName}))
 	c.enqueue(h.encode(protocol.TypeSessionStart, "", ls.id, &protocol.SessionStart{
 		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.techName, Role: protocol.RoleOfferer, ICEServers: h.ice(ls.id, turnPartyUser),
+		Recording: h.recording,
 	}))
 }
 
@@ -347,6 +351,7 @@ func (h *hub) techStartLocked(ls *liveSession) []byte {
 	it.Online = ls.client != nil
 	start := protocol.SessionStart{
 		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.peerName(), Role: protocol.RoleAnswerer, ICEServers: h.ice(ls.id, turnPartyTech), Request: &it,
+		Recording: h.recording,
 	}
 	if b := h.encode(protocol.TypeSessionStart, "", ls.id, &start); b != nil {
 		return b

@@ -70,6 +70,8 @@ export const AuditAction = Object.freeze({
   ClipboardToUser: 'clipboard.to_user',
   ClipboardFromUser: 'clipboard.from_user',
   TextTyped: 'text.typed',
+  RecordingStarted: 'recording.started',
+  RecordingDownloaded: 'recording.downloaded',
 });
 
 /** The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes). */

@@ -122,6 +122,8 @@ const auditWords = {
   [AuditAction.ClipboardToUser]: (who) => `Text from the technician was put on ${who}'s clipboard`,
   [AuditAction.ClipboardFromUser]: (who) => `${who}'s clipboard text was sent to the technician`,
   [AuditAction.TextTyped]: (who) => `The technician typed text on ${who}'s computer`,
+  [AuditAction.RecordingStarted]: (who) => `${who}'s console started recording the session`,
+  [AuditAction.RecordingDownloaded]: (who) => `${who} opened the session's recording`,
 };
 
 /** eventWords says an audit event ({actor, action}) as a sentence. */
@@ -153,6 +155,7 @@ export function detailWords(detail) {
     case 'code_id': return `Code number ${value}`;
     case 'name': return `Typed: ${value}`;
     case 'chars': return value === '1' ? '1 character' : `${value} characters`;
+    case 'how': return value === 'download' ? 'Downloaded the file' : 'Played it in the console';
     case 'user': {
       const [user, ...changes] = value.split(' ');
       return `Technician ${actorName(`tech:${user}`)}${changes.length ? `: ${changes.join(' ').replaceAll(',', ', ')}` : ''}`;
