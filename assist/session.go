@@ -86,8 +86,9 @@ type Session struct {
 	done chan struct{}
 	ran  atomic.Bool
 
-	stateMu sync.Mutex
-	state   State
+	stateMu  sync.Mutex
+	state    State
+	recorded bool // session.start said the session is recorded
 }
 
 type command int
@@ -217,10 +218,25 @@ func endReasonForRelay(reason protocol.EndReason) protocol.EndReason {
 func (s *Session) emit(e Event) {
 	s.stateMu.Lock()
 	e.Prev, s.state = s.state, e.State
+	e.Recording = s.recorded
 	s.stateMu.Unlock()
 	e.Time = s.cfg.Clock.Now()
 	s.log.Info("assist session state", "state", e.State, "prev", e.Prev, "technician", e.Technician, "reason", e.Reason, "consent", e.Consent)
 	if s.cfg.OnEvent != nil {
 		s.cfg.OnEvent(e)
 	}
+}
+
+// setRecording notes whether the organisation records this session
+// (session.start); events and consent questions carry it from then on.
+func (s *Session) setRecording(on bool) {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	s.recorded = on
+}
+
+func (s *Session) recording() bool {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	return s.recorded
 }

@@ -18,7 +18,7 @@ type SignalType int
 // session.start, consent.*, signal.*, session.activity and session.end
 // messages.
 const (
-	SignalSessionStart   SignalType = iota + 1 // in: Peer, ICEServers
+	SignalSessionStart   SignalType = iota + 1 // in: Peer, ICEServers, Recording
 	SignalViewRequest                          // in: Peer (optional)
 	SignalViewGrant                            // out
 	SignalViewDeny                             // out: Consent
@@ -60,6 +60,9 @@ type Signal struct {
 	Reason     protocol.EndReason     // End
 	Activity   protocol.ActivityKind  // Activity
 	Chars      int                    // Activity: characters of text
+	// Recording (SessionStart): the organisation records the session;
+	// the user is told before being asked to allow viewing.
+	Recording bool
 }
 
 // Signaler carries signaling messages to and from the technician. The

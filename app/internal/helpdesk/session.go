@@ -86,7 +86,7 @@ func (d *Desk) onSessionEvent(e assist.Event) {
 		d.live = true // session.start named who is connecting
 		d.mu.Unlock()
 	}
-	ev := Event{Kind: EventSession, Technician: e.Technician}
+	ev := Event{Kind: EventSession, Technician: e.Technician, Recording: e.Recording}
 	switch e.State {
 	case assist.StateRequested:
 		if e.Prev != assist.StateWaitingConsent {

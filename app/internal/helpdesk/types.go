@@ -76,6 +76,9 @@ type ConsentRequest struct {
 	Technician string // display name, e.g. "Alex (IT)"
 	// ID identifies the request when answering.
 	ID string
+	// Recording: the organisation records the session; the question
+	// must say so.
+	Recording bool
 }
 
 // Event is one thing that happened on the help desk side.
@@ -105,4 +108,6 @@ type Event struct {
 	Followup protocol.FollowupOffer
 	// Activity is what the technician did (EventActivity).
 	Activity assist.Activity
+	// Recording says the session is recorded (EventSession).
+	Recording bool
 }

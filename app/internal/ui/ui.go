@@ -103,6 +103,7 @@ type UI struct {
 	// the app; tests replace it to run that work on the test goroutine.
 	dispatch func(func())
 
+	recording    bool                 // the live session is recorded (recording.go)
 	lastConsent  *consentDialog       // the consent dialog shown last
 	lastFollowup *followupDialog      // the follow-up dialog shown last (followup.go)
 	onEvent      func(helpdesk.Event) // test hook: after an event is handled
@@ -268,6 +269,7 @@ func (u *UI) watchHelpdesk() {
 					case helpdesk.EventTaken:
 						u.help.taken(ev.Technician)
 					case helpdesk.EventSession:
+						u.recording = ev.Recording // recording.go
 						u.setSession(ev.Session, ev.Technician)
 						u.showSession(ev)
 					case helpdesk.EventChat:
