@@ -87,11 +87,13 @@ func TestRecordedSessionPlaysBack(t *testing.T) {
 	if got := consoletest.VideoPixels(tb, video, halves...); !consoletest.NearColour(got[0], first) || !consoletest.NearColour(got[1], first) {
 		t.Errorf("at 1.5 s the recording shows %v, want about %v", got, first)
 	}
-	tb.Screenshot(screenshots, "history-playback")
 	seek(dur - 1.5)
 	if got := consoletest.VideoPixels(tb, video, halves...); !consoletest.NearColour(got[0], second) || !consoletest.NearColour(got[1], second) {
 		t.Errorf("at %.1f s the recording shows %v, want about %v", dur-1.5, got, second)
 	}
+	consoletest.Eval[bool](tb, `(document.querySelector('#history-detail .playback-moments').scrollIntoView({ block: 'end' }), true)`)
+	time.Sleep(300 * time.Millisecond)
+	tb.Screenshot(screenshots, "history-playback")
 	if n := consoletest.Eval[int](tb, `document.querySelectorAll('#history-detail .playback-moments li').length`); n < 4 {
 		t.Errorf("the timeline beside the recording has %d lines", n)
 	}

@@ -92,19 +92,6 @@ func viewGranted(t *testing.T, r *relay, tc *tech) (sid string, cl, con *relayte
 	return sid, cl, con
 }
 
-func (r *relay) sessionAuditDetails(sid string, action protocol.AuditAction) []string {
-	r.t.Helper()
-	evs, err := r.Store.Audit(context.Background(), store.AuditFilter{SessionID: sid, Action: action})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	var out []string
-	for _, e := range evs {
-		out = append(out, e.Detail)
-	}
-	return out
-}
-
 // TestRecordingUploadAndPlayback: with recording on, both parties'
 // session.start say so; the technician's chunks, sent in order (a retry
 // of a kept chunk changes nothing, a gap is refused with the chunk
@@ -184,10 +171,10 @@ func TestRecordingUploadAndPlayback(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") || len(body) != len(all) {
 		t.Errorf("download: %d, disposition %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
 	}
-	if got := r.sessionAuditDetails(sid, protocol.AuditRecordingDownloaded); len(got) != 2 || got[0] != "how=playback" || got[1] != "how=download" {
+	if got := r.auditDetails(protocol.AuditRecordingDownloaded); len(got) != 2 || got[0] != "tech:alex how=playback" || got[1] != "tech:alex how=download" {
 		t.Errorf("recording.downloaded events %q, want one playback and one download", got)
 	}
-	if got := r.sessionAuditDetails(sid, protocol.AuditRecordingStarted); len(got) != 1 {
+	if got := r.auditDetails(protocol.AuditRecordingStarted); len(got) != 1 {
 		t.Errorf("recording.started events %q, want 1", got)
 	}
 	var detail struct {
@@ -251,7 +238,7 @@ func TestRecordingAttacks(t *testing.T) {
 	if st, _ := alex.postChunk(r.URL, sid, 2, 6000, webm(false, 100, 'c'), "video/webm"); st != http.StatusConflict {
 		t.Errorf("chunk %s after the end: %d, want 409", server.DefaultRecordingGrace+10*time.Second, st)
 	}
-	if got := r.sessionAuditDetails(sid, protocol.AuditRecordingDownloaded); len(got) != 1 {
+	if got := r.auditDetails(protocol.AuditRecordingDownloaded); len(got) != 1 || got[0] != "tech:carl how=playback" {
 		t.Errorf("recording.downloaded events %q: want the administrator's only", got)
 	}
 
