@@ -115,6 +115,7 @@ func (l *ladder) handleSignal(m Signal) (reason protocol.EndReason, end bool, er
 	switch m.Type {
 	case SignalSessionStart:
 		l.iceServers = m.ICEServers
+		l.s.setRecording(m.Recording)
 		if m.Peer != "" {
 			l.technician = m.Peer
 		}
@@ -154,7 +155,7 @@ func (l *ladder) startAsk(p Permission) {
 	ctx, cancel := context.WithCancel(l.ctx)
 	deadline := s.cfg.Clock.Now().Add(s.cfg.ConsentTimeout)
 	l.ask = &question{id: id, perm: p, gen: s.gate.generation(), cancel: cancel, timeout: s.cfg.Clock.After(s.cfg.ConsentTimeout)}
-	req := ConsentRequest{Permission: p, Technician: l.technician, Deadline: deadline}
+	req := ConsentRequest{Permission: p, Technician: l.technician, Deadline: deadline, Recording: s.recording()}
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()

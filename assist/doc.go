@@ -17,7 +17,10 @@
 // # Consent ladder
 //
 // A session starts in StateRequested. When the technician asks to view,
-// the Consenter is asked (with the technician's display name); no answer
+// the Consenter is asked (with the technician's display name, and
+// ConsentRequest.Recording when session.start said the organisation
+// records the session: the question must then say so; every Event
+// carries Recording too, for the banner); no answer
 // within Config.ConsentTimeout (60 s) is a decline. A decline does not end
 // the session: it goes back to StateRequested, chat goes on, and a later
 // view request is asked again.

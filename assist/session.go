@@ -118,6 +118,7 @@ type Session struct {
 	files      *transfers
 	relayMax   atomic.Int64           // session.start max_file_bytes
 	technician atomic.Pointer[string] // display name, for the file questions
+	recorded   bool                   // session.start said the session is recorded
 }
 
 type command int
@@ -304,10 +305,25 @@ func (s *Session) emit(e Event) {
 	s.stateMu.Lock()
 	e.Prev, s.state = s.state, e.State
 	e.Shown, e.Displays = s.shown, s.count
+	e.Recording = s.recorded
 	s.stateMu.Unlock()
 	e.Time = s.cfg.Clock.Now()
 	s.log.Info("assist session state", "state", e.State, "prev", e.Prev, "technician", e.Technician, "reason", e.Reason, "consent", e.Consent, "shown", e.Shown, "displays", e.Displays)
 	if s.cfg.OnEvent != nil {
 		s.cfg.OnEvent(e)
 	}
+}
+
+// setRecording notes whether the organisation records this session
+// (session.start); events and consent questions carry it from then on.
+func (s *Session) setRecording(on bool) {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	s.recorded = on
+}
+
+func (s *Session) recording() bool {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	return s.recorded
 }

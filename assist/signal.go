@@ -18,7 +18,7 @@ type SignalType int
 // session.start, consent.*, signal.*, session.activity and session.end
 // messages.
 const (
-	SignalSessionStart   SignalType = iota + 1 // in: Peer, ICEServers
+	SignalSessionStart   SignalType = iota + 1 // in: Peer, ICEServers, Recording
 	SignalViewRequest                          // in: Peer (optional)
 	SignalViewGrant                            // out
 	SignalViewDeny                             // out: Consent
@@ -62,6 +62,9 @@ type Signal struct {
 	// MaxFileBytes is the largest file the session may send (SessionStart;
 	// 0: DefaultMaxFileSize).
 	MaxFileBytes int64
+	// Recording (SessionStart): the organisation records the session;
+	// the user is told before being asked to allow viewing.
+	Recording bool
 }
 
 // Signaler carries signaling messages to and from the technician. The

@@ -54,6 +54,9 @@ type Event struct {
 	State      State
 	Prev       State
 	Technician string // display name, once known
+	// Recording: the organisation records this session (from
+	// session.start), so the banner can say so.
+	Recording bool
 	// Reason says why the session ended (Ended only). The technician is
 	// told the same, except that EndNoAnswer reaches them as EndViewDenied.
 	Reason protocol.EndReason
@@ -97,6 +100,9 @@ type ConsentRequest struct {
 	Permission Permission
 	Technician string // display name of who is asking
 	Deadline   time.Time
+	// Recording: the session will be recorded (the organisation's
+	// setting); a view question must say so before the user allows.
+	Recording bool
 }
 
 // Consenter asks the user. The desktop app shows a dialog; the CLI asks on

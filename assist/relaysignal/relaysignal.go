@@ -56,7 +56,8 @@ func (s *Signaler) Recv(ctx context.Context) (assist.Signal, error) {
 func toSignal(m protocol.Message) (assist.Signal, bool) {
 	switch p := m.Payload.(type) {
 	case *protocol.SessionStart:
-		return assist.Signal{Type: assist.SignalSessionStart, Peer: p.Peer, ICEServers: iceServers(p.ICEServers), MaxFileBytes: p.MaxFileBytes}, true
+		return assist.Signal{Type: assist.SignalSessionStart, Peer: p.Peer, ICEServers: iceServers(p.ICEServers), MaxFileBytes: p.MaxFileBytes,
+			Recording: p.Recording}, true
 	case *protocol.Consent:
 		switch m.Type {
 		case protocol.TypeViewRequest:

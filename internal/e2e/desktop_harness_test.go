@@ -38,7 +38,13 @@ type liveDesktop struct {
 // startLiveDesktop starts it; mod, if set, changes the session's Config.
 func startLiveDesktop(t *testing.T, mod func(*assist.Config)) *liveDesktop {
 	t.Helper()
-	ld := &liveDesktop{t: t, relay: relaytest.Start(t), runErr: make(chan error, 1)}
+	return startLiveDesktopOn(t, mod)
+}
+
+// startLiveDesktopOn is startLiveDesktop on a relay started with opts.
+func startLiveDesktopOn(t *testing.T, mod func(*assist.Config), opts ...relaytest.Option) *liveDesktop {
+	t.Helper()
+	ld := &liveDesktop{t: t, relay: relaytest.Start(t, opts...), runErr: make(chan error, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	t.Cleanup(cancel)
 

@@ -15,6 +15,8 @@
 //	                  the guide's note, guide steps, checks, diagnostics
 //	js/quality.js     when the live picture is reduced (smaller or slower) and why
 //	js/history.js     past sessions, search, export
+//	js/recorder.js    recording a live session's screen (MediaRecorder, WebM) and uploading it in chunks
+//	js/playback.js    a recorded session's playback on its History page, with its timeline beside it
 //	js/insights.js    the Insights page: deflection funnel, guides and their steps, content gaps,
 //	                  categories, answer times, technicians; a table and CSV link per chart
 //	insights.css      its styling

@@ -137,7 +137,13 @@
 //
 // session.start carries the session id, the peer's display name, the WebRTC
 // role of the receiver and the ICE servers to use (TURN URL with time-limited
-// credentials; no public STUN server is ever configured). Then:
+// credentials; no public STUN server is ever configured), and recording:
+// true when the organisation records sessions (the relay's setting; absent
+// means false). A desktop must then tell the user that the session will be
+// recorded before it asks to allow viewing, and show it while sharing; the
+// console records the decoded screen and uploads it to the relay over the
+// HTTP API (relay/API.md, "Session recordings"), never over this socket.
+// Then:
 //
 //  1. T sends consent.view.request. C shows "NAME wants to see your screen"
 //     and answers consent.view.grant or consent.view.deny (the client treats
@@ -233,7 +239,7 @@
 // the request context as well):
 //
 //	{"v":1,"type":"session.start","session":"s-…","data":{"session_id":"s-…","request_id":"r-…",
-//	  "peer":"Alex from IT","role":"offerer",
+//	  "peer":"Alex from IT","role":"offerer","recording":true,
 //	  "ice_servers":[{"urls":["turn:relay.example.org:3478?transport=udp"],
 //	                  "username":"1767225600:s-…","credential":"base64…"}]}}
 //

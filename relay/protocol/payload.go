@@ -306,6 +306,11 @@ type SessionStart struct {
 	// MaxFileBytes is the largest file either side may send in the
 	// session (the relay operator's setting); 0: the desktop's default.
 	MaxFileBytes int64 `json:"max_file_bytes,omitempty"`
+	// Recording says the organisation records sessions: the desktop
+	// tells the user before it asks to allow viewing, and the console
+	// records the screen and uploads it to the relay (added within v1;
+	// absent means false).
+	Recording bool `json:"recording,omitempty"`
 }
 
 // SessionEnd ends a session.

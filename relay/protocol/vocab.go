@@ -100,6 +100,10 @@ const (
 	AuditTextTyped         AuditAction = AuditAction(ActivityTextTyped)
 	AuditFileToUser        AuditAction = AuditAction(ActivityFileToUser)
 	AuditFileFromUser      AuditAction = AuditAction(ActivityFileFromUser)
+	// Session recordings (relay/API.md): the first chunk the console
+	// uploaded, and each playback or download of a recording.
+	AuditRecordingStarted    AuditAction = "recording.started"
+	AuditRecordingDownloaded AuditAction = "recording.downloaded"
 )
 
 // AuditActions lists every audit action, in the order above.
@@ -112,7 +116,7 @@ func AuditActions() []AuditAction {
 		AuditGuideDraft, AuditGuidePublish, AuditGuideUnpublish, AuditGuideHide, AuditGuideUnhide, AuditGuideRevert,
 		AuditGuideVariables, AuditGuideImport,
 		AuditFollowupAnswer, AuditReopened, AuditClipboardToUser, AuditClipboardFromUser, AuditTextTyped,
-		AuditFileToUser, AuditFileFromUser}
+		AuditFileToUser, AuditFileFromUser, AuditRecordingStarted, AuditRecordingDownloaded}
 }
 
 // ActivityKind names what a technician did on the user's computer beyond

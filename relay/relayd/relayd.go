@@ -52,6 +52,9 @@ type Options struct {
 	TrustProxy     bool
 	TrustedProxies []string
 	Retention      server.Retention
+	// Recording: whether sessions are recorded and the size caps (the
+	// files go to DataDir/recordings).
+	Recording server.Recording
 	// Insights: the setting insights.search_text (NoSearchText: off).
 	Insights        server.Insights
 	Origins         []string
@@ -148,7 +151,7 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	cfg := server.Config{Store: st, SecureCookies: useTLS, PublicURL: o.PublicURL, OriginPatterns: origins, TURNSecret: secret,
 		Retention: o.Retention, TrustedProxies: proxies, HTTP: o.HTTP, MetricsToken: o.MetricsToken,
 		Sockets: o.Sockets, KeyFile: o.KeyFile, Insights: o.Insights, FollowupDelay: o.FollowupDelay,
-		MaxFileBytes: o.MaxFileMB << 20}
+		MaxFileBytes: o.MaxFileMB << 20, Recording: o.Recording}
 	var ts *turnserver.Server
 	if o.TURNListen != "" && o.TURNListen != "off" {
 		tcfg, tlsHost, err := turnConfig(o, secret)

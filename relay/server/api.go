@@ -100,7 +100,8 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/admin/users", s.authed(true, s.handleCreateUser))
 	mux.HandleFunc("PATCH /api/admin/users/{id}", s.authed(true, s.handleUpdateUser))
 
-	s.guideRoutes(mux) // api_guides.go
+	s.guideRoutes(mux)     // api_guides.go
+	s.recordingRoutes(mux) // recordings.go
 }
 
 // apiCode is the error code of a JSON API error reply (relay/API.md).

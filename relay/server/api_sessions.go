@@ -151,7 +151,8 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request, p princip
 		timeline = []store.AuditEvent{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"session": recs[0], "request": queueItem(req, false), "transcript": chat, "timeline": timeline,
-		"followup": s.sessionFollowup(ctx, x.RequestID, x.ID)}) // followup.go
+		"followup":  s.sessionFollowup(ctx, x.RequestID, x.ID), // followup.go
+		"recording": s.sessionRecording(ctx, x, p)})            // recordings.go
 }
 
 func (s *Server) handleEndSession(w http.ResponseWriter, r *http.Request, p principal) {

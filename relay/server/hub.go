@@ -25,6 +25,9 @@ type hub struct {
 	maxFileBytes int64
 	guard        *socketGuard
 	log          *slog.Logger
+	// recording: every session is recorded (Config.Recording); both
+	// parties' session.start say so.
+	recording bool
 	// incomplete tells consoles that a queue message could not be sent.
 	incomplete []byte
 
@@ -340,6 +343,7 @@ func (h *hub) attachLocked(ls *liveSession, c *clientConn) {
 	c.enqueue(h.encode(protocol.TypeSessionStart, "", ls.id, &protocol.SessionStart{
 		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.techName, Role: protocol.RoleOfferer, ICEServers: h.ice(ls.id, turnPartyUser),
 		MaxFileBytes: h.maxFileBytes,
+		Recording:    h.recording,
 	}))
 }
 
@@ -351,6 +355,7 @@ func (h *hub) techStartLocked(ls *liveSession) []byte {
 	start := protocol.SessionStart{
 		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.peerName(), Role: protocol.RoleAnswerer, ICEServers: h.ice(ls.id, turnPartyTech), Request: &it,
 		MaxFileBytes: h.maxFileBytes,
+		Recording:    h.recording,
 	}
 	if b := h.encode(protocol.TypeSessionStart, "", ls.id, &start); b != nil {
 		return b

@@ -29,6 +29,9 @@ type Retention struct {
 	Audit time.Duration
 	// Outcomes: anonymous self-help outcomes; default 365 days.
 	Outcomes time.Duration
+	// Recordings: session recordings, by their last chunk; default 30
+	// days. A recording goes with its session record at the latest.
+	Recordings time.Duration
 	// Interval: how often the job runs (also once at start); default 1 h.
 	Interval time.Duration
 }
@@ -53,6 +56,7 @@ func (r *Retention) setDefaults() {
 	def(&r.Sessions, DefaultSessionRetention)
 	def(&r.Audit, DefaultAuditRetention)
 	def(&r.Outcomes, DefaultOutcomeRetention)
+	def(&r.Recordings, DefaultRecordingRetention)
 	if r.Interval <= 0 {
 		r.Interval = time.Hour
 	}
@@ -99,6 +103,12 @@ func (s *Server) Prune(ctx context.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if n, err := s.pruneRecordings(ctx, cutoff(now, rt.Recordings)); err != nil { // recordings.go
+		return err
+	} else if n > 0 {
+		s.m.pruned.WithLabelValues("recordings").Add(float64(n))
+		s.log.Info("pruned old recordings", "recordings", n)
 	}
 	if res != (store.PruneResult{}) {
 		s.log.Info("pruned old records", "chat", res.Chat, "sessions", res.Sessions, "requests", res.Requests, "audit", res.Audit, "outcomes", res.Outcomes)

@@ -87,6 +87,9 @@ type Config struct {
 
 	// Retention says how long each kind of record is kept (see Retention).
 	Retention Retention
+	// Recording is whether sessions are recorded, where and how much
+	// (recordings.go).
+	Recording Recording
 	// PingInterval is the WebSocket keep-alive period; default 30 s.
 	PingInterval time.Duration
 	// WriteTimeout bounds every WebSocket write; default 10 s.
@@ -196,6 +199,7 @@ type Server struct {
 	acct *accounts  // hash gate, key-file secrets, re-auth throttle (users.go)
 
 	turnPeers turnPeers // candidate addresses per session, for the TURN server (turnpeers.go)
+	rec       *recorder // session recordings (recordings.go)
 
 	codeLimiter *codes.Limiter
 	accountLock *limit.Keyed // failed logins per account name
@@ -308,6 +312,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		cancel()
 		return nil, err
 	}
+	if err := s.initRecordings(ctx); err != nil {
+		cancel()
+		return nil, err
+	}
 	if s.guides, err = newGuideLib(st); err != nil {
 		cancel()
 		return nil, err
@@ -320,6 +328,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.hub = newHub(s.encode, s.iceServers, waiting)
 	s.hub.maxFileBytes = cfg.MaxFileBytes
+	s.hub.recording = s.cfg.Recording.Enabled
 	for id, addr := range addrs {
 		s.hub.noteWaitingAddr(id, addr)
 	}

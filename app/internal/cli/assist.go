@@ -262,6 +262,9 @@ func (t *terminal) Ask(ctx context.Context, req assist.ConsentRequest) (bool, er
 	case assist.PermissionControl:
 		t.out.printf("%s wants to control your mouse and keyboard. Allow? [y/N] ", who)
 	default:
+		if req.Recording {
+			t.out.printf("This session will be recorded. ")
+		}
 		t.out.printf("%s wants to see your screen. Allow? [y/N] ", who)
 	}
 	select {

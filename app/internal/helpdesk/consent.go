@@ -27,7 +27,7 @@ func (d *Desk) ask(ctx context.Context, req assist.ConsentRequest) (bool, error)
 	if req.Permission == assist.PermissionControl {
 		kind = ConsentControl
 	}
-	d.emit(Event{Kind: EventConsent, Consent: ConsentRequest{Kind: kind, Technician: req.Technician, ID: id}})
+	d.emit(Event{Kind: EventConsent, Consent: ConsentRequest{Kind: kind, Technician: req.Technician, ID: id, Recording: req.Recording}})
 	select {
 	case ok := <-ch:
 		return ok, nil

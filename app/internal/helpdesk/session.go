@@ -88,7 +88,7 @@ func (d *Desk) onSessionEvent(e assist.Event) {
 		d.live = true // session.start named who is connecting
 		d.mu.Unlock()
 	}
-	ev := Event{Kind: EventSession, Technician: e.Technician, Shown: e.Shown, Displays: e.Displays}
+	ev := Event{Kind: EventSession, Technician: e.Technician, Shown: e.Shown, Displays: e.Displays, Recording: e.Recording}
 	if e.Prev == e.State && (e.State == assist.StateViewing || e.State == assist.StateControlling) {
 		// Only the screen shown changed (or is now known).
 		ev.Kind, ev.Session = EventScreen, SessionViewing

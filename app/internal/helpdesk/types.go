@@ -87,6 +87,9 @@ type ConsentRequest struct {
 	Technician string // display name, e.g. "Alex (IT)"
 	// ID identifies the request when answering.
 	ID string
+	// Recording: the organisation records the session; the question
+	// must say so.
+	Recording bool
 }
 
 // Event is one thing that happened on the help desk side.
@@ -124,4 +127,6 @@ type Event struct {
 	// viewing, EventScreen): an index from 0, or AllScreens;
 	// Displays is how many screens the user has (0: not known yet).
 	Shown, Displays int
+	// Recording says the session is recorded (EventSession).
+	Recording bool
 }

@@ -106,6 +106,7 @@ func (u *UI) showConsent(req helpdesk.ConsentRequest) *consentDialog {
 		title = lang.L("{{.Who}} wants to see your screen", map[string]any{"Who": who})
 		what = lang.L("If you allow it, {{.Who}} will see everything on your screen, live. They cannot click or type unless you allow that separately. You can stop sharing at any moment.", map[string]any{"Who": who})
 		allowText = lang.L("Allow viewing")
+		what = recordingNotice(req.Recording) + what // recording.go
 	}
 	c := &consentDialog{stop: make(chan struct{})}
 	c.answer = func(allow bool) {
@@ -215,6 +216,9 @@ func (u *UI) setSession(state helpdesk.SessionState, technician string) {
 			right.Add(take)
 		}
 		right.Add(stop)
+		if mark := u.recordingMark(); mark != nil { // recording.go
+			right.Objects = append([]fyne.CanvasObject{mark}, right.Objects...)
+		}
 		u.banner.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.VisibilityIcon()), right, label))
 		u.win.SetTitle(msg + " — Lifeline")
 	default:

@@ -113,6 +113,7 @@ type UI struct {
 	transfers  map[uint32]*transferRow
 	lastFile   *fileDialog // the file question shown last
 
+	recording    bool                 // the live session is recorded (recording.go)
 	lastConsent  *consentDialog       // the consent dialog shown last
 	lastFollowup *followupDialog      // the follow-up dialog shown last (followup.go)
 	onEvent      func(helpdesk.Event) // test hook: after an event is handled
@@ -281,6 +282,7 @@ func (u *UI) watchHelpdesk() {
 						u.technician = ev.Technician
 						u.chatPanel.fileButton(ev.Session == helpdesk.SessionViewing || ev.Session == helpdesk.SessionControlling)
 						u.setSharedScreen(ev.Shown, ev.Displays)
+						u.recording = ev.Recording // recording.go
 						u.setSession(ev.Session, ev.Technician)
 						u.showSession(ev)
 					case helpdesk.EventScreen:

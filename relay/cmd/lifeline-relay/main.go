@@ -158,9 +158,13 @@ func serveOptions(args []string) (relayd.Options, *slog.Logger, error) {
 		{"sessions", server.DefaultSessionRetention, "keep ended sessions, notes and closed requests (names, contacts, descriptions) this long"},
 		{"audit", server.DefaultAuditRetention, "keep the audit log this long"},
 		{"outcomes", server.DefaultOutcomeRetention, "keep anonymous self-help outcomes and insight events this long"},
+		{"recordings", server.DefaultRecordingRetention, "keep session recordings this long (after their last chunk; never longer than their session record)"},
 	} {
 		retention[r.name] = fs.Duration("retention-"+r.name, r.def, r.what+" (0 keeps forever)")
 	}
+	fs.BoolVar(&o.Recording.Enabled, "record-sessions", false, "record every session: the user is told before allowing viewing, the technician's browser uploads the screen as WebM to the data dir")
+	maxChunkMiB := fs.Int64("recording-max-chunk-mib", server.DefaultRecordingMaxChunk>>20, "largest recording chunk a console may upload, in MiB")
+	maxRecMiB := fs.Int64("recording-max-session-mib", server.DefaultRecordingMaxSession>>20, "largest recording of one session, in MiB; the console stops recording there")
 	searchText := fs.Bool("insights-search-text", true, "let desktops report what people typed in self-help search (content gaps on the Insights page); false: they omit it and the relay drops it")
 	fs.Int64Var(&o.MaxFileMB, "max-file-mb", server.DefaultMaxFileBytes>>20, "largest file a technician and a user may send each other in a session, in MiB")
 	fs.DurationVar(&o.FollowupDelay, "followup-delay", server.DefaultFollowupDelay, "ask the person whether the problem is still fixed this long after a session resolved it")
@@ -188,7 +192,9 @@ func serveOptions(args []string) (relayd.Options, *slog.Logger, error) {
 		return d
 	}
 	o.Retention = server.Retention{Waiting: forever(*retention["waiting"]), Transcripts: forever(*retention["transcripts"]),
-		Sessions: forever(*retention["sessions"]), Audit: forever(*retention["audit"]), Outcomes: forever(*retention["outcomes"])}
+		Sessions: forever(*retention["sessions"]), Audit: forever(*retention["audit"]), Outcomes: forever(*retention["outcomes"]),
+		Recordings: forever(*retention["recordings"])}
+	o.Recording.MaxChunk, o.Recording.MaxSession = *maxChunkMiB<<20, *maxRecMiB<<20
 	log, err := newLogger(logLevel, logFormat)
 	if err != nil {
 		return o, nil, err

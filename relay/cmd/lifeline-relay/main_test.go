@@ -61,6 +61,15 @@ func TestServeOptions(t *testing.T) {
 	if o.Retention.Transcripts >= 0 || o.Retention.Waiting != 48*time.Hour || o.Retention.Sessions != server.DefaultSessionRetention {
 		t.Errorf("retention %+v: want transcripts forever (negative), waiting 48h, sessions the default", o.Retention)
 	}
+	if o.Recording.Enabled || o.Recording.MaxChunk != server.DefaultRecordingMaxChunk || o.Retention.Recordings != server.DefaultRecordingRetention {
+		t.Errorf("recording %+v, kept %s: want off, the default caps and retention", o.Recording, o.Retention.Recordings)
+	}
+	t.Setenv("LIFELINE_RECORD_SESSIONS", "true")
+	if o, _, err := serveOptions([]string{"--retention-recordings", "2160h", "--recording-max-session-mib", "512"}); err != nil ||
+		!o.Recording.Enabled || o.Retention.Recordings != 90*24*time.Hour || o.Recording.MaxSession != 512<<20 {
+		t.Errorf("recording options %+v, kept %s, %v", o.Recording, o.Retention.Recordings, err)
+	}
+	os.Unsetenv("LIFELINE_RECORD_SESSIONS")
 	if !o.TrustProxy || len(o.TrustedProxies) != 2 {
 		t.Errorf("proxies %v %v", o.TrustProxy, o.TrustedProxies)
 	}

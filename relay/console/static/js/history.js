@@ -5,6 +5,7 @@ import { get, query } from './api.js';
 import { renderContext, splitDescription } from './context.js';
 import { endWords, actorName, eventWords, detailWords, namesReady } from './words.js';
 import { startFromSession } from './guides.js';
+import { renderPlayback } from './playback.js';
 
 export function init() {
   $('#history-form').addEventListener('submit', (e) => { e.preventDefault(); search(); });
@@ -78,6 +79,7 @@ async function detail(id) {
     pane.replaceChildren(
       el('h2', {}, 'Session with ', el('span', { text: s.user_name || 'user' })),
       facts,
+      renderPlayback(d), // the recording, if the session was recorded
       el('h3', { text: 'Resolution notes' }),
       el('p', { class: 'notes', text: s.notes || 'No notes yet.' }),
       el('button', { type: 'button', class: 'small h-guide', onclick: () => startFromSession({ sessionId: s.id, peer: s.user_name,

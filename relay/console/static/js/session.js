@@ -11,6 +11,7 @@ import { QualityWatch, videoSample } from './quality.js';
 import { ControlTools } from './session-tools.js';
 import { FileTools } from './session-files.js';
 import * as fp from './fileproto.js';
+import { Recorder } from './recorder.js';
 import { ConsentReason, EndReason, ErrorCode } from './vocab.js';
 
 export const CATEGORIES = ['Printing', 'Network / Wi-Fi', 'Email / Outlook', 'Accounts / passwords', 'Hardware',
@@ -74,6 +75,8 @@ export class LiveSession {
     this.files = new FileTools(this);
     this.files.maxBytes = Number(start.max_file_bytes) || 0;
     this.displays = null; // the desktop's last Displays message (inputproto.decode)
+    // The organisation records sessions: recorder.js records the live screen.
+    this.recorder = start.recording ? new Recorder(this.id) : null;
     this.build();
     this.setStatus(`Session with ${this.peer} started.`);
     if (autoView) this.askView();
@@ -122,7 +125,7 @@ export class LiveSession {
         el('div', { class: 'session-head' },
           el('h2', {}, 'Session with ', el('span', { class: 'peer', text: peer })),
           this.statusEl),
-        el('div', { class: 'toolbar' }, this.viewBtn, this.controlBtn, this.indicator, el('span', { class: 'spacer' }), this.fitBtn, this.endBtn),
+        el('div', { class: 'toolbar' }, this.viewBtn, this.controlBtn, this.indicator, this.recorder && this.recorder.mark, el('span', { class: 'spacer' }), this.fitBtn, this.endBtn),
         this.tools.keys, this.qualityEl, this.picker, this.screen, this.hint),
       el('aside', { class: 'session-side' },
         this.closeout,
@@ -278,6 +281,7 @@ export class LiveSession {
       this.screen.classList.add('has-video');
       clearInterval(this.qualityTimer);
       this.qualityTimer = setInterval(() => this.sampleQuality(), qualityEveryMS);
+      if (this.recorder && !this.ended) this.recorder.start(this.video);
       if (!this.ended) this.setStatus(this.controlState === 'granted' ? `You have control of ${this.peer}'s screen.` : `You can see ${this.peer}'s screen.`, 'ok');
     }, { once: true });
     pc.ondatachannel = (e) => {
@@ -589,6 +593,7 @@ export class LiveSession {
     this.files.close();
     this.ended = true;
     this.endReason = reason || '';
+    if (this.recorder) this.recorder.stop(); // the last slice, then the upload of what is left
     this.closePeer();
     this.placeholder.textContent = 'The session has ended.';
     this.closeout.hidden = false;

@@ -72,6 +72,8 @@ export const AuditAction = Object.freeze({
   TextTyped: 'text.typed',
   FileToUser: 'file.to_user',
   FileFromUser: 'file.from_user',
+  RecordingStarted: 'recording.started',
+  RecordingDownloaded: 'recording.downloaded',
 });
 
 /** The code of a relay error message (protocol.ErrorCode, protocol.ErrorCodes). */

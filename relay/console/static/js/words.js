@@ -124,6 +124,8 @@ const auditWords = {
   [AuditAction.TextTyped]: (who) => `The technician typed text on ${who}'s computer`,
   [AuditAction.FileToUser]: (who) => `${who} saved a file the technician sent`,
   [AuditAction.FileFromUser]: (who) => `${who} sent a file to the technician`,
+  [AuditAction.RecordingStarted]: (who) => `${who}'s console started recording the session`,
+  [AuditAction.RecordingDownloaded]: (who) => `${who} opened the session's recording`,
 };
 
 /** sizeWords says a number of bytes for people: "2.4 MB", "512 bytes". */
@@ -173,6 +175,7 @@ export function detailWords(detail) {
       try { name = JSON.parse(`"${f[1]}"`); } catch { /* shown as stored */ }
       return `${name}, ${sizeWords(Number(f[2]))}, SHA-256 ${f[3]}`;
     }
+    case 'how': return value === 'download' ? 'Downloaded the file' : 'Played it in the console';
     case 'user': {
       const [user, ...changes] = value.split(' ');
       return `Technician ${actorName(`tech:${user}`)}${changes.length ? `: ${changes.join(' ').replaceAll(',', ', ')}` : ''}`;
