@@ -2,6 +2,7 @@ package assist
 
 import (
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -175,7 +176,11 @@ func TestGateTypingStopsOnRevoke(t *testing.T) {
 		inj.step <- struct{}{}
 	}
 	withdrawn := make(chan struct{})
+	before := g.withdrawals.Load()
 	go func() { g.withdraw(); close(withdrawn) }()
+	for g.withdrawals.Load() == before { // withdraw has begun
+		runtime.Gosched()
+	}
 	// Let characters through until withdraw has returned.
 	for waiting := true; waiting; {
 		select {

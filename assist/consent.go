@@ -374,6 +374,12 @@ func (l *ladder) switchDisplay(d uint8) {
 	s.setShown(want, len(l.displays))
 	l.announce()
 	s.emit(Event{State: s.State(), Technician: l.technician})
+	// What the technician sees changed: the relay audits it.
+	name := "all displays"
+	if want != AllDisplays {
+		name = fmt.Sprintf("Display %d (%s)", want+1, l.displays[want].Name)
+	}
+	l.pump.send(Signal{Type: SignalActivity, Activity: protocol.SessionActivity{Kind: protocol.ActivityDisplayShown, Name: name}})
 }
 
 // announce sends the technician the displays offered and which is shown.

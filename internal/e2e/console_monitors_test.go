@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -15,6 +16,8 @@ import (
 	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/store"
 )
 
 // The two monitors of TestConsoleSwitchesMonitors, side by side on one
@@ -117,6 +120,18 @@ func TestConsoleSwitchesMonitors(t *testing.T) {
 	st := sess.Stats()
 	if st.DisplaySwitches != 3 || st.DisplayDropped != 0 {
 		t.Errorf("desktop stats %+v, want 3 display switches", st)
+	}
+	// Each switch is in the audit log, naming the screen shown.
+	var shown []string
+	audited, err := ld.relay.Store.Audit(context.Background(), store.AuditFilter{Action: protocol.AuditDisplayShown})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range audited {
+		shown = append(shown, e.Detail)
+	}
+	if want := []string{`display="Display 2 (M1)"`, `display="all displays"`, `display="Display 2 (M1)"`}; fmt.Sprint(shown) != fmt.Sprint(want) {
+		t.Errorf("audited switches %q, want %q", shown, want)
 	}
 	if n := len(ld.consents()); n != 2 {
 		t.Errorf("the user was asked %d times, want twice (view, control)", n)

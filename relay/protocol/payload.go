@@ -383,7 +383,8 @@ func (c *Chat) Validate() error {
 type SessionActivity struct {
 	Kind  ActivityKind `json:"kind"`
 	Chars int          `json:"chars,omitempty"` // text kinds: characters (Unicode code points) of text
-	// File kinds: the file's name, size and SHA-256 (64 hex digits).
+	// File kinds: the file's name, size and SHA-256 (64 hex digits);
+	// display.shown: the name of the screen now shown.
 	Name   string `json:"name,omitempty"`
 	Bytes  int64  `json:"bytes,omitempty"`
 	SHA256 string `json:"sha256,omitempty"`
@@ -404,11 +405,16 @@ func (a *SessionActivity) Validate() error {
 	if a.Chars < 0 || a.Chars > MaxActivityChars {
 		return fmt.Errorf("chars %d is not in 0..%d", a.Chars, MaxActivityChars)
 	}
-	if a.Kind.IsFileActivity() {
+	switch {
+	case a.Kind.IsFileActivity():
 		if a.Chars != 0 || a.Name == "" || a.Bytes < 0 || !sha256Hex.MatchString(a.SHA256) {
 			return fmt.Errorf("a file activity needs name, bytes and a sha256 of 64 hex digits, and no chars")
 		}
-	} else if a.Name != "" || a.Bytes != 0 || a.SHA256 != "" {
+	case a.Kind == ActivityDisplayShown:
+		if a.Name == "" || a.Chars != 0 || a.Bytes != 0 || a.SHA256 != "" {
+			return fmt.Errorf("%s carries the display's name only", a.Kind)
+		}
+	case a.Name != "" || a.Bytes != 0 || a.SHA256 != "":
 		return fmt.Errorf("%s carries chars, not a file", a.Kind)
 	}
 	return errors.Join(check("name", a.Name, MaxShortText, false), check("by", a.By, MaxShortText, false))

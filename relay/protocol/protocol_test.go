@@ -236,6 +236,9 @@ func TestSessionActivityValidate(t *testing.T) {
 		{SessionActivity{Kind: ActivityFileToUser, Name: "a", Bytes: 10, SHA256: strings.Repeat("AB", 32)}, false},
 		{SessionActivity{Kind: ActivityFileToUser, Name: "a", Chars: 3, SHA256: strings.Repeat("ab", 32)}, false},
 		{SessionActivity{Kind: ActivityTextTyped, Chars: 3, Name: "a"}, false},
+		{SessionActivity{Kind: ActivityDisplayShown, Name: "Display 2 (M1)"}, true},
+		{SessionActivity{Kind: ActivityDisplayShown}, false},
+		{SessionActivity{Kind: ActivityDisplayShown, Name: "x", Chars: 1}, false},
 	} {
 		if err := tc.a.Validate(); (err == nil) != tc.ok {
 			t.Errorf("Validate(%+v) = %v, want ok %v", tc.a, err, tc.ok)

@@ -100,6 +100,7 @@ const (
 	AuditTextTyped         AuditAction = AuditAction(ActivityTextTyped)
 	AuditFileToUser        AuditAction = AuditAction(ActivityFileToUser)
 	AuditFileFromUser      AuditAction = AuditAction(ActivityFileFromUser)
+	AuditDisplayShown      AuditAction = AuditAction(ActivityDisplayShown)
 	// Session recordings (relay/API.md): the first chunk the console
 	// uploaded, and each playback or download of a recording.
 	AuditRecordingStarted    AuditAction = "recording.started"
@@ -116,7 +117,7 @@ func AuditActions() []AuditAction {
 		AuditGuideDraft, AuditGuidePublish, AuditGuideUnpublish, AuditGuideHide, AuditGuideUnhide, AuditGuideRevert,
 		AuditGuideVariables, AuditGuideImport,
 		AuditFollowupAnswer, AuditReopened, AuditClipboardToUser, AuditClipboardFromUser, AuditTextTyped,
-		AuditFileToUser, AuditFileFromUser, AuditRecordingStarted, AuditRecordingDownloaded}
+		AuditFileToUser, AuditFileFromUser, AuditDisplayShown, AuditRecordingStarted, AuditRecordingDownloaded}
 }
 
 // ActivityKind names what a technician did on the user's computer beyond
@@ -133,11 +134,19 @@ const (
 	ActivityTextTyped         ActivityKind = "text.typed"          // the technician's text was typed on the user's keyboard
 	ActivityFileToUser        ActivityKind = "file.to_user"        // the user saved a file the technician sent
 	ActivityFileFromUser      ActivityKind = "file.from_user"      // a file the user chose reached the technician
+	ActivityDisplayShown      ActivityKind = "display.shown"       // the technician switched to another of the user's screens
 )
 
 // ActivityKinds lists every activity kind, in the order above.
 func ActivityKinds() []ActivityKind {
-	return []ActivityKind{ActivityClipboardToUser, ActivityClipboardFromUser, ActivityTextTyped, ActivityFileToUser, ActivityFileFromUser}
+	return []ActivityKind{ActivityClipboardToUser, ActivityClipboardFromUser, ActivityTextTyped, ActivityFileToUser, ActivityFileFromUser,
+		ActivityDisplayShown}
+}
+
+// NeedsControl reports whether k happens only while the technician has
+// control (the clipboard, typed text); the others need viewing.
+func (k ActivityKind) NeedsControl() bool {
+	return k == ActivityClipboardToUser || k == ActivityClipboardFromUser || k == ActivityTextTyped
 }
 
 // IsFileActivity reports whether k is a file transfer (which needs viewing,

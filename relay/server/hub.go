@@ -384,10 +384,10 @@ func (h *hub) admitMessage(ls *liveSession, fromTech bool, m protocol.Message, n
 		return nil, why
 	}
 	if a, ok := m.Payload.(*protocol.SessionActivity); ok {
-		if a.Kind.IsFileActivity() && !ls.viewGranted {
-			return nil, "the user has not allowed viewing"
-		} else if !a.Kind.IsFileActivity() && !ls.controlGranted {
+		if a.Kind.NeedsControl() && !ls.controlGranted {
 			return nil, "the technician does not have control"
+		} else if !ls.viewGranted {
+			return nil, "the user has not allowed viewing"
 		}
 	}
 	sender := ls.userName

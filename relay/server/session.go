@@ -270,6 +270,9 @@ func activityDetail(a *protocol.SessionActivity) string {
 	if a.Kind.IsFileActivity() {
 		return fmt.Sprintf("file=%q size=%d sha256=%s", a.Name, a.Bytes, a.SHA256)
 	}
+	if a.Kind == protocol.ActivityDisplayShown {
+		return fmt.Sprintf("display=%q", a.Name)
+	}
 	return fmt.Sprintf("chars=%d", a.Chars)
 }
 

@@ -109,7 +109,7 @@ func cmdAssist(ctx context.Context, args []string, org orgconfig.Config, stdin i
 			if e.Technician != "" {
 				technician = e.Technician
 			}
-			if e.Prev == e.State { // only the screen shown changed
+			if e.Prev == e.State && (e.State == assist.StateViewing || e.State == assist.StateControlling) { // only the screen shown changed
 				if e.Shown == assist.AllDisplays {
 					out.printf("%s can see all your screens.\n", technician)
 				} else if e.Displays > 1 {

@@ -72,6 +72,7 @@ export const AuditAction = Object.freeze({
   TextTyped: 'text.typed',
   FileToUser: 'file.to_user',
   FileFromUser: 'file.from_user',
+  DisplayShown: 'display.shown',
   RecordingStarted: 'recording.started',
   RecordingDownloaded: 'recording.downloaded',
 });
@@ -135,4 +136,5 @@ export const ActivityKind = Object.freeze({
   TextTyped: 'text.typed',
   FileToUser: 'file.to_user',
   FileFromUser: 'file.from_user',
+  DisplayShown: 'display.shown',
 });

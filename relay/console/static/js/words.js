@@ -124,6 +124,7 @@ const auditWords = {
   [AuditAction.TextTyped]: (who) => `The technician typed text on ${who}'s computer`,
   [AuditAction.FileToUser]: (who) => `${who} saved a file the technician sent`,
   [AuditAction.FileFromUser]: (who) => `${who} sent a file to the technician`,
+  [AuditAction.DisplayShown]: (who) => `The technician switched to another of ${who}'s screens`,
   [AuditAction.RecordingStarted]: (who) => `${who}'s console started recording the session`,
   [AuditAction.RecordingDownloaded]: (who) => `${who} opened the session's recording`,
 };
@@ -174,6 +175,11 @@ export function detailWords(detail) {
       let name = f[1];
       try { name = JSON.parse(`"${f[1]}"`); } catch { /* shown as stored */ }
       return `${name}, ${sizeWords(Number(f[2]))}, SHA-256 ${f[3]}`;
+    }
+    case 'display': {
+      let name = value;
+      try { name = JSON.parse(value); } catch { /* shown as stored */ }
+      return `Showing: ${name}`;
     }
     case 'how': return value === 'download' ? 'Downloaded the file' : 'Played it in the console';
     case 'user': {
