@@ -1,7 +1,6 @@
 package windows_test
 
 import (
-	"context"
 	"image"
 	"image/color"
 	"image/draw"
@@ -18,8 +17,6 @@ import (
 	"github.com/lifeline-desk/lifeline/internal/winetest"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
-	"github.com/lifeline-desk/lifeline/relay/relaytest"
-	"github.com/lifeline-desk/lifeline/relay/server"
 )
 
 // The monitors of TestLiveSessionMonitorUnderWine, in X root-window
@@ -49,24 +46,9 @@ func TestLiveSessionMonitorUnderWine(t *testing.T) {
 	draw.Draw(img, image.Rect(half, monLeft.Min.Y, monLeft.Max.X, monLeft.Max.Y), image.NewUniform(rightColour), image.Point{}, draw.Src)
 	xtest.Paint(t, d, img)
 
-	r := relaytest.Start(t, relaytest.WithTURN(), relaytest.WithConfig(func(c *server.Config) {
-		c.TURNURLs = append(c.TURNURLs, strings.Replace(c.TURNURLs[0], "transport=udp", "transport=tcp", 1))
-	}))
-	tb := consoletest.OpenTab(t, 5*time.Minute)
-	tb.SignIn(r.URL, relaytest.Username, relaytest.Password)
-	tb.Click("#code-new")
-	tb.Wait("the code", `!document.querySelector('#code-active').hidden`, 10*time.Second)
-	code := strings.Join(strings.Fields(tb.Text("#code-digits")), "")
-
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	a := startAssist(t, p.Command(ctx, d, exe, "assist", "--relay", r.URL, "--code", code, "--name", "Ana Silva", "--display", "1", "--verbose"), cancel)
-	tb.Wait("the session", `!document.querySelector('#view-session').hidden && document.querySelector('.session:not([hidden]) .peer')?.textContent === 'Ana Silva'`, 90*time.Second)
-	a.waitOutput("wants to see your screen. Allow? [y/N]", 1, 30*time.Second)
-	a.answer("y")
+	ws := startWineSession(t, p, d, exe, "--display", "1")
+	tb, a := ws.tb, ws.a
 	video := consoletest.SessionVideo
-	if !tb.Poll(video+` && `+video+`.videoWidth > 0 && `+video+`.getVideoPlaybackQuality().totalVideoFrames > 0`, 60*time.Second) {
-		t.Fatalf("no decoded video 60 s after the user allowed viewing\nlifeline.exe: %s\npage: %s", a.output(), tb.PageText())
-	}
 	if w, h := consoletest.Eval[int](tb, video+`.videoWidth`), consoletest.Eval[int](tb, video+`.videoHeight`); w != monLeft.Dx() || h != monLeft.Dy() {
 		t.Errorf("video is %d×%d, want the left monitor's %d×%d", w, h, monLeft.Dx(), monLeft.Dy())
 	}

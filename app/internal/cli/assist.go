@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lifeline-desk/lifeline/app/internal/bootstrap"
+	"github.com/lifeline-desk/lifeline/app/internal/helpdesk"
 	"github.com/lifeline-desk/lifeline/app/internal/orgconfig"
 	"github.com/lifeline-desk/lifeline/app/internal/plainerr"
 	"github.com/lifeline-desk/lifeline/assist"
@@ -95,6 +96,8 @@ func cmdAssist(ctx context.Context, args []string, org orgconfig.Config, stdin i
 			}
 		}),
 		Consenter: term,
+		Files:     term,
+		OnFile:    func(e assist.FileEvent) { fileEvent(out, e) },
 		OnActivity: func(a assist.Activity) {
 			switch a.Kind {
 			case protocol.ActivityClipboardToUser:
@@ -224,7 +227,7 @@ func newTerminal(stdin io.Reader, out *printer) *terminal {
 	go func() {
 		sc := bufio.NewScanner(stdin)
 		for sc.Scan() {
-			line := strings.ToLower(strings.TrimSpace(sc.Text()))
+			line := strings.TrimSpace(sc.Text())
 			t.mu.Lock()
 			ans := t.pending
 			t.pending = nil
@@ -232,21 +235,18 @@ func newTerminal(stdin io.Reader, out *printer) *terminal {
 			t.mu.Unlock()
 			switch {
 			case ans != nil:
-				ans <- line
+				ans <- line // as typed: a question may want a path
 			case cmd != nil && line != "":
-				cmd(line)
+				cmd(strings.ToLower(line))
 			}
 		}
 	}()
 	return t
 }
 
-// Ask implements assist.Consenter: the default is no.
-func (t *terminal) Ask(ctx context.Context, req assist.ConsentRequest) (bool, error) {
-	who := req.Technician
-	if who == "" {
-		who = "The technician"
-	}
+// question prints prompt and waits for the next line typed; false when
+// ctx ended first.
+func (t *terminal) question(ctx context.Context, prompt string) (string, bool) {
 	ans := make(chan string, 1)
 	t.mu.Lock()
 	t.pending = ans
@@ -258,24 +258,96 @@ func (t *terminal) Ask(ctx context.Context, req assist.ConsentRequest) (bool, er
 		}
 		t.mu.Unlock()
 	}()
-	switch req.Permission {
-	case assist.PermissionControl:
-		t.out.printf("%s wants to control your mouse and keyboard. Allow? [y/N] ", who)
-	default:
-		if req.Recording {
-			t.out.printf("This session will be recorded. ")
-		}
-		t.out.printf("%s wants to see your screen. Allow? [y/N] ", who)
-	}
+	t.out.printf("%s", prompt)
 	select {
 	case a := <-ans:
-		ok := a == "y" || a == "yes"
-		if !ok {
-			t.out.printf("Declined.\n")
-		}
-		return ok, nil
+		return a, true
 	case <-ctx.Done():
+		return "", false
+	}
+}
+
+func yes(answer string) bool {
+	a := strings.ToLower(answer)
+	return a == "y" || a == "yes"
+}
+
+// Ask implements assist.Consenter: the default is no.
+func (t *terminal) Ask(ctx context.Context, req assist.ConsentRequest) (bool, error) {
+	who := req.Technician
+	if who == "" {
+		who = "The technician"
+	}
+	var prompt string
+	switch req.Permission {
+	case assist.PermissionControl:
+		prompt = fmt.Sprintf("%s wants to control your mouse and keyboard. Allow? [y/N] ", who)
+	default:
+		if req.Recording {
+			prompt = "This session will be recorded. "
+		}
+		prompt += fmt.Sprintf("%s wants to see your screen. Allow? [y/N] ", who)
+	}
+	a, ok := t.question(ctx, prompt)
+	if !ok {
 		t.out.printf("\nNo answer: declined.\n")
 		return false, ctx.Err()
+	}
+	if !yes(a) {
+		t.out.printf("Declined.\n")
+		return false, nil
+	}
+	return true, nil
+}
+
+// AcceptFile implements assist.FileConsenter: yes saves the file in the
+// Downloads folder, under a name not taken yet.
+func (t *terminal) AcceptFile(ctx context.Context, o assist.FileOffer) (string, error) {
+	a, ok := t.question(ctx, fmt.Sprintf("%s wants to send you %s (%d bytes). Save it in your Downloads folder? [y/N] ", o.Technician, o.Name, o.Size))
+	if !ok || !yes(a) {
+		t.out.printf("Not accepted.\n")
+		return "", ctx.Err()
+	}
+	dir, err := helpdesk.DownloadsDir()
+	if err != nil {
+		return "", err
+	}
+	return helpdesk.FreePath(dir, o.Name)
+}
+
+// PickFile implements assist.FileConsenter: the person types the path.
+func (t *terminal) PickFile(ctx context.Context, technician string) (string, error) {
+	for {
+		a, ok := t.question(ctx, fmt.Sprintf("%s asks you for a file. Type the path of the file to send, or just Enter to send none: ", technician))
+		if !ok || a == "" {
+			t.out.printf("No file sent.\n")
+			return "", ctx.Err()
+		}
+		if fi, err := os.Stat(a); err == nil && fi.Mode().IsRegular() {
+			return a, nil
+		}
+		t.out.printf("There is no file %s.\n", a)
+	}
+}
+
+// fileEvent says how a transfer went, once it has ended.
+func fileEvent(out *printer, e assist.FileEvent) {
+	switch e.State {
+	case assist.FileMoving:
+		if e.Done == 0 {
+			if e.ToUser {
+				out.printf("Receiving %s…\n", e.Name)
+			} else {
+				out.printf("Sending %s…\n", e.Name)
+			}
+		}
+	case assist.FileDone:
+		if e.ToUser {
+			out.printf("Saved %s (SHA-256 %x).\n", e.Path, e.SHA256)
+		} else {
+			out.printf("%s reached the technician.\n", e.Name)
+		}
+	case assist.FileFailed, assist.FileCancelled:
+		out.printf("%s: the transfer stopped (%s).\n", e.Name, plainerr.FileReason(e.Reason, e.ToUser))
 	}
 }

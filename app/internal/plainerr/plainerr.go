@@ -20,6 +20,8 @@ import (
 
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
+
+	"github.com/lifeline-desk/lifeline/assist/fileproto"
 )
 
 // Local failures. Wrap the cause with them where it is known what failed,
@@ -184,4 +186,34 @@ func Ending(r protocol.EndReason) string {
 		return "the technician was signed out of the help desk"
 	}
 	return "for a reason Lifeline does not know"
+}
+
+// FileReason says in a few words why a file transfer stopped (toUser: the
+// file was coming to this computer).
+func FileReason(r fileproto.Reason, toUser bool) string {
+	switch r {
+	case fileproto.ReasonCancelled:
+		return "cancelled"
+	case fileproto.ReasonDeclined:
+		if toUser {
+			return "you did not accept it"
+		}
+		return "the technician did not take it"
+	case fileproto.ReasonTooLarge:
+		return "the file is too large for the help desk"
+	case fileproto.ReasonDiskFull:
+		if toUser {
+			return "your disk is full; free some space and ask for it again"
+		}
+		return "the technician's disk is full"
+	case fileproto.ReasonWriteFailed:
+		return "it could not be saved there"
+	case fileproto.ReasonHashMismatch:
+		return "it arrived damaged and was not kept"
+	case fileproto.ReasonBusy:
+		return "another file is on its way; try again in a moment"
+	case fileproto.ReasonReadFailed:
+		return "the file could not be read"
+	}
+	return "the connection dropped"
 }
