@@ -1,6 +1,7 @@
 package assist
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -16,6 +17,13 @@ import (
 type Clipboard interface {
 	ReadText() (string, error)
 	WriteText(string) error
+}
+
+// ClipboardWatcher is a Clipboard that can report new text copied (for
+// sharing it automatically, when the user allowed that).
+type ClipboardWatcher interface {
+	// WatchText sends each new text copied until ctx ends, then closes.
+	WatchText(ctx context.Context) (<-chan string, error)
 }
 
 // SystemClipboard is the desktop's own clipboard (X11's CLIPBOARD
@@ -56,6 +64,27 @@ func (SystemClipboard) WriteText(s string) error {
 	}
 	clipboard.Write(clipboard.FmtText, []byte(s))
 	return nil
+}
+
+// WatchText implements ClipboardWatcher (golang.design polls about once a
+// second).
+func (SystemClipboard) WatchText(ctx context.Context) (<-chan string, error) {
+	if err := openClipboard(); err != nil {
+		return nil, err
+	}
+	out := make(chan string)
+	in := clipboard.Watch(ctx, clipboard.FmtText)
+	go func() {
+		defer close(out)
+		for b := range in {
+			select {
+			case out <- string(b):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }
 
 // Activity is something the technician did with control beyond mouse and

@@ -1,12 +1,14 @@
 package assist
 
 import (
+	"context"
 	"log/slog"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lifeline-desk/lifeline/assist/inputproto"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
@@ -195,4 +197,92 @@ func TestGateTypingStopsOnRevoke(t *testing.T) {
 	if n := len(inj.Inputs()); n != atRevoke || n >= 1000 {
 		t.Errorf("%d characters typed, %d when withdraw returned; want no more after it, and not all 1000", n, atRevoke)
 	}
+}
+
+// watchedClipboard is a memClipboard whose copies the test makes.
+type watchedClipboard struct {
+	memClipboard
+	copies chan string
+}
+
+func (w *watchedClipboard) WatchText(ctx context.Context) (<-chan string, error) {
+	out := make(chan string)
+	go func() {
+		defer close(out)
+		for {
+			select {
+			case t := <-w.copies:
+				out <- t
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// TestShareClipboard: with sharing on, what the user copies goes to the
+// technician only while control is granted; the technician's own text is
+// not sent back; once the user turns sharing off nothing more goes.
+func TestShareClipboard(t *testing.T) {
+	clip := &watchedClipboard{copies: make(chan string)}
+	s, err := New(Config{Signaler: nopSignaler{}, Consenter: ConsentFunc(func(context.Context, ConsentRequest) (bool, error) { return true, nil }),
+		Injector: &countingInjector{}, Clipboard: clip}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan inputproto.Message, 8)
+	s.gate.connect(func(b []byte) error {
+		m, _ := inputproto.Decode(b)
+		sent <- m
+		return nil
+	}, func(protocol.ActivityKind, int) {})
+	if err := s.ShareClipboard(true); err != nil {
+		t.Fatal(err)
+	}
+	if !s.SharingClipboard() {
+		t.Fatal("sharing is off after ShareClipboard(true)")
+	}
+	expectNone := func(what string) {
+		t.Helper()
+		select {
+		case m := <-sent:
+			t.Fatalf("%s: sent %+v", what, m)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	clip.copies <- "copied before control"
+	expectNone("without control")
+
+	s.gate.grant(s.gate.generation())
+	clip.copies <- "C:\\Users\\Ana\\report.xlsx"
+	select {
+	case m := <-sent:
+		if m.Type != inputproto.TypeClipboard || m.Text != "C:\\Users\\Ana\\report.xlsx" {
+			t.Errorf("sent %+v", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("what the user copied was not shared")
+	}
+	s.gate.handle(marshal(t, inputproto.Message{Type: inputproto.TypeClipboard, Text: "from Alex"}), false)
+	clip.copies <- "from Alex" // the watcher sees the technician's own text
+	expectNone("the technician's own text")
+
+	s.ShareClipboard(false)
+	s.closeShare()
+	select {
+	case clip.copies <- "after sharing stopped":
+		t.Error("the watcher still reads after sharing was turned off")
+	case <-time.After(100 * time.Millisecond):
+	}
+	expectNone("after sharing stopped")
+}
+
+// nopSignaler carries nothing: for tests of a session that never runs.
+type nopSignaler struct{}
+
+func (nopSignaler) Send(context.Context, Signal) error { return nil }
+func (nopSignaler) Recv(ctx context.Context) (Signal, error) {
+	<-ctx.Done()
+	return Signal{}, ctx.Err()
 }

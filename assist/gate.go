@@ -47,6 +47,7 @@ type inputGate struct {
 	onSelect func(display uint8)
 
 	clipboard Clipboard
+	lastPut   string // the technician's text last put on the clipboard: not shared back
 	// reply sends a message to the technician on the control channel;
 	// activity reports what was done beyond mouse and keyboard. Both are
 	// set by the peer and called without mu held.
@@ -328,6 +329,9 @@ func (g *inputGate) writeClipboard(text string) {
 		return
 	}
 	err := g.clipboard.WriteText(text)
+	if err == nil {
+		g.lastPut = text
+	}
 	g.mu.Unlock()
 	if err != nil {
 		g.failed.Add(1)
@@ -357,6 +361,27 @@ func (g *inputGate) sendClipboard() {
 		g.log.Warn("read the clipboard for the technician", "err", err)
 		return
 	}
+	g.shareText(gen, text)
+}
+
+// shareClipboard sends text the user copied to the technician, when the
+// user shares what they copy: only while control is granted.
+func (g *inputGate) shareClipboard(text string) {
+	g.mu.Lock()
+	if !g.control || g.injector == nil || text == g.lastPut {
+		// Not counted: nothing came from the technician (and their own
+		// text is not sent back to them).
+		g.mu.Unlock()
+		return
+	}
+	gen := g.gen
+	g.mu.Unlock()
+	g.shareText(gen, text)
+}
+
+// shareText sends the user's clipboard text, cut to what a message
+// carries, if control was not taken back since gen.
+func (g *inputGate) shareText(gen uint64, text string) {
 	text = cutText(text, inputproto.MaxClipboardText)
 	b, err := inputproto.Marshal(inputproto.Message{Type: inputproto.TypeClipboard, Text: text})
 	if err != nil { // not text (a NUL): nothing to send

@@ -115,6 +115,7 @@ type Session struct {
 	shown int // display shown (index or AllDisplays), for Event
 	count int // displays offered, 0 before capture starts
 
+	share      clipShare
 	files      *transfers
 	relayMax   atomic.Int64           // session.start max_file_bytes
 	technician atomic.Pointer[string] // display name, for the file questions
@@ -277,6 +278,7 @@ func (s *Session) Run(ctx context.Context) error {
 	// Tear down: input first, then capture and files, then tell the
 	// technician.
 	s.gate.close()
+	s.closeShare()
 	s.files.close()
 	l.forget()
 	s.peer.stopVideo()

@@ -159,12 +159,34 @@ func TestConsoleToolsReachDesktop(t *testing.T) {
 	}
 	tb.Screenshot(screenshots, "session-tools-used")
 
+	// The user shares what they copy: each new text reaches the console
+	// by itself, while control lasts.
+	if err := ld.sess.ShareClipboard(true); err != nil {
+		t.Fatal(err)
+	}
+	copyText := func(text string) {
+		t.Helper()
+		c := exec.Command(xclip, "-quiet", "-i", "-selection", "clipboard")
+		c.Stdin = strings.NewReader(text)
+		if err := c.Start(); err != nil {
+			t.Fatalf("xclip -i: %v", err)
+		}
+		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	}
+	copyText("copied by Ana while sharing")
+	tb.Wait("the shared copy", `document.querySelector('.session:not([hidden]) .clip-text').value === "copied by Ana while sharing"`, 10*time.Second)
+
 	// The user takes control back: the tools go, and nothing arrives.
 	ld.sess.RevokeControl()
 	tb.Wait("the tools hidden", `document.querySelector('.session:not([hidden]) .special-keys').hidden && document.querySelector('.session:not([hidden]) .clipboard-tools').hidden`, 10*time.Second)
 	rec.ExpectNoInput(t, d, func() {
 		consoletest.Eval[bool](tb, `(document.querySelector('.session:not([hidden]) .special-keys button').click(), true)`)
 	})
+	copyText("copied after control ended")
+	time.Sleep(2500 * time.Millisecond) // the clipboard is watched about once a second
+	if got := consoletest.Eval[string](tb, `document.querySelector('.session:not([hidden]) .clip-text').value`); got != "copied by Ana while sharing" {
+		t.Errorf("after control ended the console got %q from the user's clipboard", got)
+	}
 }
 
 // typedText turns X key events back into the text typed (US layout).

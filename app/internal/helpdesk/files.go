@@ -91,6 +91,17 @@ func (d *Desk) CancelFile(id uint32) {
 	}
 }
 
+// ShareClipboard turns on or off sending the technician what the person
+// copies, while the technician has control (off by default; a new
+// session starts off).
+func (d *Desk) ShareClipboard(on bool) error {
+	s := d.session()
+	if s == nil {
+		return assist.ErrNoFileChannel
+	}
+	return s.ShareClipboard(on)
+}
+
 // DownloadsDir is where files from the technician are saved unless the
 // person chooses another place: their Downloads folder (XDG_DOWNLOAD_DIR
 // where set), created if missing.

@@ -40,6 +40,7 @@ func (f *failingHelpdesk) AnswerFollowup(context.Context, helpdesk.FollowupAnswe
 func (f *failingHelpdesk) AnswerFile(helpdesk.FileQuestion, string) error { return f.err }
 func (f *failingHelpdesk) SendFile(string) error                          { return f.err }
 func (f *failingHelpdesk) CancelFile(uint32)                              {}
+func (f *failingHelpdesk) ShareClipboard(bool) error                      { return f.err }
 func (f *failingHelpdesk) StopSharing()                                   {}
 func (f *failingHelpdesk) RevokeControl()                                 {}
 func (f *failingHelpdesk) Answer(context.Context, helpdesk.ConsentRequest, bool) error {

@@ -44,4 +44,7 @@ type Helpdesk interface {
 	AnswerFile(q helpdesk.FileQuestion, path string) error
 	SendFile(path string) error
 	CancelFile(id uint32)
+	// ShareClipboard turns on or off sending the technician what the
+	// person copies while the technician has control.
+	ShareClipboard(on bool) error
 }

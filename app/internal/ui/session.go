@@ -209,6 +209,22 @@ func (u *UI) setSession(state helpdesk.SessionState, technician string) {
 		stop.Importance = widget.DangerImportance
 		right := container.NewHBox()
 		if state == helpdesk.SessionControlling {
+			share := widget.NewCheck(lang.L("Share what I copy"), nil)
+			share.SetChecked(u.sharingClip)
+			share.OnChanged = func(on bool) {
+				u.sharingClip = on
+				u.goBackground(func(context.Context) {
+					if err := u.deps.Helpdesk.ShareClipboard(on); err != nil {
+						u.do(func() {
+							u.sharingClip = false
+							share.SetChecked(false)
+							u.notify(lang.L("What you copy cannot be shared from this computer."))
+						})
+					}
+				})
+			}
+			u.shareCheck = share
+			right.Add(share)
 			take := widget.NewButtonWithIcon(lang.L("Take back control"), theme.CancelIcon(), func() {
 				u.goBackground(func(context.Context) { u.deps.Helpdesk.RevokeControl() })
 			})

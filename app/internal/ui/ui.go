@@ -112,6 +112,10 @@ type UI struct {
 	technician string
 	transfers  map[uint32]*transferRow
 	lastFile   *fileDialog // the file question shown last
+	// sharingClip: the person shares what they copy (the banner's check,
+	// shareCheck); a new session starts without.
+	sharingClip bool
+	shareCheck  *widget.Check
 
 	recording    bool                 // the live session is recorded (recording.go)
 	lastConsent  *consentDialog       // the consent dialog shown last
@@ -280,6 +284,9 @@ func (u *UI) watchHelpdesk() {
 						u.help.taken(ev.Technician)
 					case helpdesk.EventSession:
 						u.technician = ev.Technician
+						if ev.Session == helpdesk.SessionEnded {
+							u.sharingClip = false
+						}
 						u.chatPanel.fileButton(ev.Session == helpdesk.SessionViewing || ev.Session == helpdesk.SessionControlling)
 						u.setSharedScreen(ev.Shown, ev.Displays)
 						u.recording = ev.Recording // recording.go

@@ -139,10 +139,15 @@ export class ControlTools {
     say(this.msg, `Asking for ${this.session.peer}'s clipboard…`);
   }
 
-  /** onClipboard receives the user's clipboard text from the desktop. */
+  /**
+   * onClipboard receives the user's clipboard text from the desktop: the
+   * answer to our request, or — when the user chose to share what they
+   * copy — each new text they copied.
+   */
   async onClipboard(text) {
-    if (!this.asked) return; // only ever in answer to our request
+    const auto = !this.asked;
     this.asked = false;
+    if (auto && !text) return;
     this.text.value = text;
     if (!text) {
       say(this.msg, `${this.session.peer}'s clipboard holds no text.`);
@@ -150,9 +155,8 @@ export class ControlTools {
     }
     let copied = false;
     try { await navigator.clipboard.writeText(text); copied = true; } catch { /* no permission or no focus */ }
-    say(this.msg, copied
-      ? `${this.session.peer}'s clipboard text is in the box and on your clipboard.`
-      : `${this.session.peer}'s clipboard text is in the box: copy it from there.`, 'ok');
+    const what = auto ? `${this.session.peer} copied text` : `${this.session.peer}'s clipboard text`;
+    say(this.msg, copied ? `${what}: it is in the box and on your clipboard.` : `${what}: it is in the box; copy it from there.`, 'ok');
   }
 
   /** onActivity shows the desktop's report of what happened (text kinds; files are session-files.js'). */
