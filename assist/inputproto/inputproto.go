@@ -13,6 +13,9 @@
 //     late motion message is useless, so a lost one is not resent and a
 //     stale one (older sequence number) is dropped by the receiver.
 //
+// A third channel, "file" (reliable and ordered), carries file transfers
+// in either direction; its messages are package fileproto's.
+//
 // Every data-channel message is exactly one binary message (not text; set
 // dataChannel.binaryType = "arraybuffer" to read the desktop's messages).
 //

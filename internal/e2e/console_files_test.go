@@ -14,14 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
-	"github.com/lifeline-desk/lifeline/relay/store"
 )
 
 // desktopFiles is the user's side of file questions: the first offer is
@@ -152,22 +150,9 @@ func TestConsoleFilesBothWays(t *testing.T) {
 	took = time.Since(start)
 	// Saved from the console as the technician would: the browser's
 	// download is the user's file.
-	downloads := t.TempDir()
-	if _, err := chromedp.CallBrowser(tb.Ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
-		BrowserContextID: chromedp.FromContext(tb.Ctx).BrowserContextID}); err != nil { // the tab has a context of its own
-		t.Fatal(err)
-	}
-	tb.Click(in + ` a.file-save`)
-	saved := filepath.Join(downloads, "lifeline-logs.zip")
-	var b []byte
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if b, err = os.ReadFile(saved); err == nil && len(b) == size+12345 {
-			break
-		}
-	}
+	b := tb.Download(t, in+` a.file-save`, "lifeline-logs.zip", size+12345, 20*time.Second)
 	if sha256.Sum256(b) != fromUserSum {
-		t.Errorf("the technician's download: %d bytes (err %v), want the user's file", len(b), err)
+		t.Errorf("the technician's download: %d bytes, want the user's file", len(b))
 	}
 	if !files.progressSeen(false) {
 		t.Error("the desktop saw no progress part-way of its file")
@@ -186,14 +171,7 @@ func TestConsoleFilesBothWays(t *testing.T) {
 
 	// The relay audited both files, with name, size and hash.
 	tb.Wait("the notices", `[...document.querySelectorAll('.session:not([hidden]) .chat-log li.notice')].length >= 2`, 10*time.Second)
-	events, err := ld.relay.Store.Audit(context.Background(), store.AuditFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	audited := map[protocol.AuditAction]string{}
-	for _, e := range events {
-		audited[e.Action] = e.Detail
-	}
+	audited := auditDetails(t, ld.relay)
 	for action, want := range map[protocol.AuditAction]string{
 		protocol.AuditFileToUser:   fmt.Sprintf(`file="Quarterly report — final.pdf" size=%d sha256=%x`, size, toUserSum),
 		protocol.AuditFileFromUser: fmt.Sprintf(`file="lifeline-logs.zip" size=%d sha256=%x`, size+12345, fromUserSum),

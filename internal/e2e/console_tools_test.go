@@ -15,7 +15,6 @@ import (
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
-	"github.com/lifeline-desk/lifeline/relay/store"
 )
 
 // X keysyms of the keys the special-key buttons send.
@@ -142,14 +141,7 @@ func TestConsoleToolsReachDesktop(t *testing.T) {
 	if !slices.Equal(kinds, wantKinds) {
 		t.Errorf("the desktop reported %v, want %v", kinds, wantKinds)
 	}
-	events, err := ld.relay.Store.Audit(context.Background(), store.AuditFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	audited := map[protocol.AuditAction]string{}
-	for _, e := range events {
-		audited[e.Action] = e.Detail
-	}
+	audited := auditDetails(t, ld.relay)
 	for action, detail := range map[protocol.AuditAction]string{
 		protocol.AuditClipboardToUser: "chars=33", protocol.AuditClipboardFromUser: "chars=50", protocol.AuditTextTyped: "chars=17",
 	} {

@@ -16,6 +16,7 @@ import (
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
 	"github.com/lifeline-desk/lifeline/relay/relaytest"
+	"github.com/lifeline-desk/lifeline/relay/store"
 )
 
 // liveDesktop is a real desktop session (assist capturing the X display
@@ -127,4 +128,19 @@ func (ld *liveDesktop) done() []assist.Activity {
 	ld.mu.Lock()
 	defer ld.mu.Unlock()
 	return append([]assist.Activity(nil), ld.activities...)
+}
+
+// auditDetails is the relay's audit log as action → detail (the last
+// event of each action).
+func auditDetails(t *testing.T, r *relaytest.Relay) map[protocol.AuditAction]string {
+	t.Helper()
+	events, err := r.Store.Audit(context.Background(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[protocol.AuditAction]string{}
+	for _, e := range events {
+		out[e.Action] = e.Detail
+	}
+	return out
 }

@@ -1,7 +1,6 @@
 package windows_test
 
 import (
-	"context"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -24,8 +23,6 @@ import (
 	"github.com/lifeline-desk/lifeline/internal/winetest"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
-	"github.com/lifeline-desk/lifeline/relay/relaytest"
-	"github.com/lifeline-desk/lifeline/relay/server"
 )
 
 // winKey is what a Windows program receives for a key: the virtual key in
@@ -188,19 +185,8 @@ func startControlled(t *testing.T) *controlled {
 	img := image.NewRGBA(image.Rect(0, 0, sessionW, sessionH))
 	draw.Draw(img, img.Bounds(), image.NewUniform(leftColour), image.Point{}, draw.Src)
 	xtest.Paint(t, d, img)
-	r := relaytest.Start(t, relaytest.WithTURN(), relaytest.WithConfig(func(c *server.Config) {
-		c.TURNURLs = append(c.TURNURLs, strings.Replace(c.TURNURLs[0], "transport=udp", "transport=tcp", 1))
-	}))
-	tb := consoletest.OpenTab(t, 5*time.Minute)
-	tb.SignIn(r.URL, relaytest.Username, relaytest.Password)
-	tb.Click("#code-new")
-	tb.Wait("the code", `!document.querySelector('#code-active').hidden`, 10*time.Second)
-	code := strings.Join(strings.Fields(tb.Text("#code-digits")), "")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	a := startAssist(t, p.Command(ctx, d, exe, "assist", "--relay", r.URL, "--code", code, "--name", "Ana Silva", "--verbose"), cancel)
-	tb.Wait("the session", `!document.querySelector('#view-session').hidden && document.querySelector('.session:not([hidden]) .peer')?.textContent === 'Ana Silva'`, 90*time.Second)
-	a.waitOutput("wants to see your screen. Allow? [y/N]", 1, 30*time.Second)
-	a.answer("y")
+	ws := startWineSession(t, p, d, exe)
+	tb, a := ws.tb, ws.a
 	c := &controlled{tb: tb, a: a, d: d, video: consoletest.SessionVideo}
 	all := []consoletest.Point{{X: 0.25, Y: 0.5}, {X: 0.75, Y: 0.5}}
 	consoletest.WaitVideoPixels(tb, c.video, 60*time.Second, all, []color.RGBA{leftColour, leftColour})

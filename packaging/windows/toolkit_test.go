@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lifeline-desk/lifeline/internal/testenv"
@@ -101,20 +100,7 @@ func TestToolkitUnderWine(t *testing.T) {
 	a.answer(`Z:` + strings.ReplaceAll(fromUser, "/", `\`)) // Wine's Z: is the Linux root
 	in := panel + ` li.file[data-dir="from-user"]`
 	tb.Wait("the file from the user", `(document.querySelector('`+in+` .file-status') || {}).textContent === `+fmt.Sprintf("%q", fmt.Sprintf("Received whole (SHA-256 %x).", fromSum)), 120*time.Second)
-	downloads := t.TempDir()
-	if _, err := chromedp.CallBrowser(tb.Ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
-		BrowserContextID: chromedp.FromContext(tb.Ctx).BrowserContextID}); err != nil {
-		t.Fatal(err)
-	}
-	tb.Click(in + ` a.file-save`)
-	var got []byte
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if b, err := os.ReadFile(filepath.Join(downloads, "event-log.txt")); err == nil && len(b) == 1<<20+7 {
-			got = b
-			break
-		}
-	}
+	got := tb.Download(t, in+` a.file-save`, "event-log.txt", 1<<20+7, 20*time.Second)
 	if sha256.Sum256(got) != fromSum {
 		t.Errorf("the technician's download: %d bytes, want the user's file", len(got))
 	}

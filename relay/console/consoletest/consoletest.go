@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
@@ -400,4 +401,27 @@ func VideoToPage(tb *Tab, video string) func(fx, fy float64) (x, y float64) {
 func (tb *Tab) StrayInput(x, y float64) {
 	tb.T.Helper()
 	tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y), chromedp.MouseClickXY(x, y), chromedp.KeyEvent("zz"))
+}
+
+// Download clicks sel (a download link) with the tab's downloads going to
+// a fresh folder, and returns the file name's bytes once size of them are
+// there (or what there is after timeout).
+func (tb *Tab) Download(t testing.TB, sel, name string, size int, timeout time.Duration) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	// A Browser-domain command, for the tab's own browser context.
+	if _, err := chromedp.CallBrowser(tb.Ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+		BrowserContextID: chromedp.FromContext(tb.Ctx).BrowserContextID}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	tb.Click(sel)
+	var b []byte
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		var err error
+		if b, err = os.ReadFile(filepath.Join(dir, name)); err == nil && len(b) == size {
+			break
+		}
+	}
+	return b
 }
