@@ -287,6 +287,13 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 		}
 	case displayChosen:
 		l.switchDisplay(ev.display)
+	case resolutionChosen:
+		if v := s.peer.vid.Load(); v != nil && (s.State() == StateViewing || s.State() == StateControlling) {
+			v.SetFullResolution(ev.full)
+			s.log.Info("full resolution asked", "full", ev.full)
+		} else {
+			s.selectsDropped.Add(1)
+		}
 	case videoEnded:
 		if ev.err != nil {
 			return protocol.EndCaptureFailed, true, fmt.Errorf("screen capture: %w", ev.err)

@@ -45,6 +45,9 @@ type inputGate struct {
 	// check: choosing a display needs viewing only, which the session
 	// checks (set once by New, before any message).
 	onSelect func(display uint8)
+	// onResolution takes FullResolution past the control gate the same
+	// way (viewing only).
+	onResolution func(full bool)
 
 	clipboard Clipboard
 	lastPut   string // the technician's text last put on the clipboard: not shared back
@@ -198,6 +201,14 @@ func (g *inputGate) handle(raw []byte, pointerChannel bool) {
 		return
 	case inputproto.TypeClipRequest:
 		g.sendClipboard()
+		return
+	}
+	if m.Type == inputproto.TypeFullResolution {
+		if g.onResolution == nil {
+			g.failed.Add(1)
+			return
+		}
+		g.onResolution(m.Full)
 		return
 	}
 	if m.Type == inputproto.TypeSelectDisplay {

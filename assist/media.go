@@ -63,6 +63,15 @@ func (d *changeDetector) keep(f Frame) {
 	}
 }
 
+// DefaultMaxVideoWidth and DefaultMaxVideoHeight bound the picture sent
+// unless the technician asks for full resolution: a 1440p or 4K screen is
+// scaled to fit 1080p, where VP8 on one core keeps up and a console
+// window shows it whole anyway.
+const (
+	DefaultMaxVideoWidth  = 1920
+	DefaultMaxVideoHeight = 1080
+)
+
 // quality levels the pipeline steps through when the encoder falls behind:
 // first the frame rate drops, then the resolution.
 type level struct {
@@ -117,6 +126,11 @@ type videoConfig struct {
 	Refresh time.Duration // default 2s
 	// Adapt enables frame-rate/resolution reduction when encoding is slow.
 	Adapt bool
+	// MaxWidth and MaxHeight bound the encoded picture: a larger screen
+	// (1440p, 4K) is sent scaled down to fit, keeping its shape, unless
+	// the technician asks for full resolution (video.SetFullResolution).
+	// Default 1920×1080; negative: no bound.
+	MaxWidth, MaxHeight int
 	// OnBounds, if set, is called from the capture loop with the source's
 	// Bounds after the first capture and after every capture that changed
 	// them (a resolution or layout change the source followed, as DXGI
@@ -127,6 +141,12 @@ type videoConfig struct {
 func (c *videoConfig) defaults() {
 	if c.FPS <= 0 {
 		c.FPS = 30
+	}
+	if c.MaxWidth == 0 {
+		c.MaxWidth = DefaultMaxVideoWidth
+	}
+	if c.MaxHeight == 0 {
+		c.MaxHeight = DefaultMaxVideoHeight
 	}
 	if c.BitrateKbps <= 0 {
 		c.BitrateKbps = 2000
@@ -155,6 +175,7 @@ type video struct {
 	log  *slog.Logger
 
 	forceKey atomic.Bool
+	fullRes  atomic.Bool  // the technician asked for the screen at its own size
 	bitrate  atomic.Int64 // kbit/s wanted by the network side
 	remb     atomic.Bool  // the viewer sends REMB: trust it over loss
 
@@ -219,6 +240,30 @@ func (v *video) closeSources() error {
 
 // RequestKeyframe makes the next encoded frame a keyframe (on PLI/FIR).
 func (v *video) RequestKeyframe() { v.forceKey.Store(true) }
+
+// SetFullResolution sends the screen at its own size (on) or scaled to
+// fit MaxWidth×MaxHeight (off, the default); the next frame is a
+// keyframe at the new size.
+func (v *video) SetFullResolution(on bool) {
+	if v.fullRes.Swap(on) != on {
+		v.forceKey.Store(true)
+	}
+}
+
+// encodedSize is the size a w×h capture is encoded at: fitted into the
+// bound unless full resolution was asked for, then scaled by the
+// quality level (scale/4), even.
+func (v *video) encodedSize(w, h, scale int) (int, int) {
+	fw, fh := w, h
+	if mw, mh := v.cfg.MaxWidth, v.cfg.MaxHeight; !v.fullRes.Load() && mw > 0 && mh > 0 && (w > mw || h > mh) {
+		if w*mh > h*mw { // wider than the bound
+			fw, fh = mw, h*mw/w
+		} else {
+			fw, fh = w*mh/h, mh
+		}
+	}
+	return fw * scale / 4 &^ 1, fh * scale / 4 &^ 1
+}
 
 // SetBitrate asks for a new target bitrate, clamped to the configured range.
 func (v *video) SetBitrate(kbps int) {
@@ -350,7 +395,7 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 			v.count(func(s *VideoStats) { s.Unchanged++ })
 			continue
 		}
-		w, h := f.Width*levels[lvl].scale/4&^1, f.Height*levels[lvl].scale/4&^1
+		w, h := v.encodedSize(f.Width, f.Height, levels[lvl].scale)
 		if es.enc == nil || es.w != w || es.h != h {
 			if es.enc != nil {
 				es.enc.Close()

@@ -233,3 +233,31 @@ func TestSwitchSource(t *testing.T) {
 		t.Error("a source switched to after the end stays open")
 	}
 }
+
+// TestEncodedSizeFits: screens over 1920×1080 are sent scaled to fit,
+// keeping their shape (even sizes), unless full resolution was asked for;
+// smaller ones stay as they are; the quality level halves either.
+func TestEncodedSizeFits(t *testing.T) {
+	v := newVideo(videoConfig{}, newCountingSource(320, 240), func(encodedFrame) error { return nil }, nil)
+	for _, tc := range []struct {
+		w, h, scale int
+		full        bool
+		wantW       int
+		wantH       int
+	}{
+		{2560, 1440, 4, false, 1920, 1080},
+		{3840, 2160, 4, false, 1920, 1080},
+		{1920, 1200, 4, false, 1728, 1080},
+		{3440, 1440, 4, false, 1920, 802},
+		{1280, 720, 4, false, 1280, 720},
+		{1920, 1080, 4, false, 1920, 1080},
+		{2560, 1440, 4, true, 2560, 1440},
+		{3840, 2160, 2, false, 960, 540},
+		{3840, 2160, 2, true, 1920, 1080},
+	} {
+		v.SetFullResolution(tc.full)
+		if w, h := v.encodedSize(tc.w, tc.h, tc.scale); w != tc.wantW || h != tc.wantH {
+			t.Errorf("%d×%d scale %d/4 full=%v: %d×%d, want %d×%d", tc.w, tc.h, tc.scale, tc.full, w, h, tc.wantW, tc.wantH)
+		}
+	}
+}

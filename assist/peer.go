@@ -54,11 +54,12 @@ type peer struct {
 }
 
 type (
-	activityDone   struct{ a Activity }
-	localCandidate struct{ c webrtc.ICECandidateInit }
-	pcState        struct{ st webrtc.PeerConnectionState }
-	videoEnded     struct{ err error }
-	displayChosen  struct{ display uint8 } // the technician's SelectDisplay
+	activityDone     struct{ a Activity }
+	localCandidate   struct{ c webrtc.ICECandidateInit }
+	pcState          struct{ st webrtc.PeerConnectionState }
+	videoEnded       struct{ err error }
+	displayChosen    struct{ display uint8 } // the technician's SelectDisplay
+	resolutionChosen struct{ full bool }     // the technician's FullResolution
 )
 
 func newPeer(api *webrtc.API, gate *inputGate, files *transfers, controlling func() bool, log *slog.Logger) *peer {

@@ -101,6 +101,12 @@
 // produces the character. Keys and buttons still down when control ends
 // are released by the desktop.
 //
+//	0x0A FullResolution 3 bytes, channel "control"
+//	     2  uint8  full     1 = send the shared screen at its own size,
+//	                        0 = scaled to fit 1920×1080 (the default for
+//	                        larger screens). Needs viewing only; the next
+//	                        frame is a keyframe at the new size.
+//
 //	0x08 SelectDisplay 3 bytes, channel "control"
 //	     2  uint8  display  index into the desktop's last Displays list,
 //	                        or 0xFF (AllDisplays): the bounding rectangle
@@ -210,8 +216,9 @@ const (
 	TypeClipRequest Type = 0x09 // 0x08 is SelectDisplay
 	TypePermission  Type = 0x10
 
-	TypeSelectDisplay Type = 0x08
-	TypeDisplays      Type = 0x11
+	TypeSelectDisplay  Type = 0x08
+	TypeFullResolution Type = 0x0A
+	TypeDisplays       Type = 0x11
 )
 
 func (t Type) String() string {
@@ -234,6 +241,8 @@ func (t Type) String() string {
 		return "Permission"
 	case TypeSelectDisplay:
 		return "SelectDisplay"
+	case TypeFullResolution:
+		return "FullResolution"
 	case TypeDisplays:
 		return "Displays"
 	}
@@ -276,6 +285,7 @@ type Message struct {
 	View, Control bool // Permission
 
 	Display  uint8        // SelectDisplay: an index or AllDisplays
+	Full     bool         // FullResolution
 	Displays *DisplayList // Displays
 }
 
@@ -335,6 +345,8 @@ func Append(b []byte, m Message) ([]byte, error) {
 		b = append(b, boolByte(m.View), boolByte(m.Control))
 	case TypeSelectDisplay:
 		b = append(b, m.Display)
+	case TypeFullResolution:
+		b = append(b, boolByte(m.Full))
 	case TypeDisplays:
 		return appendDisplays(b, m.Displays)
 	default:
@@ -390,7 +402,7 @@ func Decode(b []byte) (Message, error) {
 		want = 0
 	case TypePermission:
 		want = 2
-	case TypeSelectDisplay:
+	case TypeSelectDisplay, TypeFullResolution:
 		want = 1
 	default:
 		return Message{}, fmt.Errorf("%w: %#02x", ErrUnknownType, b[1])
@@ -447,6 +459,11 @@ func Decode(b []byte) (Message, error) {
 		}
 	case TypeSelectDisplay:
 		m.Display = p[0]
+	case TypeFullResolution:
+		var err error
+		if m.Full, err = parseBool(p[0]); err != nil {
+			return Message{}, err
+		}
 	}
 	return m, nil
 }

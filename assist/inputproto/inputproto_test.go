@@ -33,6 +33,8 @@ func TestEncodeDecode(t *testing.T) {
 		{"clipboard request", Message{Type: TypeClipRequest}, []byte{1, 0x09}},
 		{"select display 1", Message{Type: TypeSelectDisplay, Display: 1}, []byte{1, 0x08, 1}},
 		{"select all displays", Message{Type: TypeSelectDisplay, Display: AllDisplays}, []byte{1, 0x08, 0xff}},
+		{"full resolution", Message{Type: TypeFullResolution, Full: true}, []byte{1, 0x0a, 1}},
+		{"fitted resolution", Message{Type: TypeFullResolution}, []byte{1, 0x0a, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +92,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"clipboard request with payload", []byte{1, 0x09, 0}, ErrLength},
 		{"permission bad bool", []byte{1, 0x10, 1, 7}, ErrInvalid},
 		{"select display short", []byte{1, 0x08}, ErrLength},
+		{"full resolution bad bool", []byte{1, 0x0a, 2}, ErrInvalid},
+		{"full resolution long", []byte{1, 0x0a, 1, 0}, ErrLength},
 		{"select display long", []byte{1, 0x08, 0, 0}, ErrLength},
 		{"input message over the input cap", append([]byte{1, 0x04, 1, 63}, bytes.Repeat([]byte("K"), 63)...), ErrTooLong},
 	}
@@ -255,6 +259,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{1, 0x07, 0, 0, 0, 2, 'h', 'i'})
 	f.Add([]byte{1, 0x09})
 	f.Add([]byte{1, 0x08, 0xff})
+	f.Add([]byte{1, 0x0a, 1})
 	f.Add(displaysWire)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Decode(b)

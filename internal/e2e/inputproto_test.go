@@ -49,6 +49,8 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 		{`ip.clipboard('é'.repeat(16384))`, inputproto.Message{Type: inputproto.TypeClipboard, Text: strings.Repeat("é", 16384)}},
 		{`ip.clipboardRequest()`, inputproto.Message{Type: inputproto.TypeClipRequest}},
 		{`ip.selectDisplay(1)`, inputproto.Message{Type: inputproto.TypeSelectDisplay, Display: 1}},
+		{`ip.fullResolution(true)`, inputproto.Message{Type: inputproto.TypeFullResolution, Full: true}},
+		{`ip.fullResolution(false)`, inputproto.Message{Type: inputproto.TypeFullResolution}},
 		{`ip.selectDisplay(ip.DISPLAY.All)`, inputproto.Message{Type: inputproto.TypeSelectDisplay, Display: inputproto.AllDisplays}},
 	}
 	var exprs []string

@@ -103,6 +103,13 @@ export function clipboardRequest() { return header(2, TYPE.ClipboardRequest).buf
 // --- displays (multiple monitors): SelectDisplay 0x08, Displays 0x11
 export const DISPLAY = Object.freeze({ SelectDisplay: 0x08, Displays: 0x11, All: 0xff, MaxDisplays: 16, MaxNameLen: 32, MaxMessageSize: 740 });
 
+/** fullResolution (channel "control", viewing is enough): the screen at its own size (true) or fitted to 1080p (false). */
+export function fullResolution(on) {
+  const v = header(3, 0x0a);
+  v.setUint8(2, on ? 1 : 0);
+  return v.buffer;
+}
+
 /** selectDisplay (channel "control"): an index of the last Displays list, or DISPLAY.All. */
 export function selectDisplay(index) {
   if (!Number.isInteger(index) || index < 0 || (index >= DISPLAY.MaxDisplays && index !== DISPLAY.All)) throw new RangeError(`display ${index} is not 0-15 or 255`);

@@ -528,6 +528,10 @@ export class LiveSession {
     this.screen.classList.toggle('fit', !actual);
     this.fitBtn.setAttribute('aria-pressed', String(actual));
     this.fitBtn.textContent = actual ? 'Fit to window' : 'Actual size (1:1)';
+    // A screen larger than 1080p comes scaled down; at 1:1 the technician
+    // sees it at its own size, and back to the lighter picture to fit.
+    const ch = this.channels.control;
+    if (!this.ended && ch && ch.readyState === 'open') ch.send(ip.fullResolution(actual));
   }
 
   // --- chat
