@@ -371,6 +371,11 @@ func animate(ctx context.Context, a *animator) <-chan error {
 }
 
 func runPaced(b *testing.B, display string, a *animator, kbps int, dur time.Duration) pacedResult {
+	return runPacedCfg(b, display, a, videoConfig{FPS: 30, BitrateKbps: kbps, StartKbps: kbps, Adapt: true}, dur)
+}
+
+// runPacedCfg is runPaced with the pipeline configured by cfg.
+func runPacedCfg(b *testing.B, display string, a *animator, cfg videoConfig, dur time.Duration) pacedResult {
 	src, err := NewXShmSource(display, 0)
 	if err != nil {
 		b.Fatal(err)
@@ -378,7 +383,7 @@ func runPaced(b *testing.B, display string, a *animator, kbps int, dur time.Dura
 	defer src.Close()
 	var mu sync.Mutex
 	var bytes, frames int
-	v := newVideo(videoConfig{FPS: 30, BitrateKbps: kbps, StartKbps: kbps, Adapt: true}, src, func(f encodedFrame) error {
+	v := newVideo(cfg, src, func(f encodedFrame) error {
 		mu.Lock()
 		bytes += len(f.Data)
 		frames++
@@ -413,6 +418,50 @@ func runPaced(b *testing.B, display string, a *animator, kbps int, dur time.Dura
 		cpuPct:  100 * cpu.Seconds() / el.Seconds(),
 		kbps:    float64(bytes-bytes0) * 8 / 1000 / el.Seconds(),
 		level:   st.Level,
+	}
+}
+
+// BenchmarkBigScreen: 1440p and 4K screens, office and scroll content at
+// 3 Mbit/s, sent fitted to 1080p (the default) and at full resolution
+// (what "Actual size" asks for), with ffmpeg x11grab + libvpx scaling to
+// 1080p on the same display in the same run as the reference. Run with
+// -benchtime=1x.
+func BenchmarkBigScreen(b *testing.B) {
+	for _, sz := range []struct {
+		name string
+		w, h int
+	}{{"1440p", 2560, 1440}, {"4K", 3840, 2160}} {
+		b.Run(sz.name, func(b *testing.B) {
+			d := xtest.Start(b, sz.w, sz.h)
+			for _, kind := range []string{"office", "scroll"} {
+				for _, mode := range []string{"fit", "full", "ffmpeg-fit"} {
+					b.Run(kind+"/"+mode, func(b *testing.B) {
+						a := newAnimator(b, d, kind, sz.w, sz.h)
+						for b.Loop() {
+							if mode == "ffmpeg-fit" {
+								if _, err := exec.LookPath("ffmpeg"); err != nil {
+									b.Skip("ffmpeg not installed")
+								}
+								res := ffmpegPaced(b, d, a, sz.w, sz.h, "3M", "-vf", "scale=1920:-2")
+								b.ReportMetric(res.outFPS, "fps")
+								b.ReportMetric(res.cpuPct, "cpu-%core")
+								b.ReportMetric(res.kbps, "kbit/s")
+								continue
+							}
+							cfg := videoConfig{FPS: 30, BitrateKbps: 3000, StartKbps: 3000, Adapt: true}
+							if mode == "full" {
+								cfg.MaxWidth, cfg.MaxHeight = -1, -1
+							}
+							res := runPacedCfg(b, d, a, cfg, 5*time.Second)
+							b.ReportMetric(res.fps, "fps")
+							b.ReportMetric(res.cpuPct, "cpu-%core")
+							b.ReportMetric(res.kbps, "kbit/s")
+							b.ReportMetric(float64(res.level), "level")
+						}
+					})
+				}
+			}
+		})
 	}
 }
 
