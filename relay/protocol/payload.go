@@ -306,6 +306,11 @@ type SessionStart struct {
 	// MaxFileBytes is the largest file either side may send in the
 	// session (the relay operator's setting); 0: the desktop's default.
 	MaxFileBytes int64 `json:"max_file_bytes,omitempty"`
+	// ViewGranted and ControlGranted (technician only) say what the user
+	// already allowed in this session: a console that reloaded resumes
+	// with them instead of asking again (see reconnect.go).
+	ViewGranted    bool `json:"view_granted,omitempty"`
+	ControlGranted bool `json:"control_granted,omitempty"`
 }
 
 // SessionEnd ends a session.

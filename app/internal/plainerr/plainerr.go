@@ -182,6 +182,8 @@ func Ending(r protocol.EndReason) string {
 		return "the help desk's server shut down"
 	case protocol.EndAccessRevoked:
 		return "the technician was signed out of the help desk"
+	case protocol.EndTechnicianLost:
+		return "the technician lost the connection and did not come back within a minute"
 	}
 	return "for a reason Lifeline does not know"
 }

@@ -32,6 +32,7 @@ function endText(reason, peer) {
     case EndReason.RelayRestart:
     case EndReason.RelayShutdown: return 'The relay restarted, which ended the session.';
     case EndReason.AccessRevoked: return 'Your sign-in ended (signed out, password changed or account changed), which ended the session.';
+    case EndReason.TechnicianLost: return 'Your console was away from the relay for too long, which ended the session.';
     default: return reason ? `The session ended (${reason}).` : 'The session ended.';
   }
 }
