@@ -28,6 +28,7 @@ type ladder struct {
 	remoteEnded bool               // the technician or relay ended the session
 
 	displays []Display // offered to the technician, once capture started
+	re       reconnects // the peer connections so far (reconnect.go)
 
 	asked   int       // questions asked so far: the id of the latest
 	ask     *question // the open question, if any
@@ -142,6 +143,8 @@ func (l *ladder) handleSignal(m Signal) (reason protocol.EndReason, end bool, er
 	case SignalEnd:
 		l.remoteEnded = true
 		return protocol.EndTechnician, true, nil
+	case SignalTechAway, SignalTechBack, SignalRestart:
+		return l.reconnectSignal(m) // reconnect.go
 	}
 	return "", false, nil
 }
@@ -262,6 +265,9 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 	s := l.s
 	switch ev := ev.(type) {
 	case localCandidate:
+		if ev.pc != s.peer.pc {
+			return "", false, nil // of a connection closed since (reconnect.go)
+		}
 		l.pump.send(Signal{Type: SignalCandidate, Candidate: ev.c})
 	case activityDone:
 		// Reported after the fact: the relay audits it and tells the
@@ -272,15 +278,19 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 			s.cfg.OnActivity(ev.a)
 		}
 	case pcState:
+		if ev.pc != s.peer.pc {
+			return "", false, nil // of a connection closed since (reconnect.go)
+		}
 		switch ev.st {
 		case webrtc.PeerConnectionStateConnected:
+			l.re.connected()
 			if st := s.State(); (st == StateViewing || st == StateControlling) && !s.peer.streaming() {
 				if err := l.startCapture(); err != nil {
 					return protocol.EndCaptureFailed, true, err
 				}
 			}
 		case webrtc.PeerConnectionStateFailed:
-			return protocol.EndConnectionFailed, true, errors.New("WebRTC connection failed")
+			return l.peerFailed() // reconnect.go
 		case webrtc.PeerConnectionStateClosed:
 			return protocol.EndConnectionFailed, true, errors.New("WebRTC connection closed")
 		}
@@ -298,7 +308,7 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 // allowed and the viewer is connected — and streams it on the track.
 func (l *ladder) startCapture() error {
 	s := l.s
-	src, err := s.cfg.NewSource()
+	src, err := l.openShown() // reconnect.go: the display shown before a reconnection
 	if err != nil {
 		return err
 	}
@@ -306,7 +316,7 @@ func (l *ladder) startCapture() error {
 	s.peer.startVideo(l.ctx, src, videoConfig{FPS: s.cfg.FPS, BitrateKbps: s.cfg.BitrateKbps, CPUUsed: s.cfg.CPUUsed, Adapt: true,
 		OnBounds: s.gate.setBounds})
 	l.displays = l.listDisplays(nil)
-	shown := s.cfg.Display
+	shown := s.shownDisplay()
 	if s.cfg.ListDisplays == nil || shown >= len(l.displays) {
 		shown = 0 // the one display offered: the source's
 		l.displays = []Display{{Index: 0, Bounds: src.Bounds(), Primary: true, Name: displayName(0)}}
