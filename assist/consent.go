@@ -28,7 +28,8 @@ type ladder struct {
 	remoteEnded bool               // the technician or relay ended the session
 
 	displays []Display // offered to the technician, once capture started
-	re       reconnects // the peer connections so far (reconnect.go)
+
+	re reconnects // the peer connections so far (reconnect.go)
 
 	asked   int       // questions asked so far: the id of the latest
 	ask     *question // the open question, if any

@@ -63,8 +63,9 @@ type (
 		st webrtc.PeerConnectionState
 		pc *webrtc.PeerConnection
 	}
-	videoEnded     struct{ err error }
-	displayChosen  struct{ display uint8 } // the technician's SelectDisplay
+
+	videoEnded    struct{ err error }
+	displayChosen struct{ display uint8 } // the technician's SelectDisplay
 )
 
 func newPeer(api *webrtc.API, gate *inputGate, files *transfers, controlling func() bool, log *slog.Logger) *peer {
