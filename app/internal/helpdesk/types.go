@@ -53,6 +53,10 @@ const (
 	// EventScreen: the technician now sees another of the user's screens
 	// (Session, Technician, Shown, Displays); the banner says which.
 	EventScreen
+	// EventPresence: the technician lost the connection and the help
+	// desk waits for them (Presence PresenceAway), or they are back
+	// (PresenceBack); Technician. What the user allowed is unchanged.
+	EventPresence
 )
 
 // AllScreens is Event.Shown when the technician sees all the user's
@@ -124,4 +128,6 @@ type Event struct {
 	// viewing, EventScreen): an index from 0, or AllScreens;
 	// Displays is how many screens the user has (0: not known yet).
 	Shown, Displays int
+	// Presence is the technician's (EventPresence).
+	Presence assist.Presence
 }

@@ -187,3 +187,12 @@ func Ending(r protocol.EndReason) string {
 	}
 	return "for a reason Lifeline does not know"
 }
+
+// Presence says that the technician lost the connection in the middle of
+// a session (back false) or came back (true).
+func Presence(back bool, technician string) string {
+	if back {
+		return technician + " reconnected."
+	}
+	return technician + " lost the connection. Waiting for them to come back; nothing is shared meanwhile."
+}
