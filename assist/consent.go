@@ -143,6 +143,9 @@ func (l *ladder) handleSignal(m Signal) (reason protocol.EndReason, end bool, er
 		s.peer.addCandidate(m.Candidate)
 	case SignalEnd:
 		l.remoteEnded = true
+		if m.Reason == protocol.EndTechnicianLost {
+			return m.Reason, true, nil // the relay ended it: see reconnect.go
+		}
 		return protocol.EndTechnician, true, nil
 	case SignalTechAway, SignalTechBack, SignalRestart:
 		return l.reconnectSignal(m) // reconnect.go

@@ -38,7 +38,13 @@ type liveDesktop struct {
 // startLiveDesktop starts it; mod, if set, changes the session's Config.
 func startLiveDesktop(t *testing.T, mod func(*assist.Config)) *liveDesktop {
 	t.Helper()
-	ld := &liveDesktop{t: t, relay: relaytest.Start(t), runErr: make(chan error, 1)}
+	return startLiveDesktopWith(t, nil, mod)
+}
+
+// startLiveDesktopWith is startLiveDesktop on a relay started with opts.
+func startLiveDesktopWith(t *testing.T, opts []relaytest.Option, mod func(*assist.Config)) *liveDesktop {
+	t.Helper()
+	ld := &liveDesktop{t: t, relay: relaytest.Start(t, opts...), runErr: make(chan error, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	t.Cleanup(cancel)
 

@@ -10,6 +10,7 @@ import { startFromSession } from './guides.js';
 import { QualityWatch, videoSample } from './quality.js';
 import { ControlTools } from './session-tools.js';
 import { FileTools } from './session-files.js';
+import { Reconnect } from './session-reconnect.js';
 import * as fp from './fileproto.js';
 import { ConsentReason, EndReason, ErrorCode } from './vocab.js';
 
@@ -75,9 +76,11 @@ export class LiveSession {
     this.files = new FileTools(this);
     this.files.maxBytes = Number(start.max_file_bytes) || 0;
     this.displays = null; // the desktop's last Displays message (inputproto.decode)
+    this.reconnect = new Reconnect(this);
     this.build();
     this.setStatus(`Session with ${this.peer} started.`);
-    if (autoView) this.askView();
+    // A running session (the page reloaded) resumes with what was allowed.
+    if (!this.reconnect.fromStart(start) && autoView) this.askView();
   }
 
   // --- view
@@ -309,11 +312,13 @@ export class LiveSession {
         this.setStatus(`The video connection to ${this.peer} is interrupted; waiting for it to recover…`, 'error');
       }
     };
+    this.reconnect.watch(pc); // session-reconnect.js: a drop that lasts asks for a new offer
     return pc;
   }
 
   async onOffer(sdp) {
     if (this.ended || typeof sdp !== 'string') return;
+    this.reconnect.beforeOffer(); // a new offer after a restart: a new connection
     const pc = this.ensurePeer();
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp });
@@ -588,6 +593,7 @@ export class LiveSession {
     if (this.withdrawAsk) this.withdrawAsk();
     this.loseControl();
     this.files.close();
+    this.reconnect.close();
     this.ended = true;
     this.endReason = reason || '';
     this.closePeer();

@@ -1,0 +1,179 @@
+//go:build cgo
+
+package e2e
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/lifeline-desk/lifeline/assist"
+	"github.com/lifeline-desk/lifeline/internal/xtest"
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
+	"github.com/lifeline-desk/lifeline/relay/protocol"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
+	"github.com/lifeline-desk/lifeline/relay/server"
+	"github.com/lifeline-desk/lifeline/relay/store"
+)
+
+// playing is a JavaScript condition: the session video decodes frames.
+const playing = `(v => !!v && v.videoWidth > 0 && v.getVideoPlaybackQuality().totalVideoFrames > 0)(` + consoletest.SessionVideo + `)`
+
+// paintHalves paints the left and right halves of the Xvfb d.
+func paintHalves(t *testing.T, d string) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, screenW, screenH))
+	draw.Draw(img, image.Rect(0, 0, screenW/2, screenH), image.NewUniform(leftColour), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(screenW/2, 0, screenW, screenH), image.NewUniform(rightColour), image.Point{}, draw.Src)
+	xtest.Paint(t, d, img)
+}
+
+// TestConsoleReloadResumesSession: a real desktop session (assist on
+// Xvfb) viewed and controlled from the console in Chromium; the
+// technician reloads the tab. The console signs in again by its cookie,
+// resumes the session with what the user allowed (no new question: the
+// user was asked exactly twice in all), asks the desktop for a new offer
+// and plays the screen again within a few seconds (measured), with the
+// right colours; control still works (a click lands on the X server);
+// the user's side hears that the technician lost the connection and came
+// back; the audit log has the reconnection.
+func TestConsoleReloadResumesSession(t *testing.T) {
+	d := xtest.Start(t, screenW, screenH)
+	t.Setenv("DISPLAY", d)
+	paintHalves(t, d)
+	events := make(chan assist.Event, 256)
+	ld := startLiveDesktop(t, func(c *assist.Config) { c.OnEvent = func(e assist.Event) { events <- e } })
+	tb, video := ld.tb, consoletest.SessionVideo
+	ld.takeControl()
+	waitPixels(t, tb, leftColour, rightColour)
+	sid := consoletest.Eval[string](tb, `document.querySelector('.session:not([hidden])').dataset.session`)
+
+	for round := 1; round <= 2; round++ {
+		start := time.Now()
+		tb.Do(chromedp.Reload())
+		if !tb.Poll(playing, 20*time.Second) {
+			t.Fatalf("reload %d: no video 20 s after the reload; desktop stats %+v\npage: %s", round, ld.sess.Stats(), tb.PageText())
+		}
+		took := time.Since(start)
+		ms := consoletest.Eval[string](tb, `document.querySelector('.session:not([hidden])').dataset.reconnectMs || ''`)
+		t.Logf("reload %d: video plays again %v after the reload (restart asked → picture: %s ms)", round, took.Round(time.Millisecond), ms)
+		if took > 10*time.Second {
+			t.Errorf("reload %d: the picture took %v to come back, want a few seconds", round, took)
+		}
+		tb.Wait("the reconnected status", `document.querySelector('.session-status').textContent === "Reconnected to Ana Silva's screen."`, 10*time.Second)
+		tb.Wait("control", `document.querySelector('.control-indicator').textContent === 'You have control'`, 10*time.Second)
+		if got := consoletest.Eval[string](tb, `document.querySelector('.session:not([hidden])').dataset.session`); got != sid {
+			t.Fatalf("the console shows session %q, want %q", got, sid)
+		}
+		waitPixels(t, tb, leftColour, rightColour)
+	}
+	if btn := consoletest.Eval[bool](tb, `!document.querySelector('.session:not([hidden]) .toolbar button.primary').hidden`); btn {
+		t.Error(`"Ask to see the screen" is offered after the reload`)
+	}
+	tb.Screenshot(screenshots, "console-reconnected")
+
+	// Control still works: a click on the picture lands on the X server.
+	rec := xtest.NewRecorder(t, d)
+	consoletest.WaitVideoPixels(tb, video, 10*time.Second, halves, []color.RGBA{recorderBG, recorderBG})
+	at := consoletest.VideoToPage(tb, video)
+	x, y := at(0.25, 0.5)
+	tb.Do(chromedp.MouseClickXY(x, y))
+	evs := waitEvents(t, rec, 2)
+	wx, wy := 0.25*float64(screenW-1), 0.5*float64(screenH-1)
+	if b := evs[0]; b.Kind != "button" || !b.Down || !xtest.Near(b.X, wx) || !xtest.Near(b.Y, wy) {
+		t.Errorf("click after the reload: X server got %+v, want a press near %.0f,%.0f", b, wx, wy)
+	}
+
+	if n := len(ld.consents()); n != 2 {
+		t.Errorf("the user was asked %d times, want twice (view, control) and not again", n)
+	}
+	var presence []assist.Presence
+	for len(events) > 0 {
+		if e := <-events; e.Presence != assist.PresenceNone {
+			presence = append(presence, e.Presence)
+		}
+	}
+	if !slices.Contains(presence, assist.PresenceBack) {
+		t.Errorf("the desktop heard %v, want the technician back", presence)
+	}
+	if st := ld.sess.State(); st != assist.StateControlling {
+		t.Errorf("desktop state %v, want controlling", st)
+	}
+	evts, err := ld.relay.Store.Audit(context.Background(), store.AuditFilter{SessionID: sid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []string
+	asks := 0
+	for _, e := range evts {
+		switch e.Action {
+		case protocol.AuditSessionReconnected:
+			back = append(back, string(e.Actor)+" "+e.Detail)
+		case protocol.AuditViewRequest, protocol.AuditControlRequest:
+			asks++
+		}
+	}
+	if len(back) != 2 {
+		t.Errorf("session.reconnected audit events %q, want one per reload", back)
+	}
+	if asks != 2 {
+		t.Errorf("%d consent questions in the audit log, want 2", asks)
+	}
+	t.Logf("audit: %s", strings.Join(back, "; "))
+}
+
+// TestTechnicianGoneEndsSession: the technician's console goes away (the
+// tab leaves the console) and does not come back: the user is told at
+// once, and after the grace period (short here) the session ends for
+// the desktop with technician_lost, capture stopped.
+func TestTechnicianGoneEndsSession(t *testing.T) {
+	d := xtest.Start(t, screenW, screenH)
+	t.Setenv("DISPLAY", d)
+	paintHalves(t, d)
+	const grace = 3 * time.Second
+	events := make(chan assist.Event, 256)
+	ld := startLiveDesktopWith(t, []relaytest.Option{relaytest.WithConfig(func(c *server.Config) { c.TechGrace = grace })},
+		func(c *assist.Config) { c.OnEvent = func(e assist.Event) { events <- e } })
+	start := time.Now()
+	ld.tb.Do(chromedp.Navigate("about:blank"))
+	var away, ended time.Duration
+	var last assist.Event
+	timeout := time.After(grace + 20*time.Second)
+	for ended == 0 {
+		select {
+		case e := <-events:
+			if e.Presence == assist.PresenceAway && away == 0 {
+				away = time.Since(start)
+				if e.Grace != grace {
+					t.Errorf("away event grace %v, want %v", e.Grace, grace)
+				}
+			}
+			if e.State == assist.StateEnded {
+				ended, last = time.Since(start), e
+			}
+		case <-timeout:
+			t.Fatalf("the session did not end %v after the console left", grace+20*time.Second)
+		}
+	}
+	t.Logf("console gone: the user told after %v, the session ended after %v (grace %v)", away.Round(time.Millisecond), ended.Round(time.Millisecond), grace)
+	if away == 0 || away > 5*time.Second {
+		t.Errorf("the user was told the technician left after %v", away)
+	}
+	if last.Reason != protocol.EndTechnicianLost {
+		t.Errorf("end reason %q, want %q", last.Reason, protocol.EndTechnicianLost)
+	}
+	if ended < grace || ended > grace+10*time.Second {
+		t.Errorf("ended %v after the console left, want just after the %v grace", ended, grace)
+	}
+	if err := <-ld.runErr; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	ld.runErr <- nil
+}
