@@ -139,8 +139,8 @@ func TestTechnicianGoneEndsSession(t *testing.T) {
 	paintHalves(t, d)
 	const grace = 3 * time.Second
 	events := make(chan assist.Event, 256)
-	ld := startLiveDesktopWith(t, []relaytest.Option{relaytest.WithConfig(func(c *server.Config) { c.TechGrace = grace })},
-		func(c *assist.Config) { c.OnEvent = func(e assist.Event) { events <- e } })
+	ld := startLiveDesktopOn(t, func(c *assist.Config) { c.OnEvent = func(e assist.Event) { events <- e } },
+		relaytest.WithConfig(func(c *server.Config) { c.TechGrace = grace }))
 	start := time.Now()
 	ld.tb.Do(chromedp.Navigate("about:blank"))
 	var away, ended time.Duration

@@ -38,11 +38,11 @@ type liveDesktop struct {
 // startLiveDesktop starts it; mod, if set, changes the session's Config.
 func startLiveDesktop(t *testing.T, mod func(*assist.Config)) *liveDesktop {
 	t.Helper()
-	return startLiveDesktopWith(t, nil, mod)
+	return startLiveDesktopOn(t, mod)
 }
 
-// startLiveDesktopWith is startLiveDesktop on a relay started with opts.
-func startLiveDesktopWith(t *testing.T, opts []relaytest.Option, mod func(*assist.Config)) *liveDesktop {
+// startLiveDesktopOn is startLiveDesktop on a relay started with opts.
+func startLiveDesktopOn(t *testing.T, mod func(*assist.Config), opts ...relaytest.Option) *liveDesktop {
 	t.Helper()
 	ld := &liveDesktop{t: t, relay: relaytest.Start(t, opts...), runErr: make(chan error, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)

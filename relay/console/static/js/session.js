@@ -75,8 +75,8 @@ export class LiveSession {
     this.tools = new ControlTools(this);
     this.files = new FileTools(this);
     this.files.maxBytes = Number(start.max_file_bytes) || 0;
-    this.displays = null; // the desktop's last Displays message (inputproto.decode)
     this.reconnect = new Reconnect(this);
+    this.displays = null; // the desktop's last Displays message (inputproto.decode)
     this.build();
     this.setStatus(`Session with ${this.peer} started.`);
     // A running session (the page reloaded) resumes with what was allowed.
