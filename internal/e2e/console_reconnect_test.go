@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lifeline-desk/lifeline/assist"
+	"github.com/lifeline-desk/lifeline/internal/netns"
+	"github.com/lifeline-desk/lifeline/internal/testenv"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
@@ -176,4 +179,85 @@ func TestTechnicianGoneEndsSession(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 	ld.runErr <- nil
+}
+
+// TestNetworkDropResumes: the media path between the console and the
+// desktop drops (every UDP datagram refused by a policy rule, inside the
+// test's own network namespace; the relay's sockets are TCP and stay) for
+// longer than the console waits, then comes back: the picture plays again
+// within a few seconds (measured), with the right colours and control
+// working, and nobody is asked again.
+func TestNetworkDropResumes(t *testing.T) {
+	netns.CheckIsolated(t) // the rules change routing: only ever in the test's namespace
+	ipCmd := testenv.LookPath(t, "ip", "iproute2")
+	d := xtest.Start(t, screenW, screenH)
+	t.Setenv("DISPLAY", d)
+	paintHalves(t, d)
+	ld := startLiveDesktop(t, nil)
+	tb, video := ld.tb, consoletest.SessionVideo
+	ld.takeControl()
+	waitPixels(t, tb, leftColour, rightColour)
+
+	ip := func(args ...string) {
+		t.Helper()
+		for _, family := range []string{"-4", "-6"} {
+			if out, err := exec.Command(ipCmd, append([]string{family}, args...)...).CombinedOutput(); err != nil {
+				t.Fatalf("ip %s %v: %v: %s", family, args, err, out)
+			}
+		}
+	}
+	// The local table moves behind a rule that refuses UDP.
+	ip("rule", "add", "from", "all", "lookup", "local", "pref", "100")
+	ip("rule", "del", "pref", "0")
+	ip("rule", "add", "ipproto", "udp", "prohibit", "pref", "1")
+	dropped := true
+	restore := func() {
+		if dropped {
+			dropped = false
+			ip("rule", "del", "pref", "1")
+			ip("rule", "add", "from", "all", "lookup", "local", "pref", "0")
+			ip("rule", "del", "pref", "100")
+		}
+	}
+	t.Cleanup(restore)
+	frames := func() int { return consoletest.Eval[int](tb, video+`.getVideoPlaybackQuality().totalVideoFrames`) }
+	const outage = 9 * time.Second
+	time.Sleep(2 * time.Second)
+	stalled := frames()
+	time.Sleep(outage - 2*time.Second)
+	if n := frames(); n > stalled+2 {
+		t.Fatalf("the video went on during the outage (%d → %d frames): it found a path besides UDP", stalled, n)
+	}
+	status := tb.Text(".session:not([hidden]) .session-status")
+	pcs := consoletest.Eval[int](tb, `(window.__pcs || []).length`)
+	pcState := consoletest.Eval[string](tb, `(window.__pcs || []).map(pc => pc.connectionState).join(',')`)
+	// The path comes back and the screen changes: the picture is live
+	// again once the console shows the new colours.
+	restore()
+	back := time.Now()
+	img := image.NewRGBA(image.Rect(0, 0, screenW, screenH))
+	draw.Draw(img, image.Rect(0, 0, screenW/2, screenH), image.NewUniform(rightColour), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(screenW/2, 0, screenW, screenH), image.NewUniform(leftColour), image.Point{}, draw.Src)
+	xtest.Paint(t, d, img)
+	consoletest.WaitVideoPixels(tb, video, 20*time.Second, halves, []color.RGBA{rightColour, leftColour})
+	took := time.Since(back)
+	t.Logf("network back after a %v outage (status during it: %q, peer connections by then %d: %s): the screen's change shows %v later; status %q; peer connections made %d",
+		outage, status, pcs, pcState, took.Round(time.Millisecond), tb.Text(".session:not([hidden]) .session-status"), consoletest.Eval[int](tb, `(window.__pcs || []).length`))
+	if took > 10*time.Second {
+		t.Errorf("the picture took %v to come back after the network did, want a few seconds", took)
+	}
+	tb.Wait("control", `document.querySelector('.control-indicator').textContent === 'You have control'`, 10*time.Second)
+
+	rec := xtest.NewRecorder(t, d)
+	consoletest.WaitVideoPixels(tb, video, 10*time.Second, halves, []color.RGBA{recorderBG, recorderBG})
+	x, y := consoletest.VideoToPage(tb, video)(0.75, 0.5)
+	tb.Do(chromedp.MouseClickXY(x, y))
+	evs := waitEvents(t, rec, 2)
+	wx, wy := 0.75*float64(screenW-1), 0.5*float64(screenH-1)
+	if b := evs[0]; b.Kind != "button" || !b.Down || !xtest.Near(b.X, wx) || !xtest.Near(b.Y, wy) {
+		t.Errorf("click after the outage: X server got %+v, want a press near %.0f,%.0f", b, wx, wy)
+	}
+	if n := len(ld.consents()); n != 2 {
+		t.Errorf("the user was asked %d times, want twice", n)
+	}
 }

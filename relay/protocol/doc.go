@@ -186,7 +186,8 @@
 // with a new RTCPeerConnection. Control granted stays granted. The console
 // also sends signal.restart when its RTCPeerConnection has been
 // "disconnected" or "failed" for a few seconds while the session runs (a
-// dropped and restored network path). The relay refuses signal.restart
+// dropped and restored network path), and sends it again every few seconds
+// until the picture is back. The relay refuses signal.restart
 // before viewing was granted ("not_allowed"). C, for its part, no longer
 // ends the session when a PeerConnection that had connected fails: it
 // waits for signal.restart; one that fails without ever connecting, three

@@ -9,10 +9,11 @@
 
 // restartAfterMS: a connection 'disconnected' or 'failed' this long is restarted.
 export const restartAfterMS = 3000;
-// retryAfterMS: a restart that brought no picture this long is asked again,
-// at most maxRetries times.
-export const retryAfterMS = 10000;
-const maxRetries = 3;
+// retryAfterMS: a restart that brought no picture is asked again after these
+// waits, the last one repeated while the session runs (a network path that
+// is still down makes connections that cannot connect; the one asked after
+// it is back connects at once).
+export const retryAfterMS = [4000, 4000, 6000, 8000, 10000];
 
 export class Reconnect {
   /** session is the LiveSession: peer, pc, remoteSet, viewState, controlState, send, setStatus, addNotice. */
@@ -54,10 +55,10 @@ export class Reconnect {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = 0;
-      if (!this.pending || s.ended || this.retries >= maxRetries) return;
+      if (!this.pending || s.ended) return;
       this.retries++;
       this.restart(`Still reconnecting to ${s.peer}'s screen…`);
-    }, retryAfterMS);
+    }, retryAfterMS[Math.min(this.retries, retryAfterMS.length - 1)]);
   }
 
   /** watch follows a new RTCPeerConnection: a drop that lasts is restarted. */
