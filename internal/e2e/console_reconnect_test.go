@@ -38,6 +38,23 @@ func paintHalves(t *testing.T, d string) {
 	xtest.Paint(t, d, img)
 }
 
+// clickLands clicks the console's picture at fx across, half way down,
+// on top of an xtest.Recorder window on display d, and checks that the
+// press lands there on the X server.
+func clickLands(t *testing.T, tb *consoletest.Tab, d string, fx float64, when string) {
+	t.Helper()
+	video := consoletest.SessionVideo
+	rec := xtest.NewRecorder(t, d)
+	consoletest.WaitVideoPixels(tb, video, 10*time.Second, halves, []color.RGBA{recorderBG, recorderBG})
+	x, y := consoletest.VideoToPage(tb, video)(fx, 0.5)
+	tb.Do(chromedp.MouseClickXY(x, y))
+	evs := waitEvents(t, rec, 2)
+	wx, wy := fx*float64(screenW-1), 0.5*float64(screenH-1)
+	if b := evs[0]; b.Kind != "button" || !b.Down || !xtest.Near(b.X, wx) || !xtest.Near(b.Y, wy) {
+		t.Errorf("click %s: X server got %+v, want a press near %.0f,%.0f", when, b, wx, wy)
+	}
+}
+
 // TestConsoleReloadResumesSession: a real desktop session (assist on
 // Xvfb) viewed and controlled from the console in Chromium; the
 // technician reloads the tab. The console signs in again by its cookie,
@@ -53,7 +70,7 @@ func TestConsoleReloadResumesSession(t *testing.T) {
 	paintHalves(t, d)
 	events := make(chan assist.Event, 256)
 	ld := startLiveDesktop(t, func(c *assist.Config) { c.OnEvent = func(e assist.Event) { events <- e } })
-	tb, video := ld.tb, consoletest.SessionVideo
+	tb := ld.tb
 	ld.takeControl()
 	waitPixels(t, tb, leftColour, rightColour)
 	sid := consoletest.Eval[string](tb, `document.querySelector('.session:not([hidden])').dataset.session`)
@@ -83,16 +100,7 @@ func TestConsoleReloadResumesSession(t *testing.T) {
 	tb.Screenshot(screenshots, "console-reconnected")
 
 	// Control still works: a click on the picture lands on the X server.
-	rec := xtest.NewRecorder(t, d)
-	consoletest.WaitVideoPixels(tb, video, 10*time.Second, halves, []color.RGBA{recorderBG, recorderBG})
-	at := consoletest.VideoToPage(tb, video)
-	x, y := at(0.25, 0.5)
-	tb.Do(chromedp.MouseClickXY(x, y))
-	evs := waitEvents(t, rec, 2)
-	wx, wy := 0.25*float64(screenW-1), 0.5*float64(screenH-1)
-	if b := evs[0]; b.Kind != "button" || !b.Down || !xtest.Near(b.X, wx) || !xtest.Near(b.Y, wy) {
-		t.Errorf("click after the reload: X server got %+v, want a press near %.0f,%.0f", b, wx, wy)
-	}
+	clickLands(t, tb, d, 0.25, "after the reload")
 
 	if n := len(ld.consents()); n != 2 {
 		t.Errorf("the user was asked %d times, want twice (view, control) and not again", n)
@@ -248,15 +256,7 @@ func TestNetworkDropResumes(t *testing.T) {
 	}
 	tb.Wait("control", `document.querySelector('.control-indicator').textContent === 'You have control'`, 10*time.Second)
 
-	rec := xtest.NewRecorder(t, d)
-	consoletest.WaitVideoPixels(tb, video, 10*time.Second, halves, []color.RGBA{recorderBG, recorderBG})
-	x, y := consoletest.VideoToPage(tb, video)(0.75, 0.5)
-	tb.Do(chromedp.MouseClickXY(x, y))
-	evs := waitEvents(t, rec, 2)
-	wx, wy := 0.75*float64(screenW-1), 0.5*float64(screenH-1)
-	if b := evs[0]; b.Kind != "button" || !b.Down || !xtest.Near(b.X, wx) || !xtest.Near(b.Y, wy) {
-		t.Errorf("click after the outage: X server got %+v, want a press near %.0f,%.0f", b, wx, wy)
-	}
+	clickLands(t, tb, d, 0.75, "after the outage")
 	if n := len(ld.consents()); n != 2 {
 		t.Errorf("the user was asked %d times, want twice", n)
 	}
