@@ -29,6 +29,8 @@ type ladder struct {
 
 	displays []Display // offered to the technician, once capture started
 
+	re reconnects // the peer connections so far (reconnect.go)
+
 	asked   int       // questions asked so far: the id of the latest
 	ask     *question // the open question, if any
 	answers chan answer
@@ -142,7 +144,12 @@ func (l *ladder) handleSignal(m Signal) (reason protocol.EndReason, end bool, er
 		s.peer.addCandidate(m.Candidate)
 	case SignalEnd:
 		l.remoteEnded = true
+		if m.Reason == protocol.EndTechnicianLost {
+			return m.Reason, true, nil // the relay ended it: see reconnect.go
+		}
 		return protocol.EndTechnician, true, nil
+	case SignalTechAway, SignalTechBack, SignalRestart:
+		return l.reconnectSignal(m) // reconnect.go
 	}
 	return "", false, nil
 }
@@ -263,6 +270,9 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 	s := l.s
 	switch ev := ev.(type) {
 	case localCandidate:
+		if ev.pc != s.peer.pc {
+			return "", false, nil // of a connection closed since (reconnect.go)
+		}
 		l.pump.send(Signal{Type: SignalCandidate, Candidate: ev.c})
 	case activityDone:
 		// Reported after the fact: the relay audits it and tells the
@@ -273,15 +283,19 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 			s.cfg.OnActivity(ev.a)
 		}
 	case pcState:
+		if ev.pc != s.peer.pc {
+			return "", false, nil // of a connection closed since (reconnect.go)
+		}
 		switch ev.st {
 		case webrtc.PeerConnectionStateConnected:
+			l.re.connected()
 			if st := s.State(); (st == StateViewing || st == StateControlling) && !s.peer.streaming() {
 				if err := l.startCapture(); err != nil {
 					return protocol.EndCaptureFailed, true, err
 				}
 			}
 		case webrtc.PeerConnectionStateFailed:
-			return protocol.EndConnectionFailed, true, errors.New("WebRTC connection failed")
+			return l.peerFailed() // reconnect.go
 		case webrtc.PeerConnectionStateClosed:
 			return protocol.EndConnectionFailed, true, errors.New("WebRTC connection closed")
 		}
@@ -290,6 +304,7 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 	case resolutionChosen:
 		if v := s.peer.vid.Load(); v != nil && (s.State() == StateViewing || s.State() == StateControlling) {
 			v.SetFullResolution(ev.full)
+			s.fullRes.Store(ev.full) // kept for a pipeline made after a reconnection
 			s.log.Info("full resolution asked", "full", ev.full)
 		} else {
 			s.selectsDropped.Add(1)
@@ -306,15 +321,18 @@ func (l *ladder) peerEvent(ev any) (reason protocol.EndReason, end bool, err err
 // allowed and the viewer is connected — and streams it on the track.
 func (l *ladder) startCapture() error {
 	s := l.s
-	src, err := s.cfg.NewSource()
+	src, err := l.openShown() // reconnect.go: the display shown before a reconnection
 	if err != nil {
 		return err
 	}
 	s.gate.setBounds(src.Bounds())
 	s.peer.startVideo(l.ctx, src, videoConfig{FPS: s.cfg.FPS, BitrateKbps: s.cfg.BitrateKbps, CPUUsed: s.cfg.CPUUsed, Adapt: true,
 		OnBounds: s.gate.setBounds})
+	if v := s.peer.vid.Load(); v != nil && s.fullRes.Load() {
+		v.SetFullResolution(true)
+	}
 	l.displays = l.listDisplays(nil)
-	shown := s.cfg.Display
+	shown := s.shownDisplay()
 	if s.cfg.ListDisplays == nil || shown >= len(l.displays) {
 		shown = 0 // the one display offered: the source's
 		l.displays = []Display{{Index: 0, Bounds: src.Bounds(), Primary: true, Name: displayName(0)}}

@@ -46,7 +46,10 @@
 // package inputproto for their binary encoding). The pion API has an
 // explicit MediaEngine (VP8 only), NACK and RTCP-report interceptors, and
 // no STUN server: ICE servers come only from the relay (its TURN).
-// PeerConnectionStateFailed ends the session.
+// A connection that never connected and fails ends the session; one that
+// had connected is replaced when the technician's console asks for it
+// (see reconnect.go: a reloaded console or a dropped network path resumes
+// the picture and control without asking the user again).
 //
 // Frames are captured with XShm on X11, with the mouse pointer drawn in
 // from XFixes; on Windows with DXGI Desktop Duplication, falling back to

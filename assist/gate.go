@@ -138,6 +138,11 @@ func (g *inputGate) withdraw() {
 func (g *inputGate) withdrawLocked() {
 	g.control = false
 	g.gen++
+	g.releaseHeldLocked()
+}
+
+// releaseHeldLocked releases the keys and buttons the technician holds.
+func (g *inputGate) releaseHeldLocked() {
 	if g.injector != nil {
 		for h := range g.held {
 			in := Input{Kind: h.kind, Code: h.code, Button: h.button, X: g.lastX, Y: g.lastY}

@@ -54,9 +54,16 @@ type peer struct {
 }
 
 type (
-	activityDone     struct{ a Activity }
-	localCandidate   struct{ c webrtc.ICECandidateInit }
-	pcState          struct{ st webrtc.PeerConnectionState }
+	activityDone   struct{ a Activity }
+	localCandidate struct {
+		c  webrtc.ICECandidateInit
+		pc *webrtc.PeerConnection // whose: one closed since is ignored
+	}
+	pcState struct {
+		st webrtc.PeerConnectionState
+		pc *webrtc.PeerConnection
+	}
+
 	videoEnded       struct{ err error }
 	displayChosen    struct{ display uint8 } // the technician's SelectDisplay
 	resolutionChosen struct{ full bool }     // the technician's FullResolution
@@ -90,12 +97,12 @@ func (p *peer) start(iceServers []webrtc.ICEServer) (offer string, err error) {
 	// offer always goes out before them.
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
-			p.post(localCandidate{c.ToJSON()})
+			p.post(localCandidate{c.ToJSON(), pc})
 		}
 	})
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("peer connection state", "state", st)
-		p.post(pcState{st})
+		p.post(pcState{st, pc})
 	})
 	track, err := webrtc.NewTrackLocalStaticRTP(vp8Codec.RTPCodecCapability, "screen", "lifeline")
 	if err != nil {

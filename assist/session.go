@@ -116,6 +116,7 @@ type Session struct {
 	count int // displays offered, 0 before capture starts
 
 	share      clipShare
+	fullRes    atomic.Bool // the technician asked for full resolution
 	files      *transfers
 	relayMax   atomic.Int64           // session.start max_file_bytes
 	technician atomic.Pointer[string] // display name, for the file questions

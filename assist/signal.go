@@ -3,6 +3,7 @@ package assist
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/pion/webrtc/v3"
 
@@ -31,6 +32,10 @@ const (
 	SignalCandidate                            // in and out: Candidate
 	SignalEnd                                  // in and out: Reason
 	SignalActivity                             // out: Activity
+	// The technician's console going away and back (reconnect.go).
+	SignalTechAway // in: Grace
+	SignalTechBack // in: Away
+	SignalRestart  // in: the technician asks for a new offer
 )
 
 var signalNames = map[SignalType]string{
@@ -39,7 +44,7 @@ var signalNames = map[SignalType]string{
 	SignalControlRequest: "control-request", SignalControlGrant: "control-grant",
 	SignalControlDeny: "control-deny", SignalControlRevoke: "control-revoke",
 	SignalOffer: "offer", SignalAnswer: "answer", SignalCandidate: "candidate", SignalEnd: "end",
-	SignalActivity: "activity",
+	SignalActivity: "activity", SignalTechAway: "tech-away", SignalTechBack: "tech-back", SignalRestart: "restart",
 }
 
 func (t SignalType) String() string {
@@ -65,6 +70,9 @@ type Signal struct {
 	// Recording (SessionStart): the organisation records the session;
 	// the user is told before being asked to allow viewing.
 	Recording bool
+	// Grace is how long the relay waits for the technician (TechAway);
+	// Away how long they were away (TechBack).
+	Grace, Away time.Duration
 }
 
 // Signaler carries signaling messages to and from the technician. The

@@ -73,6 +73,12 @@ type Event struct {
 	// known.
 	Shown    int
 	Displays int
+	// Presence, when set, is all the Event says: the technician's
+	// console went away (PresenceAway, with Grace: how long the relay
+	// waits for it) or came back (PresenceBack); the state is unchanged
+	// and so is what the user allowed (reconnect.go).
+	Presence Presence
+	Grace    time.Duration
 	Time     time.Time
 }
 

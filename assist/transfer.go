@@ -612,17 +612,7 @@ func (t *transfers) cancel(id uint32) {
 func (t *transfers) close() {
 	t.mu.Lock()
 	t.closed = true
-	t.ch = nil
-	var ids []uint32
-	for id := range t.in {
-		ids = append(ids, id)
-	}
-	for _, o := range t.out {
-		o.cancel()
-	}
 	t.mu.Unlock()
-	for _, id := range ids {
-		t.cancelIncoming(id, fileproto.ReasonCancelled, nil, false)
-	}
+	t.detach()
 	t.wg.Wait()
 }

@@ -1,13 +1,14 @@
 // Package relaysignal connects an assist.Session to the relay: it adapts a
 // relay/client.Client to assist.Signaler, translating between the relay
 // protocol's session messages (session.start, consent.*, signal.*,
-// session.end) and assist.Signal.
+// session.away, session.resume, session.end) and assist.Signal.
 package relaysignal
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/pion/webrtc/v3"
 
@@ -54,7 +55,14 @@ func (s *Signaler) Recv(ctx context.Context) (assist.Signal, error) {
 }
 
 func toSignal(m protocol.Message) (assist.Signal, bool) {
+	if m.Type == protocol.TypeSignalRestart {
+		return assist.Signal{Type: assist.SignalRestart}, true
+	}
 	switch p := m.Payload.(type) {
+	case *protocol.SessionAway:
+		return assist.Signal{Type: assist.SignalTechAway, Grace: time.Duration(p.GraceSeconds) * time.Second}, true
+	case *protocol.SessionResume:
+		return assist.Signal{Type: assist.SignalTechBack, Away: time.Duration(p.AwaySeconds) * time.Second}, true
 	case *protocol.SessionStart:
 		return assist.Signal{Type: assist.SignalSessionStart, Peer: p.Peer, ICEServers: iceServers(p.ICEServers), MaxFileBytes: p.MaxFileBytes,
 			Recording: p.Recording}, true

@@ -79,6 +79,9 @@
 //	followup.claim           C→R         FollowupClaim (reply: ack)
 //	followup.offer           R→C         FollowupOffer
 //	followup.answer          C→R         FollowupAnswer (reply: ack)
+//	session.away             R→C         SessionAway (the technician's consoles are all gone; see Reconnecting)
+//	session.resume           R→C         SessionResume (a console of the technician is back)
+//	signal.restart           T→R→C       (none) (send a new offer; only once viewing was granted)
 //
 // A message whose direction does not match the sender (for example a client
 // sending consent.view.request, or a technician sending signal.offer) is
@@ -161,6 +164,45 @@
 //     socket ends the session (reason "client_disconnected"). A relay restart
 //     ends every running session (reason "relay_restart") and puts their
 //     requests back in the queue.
+//
+// # Reconnecting
+//
+// A session outlives its technician's console socket (a reloaded tab, a
+// dropped network path). When the technician's last console socket
+// closes, the relay sends C session.away with grace_seconds (the relay
+// setting --tech-grace, default 60) and keeps the session. If no console
+// of that technician connects within the grace period, the relay ends
+// the session for both sides with reason "technician_lost".
+//
+// A console that connects gets queue.snapshot, then session.start again
+// for each of its technician's running sessions, now with view_granted
+// and control_granted saying what the user already allowed in the
+// session: the console resumes with those and does not ask again (a
+// repeated consent.view.request is refused as before). C gets
+// session.resume (away_seconds: how long no console was connected, 0 or
+// absent when another console was still connected), which the relay
+// audits as "session.reconnected" (detail "away=3.2s"). Consent is
+// unchanged by the absence.
+//
+// The old console's PeerConnection is gone, so a console with
+// view_granted sends signal.restart; C (the offerer) then closes its
+// PeerConnection (releasing any keys the technician held; capture stops
+// until the new connection is up) and makes a fresh one, with the same
+// track and data channels, and sends signal.offer; the console answers it
+// with a new RTCPeerConnection. Control granted stays granted. The console
+// also sends signal.restart when its RTCPeerConnection has been
+// "disconnected" or "failed" for a few seconds while the session runs (a
+// dropped and restored network path), and sends it again every few seconds
+// until the picture is back. The relay refuses signal.restart
+// before viewing was granted ("not_allowed"). C, for its part, no longer
+// ends the session when a PeerConnection that had connected fails: it
+// waits for signal.restart; one that fails without ever connecting, three
+// times in a row, ends the session ("connection_failed").
+//
+//	{"v":1,"type":"session.away","session":"s-…","data":{"grace_seconds":60}}        R→C
+//	{"v":1,"type":"session.start","session":"s-…","data":{…,"view_granted":true,"control_granted":true}}  R→T
+//	{"v":1,"type":"session.resume","session":"s-…","data":{"away_seconds":2}}        R→C
+//	{"v":1,"type":"signal.restart","session":"s-…"}                                  T→R→C
 //
 // While control is granted, C reports with session.activity what the
 // technician did beyond mouse and keyboard once it has happened on the

@@ -311,6 +311,11 @@ type SessionStart struct {
 	// records the screen and uploads it to the relay (added within v1;
 	// absent means false).
 	Recording bool `json:"recording,omitempty"`
+	// ViewGranted and ControlGranted (technician only) say what the user
+	// already allowed in this session: a console that reloaded resumes
+	// with them instead of asking again (see reconnect.go).
+	ViewGranted    bool `json:"view_granted,omitempty"`
+	ControlGranted bool `json:"control_granted,omitempty"`
 }
 
 // SessionEnd ends a session.

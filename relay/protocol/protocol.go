@@ -78,6 +78,10 @@ const (
 	TypeFollowupAnswer   Type = "followup.answer"
 	TypeInsightEvents    Type = "insight.events"
 	TypeWelcome          Type = "welcome"
+	// A technician's console going away and coming back (reconnect.go).
+	TypeSessionAway   Type = "session.away"
+	TypeSessionResume Type = "session.resume"
+	TypeSignalRestart Type = "signal.restart"
 )
 
 // Party is a bit set of senders.
@@ -136,6 +140,9 @@ var specs = map[Type]Spec{
 	TypeFollowupAnswer:   {From: FromClient, New: p[FollowupAnswer]()},
 	TypeInsightEvents:    {From: FromClient, New: p[InsightEvents]()},
 	TypeWelcome:          {From: FromRelay, New: p[Welcome]()},
+	TypeSessionAway:      {From: FromRelay, Session: true, New: p[SessionAway]()},
+	TypeSessionResume:    {From: FromRelay, Session: true, New: p[SessionResume]()},
+	TypeSignalRestart:    {From: FromTech, Session: true},
 }
 
 // SpecOf returns the spec of typ; false if typ is not in the closed set.

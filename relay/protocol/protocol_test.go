@@ -210,8 +210,8 @@ func TestSpecOf(t *testing.T) {
 		t.Error("SpecOf accepts a type outside the closed set")
 	}
 	types := Types()
-	if len(types) != 35 || !slices.IsSorted(types) {
-		t.Fatalf("Types() = %v, want the 35 types sorted", types)
+	if len(types) != 38 || !slices.IsSorted(types) {
+		t.Fatalf("Types() = %v, want the 38 types sorted", types)
 	}
 	if s, ok := SpecOf(TypeChat); !ok || !s.Session || s.From != FromClient|FromTech {
 		t.Errorf("SpecOf(chat) = %+v, %v", s, ok)

@@ -25,12 +25,14 @@ const (
 	EndRelayRestart       EndReason = "relay_restart"       // the relay restarted under a running session
 	EndRelayShutdown      EndReason = "relay_shutdown"      // the relay shut down
 	EndAccessRevoked      EndReason = "access_revoked"      // the technician logged out, was disabled or demoted, or changed the password
+	EndTechnicianLost     EndReason = "technician_lost"     // the technician's console went away and did not come back in time
 )
 
 // EndReasons lists every end reason, in the order above.
 func EndReasons() []EndReason {
 	return []EndReason{EndUser, EndTechnician, EndViewDenied, EndNoAnswer, EndConnectionFailed,
-		EndCaptureFailed, EndSignalingLost, EndConnectionLost, EndClientDisconnected, EndRelayRestart, EndRelayShutdown, EndAccessRevoked}
+		EndCaptureFailed, EndSignalingLost, EndConnectionLost, EndClientDisconnected, EndRelayRestart, EndRelayShutdown, EndAccessRevoked,
+		EndTechnicianLost}
 }
 
 // ConsentReason qualifies a consent step: the reason of a consent.* payload
@@ -107,12 +109,16 @@ const (
 	AuditRecordingDownloaded AuditAction = "recording.downloaded"
 )
 
+// AuditSessionReconnected: a console of the session's technician connected
+// again while the session ran (a reloaded tab, a new network path).
+const AuditSessionReconnected AuditAction = "session.reconnected"
+
 // AuditActions lists every audit action, in the order above.
 func AuditActions() []AuditAction {
 	return []AuditAction{AuditLogin, AuditLoginFailed, AuditLoginLocked, AuditLogout, AuditUserCreated,
 		AuditUserUpdated, AuditUserPassword, AuditTOTPEnabled, AuditTOTPDisabled, AuditRequestCreated,
 		AuditRequestTaken, AuditRequestCancel, AuditRequestExpired, AuditCodeCreated, AuditCodeCancelled, AuditCodeUsed,
-		AuditCodeFailed, AuditSessionStart, AuditSessionEnd, AuditSessionNotes, AuditViewRequest,
+		AuditCodeFailed, AuditSessionStart, AuditSessionEnd, AuditSessionNotes, AuditSessionReconnected, AuditViewRequest,
 		AuditViewGrant, AuditViewDeny, AuditControlRequest, AuditControlGrant, AuditControlDeny, AuditControlRevoke,
 		AuditGuideDraft, AuditGuidePublish, AuditGuideUnpublish, AuditGuideHide, AuditGuideUnhide, AuditGuideRevert,
 		AuditGuideVariables, AuditGuideImport,

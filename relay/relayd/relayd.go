@@ -83,6 +83,9 @@ type Options struct {
 	// MaxFileMB: the largest file sent in a session, in MiB (0:
 	// server.DefaultMaxFileBytes).
 	MaxFileMB int64
+	// TechGrace: how long a session waits for its technician's console
+	// to come back before it ends (0: server.DefaultTechGrace).
+	TechGrace time.Duration
 
 	DemoOut io.Writer
 	// Ready, if set, is called with the listening address once serving.
@@ -151,7 +154,7 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	cfg := server.Config{Store: st, SecureCookies: useTLS, PublicURL: o.PublicURL, OriginPatterns: origins, TURNSecret: secret,
 		Retention: o.Retention, TrustedProxies: proxies, HTTP: o.HTTP, MetricsToken: o.MetricsToken,
 		Sockets: o.Sockets, KeyFile: o.KeyFile, Insights: o.Insights, FollowupDelay: o.FollowupDelay,
-		MaxFileBytes: o.MaxFileMB << 20, Recording: o.Recording}
+		MaxFileBytes: o.MaxFileMB << 20, Recording: o.Recording, TechGrace: o.TechGrace}
 	var ts *turnserver.Server
 	if o.TURNListen != "" && o.TURNListen != "off" {
 		tcfg, tlsHost, err := turnConfig(o, secret)

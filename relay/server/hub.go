@@ -356,6 +356,8 @@ func (h *hub) techStartLocked(ls *liveSession) []byte {
 		SessionID: ls.id, RequestID: ls.requestID, Peer: ls.peerName(), Role: protocol.RoleAnswerer, ICEServers: h.ice(ls.id, turnPartyTech), Request: &it,
 		MaxFileBytes: h.maxFileBytes,
 		Recording:    h.recording,
+		// A console that reloads resumes with what the user allowed.
+		ViewGranted: ls.viewGranted, ControlGranted: ls.controlGranted,
 	}
 	if b := h.encode(protocol.TypeSessionStart, "", ls.id, &start); b != nil {
 		return b
@@ -499,16 +501,6 @@ func (h *hub) addTech(tc *techConn) {
 
 // errSnapshotCut: the snapshot was cut short.
 var errSnapshotCut = errors.New("queue snapshot cut short")
-
-func (h *hub) removeTech(tc *techConn) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	id := tc.tech.ID
-	delete(h.techs[id], tc)
-	if len(h.techs[id]) == 0 {
-		delete(h.techs, id)
-	}
-}
 
 // announce sends the current state of a request to every console.
 func (h *hub) announce(it protocol.QueueItem) {

@@ -126,6 +126,10 @@ type Config struct {
 	// send each other in a session (session.start max_file_bytes);
 	// default DefaultMaxFileBytes.
 	MaxFileBytes int64
+	// TechGrace is how long a running session waits for its technician's
+	// console to come back (a reloaded tab, a lost network) before it
+	// ends with EndTechnicianLost; default DefaultTechGrace (60 s).
+	TechGrace time.Duration
 
 	// KeyFile is the server secret's file (HMAC of one-time codes,
 	// encryption of TOTP secrets), created mode 0600 on first start;
@@ -282,6 +286,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	if cfg.ConsentTimeout <= 0 {
 		cfg.ConsentTimeout = 65 * time.Second
+	}
+	if cfg.TechGrace <= 0 {
+		cfg.TechGrace = DefaultTechGrace
 	}
 	if cfg.DenyCooldown <= 0 {
 		cfg.DenyCooldown = 30 * time.Second

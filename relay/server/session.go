@@ -30,6 +30,7 @@ type liveSession struct {
 	controlRequested bool
 	controlGranted   bool
 	view, control    question // the relay's side of each question
+	away             away     // the technician's consoles are all gone (reconnect.go)
 }
 
 // question is the relay's bookkeeping of one kind of consent question
@@ -90,7 +91,7 @@ func (ls *liveSession) step(t protocol.Type) string {
 	case protocol.TypeSessionActivity:
 		// Checked by the caller with the payload: files need viewing,
 		// the rest control.
-	case protocol.TypeOffer, protocol.TypeAnswer, protocol.TypeCandidate:
+	case protocol.TypeOffer, protocol.TypeAnswer, protocol.TypeCandidate, protocol.TypeSignalRestart:
 		if !ls.viewGranted {
 			return "no media before the user allowed viewing"
 		}

@@ -37,6 +37,7 @@ func TestWebRTCThroughRelayAndTURN(t *testing.T) {
 	// from a console reconnect (it re-announces running sessions).
 	con2 := tc.ws()
 	techStart := con2.Next(protocol.TypeSessionStart).Payload.(*protocol.SessionStart)
+	cl.Next(protocol.TypeSessionResume) // the desktop hears of the console joining
 	if len(techStart.ICEServers) != 1 {
 		t.Fatalf("ice servers %+v", techStart.ICEServers)
 	}

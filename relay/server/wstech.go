@@ -62,7 +62,8 @@ func (s *Server) handleTechWS(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("console refused: its login ended during the upgrade", "user", tc.tech.Username)
 		return
 	}
-	tc.run(func(m protocol.Message) { s.handleTech(tc, m) }, func() { s.hub.removeTech(tc) })
+	s.techBack(tc) // reconnect.go: its running sessions resume
+	tc.run(func(m protocol.Message) { s.handleTech(tc, m) }, func() { s.techGone(tc) })
 }
 
 func (s *Server) handleTech(tc *techConn, m protocol.Message) {

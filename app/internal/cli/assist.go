@@ -112,6 +112,10 @@ func cmdAssist(ctx context.Context, args []string, org orgconfig.Config, stdin i
 			if e.Technician != "" {
 				technician = e.Technician
 			}
+			if e.Presence != assist.PresenceNone {
+				out.printf("%s\n", plainerr.Presence(e.Presence == assist.PresenceBack, technician))
+				return
+			}
 			if e.Prev == e.State && (e.State == assist.StateViewing || e.State == assist.StateControlling) { // only the screen shown changed
 				if e.Shown == assist.AllDisplays {
 					out.printf("%s can see all your screens.\n", technician)

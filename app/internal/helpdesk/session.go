@@ -88,6 +88,10 @@ func (d *Desk) onSessionEvent(e assist.Event) {
 		d.live = true // session.start named who is connecting
 		d.mu.Unlock()
 	}
+	if e.Presence != assist.PresenceNone {
+		d.emit(Event{Kind: EventPresence, Technician: e.Technician, Presence: e.Presence})
+		return
+	}
 	ev := Event{Kind: EventSession, Technician: e.Technician, Shown: e.Shown, Displays: e.Displays, Recording: e.Recording}
 	if e.Prev == e.State && (e.State == assist.StateViewing || e.State == assist.StateControlling) {
 		// Only the screen shown changed (or is now known).

@@ -53,6 +53,10 @@ const (
 	// EventScreen: the technician now sees another of the user's screens
 	// (Session, Technician, Shown, Displays); the banner says which.
 	EventScreen
+	// EventPresence: the technician lost the connection and the help
+	// desk waits for them (Presence PresenceAway), or they are back
+	// (PresenceBack); Technician. What the user allowed is unchanged.
+	EventPresence
 )
 
 // AllScreens is Event.Shown when the technician sees all the user's
@@ -129,4 +133,6 @@ type Event struct {
 	Shown, Displays int
 	// Recording says the session is recorded (EventSession).
 	Recording bool
+	// Presence is the technician's (EventPresence).
+	Presence assist.Presence
 }

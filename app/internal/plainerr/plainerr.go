@@ -184,6 +184,8 @@ func Ending(r protocol.EndReason) string {
 		return "the help desk's server shut down"
 	case protocol.EndAccessRevoked:
 		return "the technician was signed out of the help desk"
+	case protocol.EndTechnicianLost:
+		return "the technician lost the connection and did not come back within a minute"
 	}
 	return "for a reason Lifeline does not know"
 }
@@ -216,4 +218,13 @@ func FileReason(r fileproto.Reason, toUser bool) string {
 		return "the file could not be read"
 	}
 	return "the connection dropped"
+}
+
+// Presence says that the technician lost the connection in the middle of
+// a session (back false) or came back (true).
+func Presence(back bool, technician string) string {
+	if back {
+		return technician + " reconnected."
+	}
+	return technician + " lost the connection. Waiting for them to come back; nothing is shared meanwhile."
 }

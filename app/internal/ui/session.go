@@ -199,9 +199,12 @@ func (u *UI) setSession(state helpdesk.SessionState, technician string) {
 		technician = lang.L("The technician")
 	}
 	u.banner.Objects = nil
+	if state != helpdesk.SessionViewing && state != helpdesk.SessionControlling {
+		u.presenceBanner(state, technician, "") // forget the technician's presence
+	}
 	switch state {
 	case helpdesk.SessionViewing, helpdesk.SessionControlling:
-		msg := bannerText(state, technician, u.screenShown, u.screens)
+		msg := u.presenceBanner(state, technician, bannerText(state, technician, u.screenShown, u.screens))
 		label := widget.NewLabelWithStyle(msg, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		stop := widget.NewButtonWithIcon(lang.L("Stop sharing"), theme.MediaStopIcon(), func() {
 			u.goBackground(func(context.Context) { u.deps.Helpdesk.StopSharing() })

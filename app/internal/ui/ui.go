@@ -99,6 +99,8 @@ type UI struct {
 	// screenShown and screens say which of the user's screens the
 	// technician sees, and how many there are (the banner names it).
 	screenShown, screens int
+	// presenceNote: the technician lost the connection, or is back (reconnect.go).
+	presenceNote presenceNote
 
 	// set is the guides in use: Index and Vars, then each UpdateGuides.
 	set atomic.Pointer[guideSet]
@@ -295,6 +297,8 @@ func (u *UI) watchHelpdesk() {
 					case helpdesk.EventScreen:
 						u.setSharedScreen(ev.Shown, ev.Displays)
 						u.setSession(ev.Session, ev.Technician)
+					case helpdesk.EventPresence:
+						u.presence(ev)
 					case helpdesk.EventChat:
 						u.chat(ev.From, ev.Text, ev.At)
 					case helpdesk.EventActivity:

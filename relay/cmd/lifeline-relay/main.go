@@ -167,6 +167,7 @@ func serveOptions(args []string) (relayd.Options, *slog.Logger, error) {
 	maxRecMiB := fs.Int64("recording-max-session-mib", server.DefaultRecordingMaxSession>>20, "largest recording of one session, in MiB; the console stops recording there")
 	searchText := fs.Bool("insights-search-text", true, "let desktops report what people typed in self-help search (content gaps on the Insights page); false: they omit it and the relay drops it")
 	fs.Int64Var(&o.MaxFileMB, "max-file-mb", server.DefaultMaxFileBytes>>20, "largest file a technician and a user may send each other in a session, in MiB")
+	fs.DurationVar(&o.TechGrace, "tech-grace", server.DefaultTechGrace, "a running session waits this long for its technician's console to come back (a reloaded tab, a lost network) before it ends")
 	fs.DurationVar(&o.FollowupDelay, "followup-delay", server.DefaultFollowupDelay, "ask the person whether the problem is still fixed this long after a session resolved it")
 	fs.StringVar(&o.KeyFile, "key-file", "", "server key file (HMAC of one-time codes, encryption of TOTP secrets), mode 0600; created if missing; default relay.key in the data dir")
 	sockets := socketFlags(fs)

@@ -363,8 +363,11 @@ func jsString(s string) string {
 }
 
 // TestReloadPicksUpSession: after a page reload the running session is
-// shown again (the relay re-announces it), and the console explains why it
-// cannot ask to view a second time.
+// shown again (the relay re-announces it with the consent given): the
+// console does not ask to view a second time but asks the desktop for a
+// new offer (signal.restart), which the desktop hears after
+// session.resume. (The picture coming back with a real desktop is
+// internal/e2e TestConsoleReloadResumesSession.)
 func TestReloadPicksUpSession(t *testing.T) {
 	r := startRelay(t, nil)
 	tb := consoletest.OpenTab(t, 60*time.Second)
@@ -382,8 +385,11 @@ func TestReloadPicksUpSession(t *testing.T) {
 
 	tb.Do(chromedp.Reload())
 	tb.Wait("the session again", `document.querySelector('.session .peer')?.textContent === 'Ana Silva' && !document.querySelector('#view-session').hidden`, 15*time.Second)
-	tb.Wait("the explanation", `document.querySelector('.session-status').textContent.includes('cannot be asked again')`, 10*time.Second)
+	ana.expect(t, protocol.TypeSessionResume)
+	ana.expect(t, protocol.TypeSignalRestart)
+	tb.Wait("the status", `document.querySelector('.session-status').textContent === "Reconnecting to Ana Silva's screen…"`, 10*time.Second)
 	if tb.Visible(".session .toolbar button.primary") {
 		t.Error("the console still offers to ask for viewing")
 	}
+	ana.expectNone(t, protocol.TypeViewRequest, 500*time.Millisecond)
 }

@@ -415,7 +415,10 @@ function tickCode() {
 function startSession(d) {
   if (!d || !d.session_id) return;
   let s = state.sessions.get(d.session_id);
-  if (s) return; // re-announced after a reconnect: keep the running view
+  if (s) { // re-announced after the socket came back: the same view resumes
+    s.reconnect.fromStart(d);
+    return;
+  }
   s = new LiveSession(d, { socket: trackingSocket, onChange: renderSessions, autoView: true });
   state.sessions.set(s.id, s);
   $('#session-host').append(s.root);

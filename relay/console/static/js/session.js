@@ -10,6 +10,7 @@ import { startFromSession } from './guides.js';
 import { QualityWatch, videoSample } from './quality.js';
 import { ControlTools } from './session-tools.js';
 import { FileTools } from './session-files.js';
+import { Reconnect } from './session-reconnect.js';
 import * as fp from './fileproto.js';
 import { Recorder } from './recorder.js';
 import { ConsentReason, EndReason, ErrorCode } from './vocab.js';
@@ -33,6 +34,7 @@ function endText(reason, peer) {
     case EndReason.RelayRestart:
     case EndReason.RelayShutdown: return 'The relay restarted, which ended the session.';
     case EndReason.AccessRevoked: return 'Your sign-in ended (signed out, password changed or account changed), which ended the session.';
+    case EndReason.TechnicianLost: return 'Your console was away from the relay for too long, which ended the session.';
     default: return reason ? `The session ended (${reason}).` : 'The session ended.';
   }
 }
@@ -74,12 +76,14 @@ export class LiveSession {
     this.tools = new ControlTools(this);
     this.files = new FileTools(this);
     this.files.maxBytes = Number(start.max_file_bytes) || 0;
+    this.reconnect = new Reconnect(this);
     this.displays = null; // the desktop's last Displays message (inputproto.decode)
     // The organisation records sessions: recorder.js records the live screen.
     this.recorder = start.recording ? new Recorder(this.id) : null;
     this.build();
     this.setStatus(`Session with ${this.peer} started.`);
-    if (autoView) this.askView();
+    // A running session (the page reloaded) resumes with what was allowed.
+    if (!this.reconnect.fromStart(start) && autoView) this.askView();
   }
 
   // --- view
@@ -312,11 +316,13 @@ export class LiveSession {
         this.setStatus(`The video connection to ${this.peer} is interrupted; waiting for it to recover…`, 'error');
       }
     };
+    this.reconnect.watch(pc); // session-reconnect.js: a drop that lasts asks for a new offer
     return pc;
   }
 
   async onOffer(sdp) {
     if (this.ended || typeof sdp !== 'string') return;
+    this.reconnect.beforeOffer(); // a new offer after a restart: a new connection
     const pc = this.ensurePeer();
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp });
@@ -595,6 +601,7 @@ export class LiveSession {
     if (this.withdrawAsk) this.withdrawAsk();
     this.loseControl();
     this.files.close();
+    this.reconnect.close();
     this.ended = true;
     this.endReason = reason || '';
     if (this.recorder) this.recorder.stop(); // the last slice, then the upload of what is left

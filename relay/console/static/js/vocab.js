@@ -17,6 +17,7 @@ export const EndReason = Object.freeze({
   RelayRestart: 'relay_restart',
   RelayShutdown: 'relay_shutdown',
   AccessRevoked: 'access_revoked',
+  TechnicianLost: 'technician_lost',
 });
 
 /** What qualifies a consent step (protocol.ConsentReason, protocol.ConsentReasons). */
@@ -50,6 +51,7 @@ export const AuditAction = Object.freeze({
   SessionStart: 'session.start',
   SessionEnd: 'session.end',
   SessionNotes: 'session.notes',
+  SessionReconnected: 'session.reconnected',
   ConsentViewRequest: 'consent.view.request',
   ConsentViewGrant: 'consent.view.grant',
   ConsentViewDeny: 'consent.view.deny',

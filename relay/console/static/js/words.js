@@ -68,6 +68,7 @@ export const endWords = {
   [EndReason.RelayRestart]: 'relay restart',
   [EndReason.RelayShutdown]: 'relay shutdown',
   [EndReason.AccessRevoked]: 'sign-in revoked',
+  [EndReason.TechnicianLost]: 'technician did not come back',
 };
 
 // consentWords names every ConsentReason, the detail of a consent event.
@@ -102,6 +103,7 @@ const auditWords = {
   [AuditAction.SessionStart]: (who) => `${who} started the session`,
   [AuditAction.SessionEnd]: (who) => `${who} ended the session`,
   [AuditAction.SessionNotes]: (who) => `${who} wrote the resolution notes`,
+  [AuditAction.SessionReconnected]: (who) => `${who} reconnected to the session`,
   [AuditAction.ConsentViewRequest]: (who) => `${who} asked to see the screen`,
   [AuditAction.ConsentViewGrant]: (who) => `${who} allowed viewing`,
   [AuditAction.ConsentViewDeny]: (who) => `${who} declined viewing`,
