@@ -296,6 +296,11 @@ export class LiveSession {
         return;
       }
       if (ch.label === 'control' || ch.label === 'pointer') this.channels[ch.label] = ch;
+      if (ch.label === 'control') {
+        // The picture's size as this page shows it (a reload starts fitted).
+        const sendSize = () => ch.send(ip.fullResolution(this.screen.classList.contains('actual')));
+        if (ch.readyState === 'open') sendSize(); else ch.addEventListener('open', sendSize, { once: true });
+      }
       ch.onmessage = (ev) => {
         const p = ip.decode(ev.data);
         if (p && p.type === 'clipboard' && this.controlling) this.tools.onClipboard(p.text);
