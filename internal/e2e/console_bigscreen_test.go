@@ -51,9 +51,9 @@ func TestConsoleBigScreen(t *testing.T) {
 
 	start := time.Now()
 	tb.Click(".session:not([hidden]) .toolbar button.ghost") // Actual size (1:1)
-	size(image.Pt(w, h), recorderBG, recorderBG) // the recorder's window covers the screen now
+	size(image.Pt(w, h), recorderBG, recorderBG)             // the recorder's window covers the screen now
 	t.Logf("full resolution %v after the click", time.Since(start).Round(time.Millisecond))
-	click(0.2, 0.2, 4) // at 1:1 the picture is wider than the window: a place in view
+	click(0.2, 0.2, 4)                                       // at 1:1 the picture is wider than the window: a place in view
 	tb.Click(".session:not([hidden]) .toolbar button.ghost") // Fit to window
 	size(image.Pt(1920, 1080), recorderBG, recorderBG)
 }
