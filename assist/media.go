@@ -176,6 +176,7 @@ type video struct {
 
 	forceKey atomic.Bool
 	fullRes  atomic.Bool  // the technician asked for the screen at its own size
+	resized  atomic.Bool  // fullRes changed: the loop checks the size sent
 	bitrate  atomic.Int64 // kbit/s wanted by the network side
 	remb     atomic.Bool  // the viewer sends REMB: trust it over loss
 
@@ -246,7 +247,7 @@ func (v *video) RequestKeyframe() { v.forceKey.Store(true) }
 // keyframe at the new size.
 func (v *video) SetFullResolution(on bool) {
 	if v.fullRes.Swap(on) != on {
-		v.forceKey.Store(true)
+		v.resized.Store(true) // a keyframe if the size sent changes (loop)
 	}
 }
 
@@ -383,6 +384,13 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 			}
 		}
 		force := v.forceKey.Load()
+		if v.resized.Swap(false) {
+			// Only a picture of another size needs a keyframe (a screen
+			// within 1080p is the same either way).
+			if w, h := v.encodedSize(f.Width, f.Height, levels[lvl].scale); w != es.w || h != es.h {
+				force = true
+			}
+		}
 		changed := force || det.changed(f)
 		if changed || lastChange.IsZero() {
 			lastChange = t0

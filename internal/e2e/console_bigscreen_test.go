@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"testing"
 	"time"
 
@@ -22,12 +21,7 @@ import (
 // lands at the same place on the X server in both.
 func TestConsoleBigScreen(t *testing.T) {
 	const w, h = 2560, 1440
-	d := xtest.Start(t, w, h)
-	t.Setenv("DISPLAY", d)
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, image.Rect(0, 0, w/2, h), image.NewUniform(leftColour), image.Point{}, draw.Src)
-	draw.Draw(img, image.Rect(w/2, 0, w, h), image.NewUniform(rightColour), image.Point{}, draw.Src)
-	xtest.Paint(t, d, img)
+	d := halvesDisplay(t, w, h)
 	ld := startLiveDesktop(t, nil)
 	tb, video := ld.tb, consoletest.SessionVideo
 	size := func(want image.Point, left, right color.RGBA) {

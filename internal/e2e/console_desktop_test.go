@@ -4,9 +4,7 @@ package e2e
 
 import (
 	"fmt"
-	"image"
 	"image/color"
-	"image/draw"
 	"testing"
 	"time"
 
@@ -47,12 +45,7 @@ const (
 // the console's own steps (chat, close-out, record, audit) are
 // TestSessionFlow (relay/console/e2e).
 func TestConsoleDrivesDesktop(t *testing.T) {
-	d := xtest.Start(t, screenW, screenH)
-	t.Setenv("DISPLAY", d)
-	img := image.NewRGBA(image.Rect(0, 0, screenW, screenH))
-	draw.Draw(img, image.Rect(0, 0, screenW/2, screenH), image.NewUniform(leftColour), image.Point{}, draw.Src)
-	draw.Draw(img, image.Rect(screenW/2, 0, screenW, screenH), image.NewUniform(rightColour), image.Point{}, draw.Src)
-	xtest.Paint(t, d, img)
+	d := halvesDisplay(t, screenW, screenH)
 
 	ld := startLiveDesktop(t, nil)
 	tb, sess, runErr := ld.tb, ld.sess, ld.runErr

@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"context"
+	"image"
+	"image/draw"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/lifeline-desk/lifeline/assist"
 	"github.com/lifeline-desk/lifeline/assist/relaysignal"
+	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
 	"github.com/lifeline-desk/lifeline/relay/protocol"
@@ -143,4 +146,17 @@ func auditDetails(t *testing.T, r *relaytest.Relay) map[protocol.AuditAction]str
 		out[e.Action] = e.Detail
 	}
 	return out
+}
+
+// halvesDisplay starts a w×h Xvfb painted leftColour on its left half and
+// rightColour on its right, and makes it $DISPLAY.
+func halvesDisplay(t *testing.T, w, h int) string {
+	t.Helper()
+	d := xtest.Start(t, w, h)
+	t.Setenv("DISPLAY", d)
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, image.Rect(0, 0, w/2, h), image.NewUniform(leftColour), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(w/2, 0, w, h), image.NewUniform(rightColour), image.Point{}, draw.Src)
+	xtest.Paint(t, d, img)
+	return d
 }
