@@ -288,6 +288,20 @@ func (v *video) count(f func(*VideoStats)) {
 	v.mu.Unlock()
 }
 
+// sessionEncoderConfig is the VP8 tuning of the session's pipeline at
+// kbps (sizes and frame rate are the caller's); BenchmarkEncoderLevers
+// measures every field against the alternatives.
+func sessionEncoderConfig(kbps int) vpx.Config {
+	return vpx.Config{
+		BitrateKbps: kbps,
+		// Hold the bitrate by dropping frames when the content is too
+		// costly (fast scrolling), and allow the coarsest quantizers for
+		// it; a still screen is refined afterwards.
+		DropFrameThreshold: 0, MaxQuantizer: 60,
+		ScreenContent: 1,
+	}
+}
+
 type encoderState struct {
 	enc   *vpx.Encoder
 	level int
@@ -409,14 +423,13 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 				es.enc.Close()
 				es.enc = nil
 			}
-			enc, err := vpx.NewEncoder(vpx.Config{
-				SrcWidth: f.Width, SrcHeight: f.Height, Width: w, Height: h,
-				FPS: fps(), BitrateKbps: v.Bitrate(), CPUUsed: v.cfg.CPUUsed, Threads: v.cfg.Threads,
-				// Hold the bitrate by dropping frames when the content is
-				// too costly (fast scrolling), and allow the coarsest
-				// quantizers for it; a still screen is refined afterwards.
-				DropFrameThreshold: 30, MaxQuantizer: 60,
-			})
+			ec := sessionEncoderConfig(v.Bitrate())
+			ec.SrcWidth, ec.SrcHeight, ec.Width, ec.Height, ec.FPS = f.Width, f.Height, w, h, fps()
+			if v.cfg.CPUUsed != 0 {
+				ec.CPUUsed = v.cfg.CPUUsed
+			}
+			ec.Threads = v.cfg.Threads
+			enc, err := vpx.NewEncoder(ec)
 			if err != nil {
 				return err
 			}

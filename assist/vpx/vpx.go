@@ -35,7 +35,7 @@ typedef struct {
 
 static int llenc_init(llenc *e, int src_w, int src_h, int w, int h, int fps,
                       int kbps, int cpuused, int threads, int kf_max,
-                      int screen, int min_q, int max_q, int drop) {
+                      int screen, int min_q, int max_q, int drop, int static_thresh) {
 	memset(e, 0, sizeof(*e));
 	vpx_codec_err_t err = vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &e->cfg, 0);
 	if (err) return err;
@@ -64,10 +64,10 @@ static int llenc_init(llenc *e, int src_w, int src_h, int w, int h, int fps,
 	if (err) return err;
 	vpx_codec_control(&e->ctx, VP8E_SET_CPUUSED, cpuused);
 	vpx_codec_control(&e->ctx, VP8E_SET_NOISE_SENSITIVITY, 0);
-	vpx_codec_control(&e->ctx, VP8E_SET_STATIC_THRESHOLD, 1);
+	vpx_codec_control(&e->ctx, VP8E_SET_STATIC_THRESHOLD, static_thresh);
 	vpx_codec_control(&e->ctx, VP8E_SET_MAX_INTRA_BITRATE_PCT, 300);
 	if (threads > 1) vpx_codec_control(&e->ctx, VP8E_SET_TOKEN_PARTITIONS, VP8_TWO_TOKENPARTITION);
-	if (screen) vpx_codec_control(&e->ctx, VP8E_SET_SCREEN_CONTENT_MODE, 1);
+	if (screen) vpx_codec_control(&e->ctx, VP8E_SET_SCREEN_CONTENT_MODE, screen);
 
 	size_t ysz = (size_t)w * h;
 	size_t csz = (size_t)((w + 1) / 2) * ((h + 1) / 2);
@@ -184,8 +184,13 @@ type Config struct {
 	// KeyframeMaxDist is kf_max_dist in frames (default 3000; keyframes
 	// are normally produced on the viewer's request).
 	KeyframeMaxDist int
-	// ScreenContent sets VP8E_SET_SCREEN_CONTENT_MODE.
-	ScreenContent bool
+	// ScreenContent is VP8E_SET_SCREEN_CONTENT_MODE: 0 off, 1 on, 2 on
+	// with a more aggressive rate control.
+	ScreenContent int
+	// StaticThreshold is VP8E_SET_STATIC_THRESHOLD: a macroblock whose
+	// prediction error is below it is coded as unchanged (default 1: only
+	// exact matches).
+	StaticThreshold int
 	// MinQuantizer and MaxQuantizer bound the quantizer (defaults 4 and 56).
 	MinQuantizer, MaxQuantizer int
 	// DropFrameThreshold is rc_dropframe_thresh: the buffer fullness (in
@@ -235,6 +240,12 @@ func (c *Config) defaults() error {
 	if c.Threads <= 0 {
 		c.Threads = 1
 	}
+	if c.StaticThreshold <= 0 {
+		c.StaticThreshold = 1
+	}
+	if c.ScreenContent < 0 || c.ScreenContent > 2 {
+		return fmt.Errorf("vpx: ScreenContent %d out of range 0..2", c.ScreenContent)
+	}
 	if c.KeyframeMaxDist <= 0 {
 		c.KeyframeMaxDist = 3000
 	}
@@ -256,13 +267,10 @@ func NewEncoder(cfg Config) (*Encoder, error) {
 	if c == nil {
 		return nil, errors.New("vpx: out of memory")
 	}
-	screen := 0
-	if cfg.ScreenContent {
-		screen = 1
-	}
 	if rc := C.llenc_init(c, C.int(cfg.SrcWidth), C.int(cfg.SrcHeight), C.int(cfg.Width), C.int(cfg.Height),
 		C.int(cfg.FPS), C.int(cfg.BitrateKbps), C.int(cfg.CPUUsed), C.int(cfg.Threads),
-		C.int(cfg.KeyframeMaxDist), C.int(screen), C.int(cfg.MinQuantizer), C.int(cfg.MaxQuantizer), C.int(cfg.DropFrameThreshold)); rc != 0 {
+		C.int(cfg.KeyframeMaxDist), C.int(cfg.ScreenContent), C.int(cfg.MinQuantizer), C.int(cfg.MaxQuantizer), C.int(cfg.DropFrameThreshold),
+		C.int(cfg.StaticThreshold)); rc != 0 {
 		C.free(unsafe.Pointer(c))
 		return nil, fmt.Errorf("vpx: init encoder: %s", C.GoString(C.vpx_codec_err_to_string(C.vpx_codec_err_t(rc))))
 	}

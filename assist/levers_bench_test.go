@@ -1,0 +1,275 @@
+//go:build linux
+
+package assist
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/lifeline-desk/lifeline/assist/vpx"
+)
+
+// memDesktop is the benchmark desktop in memory, animated without an X
+// server, so encoder settings can be compared on exactly the same frames.
+type memDesktop struct {
+	img   *image.RGBA
+	edit  image.Rectangle
+	photo image.Rectangle
+	kind  string // static, office, scroll, video
+	frame int
+	r     *rand.Rand
+	cx    int
+}
+
+func newMemDesktop(kind string, w, h int) *memDesktop {
+	img, edit := desktopImage(w, h, 1)
+	photo := image.Rect(w*6/10+4, h/10+32, w*95/100-4, h/2-4)
+	return &memDesktop{img: img, edit: edit, photo: photo, kind: kind, r: rand.New(rand.NewPCG(3, 4)), cx: edit.Min.X + 8}
+}
+
+// step advances the content by one 1/30 s frame and reports whether the
+// picture changed.
+func (m *memDesktop) step() bool {
+	m.frame++
+	switch m.kind {
+	case "static":
+		return false
+	case "office":
+		changed := m.frame%4 == 0 || m.frame%90 == 0
+		if m.frame%4 == 0 { // typing at 7.5 characters/s
+			y := m.edit.Min.Y + m.edit.Dy()/2 + 6
+			drawText(m.img, m.cx, y, string(rune('a'+m.r.IntN(26))))
+			m.cx += 7
+			if m.cx > m.edit.Max.X-20 {
+				m.cx = m.edit.Min.X + 8
+				m.scroll()
+			}
+		}
+		if m.frame%90 == 0 {
+			for range 3 {
+				m.scroll()
+			}
+		}
+		return changed
+	case "scroll":
+		m.scroll()
+	case "video":
+		// A moving, smoothly shaded picture in the photo viewer, new every
+		// frame, as a video playing in a window.
+		t := float64(m.frame) / 30
+		for y := m.photo.Min.Y; y < m.photo.Max.Y; y++ {
+			for x := m.photo.Min.X; x < m.photo.Max.X; x++ {
+				fx, fy := float64(x)/40, float64(y)/40
+				v := math.Sin(fx+2*t) + math.Sin(fy*1.3-1.7*t) + math.Sin((fx+fy)/2+t)
+				m.img.SetRGBA(x, y, color.RGBA{uint8(128 + 40*v), uint8(110 + 35*math.Sin(v+t)), uint8(90 + 30*math.Cos(v-t)), 255})
+			}
+		}
+	}
+	return true
+}
+
+// scroll moves the editor's text up one 18-pixel line and writes a new
+// line at the bottom, as the X animator does.
+func (m *memDesktop) scroll() {
+	e, img := m.edit, m.img
+	row := e.Dx() * 4
+	for y := e.Min.Y; y < e.Max.Y-18; y++ {
+		copy(img.Pix[img.PixOffset(e.Min.X, y):][:row], img.Pix[img.PixOffset(e.Min.X, y+18):][:row])
+	}
+	for y := e.Max.Y - 18; y < e.Max.Y; y++ {
+		p := img.Pix[img.PixOffset(e.Min.X, y):][:row]
+		for i := range p {
+			p[i] = 252
+			if i%4 == 3 {
+				p[i] = 255
+			}
+		}
+	}
+	drawText(img, e.Min.X+8, e.Max.Y-15, textLine(m.r, (e.Dx()-16)/7))
+}
+
+// leverResult is what one encoder setting gives on 5 s of content.
+type leverResult struct {
+	fps, kbps, cpuMs, cpuPct float64
+	ssim, shownSSIM, minSSIM float64
+	psnr                     float64
+}
+
+// runLever encodes 1 s of warm-up and 5 s of measured content at 30 fps
+// with cfg, decodes what comes out and compares it with the source: ssim
+// is the mean over the frames sent, shownSSIM over every 1/30 s of what
+// the viewer is showing then (a dropped frame leaves the previous picture
+// on screen), minSSIM the worst frame sent.
+func runLever(b *testing.B, kind string, w, h int, cfg vpx.Config, every int) leverResult {
+	b.Helper()
+	m := newMemDesktop(kind, w, h)
+	cfg.SrcWidth, cfg.SrcHeight = w, h
+	enc, err := vpx.NewEncoder(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer enc.Close()
+	ew, eh := enc.Config().Width, enc.Config().Height
+	dec, err := vpx.NewDecoder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dec.Close()
+	const warm, measured = 30, 150
+	var (
+		res              leverResult
+		cpu              time.Duration
+		bytes, sent      int
+		shown            []byte
+		nShown           int
+		sumShown, sumS   float64
+		sumP             float64
+		minS             = 1.0
+		stride           = m.img.Stride
+	)
+	var pts int64
+	for i := range warm + measured {
+		var (
+			f vpx.Frame
+			c time.Duration
+		)
+		// As in the pipeline, an unchanged picture is not encoded and the
+		// encoder's clock moves one frame per encoded frame.
+		if changed := i == 0 || m.step(); changed && i%every == 0 {
+			c0 := cpuTime()
+			f, err = enc.Encode(m.img.Pix, stride, vpx.RGBA, pts, int64(33*every), i == 0)
+			c = cpuTime() - c0
+			if err != nil {
+				b.Fatal(err)
+			}
+			pts += int64(33 * every)
+		}
+		if f.Data != nil {
+			y, _, _, err := dec.Decode(f.Data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			shown = append(shown[:0], y...)
+		}
+		if i < warm {
+			continue
+		}
+		cpu += c
+		src, err := vpx.Luma(m.img.Pix, stride, vpx.RGBA, w, h, ew, eh)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := vpx.SSIM(src, shown, ew, eh)
+		sumShown += s
+		nShown++
+		if f.Data != nil {
+			bytes += len(f.Data)
+			sent++
+			sumS += s
+			sumP += vpx.PSNR(src, shown, ew, eh)
+			minS = min(minS, s)
+		}
+	}
+	secs := float64(measured) / 30
+	res.fps = float64(sent) / secs
+	res.kbps = float64(bytes) * 8 / 1000 / secs
+	res.cpuMs = float64(cpu.Microseconds()) / 1000 / measured
+	res.cpuPct = 100 * cpu.Seconds() / secs
+	res.shownSSIM = sumShown / float64(nShown)
+	if sent > 0 {
+		res.ssim, res.psnr, res.minSSIM = sumS/float64(sent), sumP/float64(sent), minS
+	}
+	return res
+}
+
+func reportLever(b *testing.B, r leverResult) {
+	b.ReportMetric(r.fps, "fps")
+	b.ReportMetric(r.kbps, "kbit/s")
+	b.ReportMetric(r.cpuPct, "cpu-%core")
+	b.ReportMetric(r.cpuMs, "cpu-ms/frame")
+	b.ReportMetric(r.ssim, "ssim")
+	b.ReportMetric(r.shownSSIM, "shown-ssim")
+	b.ReportMetric(r.minSSIM, "min-ssim")
+	b.ReportMetric(r.psnr, "psnr-dB")
+}
+
+// BenchmarkEncoderLevers compares VP8 settings one at a time against the
+// session's on the same in-memory frames (no X server, so the numbers
+// are the encoder's alone): frames sent, bitrate, CPU and the SSIM of
+// the decoded pictures. Run with -benchtime=1x.
+func BenchmarkEncoderLevers(b *testing.B) {
+	base := sessionEncoderConfig(4000)
+	with := func(f func(*vpx.Config)) vpx.Config { c := base; f(&c); return c }
+	variants := []struct {
+		name string
+		cfg  vpx.Config
+	}{
+		{"session", base},
+		{"cpu-8", with(func(c *vpx.Config) { c.CPUUsed = -8 })},
+		{"cpu-10", with(func(c *vpx.Config) { c.CPUUsed = -10 })},
+		{"cpu-12", with(func(c *vpx.Config) { c.CPUUsed = -12 })},
+		{"cpu-16", with(func(c *vpx.Config) { c.CPUUsed = -16 })},
+		{"cpu-4", with(func(c *vpx.Config) { c.CPUUsed = -4 })},
+		{"threads-2", with(func(c *vpx.Config) { c.Threads = 2 })},
+		{"static-100", with(func(c *vpx.Config) { c.StaticThreshold = 100 })},
+		{"static-800", with(func(c *vpx.Config) { c.StaticThreshold = 800 })},
+		{"screen-0", with(func(c *vpx.Config) { c.ScreenContent = 0 })},
+		{"screen-2", with(func(c *vpx.Config) { c.ScreenContent = 2 })},
+		{"maxq-63", with(func(c *vpx.Config) { c.MaxQuantizer = 63 })},
+		{"maxq-50", with(func(c *vpx.Config) { c.MaxQuantizer = 50 })},
+		{"nodrop", with(func(c *vpx.Config) { c.DropFrameThreshold = 0 })},
+		{"screen-1+cpu-8", with(func(c *vpx.Config) { c.ScreenContent, c.CPUUsed = 1, -8 })},
+		{"screen-1+cpu-10", with(func(c *vpx.Config) { c.ScreenContent, c.CPUUsed = 1, -10 })},
+		{"screen-1+cpu-12", with(func(c *vpx.Config) { c.ScreenContent, c.CPUUsed = 1, -12 })},
+		{"screen-1+cpu-16", with(func(c *vpx.Config) { c.ScreenContent, c.CPUUsed = 1, -16 })},
+		{"screen-1+cpu-4", with(func(c *vpx.Config) { c.ScreenContent, c.CPUUsed = 1, -4 })},
+		{"screen-1+maxq-63", with(func(c *vpx.Config) { c.ScreenContent, c.MaxQuantizer = 1, 63 })},
+		{"screen-1+nodrop", with(func(c *vpx.Config) { c.ScreenContent, c.DropFrameThreshold = 1, 0 })},
+		{"screen-1+threads-2", with(func(c *vpx.Config) { c.ScreenContent, c.Threads = 1, 2 })},
+		{"screen-1+static-100", with(func(c *vpx.Config) { c.ScreenContent, c.StaticThreshold = 1, 100 })},
+	}
+	for _, kind := range []string{"scroll", "video", "office", "static"} {
+		for _, sz := range []struct {
+			name string
+			w, h int
+		}{{"1080p", 1920, 1080}, {"720p", 1280, 720}} {
+			for _, v := range variants {
+				b.Run(kind+"/"+sz.name+"/"+v.name, func(b *testing.B) {
+					for b.Loop() {
+						reportLever(b, runLever(b, kind, sz.w, sz.h, v.cfg, 1))
+					}
+				})
+			}
+		}
+	}
+	// Below what full motion needs, the rate control must give fewer
+	// frames that stay legible rather than a smear.
+	for _, kbps := range []int{1000, 2000, 3000, 4000} {
+		for _, v := range []struct {
+			name  string
+			every int
+			f     func(*vpx.Config)
+		}{
+			{"session", 1, func(*vpx.Config) {}},
+			{"drop-30", 1, func(c *vpx.Config) { c.DropFrameThreshold = 30 }},
+			{"15fps", 2, func(c *vpx.Config) { c.FPS = 15 }},
+			{"10fps", 3, func(c *vpx.Config) { c.FPS = 10 }},
+			{"maxq-63", 1, func(c *vpx.Config) { c.MaxQuantizer = 63 }},
+			{"maxq-56", 1, func(c *vpx.Config) { c.MaxQuantizer = 56 }},
+			{"cpu-5", 1, func(c *vpx.Config) { c.CPUUsed = -5 }},
+		} {
+			cfg := sessionEncoderConfig(kbps)
+			v.f(&cfg)
+			b.Run(fmt.Sprintf("cap/scroll/1080p/%dk/%s", kbps, v.name), func(b *testing.B) {
+				for b.Loop() {
+					reportLever(b, runLever(b, "scroll", 1920, 1080, cfg, v.every))
+				}
+			})
+		}
+	}
+}
