@@ -122,15 +122,15 @@ func runLever(b *testing.B, kind string, w, h int, cfg vpx.Config, every int) le
 	defer dec.Close()
 	const warm, measured = 30, 150
 	var (
-		res              leverResult
-		cpu              time.Duration
-		bytes, sent      int
-		shown            []byte
-		nShown           int
-		sumShown, sumS   float64
-		sumP             float64
-		minS             = 1.0
-		stride           = m.img.Stride
+		res            leverResult
+		cpu            time.Duration
+		bytes, sent    int
+		shown          []byte
+		nShown         int
+		sumShown, sumS float64
+		sumP           float64
+		minS           = 1.0
+		stride         = m.img.Stride
 	)
 	var pts int64
 	for i := range warm + measured {
