@@ -326,9 +326,9 @@ func BenchmarkPipeline30fps(b *testing.B) {
 			for _, sc := range []struct {
 				kind string
 				kbps int
-			}{{"static", 1000}, {"office", 1000}, {"scroll", 1000}, {"scroll-3M", 3000}} {
+			}{{"static", 4000}, {"office", 4000}, {"scroll", 4000}, {"scroll-1M", 1000}} {
 				b.Run(sc.kind, func(b *testing.B) {
-					a := newAnimator(b, d, strings.TrimSuffix(sc.kind, "-3M"), sz.w, sz.h)
+					a := newAnimator(b, d, strings.TrimSuffix(sc.kind, "-1M"), sz.w, sz.h)
 					for b.Loop() {
 						res := runPaced(b, d, a, sc.kbps, 5*time.Second)
 						b.ReportMetric(res.fps, "fps")
@@ -478,9 +478,9 @@ func BenchmarkFFmpegReference(b *testing.B) {
 			for _, sc := range []struct {
 				kind string
 				rate string
-			}{{"static", "1M"}, {"office", "1M"}, {"scroll", "1M"}, {"scroll-3M", "3M"}} {
+			}{{"static", "4M"}, {"office", "4M"}, {"scroll", "4M"}, {"scroll-1M", "1M"}} {
 				b.Run(sc.kind, func(b *testing.B) {
-					a := newAnimator(b, d, strings.TrimSuffix(sc.kind, "-3M"), sz.w, sz.h)
+					a := newAnimator(b, d, strings.TrimSuffix(sc.kind, "-1M"), sz.w, sz.h)
 					for b.Loop() {
 						res := ffmpegPaced(b, d, a, sz.w, sz.h, sc.rate)
 						b.ReportMetric(res.fps, "fps")

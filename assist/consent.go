@@ -326,8 +326,8 @@ func (l *ladder) startCapture() error {
 		return err
 	}
 	s.gate.setBounds(src.Bounds())
-	s.peer.startVideo(l.ctx, src, videoConfig{FPS: s.cfg.FPS, BitrateKbps: s.cfg.BitrateKbps, CPUUsed: s.cfg.CPUUsed, Adapt: true,
-		OnBounds: s.gate.setBounds})
+	s.peer.startVideo(l.ctx, src, videoConfig{FPS: max(s.cfg.FPS, s.cfg.LANFPS), BitrateKbps: s.cfg.BitrateKbps, CPUUsed: s.cfg.CPUUsed, Adapt: true,
+		OnBounds: s.gate.setBounds}, s.frameRates())
 	if v := s.peer.vid.Load(); v != nil && s.fullRes.Load() {
 		v.SetFullResolution(true)
 	}

@@ -55,10 +55,14 @@
 // from XFixes; on Windows with DXGI Desktop Duplication, falling back to
 // GDI (package wincap: Wine, for one, has no duplication); elsewhere with
 // kbinani/screenshot, which also lists the displays. The path taken is
-// logged. Capture is paced by a ticker (30 fps), skipped when unchanged
-// (sampled-row comparison), converted with libyuv and encoded with libvpx
-// in realtime CBR mode (package vpx). A PLI/FIR forces a keyframe; REMB or receiver
-// report loss sets the bitrate; when encoding falls behind, the frame rate
+// logged. Capture is paced by a ticker (30 fps; 60 when the selected ICE
+// pair joins the peers directly on a local network), skipped when
+// unchanged (sampled-row comparison), converted with libyuv and encoded
+// with libvpx in realtime CBR mode, tuned for screens (package vpx: speed
+// 4, screen-content mode, no encoder frame drops, which turn a smooth
+// scroll into costly jumps). A PLI/FIR forces a keyframe; REMB or receiver
+// report loss sets the bitrate between 150 kbit/s and the operator's
+// ceiling (4 Mbit/s by default); when encoding falls behind, the frame rate
 // and then the resolution are lowered. Frames are never queued: the
 // pipeline skips a tick if the previous frame is still being sent.
 //

@@ -58,6 +58,18 @@ func (m *memDesktop) step() bool {
 		return changed
 	case "scroll":
 		m.scroll()
+	case "wheel":
+		// A mouse wheel: three lines a notch, a notch every third frame.
+		if m.frame%3 != 0 {
+			return false
+		}
+		for range 3 {
+			m.scroll()
+		}
+	case "scroll2":
+		// Two lines a frame: the same scroll seen at half the frame rate.
+		m.scroll()
+		m.scroll()
 	case "video":
 		// A moving, smoothly shaded picture in the photo viewer, new every
 		// frame, as a video playing in a window.
@@ -249,6 +261,29 @@ func BenchmarkEncoderLevers(b *testing.B) {
 	}
 	// Below what full motion needs, the rate control must give fewer
 	// frames that stay legible rather than a smear.
+	for _, kind := range []string{"wheel", "scroll2", "scroll"} {
+		for _, v := range []struct {
+			name string
+			f    func(*vpx.Config)
+		}{
+			{"session", func(*vpx.Config) {}},
+			{"cpu-5", func(c *vpx.Config) { c.CPUUsed = -5 }},
+			{"cpu-4", func(c *vpx.Config) { c.CPUUsed = -4 }},
+			{"cpu-3", func(c *vpx.Config) { c.CPUUsed = -3 }},
+			{"cpu-4+threads-2", func(c *vpx.Config) { c.CPUUsed, c.Threads = -4, 2 }},
+			{"cpu-4+screen-0", func(c *vpx.Config) { c.CPUUsed, c.ScreenContent = -4, 0 }},
+			{"screen-0", func(c *vpx.Config) { c.ScreenContent = 0 }},
+			{"maxq-63", func(c *vpx.Config) { c.MaxQuantizer = 63 }},
+		} {
+			cfg := sessionEncoderConfig(4000)
+			v.f(&cfg)
+			b.Run(fmt.Sprintf("%s/1080p/%s", kind, v.name), func(b *testing.B) {
+				for b.Loop() {
+					reportLever(b, runLever(b, kind, 1920, 1080, cfg, 1))
+				}
+			})
+		}
+	}
 	for _, kbps := range []int{1000, 2000, 3000, 4000} {
 		for _, v := range []struct {
 			name  string

@@ -86,13 +86,26 @@ const (
 	idleDivisor = 3
 )
 
-// Scales are 1 and 1/2 only: a fractional scale turns a scroll by whole
-// pixels into a sub-pixel one that VP8's motion search misses, which costs
-// more bits than the smaller picture saves. Only a change of size needs a
-// new encoder (and a keyframe); frame-rate steps do not.
-// The frame rate goes first and down to 10 fps: for office work a sharp
-// picture matters more than motion.
-var levels = []level{{30, 4}, {20, 4}, {15, 4}, {10, 4}, {10, 2}}
+// qualityLevels is the ladder for a pipeline whose top rate is maxFPS:
+// maxFPS, then 30, 20, 15 and 10 fps at full size, then 10 fps at half
+// size. Scales are 1 and 1/2 only: a fractional scale turns a scroll by
+// whole pixels into a sub-pixel one that VP8's motion search misses, which
+// costs more bits than the smaller picture saves. Only a change of size
+// needs a new encoder (and a keyframe); frame-rate steps do not. The frame
+// rate goes first and down to 10 fps: for office work a sharp picture
+// matters more than motion. (For content that changes every frame a lower
+// rate saves little: the scroll between two frames grows and so does each
+// frame — BenchmarkEncoderLevers "15fps" — so the ladder is for a machine
+// that is busy, not for the bandwidth; the bandwidth is the encoder's.)
+func qualityLevels(maxFPS int) []level {
+	out := []level{{maxFPS, 4}}
+	for _, f := range []int{30, 20, 15, 10} {
+		if f < maxFPS {
+			out = append(out, level{f, 4})
+		}
+	}
+	return append(out, level{min(10, maxFPS), 2})
+}
 
 // VideoStats are counters of the video pipeline.
 type VideoStats struct {
@@ -102,7 +115,8 @@ type VideoStats struct {
 	Keyframes  uint64
 	Dropped    uint64 // ticks or frames dropped under back-pressure
 	Bytes      uint64 // encoded bytes handed to the sink
-	Level      int    // index into the quality ladder (0 = full)
+	Level      int    // index into the quality ladder (0 = the configured maximum)
+	FPS        int    // frame rate at that level
 	BitrateKbs int
 }
 
@@ -115,11 +129,13 @@ type encodedFrame struct {
 
 // videoConfig configures a pipeline.
 type videoConfig struct {
-	FPS            int // maximum frame rate (default 30)
+	// FPS is the highest frame rate the pipeline may run at (default 30);
+	// SetFrameRateCap keeps it lower until the path allows it (a LAN).
+	FPS            int
 	BitrateKbps    int // maximum bitrate (default 2000)
 	StartKbps      int // starting bitrate (default min(1000, BitrateKbps))
 	MinBitrateKbps int // floor for adaptation (default 150)
-	CPUUsed        int // VP8E_SET_CPUUSED (default -6, see vpx.Config)
+	CPUUsed        int // VP8E_SET_CPUUSED (default -4, see vpx.Config)
 	Threads        int // encoder threads (default 1)
 	// Refresh is how often an unchanged screen is encoded anyway (a tiny
 	// P-frame, so a viewer that joined late or lost packets converges).
@@ -179,6 +195,9 @@ type video struct {
 	resized  atomic.Bool  // fullRes changed: the loop checks the size sent
 	bitrate  atomic.Int64 // kbit/s wanted by the network side
 	remb     atomic.Bool  // the viewer sends REMB: trust it over loss
+	fpsCap   atomic.Int64 // frame rate allowed now (≤ cfg.FPS)
+	levels   []level      // quality ladder from cfg.FPS down
+	rates    frameRates   // the session's rates by path (set before Run)
 
 	mu    sync.Mutex
 	stats VideoStats
@@ -193,9 +212,28 @@ func newVideo(cfg videoConfig, src Source, sink func(encodedFrame) error, log *s
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	v := &video{cfg: cfg, src: src, sink: sink, log: log}
+	v := &video{cfg: cfg, src: src, sink: sink, log: log, levels: qualityLevels(cfg.FPS)}
 	v.bitrate.Store(int64(cfg.StartKbps))
+	v.fpsCap.Store(int64(cfg.FPS))
 	return v
+}
+
+// SetFrameRateCap bounds the frame rate at fps (within the configured
+// maximum) from the next tick on: the session lowers it to its normal
+// rate and raises it to the maximum when the path is a LAN.
+func (v *video) SetFrameRateCap(fps int) {
+	v.fpsCap.Store(int64(min(max(fps, 1), v.cfg.FPS)))
+}
+
+// topLevel is the best level allowed under the frame-rate cap.
+func (v *video) topLevel() int {
+	c := int(v.fpsCap.Load())
+	for i, l := range v.levels {
+		if l.fps <= c {
+			return i
+		}
+	}
+	return len(v.levels) - 1
 }
 
 // SwitchSource makes the pipeline capture src from the next tick on (a
@@ -334,8 +372,10 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 	var (
 		es         encoderState
 		det        changeDetector
-		lvl        = 0
-		ticker     = time.NewTicker(time.Second / time.Duration(min(v.cfg.FPS, levels[0].fps)))
+		levels     = v.levels
+		top        = v.topLevel()
+		lvl        = top
+		ticker     = time.NewTicker(time.Second / time.Duration(levels[lvl].fps))
 		start      = time.Now()
 		lastSent   time.Time
 		slow       float64 // EWMA of work time / frame budget
@@ -354,10 +394,7 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 			es.enc.Close()
 		}
 	}()
-	fps := func() int { return min(v.cfg.FPS, levels[lvl].fps) }
-	if !v.cfg.Adapt {
-		lvl = 0
-	}
+	fps := func() int { return levels[lvl].fps }
 	v.forceKey.Store(true)
 	for {
 		select {
@@ -366,6 +403,14 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 		case <-ticker.C:
 		}
 		tick++
+		if t := v.topLevel(); t != top {
+			// The frame-rate cap moved (the path became a LAN or stopped
+			// being one): start from the best level it allows.
+			top, lvl = t, t
+			slow, fastSince = 0.6, time.Time{}
+			ticker.Reset(time.Second / time.Duration(fps()))
+			v.log.Info("video frame rate cap changed", "fps", fps())
+		}
 		if src := v.takeNext(); src != nil {
 			if err := v.src.Close(); err != nil {
 				v.log.Debug("close capture source", "err", err)
@@ -476,7 +521,7 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 					if out.Keyframe {
 						s.Keyframes++
 					}
-					s.Level = lvl
+					s.Level, s.FPS = lvl, fps()
 					s.BitrateKbs = curKbps
 				})
 			default:
@@ -502,7 +547,7 @@ func (v *video) loop(ctx context.Context, frames chan<- encodedFrame) error {
 		case slow > 0.9 && lvl < len(levels)-1:
 			next = lvl + 1
 			fastSince = time.Time{}
-		case slow < 0.4 && lvl > 0:
+		case slow < 0.4 && lvl > top:
 			if fastSince.IsZero() {
 				fastSince = t0
 			} else if t0.Sub(fastSince) > 5*time.Second {

@@ -261,3 +261,51 @@ func TestEncodedSizeFits(t *testing.T) {
 		}
 	}
 }
+
+func TestQualityLevels(t *testing.T) {
+	for _, tt := range []struct {
+		max  int
+		want []level
+	}{
+		{30, []level{{30, 4}, {20, 4}, {15, 4}, {10, 4}, {10, 2}}},
+		{60, []level{{60, 4}, {30, 4}, {20, 4}, {15, 4}, {10, 4}, {10, 2}}},
+		{24, []level{{24, 4}, {20, 4}, {15, 4}, {10, 4}, {10, 2}}},
+		{10, []level{{10, 4}, {10, 2}}},
+	} {
+		if got := qualityLevels(tt.max); !slices.Equal(got, tt.want) {
+			t.Errorf("qualityLevels(%d) = %v, want %v", tt.max, got, tt.want)
+		}
+	}
+}
+
+// TestFrameRateCap: a pipeline that may run at 60 fps runs at the cap it
+// is given (30 off a LAN), and moves to 60 when the cap is raised while
+// it runs.
+func TestFrameRateCap(t *testing.T) {
+	v := newVideo(videoConfig{FPS: 60, Adapt: false}, newCountingSource(64, 48), func(encodedFrame) error { return nil }, nil)
+	v.SetFrameRateCap(30)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- v.Run(ctx) }()
+	waitFor := func(fps int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for v.Stats().FPS != fps {
+			if time.Now().After(deadline) {
+				t.Fatalf("pipeline at %d fps (%+v), want %d", v.Stats().FPS, v.Stats(), fps)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitFor(30)
+	v.SetFrameRateCap(60)
+	waitFor(60)
+	v.SetFrameRateCap(1000) // clamped to the maximum
+	waitFor(60)
+	v.SetFrameRateCap(30)
+	waitFor(30)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

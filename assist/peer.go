@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 
@@ -49,7 +50,8 @@ type peer struct {
 	displays   *inputproto.DisplayList // the last list sent, for the control channel's open
 
 	vid     atomic.Pointer[video]
-	stopVid func() // set by startVideo: stops the pipeline and waits for it
+	lan     atomic.Bool // the selected candidate pair is a direct local one
+	stopVid func()      // set by startVideo: stops the pipeline and waits for it
 	wg      sync.WaitGroup
 }
 
@@ -103,6 +105,14 @@ func (p *peer) start(iceServers []webrtc.ICEServer) (offer string, err error) {
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("peer connection state", "state", st)
 		p.post(pcState{st, pc})
+	})
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
+		lan := localPair(pair)
+		p.log.Info("candidate pair selected", "pair", pair.String(), "lan", lan)
+		p.lan.Store(lan)
+		if v := p.vid.Load(); v != nil {
+			v.SetFrameRateCap(v.rates.forPath(lan))
+		}
 	})
 	track, err := webrtc.NewTrackLocalStaticRTP(vp8Codec.RTPCodecCapability, "screen", "lifeline")
 	if err != nil {
@@ -243,9 +253,11 @@ func (p *peer) streaming() bool { return p.stopVid != nil }
 // startVideo encodes src onto the track until ctx ends or stopVideo is
 // called; the pipeline's end is posted as videoEnded. src is closed when
 // the pipeline stops.
-func (p *peer) startVideo(ctx context.Context, src Source, cfg videoConfig) {
+func (p *peer) startVideo(ctx context.Context, src Source, cfg videoConfig, rates frameRates) {
 	w := newVP8Writer(p.track)
 	v := newVideo(cfg, src, w.write, p.log)
+	v.rates = rates
+	v.SetFrameRateCap(rates.forPath(p.lan.Load()))
 	p.vid.Store(v)
 	ctx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
@@ -340,4 +352,35 @@ func applyRTCP(v *video, pkts []rtcp.Packet) {
 			}
 		}
 	}
+}
+
+// frameRates are the session's frame rates by path.
+type frameRates struct{ wan, lan int }
+
+func (r frameRates) forPath(lan bool) int {
+	if lan {
+		return r.lan
+	}
+	return r.wan
+}
+
+// frameRates is the session's configured pair.
+func (s *Session) frameRates() frameRates { return frameRates{wan: s.cfg.FPS, lan: s.cfg.LANFPS} }
+
+// localPair reports whether pair joins the peers directly on a local
+// network: neither end a TURN relay or a NAT's address, the remote one
+// on loopback, a private (RFC 1918, ULA) or a link-local network. The
+// browser's candidate often arrives as peer-reflexive (its checks come
+// before its candidate does); that is still its own host address.
+func localPair(pair *webrtc.ICECandidatePair) bool {
+	if pair == nil || pair.Local == nil || pair.Remote == nil {
+		return false
+	}
+	for _, c := range []*webrtc.ICECandidate{pair.Local, pair.Remote} {
+		if c.Typ == webrtc.ICECandidateTypeRelay || c.Typ == webrtc.ICECandidateTypeSrflx {
+			return false
+		}
+	}
+	ip := net.ParseIP(pair.Remote.Address)
+	return ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast())
 }

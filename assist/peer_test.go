@@ -32,3 +32,29 @@ func TestPendingCandidatesCapped(t *testing.T) {
 	}
 	p.close()
 }
+
+func TestLocalPair(t *testing.T) {
+	host := func(addr string) *webrtc.ICECandidate {
+		return &webrtc.ICECandidate{Typ: webrtc.ICECandidateTypeHost, Address: addr}
+	}
+	typed := func(typ webrtc.ICECandidateType, addr string) *webrtc.ICECandidate {
+		return &webrtc.ICECandidate{Typ: typ, Address: addr}
+	}
+	for _, tt := range []struct {
+		name string
+		pair *webrtc.ICECandidatePair
+		want bool
+	}{
+		{"loopback", &webrtc.ICECandidatePair{Local: host("127.0.0.1"), Remote: host("127.0.0.1")}, true},
+		{"office LAN, browser prflx", &webrtc.ICECandidatePair{Local: host("192.168.1.20"), Remote: typed(webrtc.ICECandidateTypePrflx, "192.168.1.31")}, true},
+		{"IPv6 link-local", &webrtc.ICECandidatePair{Local: host("fe80::1"), Remote: host("fe80::2")}, true},
+		{"public address", &webrtc.ICECandidatePair{Local: host("10.0.0.2"), Remote: host("203.0.113.7")}, false},
+		{"through TURN", &webrtc.ICECandidatePair{Local: typed(webrtc.ICECandidateTypeRelay, "10.0.0.2"), Remote: host("10.0.0.3")}, false},
+		{"through a NAT", &webrtc.ICECandidatePair{Local: typed(webrtc.ICECandidateTypeSrflx, "198.51.100.4"), Remote: host("10.0.0.3")}, false},
+		{"none", nil, false},
+	} {
+		if got := localPair(tt.pair); got != tt.want {
+			t.Errorf("%s: localPair = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

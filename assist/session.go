@@ -66,12 +66,17 @@ type Config struct {
 	ICEServers []webrtc.ICEServer
 	Network    NetworkOptions
 
-	FPS int // maximum frame rate (default 30)
-	// BitrateKbps is the maximum video bitrate (default 2000). The stream
-	// starts at 1000 kbit/s (or this maximum, if lower) and follows the
-	// viewer's REMB estimates or receiver-report losses.
+	// FPS is the frame rate over the internet or TURN (default 30);
+	// LANFPS the rate when the peers reach each other directly on a local
+	// network (default 60; at most FPS when lower or negative). A machine
+	// that cannot keep up steps down either way.
+	FPS, LANFPS int
+	// BitrateKbps is the operator's ceiling on the video bitrate (default
+	// 4000: what full motion at 1080p needs). The stream starts at
+	// 1000 kbit/s (or this ceiling, if lower) and follows the viewer's
+	// REMB estimates or receiver-report losses between 150 kbit/s and it.
 	BitrateKbps int
-	CPUUsed     int // VP8E_SET_CPUUSED (default -6: fixed speed 6, see vpx.Config)
+	CPUUsed     int // VP8E_SET_CPUUSED (default -4: fixed speed 4, see vpx.Config)
 
 	ConsentTimeout time.Duration // default 60 s
 	Clock          Clock         // default: the real clock
@@ -140,6 +145,18 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}
+	}
+	if cfg.FPS <= 0 {
+		cfg.FPS = 30
+	}
+	if cfg.LANFPS == 0 {
+		cfg.LANFPS = 60
+	}
+	if cfg.LANFPS < cfg.FPS {
+		cfg.LANFPS = cfg.FPS
+	}
+	if cfg.BitrateKbps <= 0 {
+		cfg.BitrateKbps = 4000
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

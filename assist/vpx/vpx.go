@@ -175,9 +175,11 @@ type Config struct {
 	// CPUUsed is VP8E_SET_CPUUSED, -16..16, higher |n| is faster. In
 	// realtime mode a positive value lets libvpx raise the speed on its own
 	// whenever a frame takes more than (16-n)/16 of the frame time, a
-	// negative value fixes the speed at -n. Default -6: at faster speeds
-	// (and with auto speed on 1080p) the motion search misses scrolled
-	// text and frames get 2-4× larger; see assist/BENCHMARKS.md.
+	// negative value fixes the speed at -n. Default -4: from speed 5 on the
+	// motion search misses text scrolled by more than one line between two
+	// frames (a wheel notch, a scroll seen at a lower frame rate) and those
+	// frames get 2.6-3.4× larger at a lower SSIM; speed 4 costs about
+	// 20 % more CPU than 6. See assist/BENCHMARKS.md (BenchmarkEncoderLevers).
 	CPUUsed int
 	// Threads is g_threads (default 1).
 	Threads int
@@ -232,7 +234,7 @@ func (c *Config) defaults() error {
 		c.BitrateKbps = 1000
 	}
 	if c.CPUUsed == 0 {
-		c.CPUUsed = -6
+		c.CPUUsed = -4
 	}
 	if c.CPUUsed < -16 || c.CPUUsed > 16 {
 		return fmt.Errorf("vpx: CPUUsed %d out of range -16..16", c.CPUUsed)

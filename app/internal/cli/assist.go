@@ -40,7 +40,7 @@ func cmdAssist(ctx context.Context, args []string, org orgconfig.Config, stdin i
 	name := fs.String("name", os.Getenv("USER"), "your name as the technician sees it (env LIFELINE_NAME)")
 	contact := fs.String("contact", "", "how to reach you: phone, e-mail, room (env LIFELINE_CONTACT)")
 	display := fs.Int("display", 0, "display to share (0 = primary)")
-	bitrate := fs.Int("max-bitrate", 2000, "maximum video bitrate in kbit/s")
+	bitrate := fs.Int("max-bitrate", 4000, "ceiling of the video bitrate in kbit/s (the stream follows what the network allows below it)")
 	iceIfaces := cliflag.NewList(fs, "ice-interfaces", ",", "network interfaces for the video connection, e.g. eth0 or lo (repeatable or comma-separated); default all but loopback (env LIFELINE_ICE_INTERFACES)")
 	verbose := fs.Bool("verbose", false, "log details to stderr")
 	if err := parse(fs, args, nil); err != nil {
