@@ -118,6 +118,7 @@ type VideoStats struct {
 	Level      int    // index into the quality ladder (0 = the configured maximum)
 	FPS        int    // frame rate at that level
 	BitrateKbs int
+	REMBKbps   int // the viewer's last bandwidth estimate (0: none)
 }
 
 // encodedFrame is one VP8 frame for the sink.
@@ -133,7 +134,7 @@ type videoConfig struct {
 	// SetFrameRateCap keeps it lower until the path allows it (a LAN).
 	FPS            int
 	BitrateKbps    int // maximum bitrate (default 2000)
-	StartKbps      int // starting bitrate (default min(1000, BitrateKbps))
+	StartKbps      int // starting bitrate (default min(2000, BitrateKbps))
 	MinBitrateKbps int // floor for adaptation (default 150)
 	CPUUsed        int // VP8E_SET_CPUUSED (default -4, see vpx.Config)
 	Threads        int // encoder threads (default 1)
@@ -168,7 +169,7 @@ func (c *videoConfig) defaults() {
 		c.BitrateKbps = 2000
 	}
 	if c.StartKbps <= 0 || c.StartKbps > c.BitrateKbps {
-		c.StartKbps = min(1000, c.BitrateKbps)
+		c.StartKbps = min(2000, c.BitrateKbps)
 	}
 	if c.MinBitrateKbps <= 0 {
 		c.MinBitrateKbps = 150
@@ -194,10 +195,15 @@ type video struct {
 	fullRes  atomic.Bool  // the technician asked for the screen at its own size
 	resized  atomic.Bool  // fullRes changed: the loop checks the size sent
 	bitrate  atomic.Int64 // kbit/s wanted by the network side
-	remb     atomic.Bool  // the viewer sends REMB: trust it over loss
+	remb     atomic.Int64 // the viewer's last REMB in kbit/s (0: none yet): trusted over loss
 	fpsCap   atomic.Int64 // frame rate allowed now (≤ cfg.FPS)
-	levels   []level      // quality ladder from cfg.FPS down
-	rates    frameRates   // the session's rates by path (set before Run)
+
+	// onREMB's state (the RTCP reader's goroutine only).
+	rembPrev  int        // the previous estimate, kbit/s
+	rembAt    time.Time  // when it came
+	rembBytes uint64     // Stats.Bytes then
+	levels    []level    // quality ladder from cfg.FPS down
+	rates     frameRates // the session's rates by path (set before Run)
 
 	mu    sync.Mutex
 	stats VideoStats
@@ -310,6 +316,35 @@ func (v *video) SetBitrate(kbps int) {
 	v.bitrate.Store(int64(kbps))
 }
 
+// onREMB follows the viewer's bandwidth estimate (kbps, received at now).
+// Chrome's estimate grows 8–11 % a second from the rate it first saw and
+// stays under 1.5× what it receives, so on a stream that started on a
+// still screen it says a few hundred kbit/s for many seconds: taken as the
+// target, it held full motion to a slide show for 15–20 s on loopback.
+// It is read for what it tells: a falling estimate is congestion (Chrome
+// lowers it to 85 % of what arrives), and the target drops to 90 % of it;
+// otherwise the target rises to 90 % of it if that is higher, and while
+// the encoder spends at least 80 % of its budget the target grows by a
+// quarter per report, up to the operator's ceiling (receiver-report loss
+// above 10 % still cuts it, see applyRTCP).
+func (v *video) onREMB(kbps int, now time.Time) {
+	kbps = max(kbps, 1)
+	v.remb.Store(int64(kbps))
+	prev, at, bytes0 := v.rembPrev, v.rembAt, v.rembBytes
+	bytes := v.Stats().Bytes
+	v.rembPrev, v.rembAt, v.rembBytes = kbps, now, bytes
+	target := v.Bitrate()
+	switch {
+	case prev > 0 && kbps < prev*97/100:
+		v.SetBitrate(min(target, kbps*9/10))
+	case !at.IsZero() && now.Sub(at) >= 200*time.Millisecond &&
+		float64(bytes-bytes0)*8/1000/now.Sub(at).Seconds() >= 0.8*float64(target):
+		v.SetBitrate(max(target*5/4, kbps*9/10))
+	default:
+		v.SetBitrate(max(target, kbps*9/10))
+	}
+}
+
 // Bitrate is the current target in kbit/s.
 func (v *video) Bitrate() int { return int(v.bitrate.Load()) }
 
@@ -317,7 +352,9 @@ func (v *video) Bitrate() int { return int(v.bitrate.Load()) }
 func (v *video) Stats() VideoStats {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return v.stats
+	st := v.stats
+	st.REMBKbps = int(v.remb.Load())
+	return st
 }
 
 func (v *video) count(f func(*VideoStats)) {

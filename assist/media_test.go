@@ -25,9 +25,11 @@ func TestApplyRTCP(t *testing.T) {
 	}{
 		{"PLI asks for a keyframe", []rtcp.Packet{&rtcp.PictureLossIndication{}}, 800, 800, true},
 		{"FIR asks for a keyframe", []rtcp.Packet{&rtcp.FullIntraRequest{}}, 800, 800, true},
-		{"REMB lowers", []rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 500_000}}, 1000, 450, false},
+		{"first REMB below the target holds it", []rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 500_000}}, 1000, 1000, false},
+		{"REMB raises", []rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 1_000_000}}, 500, 900, false},
 		{"REMB capped at the maximum", []rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 50_000_000}}, 1000, 1000, false},
-		{"REMB floored at the minimum", []rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 10_000}}, 1000, 150, false},
+		{"falling REMB lowers", []rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 900_000}, &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 500_000}}, 1000, 450, false},
+		{"falling REMB floored at the minimum", []rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 900_000}, &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 10_000}}, 1000, 150, false},
 		{"heavy loss cuts", []rtcp.Packet{&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{FractionLost: 64}}}}, 1000, 875, false},
 		{"no loss grows", []rtcp.Packet{&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{FractionLost: 0}}}}, 800, 840, false},
 		{"moderate loss holds", []rtcp.Packet{&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{FractionLost: 13}}}}, 800, 800, false},
@@ -44,6 +46,38 @@ func TestApplyRTCP(t *testing.T) {
 				t.Errorf("keyframe requested = %v, want %v", got, tt.wantKey)
 			}
 		})
+	}
+}
+
+// TestREMBGrowsWhileTheBudgetIsUsed: an estimate that lags behind (Chrome's
+// grows ~10 %/s from what it first saw) neither holds the target down nor
+// caps its growth while the encoder spends its budget; a falling one cuts.
+func TestREMBGrowsWhileTheBudgetIsUsed(t *testing.T) {
+	v := newVideo(videoConfig{BitrateKbps: 4000, StartKbps: 1000}, nil, nil, nil)
+	now := time.Now()
+	sent := func(kbps int, d time.Duration) {
+		v.count(func(s *VideoStats) { s.Bytes += uint64(kbps * 1000 / 8 * int(d/time.Millisecond) / 1000) })
+		now = now.Add(d)
+	}
+	v.onREMB(300, now)
+	for i, want := range []int{1250, 1562, 1952, 2440, 3050, 3812, 4000, 4000} {
+		sent(v.Bitrate(), time.Second) // the encoder spends its whole budget
+		v.onREMB(300+30*i, now)        // the lagging, slowly rising estimate
+		if got := v.Bitrate(); got != want {
+			t.Fatalf("after report %d: target %d, want %d", i+1, got, want)
+		}
+	}
+	sent(500, time.Second) // a still screen: the budget is not used
+	v.onREMB(600, now)
+	if got := v.Bitrate(); got != 4000 {
+		t.Errorf("app-limited: target %d, want it held at 4000", got)
+	}
+	sent(3500, time.Second)
+	v.onREMB(3900, now)
+	sent(3500, time.Second)
+	v.onREMB(2000, now) // congestion: the estimate falls
+	if got := v.Bitrate(); got != 1800 {
+		t.Errorf("after a falling estimate: target %d, want 1800", got)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v3"
@@ -328,25 +329,23 @@ func (p *peer) readRTCP(sender *webrtc.RTPSender) {
 }
 
 // applyRTCP reacts to the viewer's feedback: a keyframe on PLI or FIR;
-// the bitrate follows REMB (90 % of the estimate) and, without REMB,
-// receiver-report loss: more than 10 % lost cuts it by half the loss
-// fraction, less than 2 % lets it grow by 5 % per report (within the
-// configured range).
+// the bitrate follows REMB (video.onREMB) and receiver-report loss: more
+// than 10 % lost cuts it by half the loss fraction; without REMB, less
+// than 2 % lets it grow by 5 % per report (within the configured range).
 func applyRTCP(v *video, pkts []rtcp.Packet) {
 	for _, p := range pkts {
 		switch p := p.(type) {
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 			v.RequestKeyframe()
 		case *rtcp.ReceiverEstimatedMaximumBitrate:
-			v.remb.Store(true)
-			v.SetBitrate(int(p.Bitrate / 1000 * 0.9))
+			v.onREMB(int(p.Bitrate/1000), time.Now())
 		case *rtcp.ReceiverReport:
 			for _, rep := range p.Reports {
 				lost := float64(rep.FractionLost) / 256
 				switch {
 				case lost > 0.10:
 					v.SetBitrate(int(float64(v.Bitrate()) * (1 - lost/2)))
-				case lost < 0.02 && !v.remb.Load():
+				case lost < 0.02 && v.remb.Load() == 0:
 					v.SetBitrate(v.Bitrate() * 105 / 100)
 				}
 			}
