@@ -29,7 +29,8 @@
 //
 // followed by the type's payload. A message must have exactly the length
 // given for its type (Key: 4+n). Input events are at most MaxMessageSize
-// (64) bytes, Displays at most MaxDisplaysMessageSize, the text messages
+// (64) bytes, Displays at most MaxDisplaysMessageSize, PointerShape at
+// most MaxPointerShapeMessageSize, the text messages
 // (TypeText, Clipboard) at most MaxTextMessageSize; anything longer is
 // rejected before it is decoded.
 //
@@ -149,6 +150,47 @@
 //	     changes (and in answer to every SelectDisplay). Consoles number
 //	     displays from 1 as the user's banner does ("Display 2").
 //
+//	0x12 PointerPosition 11 bytes, channel "control"
+//	     2  uint16 x       the user's pointer (its hotspot), 0..65535
+//	     4  uint16 y       across the picture sent, as in PointerMove:
+//	                       fractions of the display shown, so the same
+//	                       at 1080p-fitted, full-resolution and any
+//	                       display switched to
+//	     6  uint8  visible 1 = the pointer is on the display shown;
+//	                       0 = hidden, or on another display
+//	     7  uint32 shape   id of its PointerShape (sent before the
+//	                       first position that names it)
+//	     Sent only to a console that asked with DrawPointer, only while
+//	     the video streams (after the user allowed viewing), and only
+//	     when the position, visibility or shape changed (at most about
+//	     60 a second).
+//
+//	0x13 PointerShape  10+4·w·h bytes, channel "control", at most
+//	                   MaxPointerShapeMessageSize (16 394)
+//	     2  uint32 id      the shape's id (on X11 the XFixes cursor
+//	                       serial); sent once per id: keep it
+//	     6  uint8  w, h    size in pixels, 1..MaxPointerSize (64); a
+//	                       larger cursor is scaled down to fit
+//	     8  uint8  hotX    hotspot, 0..w-1 and 0..h-1: the pixel that
+//	     9  uint8  hotY    sits at PointerPosition's x, y
+//	    10  [w·h·4]byte    RGBA, rows top to bottom, straight (not
+//	                       premultiplied) alpha: canvas ImageData's
+//	                       layout
+//
+// Technician → desktop, besides the input above:
+//
+//	0x14 DrawPointer   3 bytes, channel "control"
+//	     2  uint8  on      1 = this console draws the user's pointer
+//	                       from PointerPosition and PointerShape: the
+//	                       desktop leaves it out of the video and sends
+//	                       those; 0 (the default, and what an older
+//	                       console that never sends it gets) = the
+//	                       pointer is drawn into the video frames and no
+//	                       pointer message is sent. Needs viewing only;
+//	                       it holds for the peer connection it came on.
+//	                       A console that records the session draws the
+//	                       pointer into the recording itself.
+//
 // Example (JS): pointer at the centre of the screen:
 //
 //	const b = new DataView(new ArrayBuffer(10));
@@ -158,6 +200,7 @@
 package inputproto
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -196,6 +239,13 @@ const (
 	MaxDisplaysMessageSize = 4 + MaxDisplays*(displayEntrySize+MaxNameLen)
 )
 
+// PointerShape (0x13): the pointer image is at most MaxPointerSize
+// pixels each way, 4 bytes a pixel.
+const (
+	MaxPointerSize             = 64
+	MaxPointerShapeMessageSize = 10 + MaxPointerSize*MaxPointerSize*4
+)
+
 // Channel labels.
 const (
 	ControlChannel = "control"
@@ -219,6 +269,10 @@ const (
 	TypeSelectDisplay  Type = 0x08
 	TypeFullResolution Type = 0x0A
 	TypeDisplays       Type = 0x11
+
+	TypePointerPosition Type = 0x12
+	TypePointerShape    Type = 0x13
+	TypeDrawPointer     Type = 0x14
 )
 
 func (t Type) String() string {
@@ -245,6 +299,12 @@ func (t Type) String() string {
 		return "FullResolution"
 	case TypeDisplays:
 		return "Displays"
+	case TypePointerPosition:
+		return "PointerPosition"
+	case TypePointerShape:
+		return "PointerShape"
+	case TypeDrawPointer:
+		return "DrawPointer"
 	}
 	return fmt.Sprintf("Type(%#02x)", uint8(t))
 }
@@ -271,7 +331,12 @@ type Message struct {
 	Type Type
 
 	Seq  uint32 // PointerMove
-	X, Y uint16 // PointerMove, MouseButton: 0..65535 across the display
+	X, Y uint16 // PointerMove, MouseButton, PointerPosition: 0..65535 across the display
+
+	Visible bool          // PointerPosition
+	ShapeID uint32        // PointerPosition
+	Shape   *PointerImage // PointerShape
+	Draw    bool          // DrawPointer: the console draws the pointer
 
 	Button uint8 // MouseButton
 	Down   bool  // MouseButton, Key
@@ -287,6 +352,14 @@ type Message struct {
 	Display  uint8        // SelectDisplay: an index or AllDisplays
 	Full     bool         // FullResolution
 	Displays *DisplayList // Displays
+}
+
+// PointerImage is the payload of a PointerShape message.
+type PointerImage struct {
+	ID         uint32
+	W, H       int    // 1..MaxPointerSize
+	HotX, HotY int    // 0..W-1, 0..H-1
+	Pix        []byte // W·H RGBA pixels, straight alpha, rows top to bottom
 }
 
 // DisplayList is the payload of a Displays message.
@@ -349,6 +422,21 @@ func Append(b []byte, m Message) ([]byte, error) {
 		b = append(b, boolByte(m.Full))
 	case TypeDisplays:
 		return appendDisplays(b, m.Displays)
+	case TypePointerPosition:
+		b = binary.BigEndian.AppendUint16(b, m.X)
+		b = binary.BigEndian.AppendUint16(b, m.Y)
+		b = append(b, boolByte(m.Visible))
+		b = binary.BigEndian.AppendUint32(b, m.ShapeID)
+	case TypePointerShape:
+		p := m.Shape
+		if p == nil || !validPointer(p.W, p.H, p.HotX, p.HotY) || len(p.Pix) != p.W*p.H*4 {
+			return nil, fmt.Errorf("%w: pointer shape", ErrInvalid)
+		}
+		b = binary.BigEndian.AppendUint32(b, p.ID)
+		b = append(b, byte(p.W), byte(p.H), byte(p.HotX), byte(p.HotY))
+		b = append(b, p.Pix...)
+	case TypeDrawPointer:
+		b = append(b, boolByte(m.Draw))
 	default:
 		return nil, fmt.Errorf("%w: %v", ErrUnknownType, m.Type)
 	}
@@ -402,8 +490,15 @@ func Decode(b []byte) (Message, error) {
 		want = 0
 	case TypePermission:
 		want = 2
-	case TypeSelectDisplay, TypeFullResolution:
+	case TypeSelectDisplay, TypeFullResolution, TypeDrawPointer:
 		want = 1
+	case TypePointerPosition:
+		want = 9
+	case TypePointerShape:
+		want = 8
+		if len(p) >= 8 {
+			want += int(p[4]) * int(p[5]) * 4
+		}
 	default:
 		return Message{}, fmt.Errorf("%w: %#02x", ErrUnknownType, b[1])
 	}
@@ -464,6 +559,26 @@ func Decode(b []byte) (Message, error) {
 		if m.Full, err = parseBool(p[0]); err != nil {
 			return Message{}, err
 		}
+	case TypeDrawPointer:
+		var err error
+		if m.Draw, err = parseBool(p[0]); err != nil {
+			return Message{}, err
+		}
+	case TypePointerPosition:
+		m.X = binary.BigEndian.Uint16(p)
+		m.Y = binary.BigEndian.Uint16(p[2:])
+		var err error
+		if m.Visible, err = parseBool(p[4]); err != nil {
+			return Message{}, err
+		}
+		m.ShapeID = binary.BigEndian.Uint32(p[5:])
+	case TypePointerShape:
+		img := &PointerImage{ID: binary.BigEndian.Uint32(p), W: int(p[4]), H: int(p[5]), HotX: int(p[6]), HotY: int(p[7])}
+		if !validPointer(img.W, img.H, img.HotX, img.HotY) {
+			return Message{}, fmt.Errorf("%w: pointer shape %dx%d, hotspot %d,%d", ErrInvalid, img.W, img.H, img.HotX, img.HotY)
+		}
+		img.Pix = bytes.Clone(p[8:])
+		m.Shape = img
 	}
 	return m, nil
 }
@@ -564,8 +679,15 @@ func maxSize(t Type) int {
 		return MaxTextMessageSize
 	case TypeDisplays:
 		return MaxDisplaysMessageSize
+	case TypePointerShape:
+		return MaxPointerShapeMessageSize
 	}
 	return MaxMessageSize
+}
+
+// validPointer checks a pointer shape's size and hotspot.
+func validPointer(w, h, hx, hy int) bool {
+	return w >= 1 && w <= MaxPointerSize && h >= 1 && h <= MaxPointerSize && hx >= 0 && hx < w && hy >= 0 && hy < h
 }
 
 // validTyped checks the text of a TypeText message.

@@ -35,6 +35,11 @@ func TestEncodeDecode(t *testing.T) {
 		{"select all displays", Message{Type: TypeSelectDisplay, Display: AllDisplays}, []byte{1, 0x08, 0xff}},
 		{"full resolution", Message{Type: TypeFullResolution, Full: true}, []byte{1, 0x0a, 1}},
 		{"fitted resolution", Message{Type: TypeFullResolution}, []byte{1, 0x0a, 0}},
+		{"pointer position", Message{Type: TypePointerPosition, X: 0x8000, Y: 0xffff, Visible: true, ShapeID: 0x01020304},
+			[]byte{1, 0x12, 0x80, 0x00, 0xff, 0xff, 1, 1, 2, 3, 4}},
+		{"pointer hidden", Message{Type: TypePointerPosition}, []byte{1, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+		{"console draws the pointer", Message{Type: TypeDrawPointer, Draw: true}, []byte{1, 0x14, 1}},
+		{"desktop draws the pointer", Message{Type: TypeDrawPointer}, []byte{1, 0x14, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +101,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"full resolution long", []byte{1, 0x0a, 1, 0}, ErrLength},
 		{"select display long", []byte{1, 0x08, 0, 0}, ErrLength},
 		{"input message over the input cap", append([]byte{1, 0x04, 1, 63}, bytes.Repeat([]byte("K"), 63)...), ErrTooLong},
+		{"pointer position short", []byte{1, 0x12, 0, 0, 0, 0, 1, 0, 0, 0}, ErrLength},
+		{"pointer position bad visible", []byte{1, 0x12, 0, 0, 0, 0, 2, 0, 0, 0, 0}, ErrInvalid},
+		{"draw pointer bad bool", []byte{1, 0x14, 2}, ErrInvalid},
+		{"draw pointer long", []byte{1, 0x14, 1, 1}, ErrLength},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,6 +209,85 @@ func TestDisplaysErrors(t *testing.T) {
 	}
 }
 
+// arrow is a 2×3 pointer shape with its hotspot at the bottom right.
+var arrow = PointerImage{ID: 7, W: 2, H: 3, HotX: 1, HotY: 2, Pix: bytes.Repeat([]byte{0xff, 0, 0, 0x80}, 6)}
+
+func TestPointerShape(t *testing.T) {
+	biggest := PointerImage{ID: 0xffffffff, W: MaxPointerSize, H: MaxPointerSize, HotX: MaxPointerSize - 1, HotY: 0,
+		Pix: bytes.Repeat([]byte{1, 2, 3, 4}, MaxPointerSize*MaxPointerSize)}
+	for _, p := range []PointerImage{arrow, biggest, {ID: 1, W: 1, H: 1, Pix: []byte{0, 0, 0, 0}}} {
+		b, err := Marshal(Message{Type: TypePointerShape, Shape: &p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 10 + 4*p.W*p.H; len(b) != want {
+			t.Errorf("%dx%d: %d bytes, want %d", p.W, p.H, len(b), want)
+		}
+		m, err := Decode(b)
+		if err != nil {
+			t.Fatalf("%dx%d: %v", p.W, p.H, err)
+		}
+		if m.Type != TypePointerShape || !reflect.DeepEqual(*m.Shape, p) {
+			t.Errorf("Decode = %+v, want %+v", m.Shape, p)
+		}
+	}
+	b, _ := Marshal(Message{Type: TypePointerShape, Shape: &biggest})
+	if len(b) != MaxPointerShapeMessageSize {
+		t.Errorf("largest shape: %d bytes, want MaxPointerShapeMessageSize %d", len(b), MaxPointerShapeMessageSize)
+	}
+	if want := []byte{1, 0x13, 0, 0, 0, 7, 2, 3, 1, 2, 0xff, 0, 0, 0x80}; !bytes.Equal(mustMarshal(t, Message{Type: TypePointerShape, Shape: &arrow})[:14], want) {
+		t.Errorf("arrow's header and first pixel: want % x", want)
+	}
+
+	wire := mustMarshal(t, Message{Type: TypePointerShape, Shape: &arrow})
+	with := func(f func(b []byte) []byte) []byte { return f(bytes.Clone(wire)) }
+	for _, tt := range []struct {
+		name string
+		wire []byte
+		want error
+	}{
+		{"no header", []byte{1, 0x13, 0, 0, 0, 7, 2, 3, 1}, ErrLength},
+		{"pixels cut short", wire[:len(wire)-1], ErrLength},
+		{"trailing byte", append(bytes.Clone(wire), 0), ErrLength},
+		{"zero width", with(func(b []byte) []byte { b[6] = 0; return b[:10] }), ErrInvalid},
+		{"hotspot outside", with(func(b []byte) []byte { b[8] = 2; return b }), ErrInvalid},
+		{"over the size cap", with(func(b []byte) []byte {
+			b[6], b[7] = 65, 64
+			return append(b[:10], make([]byte, 65*64*4)...)
+		}), ErrTooLong},
+		{"65 wide within the cap", with(func(b []byte) []byte {
+			b[6], b[7] = 65, 2
+			return append(b[:10], make([]byte, 65*2*4)...)
+		}), ErrInvalid},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Decode(tt.wire); !errors.Is(err, tt.want) {
+				t.Errorf("Decode error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	for _, p := range []*PointerImage{
+		nil,
+		{W: 0, H: 1},
+		{W: MaxPointerSize + 1, H: 1, Pix: make([]byte, (MaxPointerSize+1)*4)},
+		{W: 2, H: 2, HotY: 2, Pix: make([]byte, 16)},
+		{W: 2, H: 2, Pix: make([]byte, 15)},
+	} {
+		if _, err := Marshal(Message{Type: TypePointerShape, Shape: p}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Marshal(%+v) error = %v, want ErrInvalid", p, err)
+		}
+	}
+}
+
+func mustMarshal(t *testing.T, m Message) []byte {
+	t.Helper()
+	b, err := Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestTrimName(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                            "",
@@ -261,6 +349,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{1, 0x08, 0xff})
 	f.Add([]byte{1, 0x0a, 1})
 	f.Add(displaysWire)
+	f.Add([]byte{1, 0x12, 0x80, 0, 0x40, 0, 1, 0, 0, 0, 7})
+	f.Add([]byte{1, 0x14, 1})
+	f.Add(append([]byte{1, 0x13, 0, 0, 0, 7, 2, 3, 1, 2}, arrow.Pix...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Decode(b)
 		if err != nil {
