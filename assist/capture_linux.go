@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gen2brain/shm"
 	"github.com/jezek/xgb"
@@ -13,6 +14,7 @@ import (
 	"github.com/jezek/xgb/xinerama"
 	"github.com/jezek/xgb/xproto"
 
+	"github.com/lifeline-desk/lifeline/assist/inputproto"
 	"github.com/lifeline-desk/lifeline/assist/vpx"
 )
 
@@ -32,6 +34,9 @@ type XShmSource struct {
 	data   []byte
 	bounds image.Rectangle
 	cursor bool // XFixes is available: draw the pointer into frames
+	// noPointer leaves the pointer out of frames: the console draws it
+	// (DrawPointer; read with ReadPointer).
+	noPointer atomic.Bool
 }
 
 // NewXShmSource captures display index i (0 is the primary, as in
@@ -130,7 +135,7 @@ func (s *XShmSource) Capture() (Frame, error) {
 		return Frame{}, fmt.Errorf("capture screen: %w", err)
 	}
 	f := Frame{Pix: s.data, Stride: b.Dx() * 4, Width: b.Dx(), Height: b.Dy(), Format: vpx.BGRA}
-	if s.cursor {
+	if s.cursor && !s.noPointer.Load() {
 		if cur, err := xfixes.GetCursorImage(s.c).Reply(); err == nil {
 			drawCursor(f, b, cur)
 		}
@@ -169,6 +174,38 @@ func drawCursor(f Frame, b image.Rectangle, cur *xfixes.GetCursorImageReply) {
 			f.Pix[o+2] = byte(p>>16&0xff + uint32(f.Pix[o+2])*inv/255)
 		}
 	}
+}
+
+// DrawPointer sets whether Capture draws the pointer into frames (the
+// default) or leaves it to a console that draws it from ReadPointer.
+func (s *XShmSource) DrawPointer(on bool) { s.noPointer.Store(!on) }
+
+// ReadPointer reads the pointer through XFixes: its position, the cursor
+// serial as the shape's id and, unless known, the cursor image.
+func (s *XShmSource) ReadPointer(known func(uint32) bool) (PointerState, *inputproto.PointerImage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.c == nil {
+		return PointerState{}, nil, errors.New("read pointer: source closed")
+	}
+	if !s.cursor {
+		return PointerState{}, nil, errors.New("read pointer: the X server lacks XFixes")
+	}
+	cur, err := xfixes.GetCursorImage(s.c).Reply()
+	if err != nil {
+		return PointerState{}, nil, fmt.Errorf("read pointer: %w", err)
+	}
+	st := PointerState{At: image.Pt(int(cur.X), int(cur.Y)), Visible: true, Shape: cur.CursorSerial}
+	w, h := int(cur.Width), int(cur.Height)
+	if known(st.Shape) || len(cur.CursorImage) < w*h {
+		return st, nil, nil
+	}
+	img := pointerImage(w, h, int(cur.Xhot), int(cur.Yhot), func(x, y int) (r, g, b, a uint8) {
+		p := cur.CursorImage[y*w+x] // premultiplied ARGB
+		al := p >> 24
+		return unpremultiply(p>>16&0xff, al), unpremultiply(p>>8&0xff, al), unpremultiply(p&0xff, al), uint8(al)
+	})
+	return st, img, nil
 }
 
 // Bounds implements Source.

@@ -48,6 +48,9 @@ type inputGate struct {
 	// onResolution takes FullResolution past the control gate the same
 	// way (viewing only).
 	onResolution func(full bool)
+	// onDrawPointer takes DrawPointer past the control gate too: it
+	// only changes how the pointer the technician may see is drawn.
+	onDrawPointer func(on bool)
 
 	clipboard Clipboard
 	lastPut   string // the technician's text last put on the clipboard: not shared back
@@ -214,6 +217,14 @@ func (g *inputGate) handle(raw []byte, pointerChannel bool) {
 			return
 		}
 		g.onResolution(m.Full)
+		return
+	}
+	if m.Type == inputproto.TypeDrawPointer {
+		if g.onDrawPointer == nil {
+			g.failed.Add(1)
+			return
+		}
+		g.onDrawPointer(m.Draw)
 		return
 	}
 	if m.Type == inputproto.TypeSelectDisplay {

@@ -53,7 +53,12 @@ type peer struct {
 	vid     atomic.Pointer[video]
 	lan     atomic.Bool // the selected candidate pair is a direct local one
 	stopVid func()      // set by startVideo: stops the pipeline and waits for it
-	wg      sync.WaitGroup
+
+	// consoleDraws: this connection's console draws the pointer
+	// (DrawPointer); pointer samples it while the video runs.
+	consoleDraws atomic.Bool
+	pointer      atomic.Pointer[pointerSampler]
+	wg           sync.WaitGroup
 }
 
 type (
@@ -95,6 +100,7 @@ func (p *peer) start(iceServers []webrtc.ICEServer) (offer string, err error) {
 		return "", fmt.Errorf("create peer connection: %w", err)
 	}
 	p.pc = pc
+	p.consoleDraws.Store(false) // until this connection's console says it draws
 	// Candidates are gathered only after SetLocalDescription below, and
 	// the session's goroutine reads them after start has returned: the
 	// offer always goes out before them.
@@ -243,6 +249,28 @@ func (p *peer) sendDisplays(l *inputproto.DisplayList) {
 	p.control.Send(b)
 }
 
+// setConsoleDraws applies the console's DrawPointer (from pion's
+// goroutine): the source shown leaves the pointer out of frames, and the
+// sampler sends it, or the other way round.
+func (p *peer) setConsoleDraws(on bool) {
+	p.consoleDraws.Store(on)
+	if ps := p.pointer.Load(); ps != nil {
+		ps.apply()
+	}
+}
+
+// sendPointer sends a pointer message on the control channel, unless it
+// is not open or backed up (the next position supersedes this one).
+func (p *peer) sendPointer(b []byte) bool {
+	p.displaysMu.Lock()
+	c := p.control
+	p.displaysMu.Unlock()
+	if c == nil || c.ReadyState() != webrtc.DataChannelStateOpen || c.BufferedAmount() > maxPointerBacklog {
+		return false
+	}
+	return c.Send(b) == nil
+}
+
 func permissionMessage(control bool) []byte {
 	b, _ := inputproto.Marshal(inputproto.Message{Type: inputproto.TypePermission, View: true, Control: control})
 	return b
@@ -260,6 +288,7 @@ func (p *peer) startVideo(ctx context.Context, src Source, cfg videoConfig, rate
 	v.rates = rates
 	v.SetFrameRateCap(rates.forPath(p.lan.Load()))
 	p.vid.Store(v)
+	p.pointer.Store(startPointerSampler(ctx, src, &p.consoleDraws, p.sendPointer, p.log))
 	ctx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
 	p.stopVid = func() {
@@ -280,6 +309,9 @@ func (p *peer) startVideo(ctx context.Context, src Source, cfg videoConfig, rate
 // video.SwitchSource); without one, src is closed.
 func (p *peer) switchSource(src Source) {
 	if v := p.vid.Load(); v != nil {
+		if ps := p.pointer.Load(); ps != nil {
+			ps.setSource(src) // before its first frame: with or without the pointer
+		}
 		v.SwitchSource(src)
 		return
 	}
@@ -289,6 +321,9 @@ func (p *peer) switchSource(src Source) {
 // stopVideo stops the video pipeline, if it runs, and waits until the
 // source is closed: no frame is captured after it returns.
 func (p *peer) stopVideo() {
+	if ps := p.pointer.Swap(nil); ps != nil {
+		ps.stop()
+	}
 	if p.stopVid != nil {
 		p.stopVid()
 	}
