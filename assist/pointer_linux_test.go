@@ -36,7 +36,7 @@ func TestXShmReadPointer(t *testing.T) {
 		}
 		return n
 	}
-	var known map[uint32]bool = map[uint32]bool{}
+	known := map[uint32]bool{}
 	for _, p := range []image.Point{{100, 100}, {250, 60}} {
 		if err := inj.Inject(Input{Kind: InputMove, X: p.X, Y: p.Y}); err != nil {
 			t.Fatal(err)

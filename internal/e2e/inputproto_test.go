@@ -52,6 +52,8 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 		{`ip.fullResolution(true)`, inputproto.Message{Type: inputproto.TypeFullResolution, Full: true}},
 		{`ip.fullResolution(false)`, inputproto.Message{Type: inputproto.TypeFullResolution}},
 		{`ip.selectDisplay(ip.DISPLAY.All)`, inputproto.Message{Type: inputproto.TypeSelectDisplay, Display: inputproto.AllDisplays}},
+		{`ip.drawPointer(true)`, inputproto.Message{Type: inputproto.TypeDrawPointer, Draw: true}},
+		{`ip.drawPointer(false)`, inputproto.Message{Type: inputproto.TypeDrawPointer}},
 	}
 	var exprs []string
 	for _, c := range cases {
@@ -120,6 +122,50 @@ func TestInputProtoJSMatchesGo(t *testing.T) {
 		t.Errorf("JS decode of clipboard = %s, want %s", got, want)
 	}
 	checkDisplaysJS(t, tb)
+	checkPointerJS(t, tb)
+}
+
+// checkPointerJS decodes the desktop's PointerPosition and PointerShape
+// in JS, and refuses malformed ones.
+func checkPointerJS(t *testing.T, tb *consoletest.Tab) {
+	t.Helper()
+	js := func(b []byte) string {
+		ints := make([]int, len(b))
+		for i, c := range b {
+			ints[i] = int(c)
+		}
+		arr, _ := json.Marshal(ints)
+		return consoletest.Eval[string](tb, fmt.Sprintf(`import('/js/inputproto.js').then(ip => { const p = ip.decode(new Uint8Array(%s).buffer);
+			if (p && p.pix) p.pix = p.pix.length + ':' + Array.from(p.pix.slice(0, 4)).join(',') + ':' + p.pix[p.pix.length - 1];
+			return JSON.stringify(p); })`, arr))
+	}
+	pos, _ := inputproto.Marshal(inputproto.Message{Type: inputproto.TypePointerPosition, X: 40000, Y: 65535, Visible: true, ShapeID: 0xfffffffe})
+	if got, want := js(pos), `{"type":"pointer","x":40000,"y":65535,"visible":true,"shape":4294967294}`; got != want {
+		t.Errorf("JS decode of PointerPosition = %s, want %s", got, want)
+	}
+	pix := make([]byte, 64*64*4)
+	for i := range pix {
+		pix[i] = byte(i)
+	}
+	big := &inputproto.PointerImage{ID: 9, W: 64, H: 64, HotX: 63, HotY: 1, Pix: pix}
+	shape, err := inputproto.Marshal(inputproto.Message{Type: inputproto.TypePointerShape, Shape: big})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := js(shape), `{"type":"pointerShape","id":9,"w":64,"h":64,"hotX":63,"hotY":1,"pix":"16384:0,1,2,3:255"}`; got != want {
+		t.Errorf("JS decode of the largest PointerShape = %s, want %s", got, want)
+	}
+	for name, bad := range map[string][]byte{
+		"position bad visible":  {1, 0x12, 0, 0, 0, 0, 2, 0, 0, 0, 1},
+		"position short":        pos[:len(pos)-1],
+		"shape cut short":       shape[:len(shape)-1],
+		"shape hotspot outside": {1, 0x13, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0},
+		"shape over the cap":    append(bytes.Clone(shape), 0),
+	} {
+		if got := js(bad); got != "null" {
+			t.Errorf("JS decode of %s = %s, want null", name, got)
+		}
+	}
 }
 
 // checkDisplaysJS decodes the desktop's Displays messages in JS: a list

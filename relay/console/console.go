@@ -23,6 +23,7 @@
 //	vendor/uplot/     uPlot (MIT), the charts: vendored from npm unchanged (see its README.md)
 //	js/session-tools.js  with control: special keys, the clipboard both ways, typed text
 //	js/session-files.js  file transfers both ways (js/fileproto.js on the "file" data channel)
+//	js/session-pointer.js  the user's mouse pointer drawn over the video (PointerPosition/PointerShape)
 //	js/session-reconnect.js  a running session resumes after a reload or a dropped connection (signal.restart)
 //	vendor/noble-hashes/ @noble/hashes (MIT), streaming SHA-256 of a file (see its README.md)
 //	js/admin.js       technician accounts and the audit log

@@ -142,6 +142,26 @@ function decodeDisplays(v) {
 }
 // --- end displays
 
+// --- the user's pointer, drawn by the console: PointerPosition 0x12 and
+// PointerShape 0x13 (desktop → console), DrawPointer 0x14 (console → desktop)
+export const POINTER = Object.freeze({ Position: 0x12, Shape: 0x13, Draw: 0x14, MaxSize: 64, MaxShapeMessage: 10 + 64 * 64 * 4 });
+
+/** drawPointer (channel "control", viewing is enough): this console draws the user's pointer (true), or the video carries it (false). */
+export function drawPointer(on) {
+  const v = header(3, POINTER.Draw);
+  v.setUint8(2, on ? 1 : 0);
+  return v.buffer;
+}
+
+// decodePointerShape parses a PointerShape message (size already capped); null if invalid.
+function decodePointerShape(v) {
+  if (v.byteLength < 10) return null;
+  const w = v.getUint8(6), h = v.getUint8(7), hotX = v.getUint8(8), hotY = v.getUint8(9);
+  if (!w || !h || w > POINTER.MaxSize || h > POINTER.MaxSize || hotX >= w || hotY >= h || v.byteLength !== 10 + w * h * 4) return null;
+  return { type: 'pointerShape', id: v.getUint32(2), w, h, hotX, hotY, pix: new Uint8ClampedArray(v.buffer.slice(v.byteOffset + 10, v.byteOffset + v.byteLength)) };
+}
+// --- end pointer
+
 /** decode parses a desktop → technician message; null if invalid. */
 export function decode(buf) {
   if (!(buf instanceof ArrayBuffer) || buf.byteLength < 2) return null;
@@ -159,11 +179,17 @@ export function decode(buf) {
     return text.includes('\u0000') ? null : { type: 'clipboard', text };
   }
   if (type === DISPLAY.Displays) return buf.byteLength <= DISPLAY.MaxMessageSize ? decodeDisplays(v) : null;
+  if (type === POINTER.Shape) return buf.byteLength <= POINTER.MaxShapeMessage ? decodePointerShape(v) : null;
   if (buf.byteLength > MAX_INPUT_MESSAGE) return null;
   if (type === TYPE.Permission && buf.byteLength === 4) {
     const view = v.getUint8(2), control = v.getUint8(3);
     if (view > 1 || control > 1) return null;
     return { type: 'permission', view: view === 1, control: control === 1 };
+  }
+  if (type === POINTER.Position && buf.byteLength === 11) {
+    const visible = v.getUint8(6);
+    if (visible > 1) return null;
+    return { type: 'pointer', x: v.getUint16(2), y: v.getUint16(4), visible: visible === 1, shape: v.getUint32(7) };
   }
   return null;
 }

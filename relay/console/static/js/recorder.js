@@ -10,7 +10,9 @@
 // sends frames only when its screen changes, and a recording of those
 // would skip the still parts (a still end would be cut off). The live
 // picture is drawn on a canvas at a steady rate instead, and the canvas
-// is recorded, so the recording keeps the session's own time.
+// is recorded, so the recording keeps the session's own time. The user's
+// pointer, which the console draws over the video rather than the desktop
+// into it (session-pointer.js), is drawn on that canvas too.
 import { el } from './dom.js';
 import { api, get } from './api.js';
 
@@ -43,8 +45,8 @@ export class Recorder {
     this.mark = el('span', { class: 'recording-mark', role: 'status', hidden: true, title: 'The session is recorded and uploaded to the relay as it runs.' }, '● Recording');
   }
 
-  /** start records video (the live screen) once; later calls do nothing. */
-  async start(video) {
+  /** start records video (the live screen) once, with pointer's drawOn over it; later calls do nothing. */
+  async start(video, pointer) {
     if (this.mr || this.failed || !video) return;
     this.mr = 'starting';
     try {
@@ -68,6 +70,7 @@ export class Recorder {
       if (!w || !h) return;
       if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
       g.drawImage(video, 0, 0, w, h);
+      if (pointer) pointer.drawOn(g, w, h);
     };
     draw();
     let mr;

@@ -13,6 +13,7 @@ import { FileTools } from './session-files.js';
 import { Reconnect } from './session-reconnect.js';
 import * as fp from './fileproto.js';
 import { Recorder } from './recorder.js';
+import { PointerOverlay } from './session-pointer.js';
 import { ConsentReason, EndReason, ErrorCode } from './vocab.js';
 
 export const CATEGORIES = ['Printing', 'Network / Wi-Fi', 'Email / Outlook', 'Accounts / passwords', 'Hardware',
@@ -101,6 +102,8 @@ export class LiveSession {
     this.placeholder = el('div', { class: 'screen-placeholder', text: `${peer}'s screen appears here once they allow viewing.` });
     this.screen = el('div', { class: 'screen fit', tabindex: '0', 'aria-label': `Live screen of ${peer}. While you have control, mouse and keys go to their computer.` },
       this.video, this.placeholder);
+    this.pointer = new PointerOverlay(this.video, this.screen); // the user's pointer, drawn over the video
+    this.screen.append(this.pointer.canvas);
     this.hint = el('p', { class: 'hint muted', text: 'Viewing only: your mouse and keyboard stay here.' });
     this.qualityEl = el('p', { class: 'quality-notice', role: 'status', hidden: true });
     this.picker = el('div', { class: 'display-picker', role: 'group', 'aria-label': `${peer}'s displays`, hidden: true });
@@ -164,6 +167,7 @@ export class LiveSession {
     this.indicator.textContent = !live ? 'Session ended' : on ? 'You have control' : (this.viewState === 'granted' ? 'Viewing only' : 'Not viewing yet');
     this.indicator.classList.toggle('on', on);
     this.screen.classList.toggle('controlling', on);
+    this.pointer.setControlling(on);
     this.hint.hidden = !live;
     this.hint.textContent = on
       ? 'You have control: while the screen has the focus, mouse and keys (Tab and shortcuts too) go to their computer. Click outside it, or press Shift+Esc, to use the console again.'
@@ -285,7 +289,7 @@ export class LiveSession {
       this.screen.classList.add('has-video');
       clearInterval(this.qualityTimer);
       this.qualityTimer = setInterval(() => this.sampleQuality(), qualityEveryMS);
-      if (this.recorder && !this.ended) this.recorder.start(this.video);
+      if (this.recorder && !this.ended) this.recorder.start(this.video, this.pointer);
       if (!this.ended) this.setStatus(this.controlState === 'granted' ? `You have control of ${this.peer}'s screen.` : `You can see ${this.peer}'s screen.`, 'ok');
     }, { once: true });
     pc.ondatachannel = (e) => {
@@ -297,14 +301,20 @@ export class LiveSession {
       }
       if (ch.label === 'control' || ch.label === 'pointer') this.channels[ch.label] = ch;
       if (ch.label === 'control') {
-        // The picture's size as this page shows it (a reload starts fitted).
-        const sendSize = () => ch.send(ip.fullResolution(this.screen.classList.contains('actual')));
+        // The picture's size as this page shows it (a reload starts fitted),
+        // and this console draws the user's pointer (session-pointer.js).
+        const sendSize = () => {
+          ch.send(ip.fullResolution(this.screen.classList.contains('actual')));
+          ch.send(ip.drawPointer(true));
+        };
         if (ch.readyState === 'open') sendSize(); else ch.addEventListener('open', sendSize, { once: true });
       }
       ch.onmessage = (ev) => {
         const p = ip.decode(ev.data);
         if (p && p.type === 'clipboard' && this.controlling) this.tools.onClipboard(p.text);
         if (p && p.type === 'displays') { this.showDisplays(p); return; }
+        if (p && p.type === 'pointer') { this.pointer.onPosition(p); return; }
+        if (p && p.type === 'pointerShape') { this.pointer.onShape(p); return; }
         if (p && p.type === 'permission' && !p.control && this.controlState === 'granted') {
           this.loseControl();
           this.setStatus(`${this.peer} took back control.`, 'error');
@@ -379,6 +389,7 @@ export class LiveSession {
     this.pc = null;
     this.channels = { control: null, pointer: null };
     this.displays = null;
+    this.pointer.reset();
     this.renderPicker();
     this.video.srcObject = null;
     this.screen.classList.remove('has-video');

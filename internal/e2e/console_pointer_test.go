@@ -1,0 +1,127 @@
+//go:build cgo
+
+package e2e
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/jezek/xgb/xproto"
+
+	"github.com/lifeline-desk/lifeline/internal/xtest"
+	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
+)
+
+// overlayJS evaluates to where the console draws the user's pointer: its
+// hotspot as fractions of the video's picture (letterboxing excluded,
+// from the elements' rendered boxes), and how it is shown ("remote": at
+// the desktop's position; "local": at the technician's mouse; "false").
+const overlayJS = `(() => {
+	const s = document.querySelector('.session:not([hidden])'), v = s.querySelector('video');
+	const o = s.querySelector('.remote-pointer'), img = o.querySelector('image');
+	const r = v.getBoundingClientRect(), sc = Math.min(r.width / v.videoWidth, r.height / v.videoHeight);
+	const w = v.videoWidth * sc, h = v.videoHeight * sc, left = r.left + (r.width - w) / 2, top = r.top + (r.height - h) / 2;
+	const ir = img.getBoundingClientRect();
+	return { fx: (ir.left + Number(o.dataset.hotX) - left) / w, fy: (ir.top + Number(o.dataset.hotY) - top) / h,
+		shown: o.dataset.shown || '', px: 1 / w };
+})()`
+
+type overlay struct {
+	FX, FY float64
+	Shown  string
+	PX     float64 // one displayed pixel as a fraction of the picture's width
+}
+
+// TestConsoleDrawsPointer: the console asks the desktop for the pointer
+// (DrawPointer) and draws it over the video where the X server has it,
+// in Fit and at 1:1, within a bounded wait after the X pointer moved;
+// the video no longer carries it; with control, the technician's own
+// mouse over the video takes the pointer's shape. It logs the latency
+// from XWarpPointer to the overlay at its new place.
+func TestConsoleDrawsPointer(t *testing.T) {
+	d := halvesDisplay(t, screenW, screenH)
+	c := xtest.Conn(t, d)
+	root := xproto.Setup(c).DefaultScreen(c).Root
+	warp := func(x, y int) {
+		t.Helper()
+		if err := xproto.WarpPointerChecked(c, 0, root, 0, 0, 0, 0, int16(x), int16(y)).Check(); err != nil {
+			t.Fatalf("warp pointer: %v", err)
+		}
+	}
+	warp(100, 100)
+	ld := startLiveDesktop(t, nil)
+	tb := ld.tb
+
+	// placed waits in the page (up to 10 s) until the overlay's hotspot
+	// is within a displayed pixel or two of the screen pixel x, y, and
+	// returns how long the wait took.
+	placed := func(x, y int) time.Duration {
+		t.Helper()
+		fx, fy := float64(x)/(screenW-1), float64(y)/(screenH-1)
+		t0 := time.Now()
+		ok := consoletest.Eval[bool](tb, fmt.Sprintf(`new Promise((done) => {
+			const t0 = performance.now();
+			const f = () => { const o = %s;
+				if (o.shown === 'remote' && Math.abs(o.fx - %g) <= 2 * o.px + %g && Math.abs(o.fy - %g) <= 2 * o.px + %g) return done(true);
+				if (performance.now() - t0 > 10000) return done(false);
+				setTimeout(f, 1); };
+			f(); })`, overlayJS, fx, 1.0/screenW, fy, 1.0/screenH))
+		took := time.Since(t0)
+		if !ok {
+			t.Fatalf("overlay %+v after 10 s, want the hotspot near %.4f,%.4f (screen %d,%d)", consoletest.Eval[overlay](tb, overlayJS), fx, fy, x, y)
+		}
+		return took
+	}
+	placed(100, 100)
+
+	// The video no longer carries the pointer: around it the picture is
+	// the left half's colour (the desktop composited a pointer of some
+	// 10×16 pixels there before).
+	var around []consoletest.Point
+	var want []color.RGBA
+	for dy := -4; dy <= 12; dy += 4 {
+		for dx := -4; dx <= 8; dx += 4 {
+			around = append(around, consoletest.Point{X: float64(100+dx) / screenW, Y: float64(100+dy) / screenH})
+			want = append(want, leftColour)
+		}
+	}
+	consoletest.WaitVideoPixels(tb, consoletest.SessionVideo, 10*time.Second, around, want)
+
+	// The pointer moves: the overlay follows, Fit and 1:1.
+	var lat []time.Duration
+	pts := []image.Point{{500, 380}, {20, 460}, {639, 0}, {320, 240}}
+	for i := range 20 {
+		p := pts[i%len(pts)]
+		warp(p.X, p.Y)
+		lat = append(lat, placed(p.X, p.Y))
+	}
+	tb.Click(".session:not([hidden]) .toolbar button.ghost") // 1:1
+	tb.Wait("1:1", `document.querySelector('.session:not([hidden]) .screen').classList.contains('actual')`, 5*time.Second)
+	for _, p := range pts[:2] {
+		warp(p.X, p.Y)
+		placed(p.X, p.Y)
+	}
+	tb.Click(".session:not([hidden]) .toolbar button.ghost") // Fit again
+	slices.Sort(lat)
+	t.Logf("pointer latency XWarpPointer → console overlay at the new place (n=%d, incl. one CDP round trip): p50 %v, p90 %v, max %v",
+		len(lat), lat[len(lat)/2].Round(100*time.Microsecond), lat[len(lat)*9/10].Round(100*time.Microsecond), lat[len(lat)-1].Round(100*time.Microsecond))
+
+	// With control, the technician's mouse over the video is the
+	// pointer, drawn in its shape.
+	ld.takeControl()
+	at := consoletest.VideoToPage(tb, consoletest.SessionVideo)
+	x, y := at(0.75, 0.25)
+	tb.Do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
+	tb.Wait("the pointer at the technician's mouse", `(() => { const o = `+overlayJS+`; return o.shown === 'local' && Math.abs(o.fx - 0.75) < 0.01 && Math.abs(o.fy - 0.25) < 0.01; })()`, 10*time.Second)
+	if cur := consoletest.Eval[string](tb, `getComputedStyle(`+consoletest.SessionVideo+`).cursor`); cur != "none" {
+		t.Errorf("with control the technician's own cursor over the video is %q, want none (the pointer's shape is drawn instead)", cur)
+	}
+	xtest.WaitPointer(t, d, 0.75*(screenW-1), 0.25*(screenH-1))
+	tb.Screenshot(screenshots, "session-pointer")
+}
