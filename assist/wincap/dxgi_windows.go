@@ -103,7 +103,8 @@ type dxgiSource struct {
 	lost   bool   // access was lost and not yet regained (logged once)
 	full   bool   // the next image is copied whole (after regaining access)
 
-	ptr    pointer
+	ptr pointer
+	pointerToggle
 	meta   []byte
 	raw    []image.Rectangle
 	dirty  []image.Rectangle
@@ -347,7 +348,10 @@ func (s *dxgiSource) next() (fresh bool, err error) {
 			return false, err
 		}
 	}
-	isAt := s.ptr.draw(s.pix, s.w*4, s.w, s.h)
+	var isAt image.Rectangle
+	if !s.off.Load() {
+		isAt = s.ptr.draw(s.pix, s.w*4, s.w, s.h)
+	}
 	for _, r := range []image.Rectangle{wasAt, isAt} {
 		if !r.Empty() {
 			rects = append(rects, r)

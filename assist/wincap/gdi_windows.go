@@ -80,6 +80,7 @@ type gdiSource struct {
 	pix    []byte
 	hot    map[uintptr]image.Point // hotspots of the cursors seen
 	subst  map[uintptr]uintptr     // cursors this process cannot draw → the arrow
+	pointerToggle
 }
 
 func newGDI(b image.Rectangle) (*gdiSource, error) {
@@ -123,7 +124,9 @@ func (s *gdiSource) Capture() (Frame, error) {
 	if ok == 0 {
 		return Frame{}, fmt.Errorf("capture screen: BitBlt: %w", err)
 	}
-	s.drawCursor()
+	if !s.off.Load() {
+		s.drawCursor()
+	}
 	procGdiFlush.Call() // the DIB's memory is complete only after the batch is flushed
 	return Frame{Pix: s.pix, Stride: b.Dx() * 4, Width: b.Dx(), Height: b.Dy(), Format: BGRA}, nil
 }
