@@ -51,7 +51,8 @@ func TestUnderWine(t *testing.T) {
 	xtest.Paint(t, display, pattern(patternW, patternH))
 	res := p.Run(t, display, t.TempDir(), 3*time.Minute, exe, "-test.v", "-test.run", "^TestWindows", "-painted")
 	out := string(res.Stdout) + string(res.Stderr)
-	if res.ExitCode != 0 || !strings.Contains(out, "--- PASS: TestWindowsCapture") || !strings.Contains(out, "--- PASS: TestWindowsD3D11Readback") || !strings.Contains(out, "--- PASS: TestWindowsCaptureEnv") {
+	if res.ExitCode != 0 || !strings.Contains(out, "--- PASS: TestWindowsCapture") || !strings.Contains(out, "--- PASS: TestWindowsD3D11Readback") || !strings.Contains(out, "--- PASS: TestWindowsCaptureEnv") ||
+		!strings.Contains(out, "--- PASS: TestWindowsPointer") {
 		t.Fatalf("the Windows tests under Wine exited %d:\n%s", res.ExitCode, out)
 	}
 	// What Wine offers today; when a later Wine implements duplication
