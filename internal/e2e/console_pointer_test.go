@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"slices"
 	"testing"
 	"time"
@@ -32,6 +33,83 @@ const overlayJS = `(() => {
 		shown: o.dataset.shown || '', px: 1 / w };
 })()`
 
+// waitOverlay waits in the page (up to 10 s) until the overlay's hotspot
+// is within a displayed pixel or two of the desktop pixel p on the
+// picture of shown (the display's rectangle), or until it is hidden if p
+// is off it, and returns how long the wait took.
+func waitOverlay(t *testing.T, tb *consoletest.Tab, shown image.Rectangle, p image.Point) time.Duration {
+	t.Helper()
+	cond := `o.shown === 'false'`
+	fx, fy := float64(p.X-shown.Min.X)/float64(shown.Dx()-1), float64(p.Y-shown.Min.Y)/float64(shown.Dy()-1)
+	if p.In(shown) {
+		cond = fmt.Sprintf(`o.shown === 'remote' && Math.abs(o.fx - %g) <= 2 * o.px + %g && Math.abs(o.fy - %g) <= 2 * o.px + %g`,
+			fx, 1.0/float64(shown.Dx()), fy, 1.0/float64(shown.Dy()))
+	}
+	t0 := time.Now()
+	ok := consoletest.Eval[bool](tb, fmt.Sprintf(`new Promise((done) => {
+		const t0 = performance.now();
+		const f = () => { const o = %s;
+			if (%s) return done(true);
+			if (performance.now() - t0 > 10000) return done(false);
+			setTimeout(f, 1); };
+		f(); })`, overlayJS, cond))
+	took := time.Since(t0)
+	if !ok {
+		t.Fatalf("overlay %+v after 10 s; want the pointer at %v of %v (%s)", consoletest.Eval[overlay](tb, overlayJS), p, shown, cond)
+	}
+	return took
+}
+
+// warper moves the X pointer of display d.
+func warper(t *testing.T, d string) func(x, y int) {
+	c := xtest.Conn(t, d)
+	root := xproto.Setup(c).DefaultScreen(c).Root
+	return func(x, y int) {
+		t.Helper()
+		if err := xproto.WarpPointerChecked(c, 0, root, 0, 0, 0, 0, int16(x), int16(y)).Check(); err != nil {
+			t.Fatalf("warp pointer: %v", err)
+		}
+	}
+}
+
+// TestConsolePointerFollowsDisplays: on two RandR monitors, the overlay
+// shows the pointer on the display shown at its place there, hides it
+// while it is on the other display, and maps it over the all-displays
+// picture.
+func TestConsolePointerFollowsDisplays(t *testing.T) {
+	d := xtest.StartMonitors(t, monitor1, monitor2)
+	t.Setenv("DISPLAY", d)
+	union := monitor1.Union(monitor2)
+	img := image.NewRGBA(union)
+	draw.Draw(img, union, image.NewUniform(offColour), image.Point{}, draw.Src)
+	draw.Draw(img, monitor1, image.NewUniform(colour1), image.Point{}, draw.Src)
+	draw.Draw(img, monitor2, image.NewUniform(colour2), image.Point{}, draw.Src)
+	xtest.Paint(t, d, img)
+	warp := warper(t, d)
+	on1, on2 := image.Pt(100, 100), image.Pt(840, 150)
+	warp(on1.X, on1.Y)
+	ld := startLiveDesktop(t, nil)
+	tb := ld.tb
+	const picker = `.session:not([hidden]) .display-picker`
+	tb.Wait("the display picker", `!document.querySelector('`+picker+`').hidden`, 10*time.Second)
+
+	waitOverlay(t, tb, monitor1, on1)
+	warp(on2.X, on2.Y)
+	waitOverlay(t, tb, monitor1, on2) // hidden: on the other display
+
+	tb.Click(picker + ` button[data-display="1"]`)
+	waitSize(t, tb, monitor2.Size())
+	waitOverlay(t, tb, monitor2, on2)
+	warp(on1.X, on1.Y)
+	waitOverlay(t, tb, monitor2, on1) // hidden
+
+	tb.Click(picker + ` button[data-display="all"]`)
+	waitSize(t, tb, union.Size())
+	waitOverlay(t, tb, union, on1)
+	warp(on2.X, on2.Y)
+	waitOverlay(t, tb, union, on2)
+}
+
 type overlay struct {
 	FX, FY float64
 	Shown  string
@@ -46,37 +124,14 @@ type overlay struct {
 // from XWarpPointer to the overlay at its new place.
 func TestConsoleDrawsPointer(t *testing.T) {
 	d := halvesDisplay(t, screenW, screenH)
-	c := xtest.Conn(t, d)
-	root := xproto.Setup(c).DefaultScreen(c).Root
-	warp := func(x, y int) {
-		t.Helper()
-		if err := xproto.WarpPointerChecked(c, 0, root, 0, 0, 0, 0, int16(x), int16(y)).Check(); err != nil {
-			t.Fatalf("warp pointer: %v", err)
-		}
-	}
+	warp := warper(t, d)
 	warp(100, 100)
 	ld := startLiveDesktop(t, nil)
 	tb := ld.tb
 
-	// placed waits in the page (up to 10 s) until the overlay's hotspot
-	// is within a displayed pixel or two of the screen pixel x, y, and
-	// returns how long the wait took.
 	placed := func(x, y int) time.Duration {
 		t.Helper()
-		fx, fy := float64(x)/(screenW-1), float64(y)/(screenH-1)
-		t0 := time.Now()
-		ok := consoletest.Eval[bool](tb, fmt.Sprintf(`new Promise((done) => {
-			const t0 = performance.now();
-			const f = () => { const o = %s;
-				if (o.shown === 'remote' && Math.abs(o.fx - %g) <= 2 * o.px + %g && Math.abs(o.fy - %g) <= 2 * o.px + %g) return done(true);
-				if (performance.now() - t0 > 10000) return done(false);
-				setTimeout(f, 1); };
-			f(); })`, overlayJS, fx, 1.0/screenW, fy, 1.0/screenH))
-		took := time.Since(t0)
-		if !ok {
-			t.Fatalf("overlay %+v after 10 s, want the hotspot near %.4f,%.4f (screen %d,%d)", consoletest.Eval[overlay](tb, overlayJS), fx, fy, x, y)
-		}
-		return took
+		return waitOverlay(t, tb, image.Rect(0, 0, screenW, screenH), image.Pt(x, y))
 	}
 	placed(100, 100)
 
