@@ -52,7 +52,7 @@
 // the picture and control without asking the user again).
 //
 // Frames are captured with XShm on X11, with the mouse pointer drawn in
-// from XFixes; on Windows with DXGI Desktop Duplication, falling back to
+// from XFixes (unless the console draws it, below); on Windows with DXGI Desktop Duplication, falling back to
 // GDI (package wincap: Wine, for one, has no duplication); elsewhere with
 // kbinani/screenshot, which also lists the displays. The path taken is
 // logged. Capture is paced by a ticker (30 fps; 60 when the selected ICE
@@ -65,6 +65,18 @@
 // ceiling (4 Mbit/s by default); when encoding falls behind, the frame rate
 // and then the resolution are lowered. Frames are never queued: the
 // pipeline skips a tick if the previous frame is still being sent.
+//
+// The mouse pointer can travel apart from the video (pointer.go): a
+// console that draws it says so (inputproto DrawPointer) and from then on
+// the capture source leaves it out of frames, and a sampler on its own
+// goroutine reads it about 60 times a second (XFixes on X11, the cursor
+// serial as the shape's id; GetCursorInfo and DrawIconEx on Windows) and
+// sends PointerPosition when it moved and PointerShape once per new
+// shape, so the pointer stays current when frames are late or dropped.
+// The sampler runs only with the video pipeline: after view consent,
+// until the session or its connection ends. An older console, which never
+// asks, gets the pointer drawn into the frames as before; a console that
+// records the session draws it into the recording itself.
 //
 // # Displays
 //
