@@ -157,3 +157,60 @@ func TestPointerAfterViewConsent(t *testing.T) {
 	}
 	src.checkStopped(t)
 }
+
+func TestPointerPosition(t *testing.T) {
+	left := image.Rect(-1280, -200, 0, 824) // a monitor left of and above the primary one
+	tests := []struct {
+		name    string
+		b       image.Rectangle
+		st      PointerState
+		x, y    uint16
+		visible bool
+	}{
+		{"top left", image.Rect(0, 0, 640, 480), PointerState{At: image.Pt(0, 0), Visible: true}, 0, 0, true},
+		{"bottom right", image.Rect(0, 0, 640, 480), PointerState{At: image.Pt(639, 479), Visible: true}, 65535, 65535, true},
+		{"centre of a negative-offset monitor", left, PointerState{At: image.Pt(-640, 312), Visible: true}, 32793, 32800, true},
+		{"right of the display shown", image.Rect(0, 0, 640, 480), PointerState{At: image.Pt(640, 10), Visible: true}, 0, 0, false},
+		{"hidden by the system", image.Rect(0, 0, 640, 480), PointerState{At: image.Pt(10, 10)}, 0, 0, false},
+		{"one pixel wide", image.Rect(5, 5, 6, 6), PointerState{At: image.Pt(5, 5), Visible: true}, 0, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.st.Shape = 3
+			m := pointerPosition(tt.b, tt.st)
+			if m.Type != inputproto.TypePointerPosition || m.ShapeID != 3 || m.X != tt.x || m.Y != tt.y || m.Visible != tt.visible {
+				t.Errorf("pointerPosition = %+v, want %d,%d visible %v", m, tt.x, tt.y, tt.visible)
+			}
+			if m.Visible { // the desktop's own mapping of the technician's pointer takes it back
+				if x, y := inputproto.ToRect(tt.b, m.X, m.Y); image.Pt(x, y) != tt.st.At {
+					t.Errorf("maps back to %d,%d, want %v", x, y, tt.st.At)
+				}
+			}
+		})
+	}
+}
+
+func TestPointerImageScales(t *testing.T) {
+	px := func(x, y int) (r, g, b, a uint8) { return byte(x), byte(y), 0, 255 }
+	for _, tt := range []struct{ w, h, hx, hy, ww, wh, whx, why int }{
+		{32, 32, 4, 5, 32, 32, 4, 5},
+		{64, 64, 63, 63, 64, 64, 63, 63},
+		{128, 128, 127, 64, 64, 64, 63, 32},
+		{256, 64, 0, 63, 64, 16, 0, 15},
+		{10, 200, 9, 199, 3, 64, 2, 63},
+	} {
+		img := pointerImage(tt.w, tt.h, tt.hx, tt.hy, px)
+		if img.W != tt.ww || img.H != tt.wh || img.HotX != tt.whx || img.HotY != tt.why || len(img.Pix) != img.W*img.H*4 {
+			t.Errorf("%d×%d hot %d,%d → %d×%d hot %d,%d; want %d×%d hot %d,%d", tt.w, tt.h, tt.hx, tt.hy, img.W, img.H, img.HotX, img.HotY, tt.ww, tt.wh, tt.whx, tt.why)
+		}
+		if _, err := inputproto.Marshal(inputproto.Message{Type: inputproto.TypePointerShape, Shape: img}); err != nil {
+			t.Errorf("%d×%d: %v", tt.w, tt.h, err)
+		}
+	}
+	if pointerImage(0, 5, 0, 0, px) != nil {
+		t.Error("an empty cursor made an image")
+	}
+	if got := unpremultiply(64, 128); got != 128 {
+		t.Errorf("unpremultiply(64, 128) = %d, want 128", got)
+	}
+}
