@@ -183,15 +183,19 @@ func (s *XShmSource) DrawPointer(on bool) { s.noPointer.Store(!on) }
 // ReadPointer reads the pointer through XFixes: its position, the cursor
 // serial as the shape's id and, unless known, the cursor image.
 func (s *XShmSource) ReadPointer(known func(uint32) bool) (PointerState, *inputproto.PointerImage, error) {
+	// Not under mu: the request does not wait for a Capture in progress
+	// (xgb connections take requests from any goroutine; one closed
+	// meanwhile fails it).
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.c == nil {
+	c := s.c
+	s.mu.Unlock()
+	if c == nil {
 		return PointerState{}, nil, errors.New("read pointer: source closed")
 	}
 	if !s.cursor {
 		return PointerState{}, nil, errors.New("read pointer: the X server lacks XFixes")
 	}
-	cur, err := xfixes.GetCursorImage(s.c).Reply()
+	cur, err := xfixes.GetCursorImage(c).Reply()
 	if err != nil {
 		return PointerState{}, nil, fmt.Errorf("read pointer: %w", err)
 	}
