@@ -17,6 +17,8 @@ import (
 
 	"github.com/lifeline-desk/lifeline/internal/xtest"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
+	"github.com/lifeline-desk/lifeline/relay/relaytest"
+	"github.com/lifeline-desk/lifeline/relay/server"
 )
 
 // overlayJS evaluates to where the console draws the user's pointer: its
@@ -179,4 +181,53 @@ func TestConsoleDrawsPointer(t *testing.T) {
 	}
 	xtest.WaitPointer(t, d, 0.75*(screenW-1), 0.25*(screenH-1))
 	tb.Screenshot(screenshots, "session-pointer")
+}
+
+// TestRecordingShowsPointer: the console draws the user's pointer, which
+// the video no longer carries, into the session's recording too.
+func TestRecordingShowsPointer(t *testing.T) {
+	fill := color.RGBA{0xe0, 0x80, 0x10, 0xff}
+	d := xtest.Start(t, screenW, screenH)
+	t.Setenv("DISPLAY", d)
+	xtest.Fill(t, d, fill)
+	at := image.Pt(200, 150)
+	warper(t, d)(at.X, at.Y)
+	ld := startLiveDesktopOn(t, nil, relaytest.WithConfig(func(c *server.Config) { c.Recording.Enabled = true }))
+	tb := ld.tb
+	mark := `document.querySelector('.session:not([hidden]) .recording-mark')`
+	tb.Wait("the recording mark", mark+`.textContent === '● Recording'`, 10*time.Second)
+	waitOverlay(t, tb, image.Rect(0, 0, screenW, screenH), at)
+	// On the X cursor's diagonals, around its hotspot.
+	var pts []consoletest.Point
+	for _, o := range []image.Point{{0, 0}, {-3, -3}, {3, 3}, {-3, 3}, {3, -3}, {-5, -5}, {5, 5}, {-5, 5}, {5, -5}} {
+		pts = append(pts, consoletest.Point{X: (float64(at.X+o.X) + 0.5) / screenW, Y: (float64(at.Y+o.Y) + 0.5) / screenH})
+	}
+	consoletest.WaitVideoPixels(tb, consoletest.SessionVideo, 10*time.Second, pts, slices.Repeat([]color.RGBA{fill}, len(pts)))
+	time.Sleep(3 * time.Second)
+
+	sid := consoletest.Eval[string](tb, `document.querySelector('.session:not([hidden])').dataset.session`)
+	tb.Click(".session:not([hidden]) button.danger")
+	tb.Click(".session:not([hidden]) dialog.confirm[open] button.danger")
+	tb.Wait("the last chunks uploaded", mark+`.dataset.uploaded === 'all'`, 30*time.Second)
+	tb.Click(`.tab[data-view="history"]`)
+	row := fmt.Sprintf(`#history-table tbody tr[data-id="%s"]`, sid)
+	tb.Wait("the session in History", `document.querySelector('`+row+`')`, 10*time.Second)
+	tb.Click(row)
+	video := `document.querySelector('#history-detail .playback-video')`
+	tb.Wait("the recording's duration", video+` && `+video+`.dataset.ready === '1'`, 20*time.Second)
+	dur := consoletest.Eval[float64](tb, video+`.duration`)
+	if !consoletest.Eval[bool](tb, fmt.Sprintf(`new Promise((ok) => { const v = %s; setTimeout(() => ok(false), 10000);
+		v.addEventListener('seeked', () => requestAnimationFrame(() => ok(true)), { once: true }); v.currentTime = %g; })`, video, dur/2)) {
+		t.Fatalf("the recording did not seek to %.1f s", dur/2)
+	}
+	got := consoletest.VideoPixels(tb, video, pts...)
+	drawn := 0
+	for _, px := range got {
+		if !consoletest.NearColour(px, fill) {
+			drawn++
+		}
+	}
+	if drawn < 3 {
+		t.Errorf("the recording at %.1f s shows %v around the pointer at %v: %d of %d pixels not the background, want the pointer drawn in", dur/2, got, at, drawn, len(got))
+	}
 }
