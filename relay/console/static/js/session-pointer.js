@@ -28,8 +28,8 @@ export class PointerOverlay {
     this.video = video;
     this.screen = screen;
     this.image = svg('image', { visibility: 'hidden', width: 1, height: 1 });
-    this.canvas = svg('svg', { class: 'remote-pointer', 'aria-hidden': 'true', width: 1, height: 1, overflow: 'visible' });
-    this.canvas.append(this.image);
+    this.node = svg('svg', { class: 'remote-pointer', 'aria-hidden': 'true', width: 1, height: 1, overflow: 'visible' });
+    this.node.append(this.image);
     this.shapes = new Map(); // id → { w, h, hotX, hotY, bitmap (a canvas), url (its PNG, for the <image>) }
     this.pos = null; // the last PointerPosition
     this.drawn = null; // the shape id on the <image>
@@ -103,14 +103,14 @@ export class PointerOverlay {
     const pic = shape && (own || p.visible) ? this.picture() : null;
     if (!pic) {
       this.image.setAttribute('visibility', 'hidden');
-      this.canvas.dataset.shown = 'false';
+      this.node.dataset.shown = 'false';
       return;
     }
     if (this.drawn !== p.shape) {
       const a = { href: this.url(shape), width: shape.w, height: shape.h };
       for (const [k, v] of Object.entries(a)) this.image.setAttribute(k, String(v));
-      this.canvas.dataset.hotX = String(shape.hotX);
-      this.canvas.dataset.hotY = String(shape.hotY);
+      this.node.dataset.hotX = String(shape.hotX);
+      this.node.dataset.hotY = String(shape.hotY);
       this.drawn = p.shape;
     }
     const s = this.screen, sr = s.getBoundingClientRect();
@@ -119,7 +119,7 @@ export class PointerOverlay {
     this.image.setAttribute('x', String(Math.round(x - shape.hotX)));
     this.image.setAttribute('y', String(Math.round(y - shape.hotY)));
     this.image.setAttribute('visibility', 'visible');
-    this.canvas.dataset.shown = own ? 'local' : 'remote';
+    this.node.dataset.shown = own ? 'local' : 'remote';
   }
 
   url(shape) {

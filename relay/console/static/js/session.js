@@ -103,7 +103,7 @@ export class LiveSession {
     this.screen = el('div', { class: 'screen fit', tabindex: '0', 'aria-label': `Live screen of ${peer}. While you have control, mouse and keys go to their computer.` },
       this.video, this.placeholder);
     this.pointer = new PointerOverlay(this.video, this.screen); // the user's pointer, drawn over the video
-    this.screen.append(this.pointer.canvas);
+    this.screen.append(this.pointer.node);
     this.hint = el('p', { class: 'hint muted', text: 'Viewing only: your mouse and keyboard stay here.' });
     this.qualityEl = el('p', { class: 'quality-notice', role: 'status', hidden: true });
     this.picker = el('div', { class: 'display-picker', role: 'group', 'aria-label': `${peer}'s displays`, hidden: true });
