@@ -32,6 +32,8 @@ const (
 	latTrials              = 80 // measured key presses per frame rate
 	latWarmup              = 5  // key presses before measuring (the pipeline leaves its idle polling)
 	latSpacing             = 150 * time.Millisecond
+	latIdleTrials          = 15                      // key presses after a still screen
+	latIdleSpacing         = 2500 * time.Millisecond // more than assist's idleAfter (2 s)
 )
 
 var (
@@ -70,9 +72,21 @@ var (
 //
 // Run with -benchtime=1x (see assist/BENCHMARKS-latency.md).
 func BenchmarkInputToPixel(b *testing.B) {
-	for _, fps := range []int{30, 60} {
-		b.Run(fmt.Sprintf("fps=%d", fps), func(b *testing.B) {
-			benchInputToPixel(b, func(c *assist.Config) { c.FPS = fps })
+	for _, v := range []struct {
+		name    string
+		fps     int
+		trials  int
+		spacing time.Duration
+	}{
+		{"fps=30", 30, latTrials, latSpacing},
+		{"fps=60", 60, latTrials, latSpacing},
+		// The first key after a still screen: the pipeline polls an
+		// unchanged screen at a third of its frame rate after 2 s.
+		{"idle-fps=30", 30, latIdleTrials, latIdleSpacing},
+		{"idle-fps=60", 60, latIdleTrials, latIdleSpacing},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			benchInputToPixel(b, v.trials, v.spacing, func(c *assist.Config) { c.FPS = v.fps })
 		})
 	}
 }
@@ -85,10 +99,11 @@ type latFlip struct {
 	Present  float64 `json:"present"`  // metadata.presentationTime
 	Expected float64 `json:"expected"` // metadata.expectedDisplayTime
 	Receive  float64 `json:"receive"`  // metadata.receiveTime (0 if absent)
+	RTP      float64 `json:"rtp"`      // metadata.rtpTimestamp: the desktop's capture time (0 if absent)
 	Frames   int     `json:"frames"`   // frame callbacks so far
 }
 
-func benchInputToPixel(b *testing.B, mod func(*assist.Config)) {
+func benchInputToPixel(b *testing.B, trials int, spacing time.Duration, mod func(*assist.Config)) {
 	d := xtest.Start(b, latScreenW, latScreenH)
 	b.Setenv("DISPLAY", d)
 	react := xtest.NewReactor(b, d, latBG, latSquare, latColours)
@@ -110,7 +125,9 @@ func benchInputToPixel(b *testing.B, mod func(*assist.Config)) {
 			b.Fatalf("dispatch key: %v", err)
 		}
 	}
-	trial := func(i int) latFlip {
+	frame := time.Second / time.Duration(latFPS(ld))
+	trial := func(i int, pause time.Duration) latFlip {
+		time.Sleep(pause + rand.N(frame))
 		want := (i + 1) % 2
 		key(input.DispatchKeyEventTypeRawKeyDown)
 		key(input.DispatchKeyEventTypeKeyUp)
@@ -119,8 +136,6 @@ func benchInputToPixel(b *testing.B, mod func(*assist.Config)) {
 			b.Fatalf("trial %d: no frame with colour %d within 3 s of the key (reactor flips %d, page %s, desktop %+v)",
 				i, want, len(react.Flips()), consoletest.Eval[string](tb, `JSON.stringify(window.__lat.sample())`), ld.sess.Stats().Video)
 		}
-		frame := time.Second / time.Duration(latFPS(ld))
-		time.Sleep(latSpacing + rand.N(frame))
 		return f
 	}
 
@@ -132,13 +147,13 @@ func benchInputToPixel(b *testing.B, mod func(*assist.Config)) {
 		flips = flips[:0]
 		n := consoletest.Eval[int](tb, `window.__lat.keys.length`)
 		for i := 0; i < latWarmup; i++ {
-			trial(n + i)
+			trial(n+i, latSpacing)
 		}
 		before = ld.sess.Stats().Video
 		rtpBefore = inboundVideo(b, tb)
 		t0 := time.Now()
-		for i := 0; i < latTrials; i++ {
-			flips = append(flips, trial(n+latWarmup+i))
+		for i := 0; i < trials; i++ {
+			flips = append(flips, trial(n+latWarmup+i, spacing))
 		}
 		took = time.Since(t0)
 		after = ld.sess.Stats().Video
@@ -152,6 +167,7 @@ func benchInputToPixel(b *testing.B, mod func(*assist.Config)) {
 	}
 	xf = xf[len(xf)-len(flips):]
 
+	tick, encode := splitWire(flips, xf, func(t time.Time) float64 { return goMs(t) + offset })
 	var pixel, cb, in, draw, wire, render []float64
 	for i, f := range flips {
 		pixel = append(pixel, f.Expected-f.Key)
@@ -178,6 +194,10 @@ func benchInputToPixel(b *testing.B, mod func(*assist.Config)) {
 		b.ReportMetric(pct(wire, 50), "wire-p50-ms")
 		b.ReportMetric(pct(render, 50), "render-p50-ms")
 	}
+	if len(tick) > 0 {
+		b.ReportMetric(pct(tick, 50), "tick-p50-ms")
+		b.ReportMetric(pct(encode, 50), "encode-p50-ms")
+	}
 	b.ReportMetric(clockErr, "clock-err-ms")
 	rtp := rtpAfter.sub(rtpBefore)
 	if rtp.JitterBufferEmittedCount > 0 && rtp.FramesDecoded > 0 {
@@ -187,9 +207,37 @@ func benchInputToPixel(b *testing.B, mod func(*assist.Config)) {
 	b.Logf("browser inbound-rtp over the trials: %+v", rtp)
 	b.ReportMetric(float64(after.Encoded-before.Encoded)/took.Seconds(), "encoded-fps")
 	b.ReportMetric(float64(after.Level), "level")
-	b.Logf("fps %d: input→pixel ms p50 %.1f p90 %.1f p99 %.1f (min %.1f max %.1f); breakdown p50: input %.1f draw %.1f wire %.1f render %.1f; desktop %+v",
+	b.Logf("fps %d: input→pixel ms p50 %.1f p90 %.1f p99 %.1f (min %.1f max %.1f); breakdown p50: input %.1f draw %.1f wire %.1f (tick wait %.1f + capture→received %.1f) render %.1f; desktop %+v",
 		latFPS(ld), pct(pixel, 50), pct(pixel, 90), pct(pixel, 99), pct(pixel, 0), pct(pixel, 100),
-		pct(in, 50), pct(draw, 50), pct(wire, 50), pct(render, 50), after)
+		pct(in, 50), pct(draw, 50), pct(wire, 50), pct(tick, 50), pct(encode, 50), pct(render, 50), after)
+}
+
+// splitWire splits each trial's wire time (fill done → frame received)
+// into the wait for the capture that saw the change and the rest (capture,
+// encode, RTP, loopback), from the frame's RTP timestamp: assist stamps
+// each frame with its capture time on a 90 kHz clock from an unknown
+// start. That start is placed so that the shortest wait is 0 (with the
+// key presses at random phases of the ticker, the shortest of n waits is
+// about a frame interval / n). toPage puts a reactor time on the page's
+// clock. Trials without a timestamp give none.
+func splitWire(flips []latFlip, xf []xtest.Flip, toPage func(time.Time) float64) (tick, encode []float64) {
+	if len(flips) == 0 || flips[0].RTP == 0 {
+		return nil, nil
+	}
+	rel := make([]float64, len(flips)) // ms since the first trial's capture
+	start := -1e18                     // page time of rel 0
+	for i, f := range flips {
+		rel[i] = float64(uint32(f.RTP)-uint32(flips[0].RTP)) / 90
+		start = max(start, toPage(xf[i].Drawn)-rel[i])
+	}
+	for i, f := range flips {
+		capture := start + rel[i]
+		tick = append(tick, capture-toPage(xf[i].Drawn))
+		if f.Receive > 0 {
+			encode = append(encode, f.Receive-capture)
+		}
+	}
+	return tick, encode
 }
 
 // inboundRTP are the counters of the page's inbound video RTP stream
@@ -276,7 +324,7 @@ func installPixelProbe(b testing.TB, tb *consoletest.Tab) {
 				if (t === undefined) return true;
 				const f = L.flips.find(f => f.k === w.k && f.cb > t);
 				if (!f) return true;
-				w.res({ key: t, cb: f.cb, present: f.present, expected: f.expected, receive: f.receive, frames: f.frames });
+				w.res({ key: t, cb: f.cb, present: f.present, expected: f.expected, receive: f.receive, rtp: f.rtp, frames: f.frames });
 				return false;
 			});
 		};
@@ -286,7 +334,7 @@ func installPixelProbe(b testing.TB, tb *consoletest.Tab) {
 			const { k } = L.sample();
 			if (k >= 0 && k !== L.last) {
 				L.last = k;
-				L.flips.push({ k, cb, present: md.presentationTime, expected: md.expectedDisplayTime, receive: md.receiveTime || 0, frames: L.frames });
+				L.flips.push({ k, cb, present: md.presentationTime, expected: md.expectedDisplayTime, receive: md.receiveTime || 0, rtp: md.rtpTimestamp || 0, frames: L.frames });
 				settle();
 			}
 			v.requestVideoFrameCallback(onFrame);
