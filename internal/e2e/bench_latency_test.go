@@ -222,20 +222,24 @@ func benchInputToPixel(b *testing.B, trials int, spacing time.Duration, mod func
 // into the wait for the capture that saw the change and the rest (capture,
 // encode, RTP, loopback), from the frame's RTP timestamp: assist stamps
 // each frame with its capture time on a 90 kHz clock from an unknown
-// start. That start is placed so that the shortest wait is 0 (with the
-// key presses at random phases of the ticker, the shortest of n waits is
-// about a frame interval / n). toPage puts a reactor time on the page's
-// clock. Trials without a timestamp give none.
+// start. With the key presses at random phases of the capture ticker, the
+// waits are spread evenly over a frame interval, so drawn − capture offset
+// is spread evenly over [start − interval, start]: start is placed at the
+// 90th percentile of that plus an eighth of the 10th–90th span (robust to
+// a reactor timestamp delayed by the load). toPage puts a reactor time on
+// the page's clock. Trials without a timestamp give none.
 func splitWire(flips []latFlip, xf []xtest.Flip, toPage func(time.Time) float64) (tick, encode []float64) {
-	if len(flips) == 0 || flips[0].RTP == 0 {
+	if len(flips) < 10 || flips[0].RTP == 0 {
 		return nil, nil
 	}
 	rel := make([]float64, len(flips)) // ms since the first trial's capture
-	start := -1e18                     // page time of rel 0
+	var lead []float64                 // drawn − rel: start minus the wait
 	for i, f := range flips {
 		rel[i] = float64(uint32(f.RTP)-uint32(flips[0].RTP)) / 90
-		start = max(start, toPage(xf[i].Drawn)-rel[i])
+		lead = append(lead, toPage(xf[i].Drawn)-rel[i])
 	}
+	p10, p90 := pct(lead, 10), pct(lead, 90)
+	start := p90 + (p90-p10)/8
 	for i, f := range flips {
 		capture := start + rel[i]
 		tick = append(tick, capture-toPage(xf[i].Drawn))
