@@ -41,6 +41,7 @@ type inputGate struct {
 	lastX    int
 	lastY    int
 	onInject func(received time.Time) // tests and benchmarks: latency probe
+	onActed  func()                   // a key, button or wheel event was injected: the screen may change
 	// onSelect takes the technician's SelectDisplay past the control
 	// check: choosing a display needs viewing only, which the session
 	// checks (set once by New, before any message).
@@ -274,6 +275,9 @@ func (g *inputGate) handle(raw []byte, pointerChannel bool) {
 		}
 	}
 	g.injected.Add(1)
+	if g.onActed != nil && in.Kind != InputMove {
+		g.onActed()
+	}
 	if g.onInject != nil {
 		g.onInject(received)
 	}

@@ -343,3 +343,35 @@ func TestFrameRateCap(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCaptureSoon: after injected input the screen is captured at once,
+// not at the next tick (here a second away); a second request right
+// after is left to the ticker.
+func TestCaptureSoon(t *testing.T) {
+	src := newCountingSource(64, 48)
+	v := newVideo(videoConfig{FPS: 1}, src, func(encodedFrame) error { return nil }, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- v.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	captures := func() int64 { return src.calls.Load() }
+	for captures() == 0 { // the first tick, a second in
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(550 * time.Millisecond) // past half a frame interval
+	before := captures()
+	v.CaptureSoon()
+	v.CaptureSoon() // within half an interval of the first: the ticker's
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for captures() == before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if captures() != before+1 {
+		t.Fatalf("captures %d → %d within 300 ms of CaptureSoon (the next tick is ≥ 150 ms later), want one more", before, captures())
+	}
+}

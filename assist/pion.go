@@ -45,7 +45,8 @@ var vp8Codec = webrtc.RTPCodecParameters{
 }
 
 // newAPI builds a pion API with an explicit MediaEngine (VP8 only), the
-// NACK responder and RTCP sender/receiver reports, and a SettingEngine
+// NACK responder, RTCP sender/receiver reports and a zero playout delay
+// (playoutdelay.go), and a SettingEngine
 // configured from opts. No STUN server is configured anywhere: ICE servers
 // come only from the relay's session.start (its TURN) and Config.
 func newAPI(opts NetworkOptions) (*webrtc.API, error) {
@@ -60,6 +61,10 @@ func newAPI(opts NetworkOptions) (*webrtc.API, error) {
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return nil, fmt.Errorf("configure RTCP reports: %w", err)
 	}
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: playoutDelayURI}, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, fmt.Errorf("register playout delay: %w", err)
+	}
+	ir.Add(playoutDelayFactory{})
 	se := webrtc.SettingEngine{}
 	switch {
 	case opts.LoopbackOnly:

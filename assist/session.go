@@ -189,6 +189,11 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 	s.peer = newPeer(api, s.gate, s.files, func() bool { return s.State() == StateControlling }, log)
 	s.gate.onSelect = func(d uint8) { s.peer.post(displayChosen{d}) }
 	s.gate.onResolution = func(full bool) { s.peer.post(resolutionChosen{full}) }
+	s.gate.onActed = func() {
+		if v := s.peer.vid.Load(); v != nil {
+			v.CaptureSoon()
+		}
+	}
 	s.gate.onDrawPointer = s.peer.setConsoleDraws
 	return s, nil
 }
