@@ -45,8 +45,10 @@ var benchScreens = []struct {
 // freezes (Chromium's freezeCount, and their total length), the frame
 // size received, the desktop side's CPU (this process's rusage, which
 // includes the in-process relay and the browser driver, minus the
-// animator's own thread), and "ssim": the luma of the decoded picture
-// against the X screen once the animation paused for a second. ffmpeg
+// animator's own thread, reported apart as anim-cpu-%core), the frames
+// the desktop sent, the encoder's target bitrate and quality level at
+// the end, and "ssim": the luma of the decoded picture against the X
+// screen once the animation paused for a second. ffmpeg
 // rows: fps written, fps captured, CPU and kbit/s, at the same ceiling,
 // fitted to 1080p like the session. Run with -benchtime=1x; compare the
 // columns with `benchstat -col /via`.
@@ -65,6 +67,8 @@ func BenchmarkConsoleVideo(b *testing.B) {
 						b.ReportMetric(r.cpuPct, "cpu-%core")
 						b.ReportMetric(r.animPct, "anim-cpu-%core")
 						b.ReportMetric(r.sentFPS, "sent-fps")
+						b.ReportMetric(r.targetKbps, "target-kbit/s")
+						b.ReportMetric(r.level, "level")
 						b.ReportMetric(r.freezes, "freezes")
 						b.ReportMetric(r.freezeSecs, "freeze-s")
 						b.ReportMetric(r.width, "width-px")
@@ -113,6 +117,7 @@ func TestFullMotionIsNotASlideShow(t *testing.T) {
 
 type consoleResult struct {
 	fps, sentFPS, kbps, cpuPct, animPct float64
+	targetKbps, level                   float64 // the encoder's at the end
 	freezes, freezeSecs                 float64
 	width, height                       float64
 	ssim                                float64
@@ -160,6 +165,8 @@ func measureConsole(t testing.TB, display string, a *xtest.Animator, window time
 		sentFPS:    float64(v1.Encoded-v0.Encoded) / el.Seconds(),
 		cpuPct:     100 * (cpu1 - cpu0 - (an1 - an0)).Seconds() / el.Seconds(),
 		animPct:    100 * (an1 - an0).Seconds() / el.Seconds(),
+		targetKbps: float64(v1.BitrateKbs),
+		level:      float64(v1.Level),
 	}
 	if legibility {
 		time.Sleep(benchPause)
