@@ -26,7 +26,7 @@ import (
 // benchKbps is the session's bitrate ceiling in the benchmark: the
 // default of assist.Config.BitrateKbps and of `lifeline assist
 // -max-bitrate`. ffmpeg gets the same.
-const benchKbps = 2000
+const benchKbps = 4000
 
 const (
 	benchWarmup = 3 * time.Second // the first keyframe, REMB climbing
@@ -46,8 +46,8 @@ var benchScreens = []struct {
 // size received, the desktop side's CPU (this process's rusage, which
 // includes the in-process relay and the browser driver, minus the
 // animator's own thread, reported apart as anim-cpu-%core), the frames
-// the desktop sent, the encoder's target bitrate and quality level at
-// the end, and "ssim": the luma of the decoded picture against the X
+// the desktop sent, the encoder's target bitrate, quality level (and its
+// frame rate) and the browser's REMB estimate at the end, and "ssim": the luma of the decoded picture against the X
 // screen once the animation paused for a second (and ssim-3s after 3 s,
 // when the session has re-encoded the unchanged screen once). ffmpeg
 // rows: fps written, fps captured, CPU and kbit/s, at the same ceiling,
@@ -70,6 +70,8 @@ func BenchmarkConsoleVideo(b *testing.B) {
 						b.ReportMetric(r.sentFPS, "sent-fps")
 						b.ReportMetric(r.targetKbps, "target-kbit/s")
 						b.ReportMetric(r.level, "level")
+						b.ReportMetric(r.levelFPS, "level-fps")
+						b.ReportMetric(r.rembKbps, "remb-kbit/s")
 						b.ReportMetric(r.freezes, "freezes")
 						b.ReportMetric(r.freezeSecs, "freeze-s")
 						b.ReportMetric(r.width, "width-px")
@@ -119,7 +121,8 @@ func TestFullMotionIsNotASlideShow(t *testing.T) {
 
 type consoleResult struct {
 	fps, sentFPS, kbps, cpuPct, animPct float64
-	targetKbps, level                   float64 // the encoder's at the end
+	targetKbps, level, levelFPS         float64 // the encoder's at the end
+	rembKbps                            float64 // the browser's last estimate
 	freezes, freezeSecs                 float64
 	width, height                       float64
 	ssim, ssimLater                     float64 // benchPause, 3 s after the animation stopped
@@ -170,6 +173,8 @@ func measureConsole(t testing.TB, display string, a *xtest.Animator, window time
 		animPct:    100 * (an1 - an0).Seconds() / el.Seconds(),
 		targetKbps: float64(v1.BitrateKbs),
 		level:      float64(v1.Level),
+		levelFPS:   float64(v1.FPS),
+		rembKbps:   float64(v1.REMBKbps),
 	}
 	if legibility {
 		time.Sleep(benchPause)
