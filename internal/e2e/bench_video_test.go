@@ -109,13 +109,12 @@ func TestFullMotionIsNotASlideShow(t *testing.T) {
 	t.Setenv("DISPLAY", d)
 	a := xtest.NewAnimator(t, d, "scroll", w, h)
 	r := measureConsole(t, d, a, 4*time.Second, false)
-	t.Logf("1080p scroll in the console: %.1f fps decoded (%.1f sent), %.0f kbit/s, %.0f freezes, %.0fx%.0f",
-		r.fps, r.sentFPS, r.kbps, r.freezes, r.width, r.height)
+	t.Logf("1080p scroll in the console: %.1f fps decoded (%.1f sent), %.0f kbit/s, %.0f freezes, %.0fx%.0f, level %.0f at %.0f fps",
+		r.fps, r.sentFPS, r.kbps, r.freezes, r.width, r.height, r.level, r.levelFPS)
+	// Not the size: on a loaded machine the quality ladder may halve it.
 	if r.fps < floor {
-		t.Errorf("the console decoded %.1f fps of scrolling text, want at least %.0f", r.fps, floor)
-	}
-	if r.width != w || r.height != h {
-		t.Errorf("the console received %.0fx%.0f, want %dx%d", r.width, r.height, w, h)
+		t.Errorf("the console decoded %.1f fps of scrolling text (the desktop sent %.1f, level %.0f at %.0f fps), want at least %.0f",
+			r.fps, r.sentFPS, r.level, r.levelFPS, floor)
 	}
 }
 
