@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"image"
 	"syscall"
 	"testing"
 	"time"
@@ -47,9 +48,11 @@ var benchScreens = []struct {
 // includes the in-process relay and the browser driver, minus the
 // animator's own thread, reported apart as anim-cpu-%core), the frames
 // the desktop sent, the encoder's target bitrate, quality level (and its
-// frame rate) and the browser's REMB estimate at the end, and "ssim": the luma of the decoded picture against the X
-// screen once the animation paused for a second (and ssim-3s after 3 s,
-// when the session has re-encoded the unchanged screen once). ffmpeg
+// frame rate) and the browser's REMB estimate at the end, and "ssim":
+// the luma of the decoded picture against the X screen once the
+// animation paused for a second (ssim-3s after 3 s, when the session has
+// re-encoded the unchanged screen once; text-ssim over the browser
+// window's page of text only, after a second). ffmpeg
 // rows: fps written, fps captured, CPU and kbit/s, at the same ceiling,
 // fitted to 1080p like the session. Run with -benchtime=1x; compare the
 // columns with `benchstat -col /via`.
@@ -78,6 +81,7 @@ func BenchmarkConsoleVideo(b *testing.B) {
 						b.ReportMetric(r.height, "height-px")
 						b.ReportMetric(r.ssim, "ssim")
 						b.ReportMetric(r.ssimLater, "ssim-3s")
+						b.ReportMetric(r.textSSIM, "text-ssim")
 					}
 				})
 				b.Run("content="+kind+"/via=ffmpeg", func(b *testing.B) {
@@ -125,6 +129,7 @@ type consoleResult struct {
 	freezes, freezeSecs                 float64
 	width, height                       float64
 	ssim, ssimLater                     float64 // benchPause, 3 s after the animation stopped
+	textSSIM                            float64 // of xtest.TextArea only, after benchPause
 }
 
 // measureConsole starts a live desktop on display (which must be
@@ -177,10 +182,10 @@ func measureConsole(t testing.TB, display string, a *xtest.Animator, window time
 	}
 	if legibility {
 		time.Sleep(benchPause)
-		r.ssim = screenSSIM(t, ld, display)
+		r.ssim, r.textSSIM = screenSSIM(t, ld, display)
 		// After the session's first refresh of an unchanged screen (2 s).
 		time.Sleep(3*time.Second - benchPause)
-		r.ssimLater = screenSSIM(t, ld, display)
+		r.ssimLater, _ = screenSSIM(t, ld, display)
 	}
 	return r
 }
@@ -198,8 +203,9 @@ func inbound(t testing.TB, ld *liveDesktop) consoletest.InboundVideo {
 
 // screenSSIM compares the picture the console's <video> shows (at its
 // intrinsic size) with display's screen now, scaled to that size the way
-// the encoder scales it: libyuv SSIM of the two lumas.
-func screenSSIM(t testing.TB, ld *liveDesktop, display string) float64 {
+// the encoder scales it: libyuv SSIM of the two lumas, whole and in
+// xtest.TextArea (the browser window's page of text).
+func screenSSIM(t testing.TB, ld *liveDesktop, display string) (whole, text float64) {
 	t.Helper()
 	shown := consoletest.VideoFrame(ld.tb, consoletest.SessionVideo)
 	w, h := shown.Rect.Dx(), shown.Rect.Dy()
@@ -220,7 +226,19 @@ func screenSSIM(t testing.TB, ld *liveDesktop, display string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return vpx.SSIM(want, got, w, h)
+	area := xtest.TextArea(f.Width, f.Height)
+	area = image.Rect(area.Min.X*w/f.Width, area.Min.Y*h/f.Height, area.Max.X*w/f.Width, area.Max.Y*h/f.Height)
+	return vpx.SSIM(want, got, w, h), vpx.SSIM(crop(want, w, area), crop(got, w, area), area.Dx(), area.Dy())
+}
+
+// crop copies the rectangle r of a plane of rows of w bytes into a packed
+// r.Dx()×r.Dy() plane.
+func crop(plane []byte, w int, r image.Rectangle) []byte {
+	out := make([]byte, 0, r.Dx()*r.Dy())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		out = append(out, plane[y*w+r.Min.X:y*w+r.Max.X]...)
+	}
+	return out
 }
 
 // processCPU is this process's user+system CPU time.

@@ -58,7 +58,7 @@ func DesktopImage(w, h int, seed uint64) (*image.RGBA, image.Rectangle) {
 	// Browser-like window with text.
 	b1 := image.Rect(w/20, h/12, w*11/20, h*8/10)
 	window(b1)
-	text(image.Rect(b1.Min.X+4, b1.Min.Y+32, b1.Max.X-4, b1.Max.Y-4))
+	text(TextArea(w, h))
 	// Photo viewer.
 	b2 := image.Rect(w*6/10, h/10, w*95/100, h/2)
 	window(b2)
@@ -79,6 +79,13 @@ func DesktopImage(w, h int, seed uint64) (*image.RGBA, image.Rectangle) {
 		fill(image.Rect(10+i*48, h-34, 38+i*48, h-6), color.RGBA{uint8(r.IntN(255)), uint8(r.IntN(255)), uint8(r.IntN(255)), 255})
 	}
 	return img, edit
+}
+
+// TextArea is the page of DesktopImage's browser-like window on a w×h
+// screen: text that no Animator kind changes, though the editor window
+// covers part of it.
+func TextArea(w, h int) image.Rectangle {
+	return image.Rect(w/20+4, h/12+32, w*11/20-4, h*8/10-4)
 }
 
 // PhotoArea is the picture inside DesktopImage's photo viewer window on
