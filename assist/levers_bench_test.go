@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lifeline-desk/lifeline/assist/vpx"
+	"github.com/lifeline-desk/lifeline/internal/xtest"
 )
 
 // memDesktop is the benchmark desktop in memory, animated without an X
@@ -27,7 +28,7 @@ type memDesktop struct {
 }
 
 func newMemDesktop(kind string, w, h int) *memDesktop {
-	img, edit := desktopImage(w, h, 1)
+	img, edit := xtest.DesktopImage(w, h, 1)
 	photo := image.Rect(w*6/10+4, h/10+32, w*95/100-4, h/2-4)
 	return &memDesktop{img: img, edit: edit, photo: photo, kind: kind, r: rand.New(rand.NewPCG(3, 4)), cx: edit.Min.X + 8}
 }
@@ -43,7 +44,7 @@ func (m *memDesktop) step() bool {
 		changed := m.frame%4 == 0 || m.frame%90 == 0
 		if m.frame%4 == 0 { // typing at 7.5 characters/s
 			y := m.edit.Min.Y + m.edit.Dy()/2 + 6
-			drawText(m.img, m.cx, y, string(rune('a'+m.r.IntN(26))))
+			xtest.DrawText(m.img, m.cx, y, string(rune('a'+m.r.IntN(26))))
 			m.cx += 7
 			if m.cx > m.edit.Max.X-20 {
 				m.cx = m.edit.Min.X + 8
@@ -102,7 +103,7 @@ func (m *memDesktop) scroll() {
 			}
 		}
 	}
-	drawText(img, e.Min.X+8, e.Max.Y-15, textLine(m.r, (e.Dx()-16)/7))
+	xtest.DrawText(img, e.Min.X+8, e.Max.Y-15, xtest.TextLine(m.r, (e.Dx()-16)/7))
 }
 
 // leverResult is what one encoder setting gives on 5 s of content.

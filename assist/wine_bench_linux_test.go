@@ -94,10 +94,10 @@ func BenchmarkPipelineUnderWine(b *testing.B) {
 	p := winetest.Shared(b)
 	const w, h = 1920, 1080
 	d := xtest.Start(b, w, h)
-	a := newAnimator(b, d, "scroll", w, h)
+	a := xtest.NewAnimator(b, d, "scroll", w, h)
 	for b.Loop() {
 		ctx, cancel := context.WithCancel(context.Background())
-		anim := animate(ctx, a)
+		anim := xtest.Animate(ctx, a)
 		dir := b.TempDir()
 		stdout, err := os.Create(filepath.Join(dir, "stdout"))
 		if err != nil {
@@ -131,37 +131,37 @@ func BenchmarkPipelineUnderWine(b *testing.B) {
 		b.ReportMetric(100*wholeCPU.Seconds()/el.Seconds(), "wine-whole-run-cpu-%core")
 		for _, rate := range []string{"1M", "3M"} {
 			fps, capt, cpu, kbps := winMetric(b, out, rate, "fps"), winMetric(b, out, rate, "captured-fps"), winMetric(b, out, rate, "cpu-%core"), winMetric(b, out, rate, "kbit/s")
-			ff := ffmpegPaced(b, d, a, w, h, rate)
+			ff := xtest.FFmpegPaced(b, d, a, w, h, rate)
 			kbit := map[string]int{"1M": 1000, "3M": 3000}[rate]
 			lin := runPaced(b, d, a, kbit, 5*time.Second)
 			// ffmpeg held to the cap as our encoder is (libvpx CBR: minrate =
 			// maxrate = b:v, a 1 s buffer, frames dropped under 30 % buffer
 			// fullness), for frames a viewer gets at the same bitrate.
-			cbr := ffmpegPaced(b, d, a, w, h, rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate, "-drop-threshold", "30")
-			b.Logf("%s: ffmpeg CBR captured %.1f fps, wrote %.1f fps, %.0f %%core, %.0f kbit/s", rate, cbr.fps, cbr.outFPS, cbr.cpuPct, cbr.kbps)
-			b.ReportMetric(cbr.outFPS, "ffmpeg-cbr-"+rate+"-fps")
-			b.ReportMetric(cbr.cpuPct, "ffmpeg-cbr-"+rate+"-cpu-%core")
-			b.ReportMetric(cbr.kbps, "ffmpeg-cbr-"+rate+"-kbit/s")
-			b.ReportMetric(fps/cbr.outFPS, "fps-ratio-cbr-"+rate)
+			cbr := xtest.FFmpegPaced(b, d, a, w, h, rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate, "-drop-threshold", "30")
+			b.Logf("%s: ffmpeg CBR captured %.1f fps, wrote %.1f fps, %.0f %%core, %.0f kbit/s", rate, cbr.FPS, cbr.OutFPS, cbr.CPUPct, cbr.Kbps)
+			b.ReportMetric(cbr.OutFPS, "ffmpeg-cbr-"+rate+"-fps")
+			b.ReportMetric(cbr.CPUPct, "ffmpeg-cbr-"+rate+"-cpu-%core")
+			b.ReportMetric(cbr.Kbps, "ffmpeg-cbr-"+rate+"-kbit/s")
+			b.ReportMetric(fps/cbr.OutFPS, "fps-ratio-cbr-"+rate)
 			b.Logf("%s: Wine GDI+vpx captured %.1f fps, encoded %.1f fps, %.0f %%core, %.0f kbit/s; ffmpeg x11grab+libvpx captured %.1f fps, wrote %.1f fps, %.0f %%core, %.0f kbit/s",
-				rate, capt, fps, cpu, kbps, ff.fps, ff.outFPS, ff.cpuPct, ff.kbps)
+				rate, capt, fps, cpu, kbps, ff.FPS, ff.OutFPS, ff.CPUPct, ff.Kbps)
 			b.ReportMetric(capt, "wine-"+rate+"-captured-fps")
 			b.ReportMetric(fps, "wine-"+rate+"-fps")
 			b.ReportMetric(cpu, "wine-"+rate+"-cpu-%core")
 			b.ReportMetric(kbps, "wine-"+rate+"-kbit/s")
 			b.ReportMetric(winMetric(b, out, rate, "level"), "wine-"+rate+"-level")
-			b.ReportMetric(ff.fps, "ffmpeg-"+rate+"-captured-fps")
-			b.ReportMetric(ff.outFPS, "ffmpeg-"+rate+"-fps")
-			b.ReportMetric(ff.cpuPct, "ffmpeg-"+rate+"-cpu-%core")
-			b.ReportMetric(ff.kbps, "ffmpeg-"+rate+"-kbit/s")
+			b.ReportMetric(ff.FPS, "ffmpeg-"+rate+"-captured-fps")
+			b.ReportMetric(ff.OutFPS, "ffmpeg-"+rate+"-fps")
+			b.ReportMetric(ff.CPUPct, "ffmpeg-"+rate+"-cpu-%core")
+			b.ReportMetric(ff.Kbps, "ffmpeg-"+rate+"-kbit/s")
 			b.ReportMetric(lin.fps, "linux-"+rate+"-fps")
 			b.ReportMetric(lin.cpuPct, "linux-"+rate+"-cpu-%core")
 			b.ReportMetric(lin.kbps, "linux-"+rate+"-kbit/s")
 			b.Logf("%s: the Linux pipeline (XShm) on the same display: encoded %.1f fps, %.0f %%core, %.0f kbit/s, level %d",
 				rate, lin.fps, lin.cpuPct, lin.kbps, lin.level)
 			// Frames a viewer gets (encoded / written) and CPU, Wine ÷ ffmpeg.
-			b.ReportMetric(fps/ff.outFPS, "fps-ratio-"+rate)
-			b.ReportMetric(cpu/ff.cpuPct, "cpu-ratio-"+rate)
+			b.ReportMetric(fps/ff.OutFPS, "fps-ratio-"+rate)
+			b.ReportMetric(cpu/ff.CPUPct, "cpu-ratio-"+rate)
 		}
 	}
 }

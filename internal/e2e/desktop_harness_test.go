@@ -27,7 +27,7 @@ import (
 // everything, with a help request from "Ana Silva" taken in the console
 // in Chromium through a real relay, until the video plays.
 type liveDesktop struct {
-	t      *testing.T
+	t      testing.TB
 	relay  *relaytest.Relay
 	sess   *assist.Session
 	tb     *consoletest.Tab
@@ -40,13 +40,13 @@ type liveDesktop struct {
 }
 
 // startLiveDesktop starts it; mod, if set, changes the session's Config.
-func startLiveDesktop(t *testing.T, mod func(*assist.Config)) *liveDesktop {
+func startLiveDesktop(t testing.TB, mod func(*assist.Config)) *liveDesktop {
 	t.Helper()
 	return startLiveDesktopOn(t, mod)
 }
 
 // startLiveDesktopOn is startLiveDesktop on a relay started with opts.
-func startLiveDesktopOn(t *testing.T, mod func(*assist.Config), opts ...relaytest.Option) *liveDesktop {
+func startLiveDesktopOn(t testing.TB, mod func(*assist.Config), opts ...relaytest.Option) *liveDesktop {
 	t.Helper()
 	ld := &liveDesktop{t: t, relay: relaytest.Start(t, opts...), runErr: make(chan error, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
