@@ -217,7 +217,8 @@ func TestLiveSession(t *testing.T) {
 }
 
 // TestUnchangedScreenNotEncoded checks that a static screen is captured
-// but not re-encoded (apart from the periodic refresh).
+// but not re-encoded, apart from one sharp frame once it has been still
+// for sharpenAfter (and the periodic refresh, an hour here).
 func TestUnchangedScreenNotEncoded(t *testing.T) {
 	src := newCountingSource(320, 240)
 	src.static.Store(true)
@@ -232,10 +233,10 @@ func TestUnchangedScreenNotEncoded(t *testing.T) {
 	if st.Captured < 5 {
 		t.Fatalf("only %d captures in 500 ms", st.Captured)
 	}
-	if st.Encoded != 1 || frames.Load() != 1 {
-		t.Errorf("encoded %d frames of a static screen (sink got %d), want 1", st.Encoded, frames.Load())
+	if st.Encoded != 2 || st.Sharpened != 1 || frames.Load() != 2 {
+		t.Errorf("encoded %d frames of a static screen, %d sharp (sink got %d), want the first and one sharp", st.Encoded, st.Sharpened, frames.Load())
 	}
-	if st.Unchanged != st.Captured-1 {
+	if st.Unchanged != st.Captured-2 {
 		t.Errorf("unchanged = %d, captured = %d", st.Unchanged, st.Captured)
 	}
 }

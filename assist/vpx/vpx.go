@@ -102,7 +102,7 @@ static int llenc_set_bitrate(llenc *e, int kbps) {
 // number of bytes written, 0 when the encoder produced nothing, or a
 // negative value on error (-1000-n for buffer too small, -err otherwise).
 static int llenc_encode(llenc *e, const uint8_t *pix, int stride, int rgba,
-                        int64_t pts, int64_t dur, int force_key,
+                        int64_t pts, int64_t dur, int force_key, int sharp_q, int static_thresh,
                         uint8_t *out, int outcap, int *is_key) {
 	int w = e->cfg.g_w, h = e->cfg.g_h;
 	uint8_t *y, *u, *v;
@@ -125,7 +125,22 @@ static int llenc_encode(llenc *e, const uint8_t *pix, int stride, int rgba,
 		if (r) return -2001;
 	}
 	vpx_enc_frame_flags_t flags = force_key ? VPX_EFLAG_FORCE_KF : 0;
+	unsigned int min_q = e->cfg.rc_min_quantizer, max_q = e->cfg.rc_max_quantizer;
+	if (sharp_q > 0) {
+		// One frame at a fine quantizer whatever its size, every
+		// macroblock coded: a still screen made sharp.
+		e->cfg.rc_min_quantizer = sharp_q < (int)min_q ? (unsigned int)sharp_q : min_q;
+		e->cfg.rc_max_quantizer = sharp_q;
+		vpx_codec_enc_config_set(&e->ctx, &e->cfg);
+		vpx_codec_control(&e->ctx, VP8E_SET_STATIC_THRESHOLD, 0);
+	}
 	vpx_codec_err_t err = vpx_codec_encode(&e->ctx, &e->img, pts, dur, flags, VPX_DL_REALTIME);
+	if (sharp_q > 0) {
+		e->cfg.rc_min_quantizer = min_q;
+		e->cfg.rc_max_quantizer = max_q;
+		vpx_codec_enc_config_set(&e->ctx, &e->cfg);
+		vpx_codec_control(&e->ctx, VP8E_SET_STATIC_THRESHOLD, static_thresh);
+	}
 	if (err) return -(int)err;
 	vpx_codec_iter_t iter = NULL;
 	const vpx_codec_cx_pkt_t *pkt;
@@ -296,6 +311,21 @@ type Frame struct {
 // the frame is a keyframe. A returned Frame with nil Data means the
 // encoder dropped the frame.
 func (e *Encoder) Encode(pix []byte, stride int, f PixelFormat, ptsMillis, durMillis int64, forceKey bool) (Frame, error) {
+	return e.encode(pix, stride, f, ptsMillis, durMillis, forceKey, 0)
+}
+
+// EncodeSharp encodes one frame as Encode does but at quantizer q (0..63,
+// lower is finer) whatever it costs, with every macroblock coded: for a
+// screen that has stopped changing, whose picture the rate control left
+// coarse. The following frames are rate-controlled again.
+func (e *Encoder) EncodeSharp(pix []byte, stride int, f PixelFormat, ptsMillis, durMillis int64, q int) (Frame, error) {
+	if q < 1 || q > 63 {
+		return Frame{}, fmt.Errorf("vpx: sharp quantizer %d out of range 1..63", q)
+	}
+	return e.encode(pix, stride, f, ptsMillis, durMillis, false, q)
+}
+
+func (e *Encoder) encode(pix []byte, stride int, f PixelFormat, ptsMillis, durMillis int64, forceKey bool, sharpQ int) (Frame, error) {
 	if e.closed {
 		return Frame{}, ErrClosed
 	}
@@ -316,7 +346,7 @@ func (e *Encoder) Encode(pix []byte, stride int, f PixelFormat, ptsMillis, durMi
 	{
 		var isKey C.int
 		n := C.llenc_encode(e.c, (*C.uint8_t)(unsafe.Pointer(&pix[0])), C.int(stride), C.int(rgba),
-			C.int64_t(ptsMillis), C.int64_t(durMillis), C.int(fk),
+			C.int64_t(ptsMillis), C.int64_t(durMillis), C.int(fk), C.int(sharpQ), C.int(e.cfg.StaticThreshold),
 			(*C.uint8_t)(unsafe.Pointer(&e.out[0])), C.int(len(e.out)), &isKey)
 		runtime.KeepAlive(pix)
 		switch {
