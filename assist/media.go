@@ -108,7 +108,7 @@ const (
 )
 
 // qualityLevels is the ladder for a pipeline whose top rate is maxFPS:
-// maxFPS, then 30, 20, 15 and 10 fps at full size, then 10 fps at half
+// maxFPS, then 30, 25, 20, 15 and 10 fps at full size, then 10 fps at half
 // size. Scales are 1 and 1/2 only: a fractional scale turns a scroll by
 // whole pixels into a sub-pixel one that VP8's motion search misses, which
 // costs more bits than the smaller picture saves. Only a change of size
@@ -120,7 +120,7 @@ const (
 // that is busy, not for the bandwidth; the bandwidth is the encoder's.)
 func qualityLevels(maxFPS int) []level {
 	out := []level{{maxFPS, 4}}
-	for _, f := range []int{30, 20, 15, 10} {
+	for _, f := range []int{30, 25, 20, 15, 10} {
 		if f < maxFPS {
 			out = append(out, level{f, 4})
 		}

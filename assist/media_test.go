@@ -105,7 +105,7 @@ func TestAdaptsWhenBehind(t *testing.T) {
 	}
 	st := v.Stats()
 	if st.Level < 2 {
-		t.Errorf("quality level = %d after 2 s of 55 ms frames, want ≥ 2 (≤ 15 fps)", st.Level)
+		t.Errorf("quality level = %d after 2 s of 55 ms frames, want ≥ 2 (≤ 20 fps)", st.Level)
 	}
 	if st.Encoded == 0 {
 		t.Error("nothing encoded")
@@ -301,8 +301,8 @@ func TestQualityLevels(t *testing.T) {
 		max  int
 		want []level
 	}{
-		{30, []level{{30, 4}, {20, 4}, {15, 4}, {10, 4}, {10, 2}}},
-		{60, []level{{60, 4}, {30, 4}, {20, 4}, {15, 4}, {10, 4}, {10, 2}}},
+		{30, []level{{30, 4}, {25, 4}, {20, 4}, {15, 4}, {10, 4}, {10, 2}}},
+		{60, []level{{60, 4}, {30, 4}, {25, 4}, {20, 4}, {15, 4}, {10, 4}, {10, 2}}},
 		{24, []level{{24, 4}, {20, 4}, {15, 4}, {10, 4}, {10, 2}}},
 		{10, []level{{10, 4}, {10, 2}}},
 	} {
