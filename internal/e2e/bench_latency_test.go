@@ -73,7 +73,7 @@ var (
 //	       (wait for the capture tick, capture, encode, RTP, loopback)
 //	render received → the frame callback (jitter buffer, decode, compositor)
 //
-// Run with -benchtime=1x (see assist/BENCHMARKS-latency.md).
+// Run with -benchtime=1x (see assist/BENCHMARKS.md).
 func BenchmarkInputToPixel(b *testing.B) {
 	for _, v := range []struct {
 		name    string

@@ -22,7 +22,7 @@ import (
 // headless Chromium, measured by the browser's own getStats; ffmpeg's
 // x11grab + libvpx on the same display in the same run is the reference,
 // so each row compares with something that ran on the same noisy
-// machine at the same time. See assist/BENCHMARKS-browser.md.
+// machine at the same time. See assist/BENCHMARKS.md.
 
 // benchKbps is the session's bitrate ceiling in the benchmark: the
 // default of assist.Config.BitrateKbps and of `lifeline assist
