@@ -73,11 +73,8 @@ type bitmapInfoHeader struct {
 type gdiSource struct {
 	mu     sync.Mutex
 	bounds image.Rectangle
-	screen uintptr // HDC of the whole virtual screen
-	mem    uintptr // memory HDC with bitmap selected
-	bitmap uintptr
-	old    uintptr // the memory DC's original bitmap
-	pix    []byte
+	screen uintptr                 // HDC of the whole virtual screen
+	dibDC                          // the frame: s.mem, s.pix
 	hot    map[uintptr]image.Point // hotspots of the cursors seen
 	subst  map[uintptr]uintptr     // cursors this process cannot draw → the arrow
 	pointerToggle
@@ -92,22 +89,59 @@ func newGDI(b image.Rectangle) (*gdiSource, error) {
 	if s.screen == 0 {
 		return nil, errors.New("GetDC(screen) failed")
 	}
-	s.mem, _, _ = procCreateCompatibleDC.Call(s.screen)
-	if s.mem == 0 {
+	var err error
+	if s.dibDC, err = newDIBDC(s.screen, b.Dx(), b.Dy()); err != nil {
 		s.Close()
-		return nil, errors.New("CreateCompatibleDC failed")
+		return nil, err
 	}
-	hdr := bitmapInfoHeader{Width: int32(b.Dx()), Height: -int32(b.Dy()), Planes: 1, BitCount: 32, Compression: biRGB}
+	return s, nil
+}
+
+// dibDC is a memory device context with a top-down 32-bit DIB section
+// of w×h selected into it, whose pixels (BGRA) are pix.
+type dibDC struct {
+	mem    uintptr // memory HDC with bitmap selected
+	bitmap uintptr
+	old    uintptr // the memory DC's original bitmap
+	pix    []byte
+}
+
+// newDIBDC makes a dibDC compatible with the device context dc (0: the
+// screen).
+func newDIBDC(dc uintptr, w, h int) (dibDC, error) {
+	var d dibDC
+	d.mem, _, _ = procCreateCompatibleDC.Call(dc)
+	if d.mem == 0 {
+		return dibDC{}, errors.New("CreateCompatibleDC failed")
+	}
+	hdr := bitmapInfoHeader{Width: int32(w), Height: -int32(h), Planes: 1, BitCount: 32, Compression: biRGB}
 	hdr.Size = uint32(unsafe.Sizeof(hdr))
 	var bits unsafe.Pointer
-	s.bitmap, _, _ = syscall.SyscallN(procCreateDIBSection.Addr(), s.mem, uintptr(unsafe.Pointer(&hdr)), dibRGB, uintptr(unsafe.Pointer(&bits)), 0, 0)
-	if s.bitmap == 0 || bits == nil {
-		s.Close()
-		return nil, fmt.Errorf("CreateDIBSection %d×%d failed", b.Dx(), b.Dy())
+	d.bitmap, _, _ = syscall.SyscallN(procCreateDIBSection.Addr(), d.mem, uintptr(unsafe.Pointer(&hdr)), dibRGB, uintptr(unsafe.Pointer(&bits)), 0, 0)
+	if d.bitmap == 0 || bits == nil {
+		d.release()
+		return dibDC{}, fmt.Errorf("CreateDIBSection %d×%d failed", w, h)
 	}
-	s.old, _, _ = procSelectObject.Call(s.mem, s.bitmap)
-	s.pix = unsafe.Slice((*byte)(bits), b.Dx()*b.Dy()*4)
-	return s, nil
+	d.old, _, _ = procSelectObject.Call(d.mem, d.bitmap)
+	d.pix = unsafe.Slice((*byte)(bits), w*h*4)
+	return d, nil
+}
+
+// release frees what newDIBDC made; it is safe on a zero or released dibDC.
+func (d *dibDC) release() {
+	d.pix = nil
+	if d.old != 0 {
+		procSelectObject.Call(d.mem, d.old)
+		d.old = 0
+	}
+	if d.bitmap != 0 {
+		procDeleteObject.Call(d.bitmap)
+		d.bitmap = 0
+	}
+	if d.mem != 0 {
+		procDeleteDC.Call(d.mem)
+		d.mem = 0
+	}
 }
 
 // Capture implements Source. GDI says nothing about what changed, so
@@ -186,19 +220,7 @@ func (s *gdiSource) Path() string { return "gdi" }
 func (s *gdiSource) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.pix = nil
-	if s.old != 0 {
-		procSelectObject.Call(s.mem, s.old)
-		s.old = 0
-	}
-	if s.bitmap != 0 {
-		procDeleteObject.Call(s.bitmap)
-		s.bitmap = 0
-	}
-	if s.mem != 0 {
-		procDeleteDC.Call(s.mem)
-		s.mem = 0
-	}
+	s.dibDC.release()
 	if s.screen != 0 {
 		procReleaseDC.Call(0, s.screen)
 		s.screen = 0

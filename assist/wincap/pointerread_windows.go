@@ -2,6 +2,7 @@ package wincap
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"sync"
 	"sync/atomic"
@@ -42,30 +43,17 @@ type PointerShape struct {
 // at a time besides Close.
 type PointerReader struct {
 	mu     sync.Mutex
-	mem    uintptr // memory DC with dib selected
-	dib    uintptr
-	old    uintptr
-	pix    []byte // maxCursor² BGRA, top-down
+	dibDC  // maxCursor² BGRA, top-down
 	closed bool
 }
 
 // NewPointerReader prepares the DIB cursors are drawn into.
 func NewPointerReader() (*PointerReader, error) {
-	r := &PointerReader{}
-	r.mem, _, _ = procCreateCompatibleDC.Call(0)
-	if r.mem == 0 {
-		return nil, errors.New("CreateCompatibleDC failed")
+	d, err := newDIBDC(0, maxCursor, maxCursor)
+	if err != nil {
+		return nil, fmt.Errorf("the cursor's bitmap: %w", err)
 	}
-	hdr := bitmapInfoHeader{Width: maxCursor, Height: -maxCursor, Planes: 1, BitCount: 32, Compression: biRGB}
-	hdr.Size = uint32(unsafe.Sizeof(hdr))
-	var bits unsafe.Pointer
-	r.dib, _, _ = syscall.SyscallN(procCreateDIBSection.Addr(), r.mem, uintptr(unsafe.Pointer(&hdr)), dibRGB, uintptr(unsafe.Pointer(&bits)), 0, 0)
-	if r.dib == 0 || bits == nil {
-		r.Close()
-		return nil, errors.New("CreateDIBSection for the cursor failed")
-	}
-	r.old, _, _ = procSelectObject.Call(r.mem, r.dib)
-	r.pix = unsafe.Slice((*byte)(bits), maxCursor*maxCursor*4)
+	r := &PointerReader{dibDC: d}
 	return r, nil
 }
 
@@ -162,19 +150,8 @@ func (r *PointerReader) shape(cur uintptr) *PointerShape {
 func (r *PointerReader) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.closed, r.pix = true, nil
-	if r.old != 0 {
-		procSelectObject.Call(r.mem, r.old)
-		r.old = 0
-	}
-	if r.dib != 0 {
-		procDeleteObject.Call(r.dib)
-		r.dib = 0
-	}
-	if r.mem != 0 {
-		procDeleteDC.Call(r.mem)
-		r.mem = 0
-	}
+	r.closed = true
+	r.dibDC.release()
 	return nil
 }
 
