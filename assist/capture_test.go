@@ -132,23 +132,25 @@ func TestSecondMonitorOffsetXvfb(t *testing.T) {
 	}
 }
 
-// TestXShmDrawsPointer checks that the pointer appears in captured frames
-// where the X server has it, and moves with it.
-func TestXShmDrawsPointer(t *testing.T) {
-	d := xtest.Start(t, 320, 240)
+// pointerScreen is a 320×240 Xvfb filled with one green, a robotgo
+// injector and an XShm source on it, and changedNear: how many pixels of
+// a frame within 12 of x,y differ from the green.
+func pointerScreen(t *testing.T) (d string, inj *RobotgoInjector, src *XShmSource, changedNear func(f Frame, x, y int) int) {
+	t.Helper()
+	d = xtest.Start(t, 320, 240)
 	xtest.Fill(t, d, color.RGBA{0x20, 0x80, 0x20, 0xff})
 	inj, err := NewRobotgoInjector(d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { inj.Close() })
-	src, err := NewXShmSource(d, 0)
+	src, err = NewXShmSource(d, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	t.Cleanup(func() { src.Close() })
 	bg := [3]byte{0x20, 0x80, 0x20}
-	changedNear := func(f Frame, x, y int) int {
+	changedNear = func(f Frame, x, y int) int {
 		n := 0
 		for yy := max(0, y-12); yy < min(f.Height, y+12); yy++ {
 			for xx := max(0, x-12); xx < min(f.Width, x+12); xx++ {
@@ -159,6 +161,13 @@ func TestXShmDrawsPointer(t *testing.T) {
 		}
 		return n
 	}
+	return d, inj, src, changedNear
+}
+
+// TestXShmDrawsPointer checks that the pointer appears in captured frames
+// where the X server has it, and moves with it.
+func TestXShmDrawsPointer(t *testing.T) {
+	_, inj, src, changedNear := pointerScreen(t)
 	for _, p := range []image.Point{{100, 100}, {250, 60}} {
 		if err := inj.Inject(Input{Kind: InputMove, X: p.X, Y: p.Y}); err != nil {
 			t.Fatal(err)

@@ -5,8 +5,6 @@ package assist
 import (
 	"fmt"
 	"image"
-	"image/color"
-	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -29,8 +27,7 @@ type memDesktop struct {
 
 func newMemDesktop(kind string, w, h int) *memDesktop {
 	img, edit := xtest.DesktopImage(w, h, 1)
-	photo := image.Rect(w*6/10+4, h/10+32, w*95/100-4, h/2-4)
-	return &memDesktop{img: img, edit: edit, photo: photo, kind: kind, r: rand.New(rand.NewPCG(3, 4)), cx: edit.Min.X + 8}
+	return &memDesktop{img: img, edit: edit, photo: xtest.PhotoArea(w, h), kind: kind, r: rand.New(rand.NewPCG(3, 4)), cx: edit.Min.X + 8}
 }
 
 // step advances the content by one 1/30 s frame and reports whether the
@@ -72,16 +69,8 @@ func (m *memDesktop) step() bool {
 		m.scroll()
 		m.scroll()
 	case "video":
-		// A moving, smoothly shaded picture in the photo viewer, new every
-		// frame, as a video playing in a window.
-		t := float64(m.frame) / 30
-		for y := m.photo.Min.Y; y < m.photo.Max.Y; y++ {
-			for x := m.photo.Min.X; x < m.photo.Max.X; x++ {
-				fx, fy := float64(x)/40, float64(y)/40
-				v := math.Sin(fx+2*t) + math.Sin(fy*1.3-1.7*t) + math.Sin((fx+fy)/2+t)
-				m.img.SetRGBA(x, y, color.RGBA{uint8(128 + 40*v), uint8(110 + 35*math.Sin(v+t)), uint8(90 + 30*math.Cos(v-t)), 255})
-			}
-		}
+		// The X animator's video, new every frame, in the photo viewer.
+		xtest.VideoFrame(m.img, m.photo, m.frame)
 	}
 	return true
 }

@@ -17,30 +17,7 @@ import (
 // server: its position, a shape with a hotspot inside it (once, then only
 // the id while known), and frames without it once DrawPointer(false).
 func TestXShmReadPointer(t *testing.T) {
-	d := xtest.Start(t, 320, 240)
-	xtest.Fill(t, d, color.RGBA{0x20, 0x80, 0x20, 0xff})
-	inj, err := NewRobotgoInjector(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { inj.Close() })
-	src, err := NewXShmSource(d, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	bg := [3]byte{0x20, 0x80, 0x20}
-	changedNear := func(f Frame, x, y int) int {
-		n := 0
-		for yy := max(0, y-12); yy < min(f.Height, y+12); yy++ {
-			for xx := max(0, x-12); xx < min(f.Width, x+12); xx++ {
-				if rgbAt(f, xx, yy) != bg {
-					n++
-				}
-			}
-		}
-		return n
-	}
+	_, inj, src, changedNear := pointerScreen(t)
 	known := map[uint32]bool{}
 	for _, p := range []image.Point{{100, 100}, {250, 60}} {
 		if err := inj.Inject(Input{Kind: InputMove, X: p.X, Y: p.Y}); err != nil {

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -16,12 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lifeline-desk/lifeline/assist"
-	"github.com/lifeline-desk/lifeline/assist/relaysignal"
 	"github.com/lifeline-desk/lifeline/internal/xtest"
-	"github.com/lifeline-desk/lifeline/relay/client"
 	"github.com/lifeline-desk/lifeline/relay/console/consoletest"
-	"github.com/lifeline-desk/lifeline/relay/protocol"
-	"github.com/lifeline-desk/lifeline/relay/relaytest"
 )
 
 // The input → pixel benchmark's screen: a 720p desktop, dark, with a
@@ -91,7 +86,7 @@ func BenchmarkInputToPixel(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			// Loopback is a direct local pair: the session runs at its
 			// LAN rate, which is at least FPS.
-			benchInputToPixel(b, v.trials, v.spacing, func(c *assist.Config) { c.FPS, c.LANFPS = min(v.fps, 30), v.fps })
+			benchInputToPixel(b, v.trials, v.spacing, v.fps)
 		})
 	}
 }
@@ -108,11 +103,13 @@ type latFlip struct {
 	Frames   int     `json:"frames"`   // frame callbacks so far
 }
 
-func benchInputToPixel(b *testing.B, trials int, spacing time.Duration, mod func(*assist.Config)) {
+// benchInputToPixel runs the trials against a session whose LAN rate
+// (loopback is a direct local pair) is fps.
+func benchInputToPixel(b *testing.B, trials int, spacing time.Duration, fps int) {
 	d := xtest.Start(b, latScreenW, latScreenH)
 	b.Setenv("DISPLAY", d)
 	react := xtest.NewReactor(b, d, latBG, latSquare, latColours)
-	ld := startBenchDesktop(b, mod)
+	ld := startLiveDesktop(b, func(c *assist.Config) { c.FPS, c.LANFPS = min(fps, 30), fps })
 	tb := ld.tb
 	ld.takeControl()
 	consoletest.Eval[bool](tb, `(() => { document.querySelector('.session:not([hidden]) .screen').focus({ preventScroll: true }); return true })()`)
@@ -133,7 +130,7 @@ func benchInputToPixel(b *testing.B, trials int, spacing time.Duration, mod func
 			b.Fatalf("dispatch key: %v", err)
 		}
 	}
-	frame := time.Second / time.Duration(latFPS(ld))
+	frame := time.Second / time.Duration(fps)
 	trial := func(i int, pause time.Duration) latFlip {
 		time.Sleep(pause + rand.N(frame))
 		want := (i + 1) % 2
@@ -218,7 +215,7 @@ func benchInputToPixel(b *testing.B, trials int, spacing time.Duration, mod func
 	b.ReportMetric(float64(after.Level), "level")
 	b.ReportMetric(float64(after.FPS), "pipeline-fps")
 	b.Logf("fps %d: input→pixel ms p50 %.1f p90 %.1f p99 %.1f (min %.1f max %.1f); breakdown p50: input %.1f draw %.1f wire %.1f (tick wait %.1f + capture→received %.1f) render %.1f; desktop %+v",
-		latFPS(ld), pct(pixel, 50), pct(pixel, 90), pct(pixel, 99), pct(pixel, 0), pct(pixel, 100),
+		fps, pct(pixel, 50), pct(pixel, 90), pct(pixel, 99), pct(pixel, 0), pct(pixel, 100),
 		pct(in, 50), pct(draw, 50), pct(wire, 50), pct(tick, 50), pct(encode, 50), pct(render, 50), after)
 }
 
@@ -283,15 +280,6 @@ func inboundVideo(b testing.TB, tb *consoletest.Tab) inboundRTP {
 	return consoletest.Eval[inboundRTP](tb, `(async () => { const pc = (window.__pcs || [])[0]; let r = {};
 		if (pc) (await pc.getStats()).forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'video') r = s; });
 		return r; })()`)
-}
-
-// latFPS is the frame rate the benchmark asked the session for on a LAN
-// (loopback is one).
-func latFPS(ld *benchDesktop) int {
-	if ld.cfg.LANFPS > 0 {
-		return ld.cfg.LANFPS
-	}
-	return 60
 }
 
 // pct is the p-th percentile of v (nearest rank; 0 is the minimum, 100
@@ -383,73 +371,4 @@ func clockOffset(b testing.TB, tb *consoletest.Tab, goMs func(time.Time) float64
 		}
 	}
 	return offset, best / 2
-}
-
-// benchDesktop is liveDesktop for benchmarks (startLiveDesktop takes a
-// *testing.T): a real desktop session on $DISPLAY whose user allows
-// everything, taken in the console until the video plays.
-type benchDesktop struct {
-	t    testing.TB
-	cfg  assist.Config
-	sess *assist.Session
-	tb   *consoletest.Tab
-}
-
-func startBenchDesktop(t testing.TB, mod func(*assist.Config)) *benchDesktop {
-	t.Helper()
-	relay := relaytest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	t.Cleanup(cancel)
-	rc, err := client.Dial(ctx, relay.WSURL("/ws/client"), client.Options{NoReconnect: true, Logger: discard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rc.Close() })
-	cfg := assist.Config{
-		Signaler: relaysignal.New(rc, nil),
-		Consenter: assist.ConsentFunc(func(context.Context, assist.ConsentRequest) (bool, error) {
-			return true, nil
-		}),
-		Network: assist.NetworkOptions{LoopbackOnly: true},
-	}
-	if mod != nil {
-		mod(&cfg)
-	}
-	bd := &benchDesktop{t: t, cfg: cfg}
-	bd.sess, err = assist.New(cfg, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	go bd.sess.Run(ctx)
-	t.Cleanup(func() {
-		bd.sess.Stop()
-		select {
-		case <-bd.sess.Done():
-		case <-time.After(10 * time.Second):
-			t.Error("assist session did not stop")
-		}
-	})
-	acc, err := rc.SubmitRequest(ctx, protocol.RequestSubmit{ClientInfo: protocol.ClientInfo{Name: "Ana Silva"}, Description: "printer says offline"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bd.tb = consoletest.OpenTab(t, 4*time.Minute)
-	bd.tb.TrackPeerConnections()
-	bd.tb.SignIn(relay.URL, relaytest.Username, relaytest.Password)
-	item := `#queue-list li[data-id="` + acc.RequestID + `"]`
-	bd.tb.Wait("the request", `document.querySelector('`+item+`')`, 10*time.Second)
-	bd.tb.Do(chromedp.Focus(chromedp.CSS(item)), chromedp.KeyEvent("\r"))
-	bd.tb.Wait("the session view", `!document.querySelector('#view-session').hidden`, 10*time.Second)
-	video := consoletest.SessionVideo
-	if !bd.tb.Poll(video+`.videoWidth > 0 && `+video+`.getVideoPlaybackQuality().totalVideoFrames > 0`, 30*time.Second) {
-		t.Fatalf("no decoded video after 30 s; desktop stats %+v\nbrowser: %s", bd.sess.Stats(), bd.tb.PeerConnectionReport())
-	}
-	return bd
-}
-
-// takeControl asks for control in the console; the user allows it.
-func (bd *benchDesktop) takeControl() {
-	bd.t.Helper()
-	bd.tb.Click(".session:not([hidden]) .toolbar button:nth-child(2)") // Request control
-	bd.tb.Wait("control", `document.querySelector('.control-indicator').textContent === 'You have control'`, 15*time.Second)
 }

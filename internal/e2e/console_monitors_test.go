@@ -30,6 +30,22 @@ var (
 	offColour = color.RGBA{0x80, 0x80, 0x80, 0xff}
 )
 
+// twoMonitors starts an Xvfb with RandR monitors monitor1 and monitor2,
+// painted colour1 and colour2 (offColour where neither is), and makes it
+// $DISPLAY.
+func twoMonitors(t *testing.T) string {
+	t.Helper()
+	d := xtest.StartMonitors(t, monitor1, monitor2)
+	t.Setenv("DISPLAY", d)
+	union := monitor1.Union(monitor2)
+	img := image.NewRGBA(union)
+	draw.Draw(img, union, image.NewUniform(offColour), image.Point{}, draw.Src)
+	draw.Draw(img, monitor1, image.NewUniform(colour1), image.Point{}, draw.Src)
+	draw.Draw(img, monitor2, image.NewUniform(colour2), image.Point{}, draw.Src)
+	xtest.Paint(t, d, img)
+	return d
+}
+
 // TestConsoleSwitchesMonitors: a real desktop session on an Xvfb with two
 // RandR monitors painted in two colours, and the console in Chromium. The
 // console lists both displays (name, size) once viewing is allowed; a
@@ -39,14 +55,7 @@ var (
 // second monitor lands at its X root coordinates, in the all-displays
 // picture and in the second display's own.
 func TestConsoleSwitchesMonitors(t *testing.T) {
-	d := xtest.StartMonitors(t, monitor1, monitor2)
-	t.Setenv("DISPLAY", d)
-	union := monitor1.Union(monitor2)
-	img := image.NewRGBA(union)
-	draw.Draw(img, union, image.NewUniform(offColour), image.Point{}, draw.Src)
-	draw.Draw(img, monitor1, image.NewUniform(colour1), image.Point{}, draw.Src)
-	draw.Draw(img, monitor2, image.NewUniform(colour2), image.Point{}, draw.Src)
-	xtest.Paint(t, d, img)
+	d, union := twoMonitors(t), monitor1.Union(monitor2)
 
 	events := make(chan assist.Event, 64)
 	ld := startLiveDesktop(t, func(c *assist.Config) { c.OnEvent = func(e assist.Event) { events <- e } })

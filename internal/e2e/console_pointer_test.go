@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"slices"
 	"testing"
 	"time"
@@ -79,14 +78,7 @@ func warper(t *testing.T, d string) func(x, y int) {
 // while it is on the other display, and maps it over the all-displays
 // picture.
 func TestConsolePointerFollowsDisplays(t *testing.T) {
-	d := xtest.StartMonitors(t, monitor1, monitor2)
-	t.Setenv("DISPLAY", d)
-	union := monitor1.Union(monitor2)
-	img := image.NewRGBA(union)
-	draw.Draw(img, union, image.NewUniform(offColour), image.Point{}, draw.Src)
-	draw.Draw(img, monitor1, image.NewUniform(colour1), image.Point{}, draw.Src)
-	draw.Draw(img, monitor2, image.NewUniform(colour2), image.Point{}, draw.Src)
-	xtest.Paint(t, d, img)
+	d, union := twoMonitors(t), monitor1.Union(monitor2)
 	warp := warper(t, d)
 	on1, on2 := image.Pt(100, 100), image.Pt(840, 150)
 	warp(on1.X, on1.Y)
@@ -209,13 +201,7 @@ func TestRecordingShowsPointer(t *testing.T) {
 	tb.Click(".session:not([hidden]) button.danger")
 	tb.Click(".session:not([hidden]) dialog.confirm[open] button.danger")
 	tb.Wait("the last chunks uploaded", mark+`.dataset.uploaded === 'all'`, 30*time.Second)
-	tb.Click(`.tab[data-view="history"]`)
-	row := fmt.Sprintf(`#history-table tbody tr[data-id="%s"]`, sid)
-	tb.Wait("the session in History", `document.querySelector('`+row+`')`, 10*time.Second)
-	tb.Click(row)
-	video := `document.querySelector('#history-detail .playback-video')`
-	tb.Wait("the recording's duration", video+` && `+video+`.dataset.ready === '1'`, 20*time.Second)
-	dur := consoletest.Eval[float64](tb, video+`.duration`)
+	video, dur := openRecording(tb, sid)
 	if !consoletest.Eval[bool](tb, fmt.Sprintf(`new Promise((ok) => { const v = %s; setTimeout(() => ok(false), 10000);
 		v.addEventListener('seeked', () => requestAnimationFrame(() => ok(true)), { once: true }); v.currentTime = %g; })`, video, dur/2)) {
 		t.Fatalf("the recording did not seek to %.1f s", dur/2)

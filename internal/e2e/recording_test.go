@@ -61,13 +61,7 @@ func TestRecordedSessionPlaysBack(t *testing.T) {
 		recorded.Seconds(), rec.NextSeq, rec.Bytes, float64(rec.Bytes)*8/1000/recorded.Seconds(), rec.Duration.Seconds())
 
 	// History: the session's page plays the recording.
-	tb.Click(`.tab[data-view="history"]`)
-	row := fmt.Sprintf(`#history-table tbody tr[data-id="%s"]`, sid)
-	tb.Wait("the session in History", `document.querySelector('`+row+`')`, 10*time.Second)
-	tb.Click(row)
-	video := `document.querySelector('#history-detail .playback-video')`
-	tb.Wait("the recording's duration", video+` && `+video+`.dataset.ready === '1'`, 20*time.Second)
-	dur := consoletest.Eval[float64](tb, video+`.duration`)
+	video, dur := openRecording(tb, sid)
 	t.Logf("the recording plays for %.2f s", dur)
 	if want := recorded.Seconds(); dur < want-2 || dur > want+2 {
 		t.Errorf("the recording plays for %.2f s, want %.1f ± 2 s", dur, want)
@@ -101,4 +95,17 @@ func TestRecordedSessionPlaysBack(t *testing.T) {
 	if err != nil || len(evs) != 1 || evs[0].Detail != "how=playback" {
 		t.Errorf("recording.downloaded events %+v, %v: want one playback", evs, err)
 	}
+}
+
+// openRecording opens session sid's page in History and waits until its
+// recording is ready to play: video is the JS expression of the playback
+// <video>, dur its duration in seconds.
+func openRecording(tb *consoletest.Tab, sid string) (video string, dur float64) {
+	tb.Click(`.tab[data-view="history"]`)
+	row := fmt.Sprintf(`#history-table tbody tr[data-id="%s"]`, sid)
+	tb.Wait("the session in History", `document.querySelector('`+row+`')`, 10*time.Second)
+	tb.Click(row)
+	video = `document.querySelector('#history-detail .playback-video')`
+	tb.Wait("the recording's duration", video+` && `+video+`.dataset.ready === '1'`, 20*time.Second)
+	return video, consoletest.Eval[float64](tb, video+`.duration`)
 }

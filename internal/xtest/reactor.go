@@ -46,20 +46,7 @@ func NewReactor(t testing.TB, display string, bg color.RGBA, square image.Rectan
 	if err != nil {
 		t.Fatalf("connect to %s: %v", display, err)
 	}
-	s := xproto.Setup(c).DefaultScreen(c)
-	win, err := xproto.NewWindowId(c)
-	if err != nil {
-		c.Close()
-		t.Fatal(err)
-	}
-	mask := uint32(xproto.EventMaskKeyPress | xproto.EventMaskButtonPress | xproto.EventMaskExposure)
-	err = xproto.CreateWindowChecked(c, s.RootDepth, win, s.Root, 0, 0, s.WidthInPixels, s.HeightInPixels, 0,
-		xproto.WindowClassInputOutput, s.RootVisual, xproto.CwBackPixel|xproto.CwOverrideRedirect|xproto.CwEventMask,
-		[]uint32{pixel(bg), 1, mask}).Check()
-	if err != nil {
-		c.Close()
-		t.Fatalf("create window: %v", err)
-	}
+	win := fullScreenWindow(t, c, pixel(bg), xproto.EventMaskKeyPress|xproto.EventMaskButtonPress|xproto.EventMaskExposure)
 	gc, err := xproto.NewGcontextId(c)
 	if err != nil {
 		c.Close()
@@ -70,19 +57,6 @@ func NewReactor(t testing.TB, display string, bg color.RGBA, square image.Rectan
 		t.Fatalf("create GC: %v", err)
 	}
 	r := &Reactor{c: c, win: win, gc: gc, square: square, colours: colours, notify: make(chan struct{}, 1)}
-	if err := xproto.MapWindowChecked(c, win).Check(); err != nil {
-		c.Close()
-		t.Fatalf("map window: %v", err)
-	}
-	for i := 0; ; i++ {
-		if err := xproto.SetInputFocusChecked(c, xproto.InputFocusPointerRoot, win, xproto.TimeCurrentTime).Check(); err == nil {
-			break
-		} else if i > 50 {
-			c.Close()
-			t.Fatalf("focus window: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 	if err := r.fill(0); err != nil {
 		c.Close()
 		t.Fatalf("draw the square: %v", err)

@@ -333,36 +333,13 @@ func NewRecorder(t testing.TB, display string) *Recorder {
 		t.Fatalf("connect to %s: %v", display, err)
 	}
 	setup := xproto.Setup(c)
-	s := setup.DefaultScreen(c)
-	win, err := xproto.NewWindowId(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mask := uint32(xproto.EventMaskKeyPress | xproto.EventMaskKeyRelease | xproto.EventMaskButtonPress |
-		xproto.EventMaskButtonRelease | xproto.EventMaskExposure)
-	err = xproto.CreateWindowChecked(c, s.RootDepth, win, s.Root, 0, 0, s.WidthInPixels, s.HeightInPixels, 0,
-		xproto.WindowClassInputOutput, s.RootVisual, xproto.CwBackPixel|xproto.CwOverrideRedirect|xproto.CwEventMask,
-		[]uint32{0x202020, 1, mask}).Check()
-	if err != nil {
-		t.Fatalf("create window: %v", err)
-	}
-	if err := xproto.MapWindowChecked(c, win).Check(); err != nil {
-		t.Fatalf("map window: %v", err)
-	}
+	win := fullScreenWindow(t, c, 0x202020, xproto.EventMaskKeyPress|xproto.EventMaskKeyRelease|xproto.EventMaskButtonPress|
+		xproto.EventMaskButtonRelease|xproto.EventMaskExposure)
 	km, err := xproto.GetKeyboardMapping(c, setup.MinKeycode, byte(setup.MaxKeycode-setup.MinKeycode+1)).Reply()
 	if err != nil {
 		t.Fatalf("keyboard mapping: %v", err)
 	}
 	r := &Recorder{c: c, win: win, notify: make(chan struct{}, 1), keymap: km.Keysyms, perCode: int(km.KeysymsPerKeycode), minCode: setup.MinKeycode}
-	// Focus needs the window to be viewable; retry briefly.
-	for i := 0; ; i++ {
-		if err := xproto.SetInputFocusChecked(c, xproto.InputFocusPointerRoot, win, xproto.TimeCurrentTime).Check(); err == nil {
-			break
-		} else if i > 50 {
-			t.Fatalf("focus window: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 	done := make(chan struct{})
 	go r.loop(done)
 	t.Cleanup(func() {
@@ -370,6 +347,42 @@ func NewRecorder(t testing.TB, display string) *Recorder {
 		<-done
 	})
 	return r
+}
+
+// fullScreenWindow creates a window over the whole default screen of c
+// (override-redirect, background pixel bg, events mask), maps it and gives
+// it the input focus; on failure it closes c and fails the test.
+func fullScreenWindow(t testing.TB, c *xgb.Conn, bg, mask uint32) xproto.Window {
+	t.Helper()
+	fail := func(format string, args ...any) {
+		t.Helper()
+		c.Close()
+		t.Fatalf(format, args...)
+	}
+	s := xproto.Setup(c).DefaultScreen(c)
+	win, err := xproto.NewWindowId(c)
+	if err != nil {
+		fail("window id: %v", err)
+	}
+	err = xproto.CreateWindowChecked(c, s.RootDepth, win, s.Root, 0, 0, s.WidthInPixels, s.HeightInPixels, 0,
+		xproto.WindowClassInputOutput, s.RootVisual, xproto.CwBackPixel|xproto.CwOverrideRedirect|xproto.CwEventMask,
+		[]uint32{bg, 1, mask}).Check()
+	if err != nil {
+		fail("create window: %v", err)
+	}
+	if err := xproto.MapWindowChecked(c, win).Check(); err != nil {
+		fail("map window: %v", err)
+	}
+	// Focus needs the window to be viewable; retry briefly.
+	for i := 0; ; i++ {
+		if err := xproto.SetInputFocusChecked(c, xproto.InputFocusPointerRoot, win, xproto.TimeCurrentTime).Check(); err == nil {
+			break
+		} else if i > 50 {
+			fail("focus window: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return win
 }
 
 func (r *Recorder) loop(done chan struct{}) {
